@@ -1,0 +1,38 @@
+// swift-tools-version: 6.1
+// Zoo: a model zoo for medical imaging on the CPU. docs/ARCHITECTURE.md explains the layout.
+import PackageDescription
+
+/// Hot loops are written on raw pointers; release builds drop the remaining checks.
+let kernelSettings: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "Zoo",
+    products: [
+        .library(name: "ZooTensor", targets: ["ZooTensor"]),
+        .executable(name: "zoo-kernel-bench", targets: ["ZooKernelBench"]),
+    ],
+    targets: [
+        // System libraries (Debian/Ubuntu: libopenblas-dev, libhdf5-dev, libpng-dev,
+        // libjpeg62-turbo-dev). OpenBLAS is declared only: ZooTensor opens it at run time.
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        .systemLibrary(
+            name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5",
+            providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(
+            name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(
+            name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg",
+            providers: [.apt(["libjpeg62-turbo-dev"])]),
+
+        .target(name: "ZooTensor", dependencies: ["CBLAS"], swiftSettings: kernelSettings),
+        .executableTarget(
+            name: "ZooKernelBench", dependencies: ["ZooTensor"], swiftSettings: kernelSettings),
+
+        .testTarget(name: "ZooTensorTests", dependencies: ["ZooTensor"]),
+        .testTarget(name: "SystemLibraryTests", dependencies: ["CHDF5", "CPNG", "CJPEG"]),
+    ],
+    swiftLanguageModes: [.v5]
+)
