@@ -1,0 +1,166 @@
+/// Batch normalization over the last (channel) axis, with Keras's conventions: moving
+/// statistics follow `moving = moving * momentum + batch * (1 - momentum)`, and the moving
+/// variance tracks the biased batch variance, as `keras.layers.BatchNormalization` does.
+
+/// Running statistics of a batch-normalization layer, updated in place during training.
+public struct BatchNormStatistics {
+    public let movingMean: Tensor
+    public let movingVariance: Tensor
+    public init(movingMean: Tensor, movingVariance: Tensor) {
+        self.movingMean = movingMean
+        self.movingVariance = movingVariance
+    }
+}
+
+/// Normalizes `x` per channel. In training the batch statistics normalize and the moving
+/// statistics are updated; otherwise the moving statistics normalize and nothing changes.
+/// `gamma` and `beta` are optional (Keras `scale=False`, `center=False`).
+public func batchNorm(
+    _ x: Tensor, gamma: Tensor?, beta: Tensor?, statistics: BatchNormStatistics, training: Bool,
+    momentum: Float = 0.99, epsilon: Float = 1e-3
+) throws -> Tensor {
+    let op = "batchNorm"
+    guard x.rank >= 2, let channels = x.shape.last else {
+        throw TensorError(op, "expects (..., channels), got \(x.shape)")
+    }
+    for (name, tensor) in [("gamma", gamma), ("beta", beta), ("moving mean", statistics.movingMean),
+                           ("moving variance", statistics.movingVariance)] {
+        if let tensor, tensor.shape != [channels] {
+            throw TensorError.shapes(op, "\(name) must have one value per channel; input and \(name)", x.shape, tensor.shape)
+        }
+    }
+    let rows = x.count / channels
+    let c = channels
+    let mean = Storage(count: c)
+    let inverseStd = Storage(count: c)
+    if training {
+        guard rows > 1 else {
+            throw TensorError(op, "training needs more than one value per channel, got input \(x.shape)")
+        }
+        channelMoments(x.data, rows: rows, channels: c, mean: mean.pointer, variance: inverseStd.pointer)
+        let (movingMean, movingVariance) = (statistics.movingMean.data, statistics.movingVariance.data)
+        for k in 0..<c {
+            movingMean[k] = movingMean[k] * momentum + mean.pointer[k] * (1 - momentum)
+            movingVariance[k] = movingVariance[k] * momentum + inverseStd.pointer[k] * (1 - momentum)
+            inverseStd.pointer[k] = 1 / (inverseStd.pointer[k] + epsilon).squareRoot()
+        }
+    } else {
+        for k in 0..<c {
+            mean.pointer[k] = statistics.movingMean.data[k]
+            inverseStd.pointer[k] = 1 / (statistics.movingVariance.data[k] + epsilon).squareRoot()
+        }
+    }
+    // y = x * scale + shift per channel.
+    let scale = Storage(count: c)
+    let shift = Storage(count: c)
+    for k in 0..<c {
+        let g = gamma?.data[k] ?? 1
+        scale.pointer[k] = g * inverseStd.pointer[k]
+        shift.pointer[k] = (beta?.data[k] ?? 0) - mean.pointer[k] * scale.pointer[k]
+    }
+    let y = Tensor.uninitialized(x.shape)
+    let (source, target) = (x.data, y.data)
+    Parallel.ranges(rows, grain: Swift.max(1, elementGrain / c)) { range in
+        for row in range {
+            let (input, output) = (source + row * c, target + row * c)
+            for k in 0..<c { output[k] = input[k] * scale.pointer[k] + shift.pointer[k] }
+        }
+    }
+    var inputs = [x]
+    if let gamma { inputs.append(gamma) }
+    if let beta { inputs.append(beta) }
+    return Tensor.result(op, y, inputs: inputs) { dy in
+        // Per channel: sum(dy) and sum(dy * xhat), where xhat = (x - mean) * inverseStd.
+        let sums = Storage(zeros: 2 * c)
+        channelGradientSums(dy.data, x.data, rows: rows, channels: c, mean: mean.pointer, inverseStd: inverseStd.pointer, into: sums.pointer)
+        let (sumDy, sumDyXhat) = (sums.pointer, sums.pointer + c)
+        var grads: [Tensor?] = []
+        if x.requiresGrad {
+            let dx = Tensor.uninitialized(x.shape)
+            let (gp, xp, dp) = (dy.data, x.data, dx.data)
+            let invRows = 1 / Float(rows)
+            Parallel.ranges(rows, grain: Swift.max(1, elementGrain / c)) { range in
+                for row in range {
+                    let (g, xv, d) = (gp + row * c, xp + row * c, dp + row * c)
+                    for k in 0..<c {
+                        if training {
+                            let xhat = (xv[k] - mean.pointer[k]) * inverseStd.pointer[k]
+                            d[k] = scale.pointer[k] * (g[k] - invRows * (sumDy[k] + xhat * sumDyXhat[k]))
+                        } else {
+                            d[k] = scale.pointer[k] * g[k]
+                        }
+                    }
+                }
+            }
+            grads.append(dx)
+        } else {
+            grads.append(nil)
+        }
+        if gamma != nil { grads.append(try Tensor(shape: [c], scalars: Array(UnsafeBufferPointer(start: sumDyXhat, count: c)))) }
+        if beta != nil { grads.append(try Tensor(shape: [c], scalars: Array(UnsafeBufferPointer(start: sumDy, count: c)))) }
+        return grads
+    }
+}
+
+/// Per-channel mean and biased variance, accumulated in Double per thread.
+private func channelMoments(
+    _ x: UnsafePointer<Float>, rows: Int, channels c: Int, mean: UnsafeMutablePointer<Float>,
+    variance: UnsafeMutablePointer<Float>
+) {
+    let pieces = Swift.max(1, Swift.min(Parallel.threadCount, rows / 64))
+    var partial = [Double](repeating: 0, count: pieces * 2 * c)
+    partial.withUnsafeMutableBufferPointer { buffer in
+        let base = buffer.baseAddress!
+        Parallel.forEach(pieces) { piece in
+            // Shifted by the first row so that large offsets do not cancel.
+            let sums = UnsafeMutablePointer<Float>.allocate(capacity: 2 * c)
+            defer { sums.deallocate() }
+            sums.initialize(repeating: 0, count: 2 * c)
+            let start = rows * piece / pieces
+            let end = rows * (piece + 1) / pieces
+            for row in start..<end {
+                let values = x + row * c
+                for k in 0..<c {
+                    let d = values[k] - x[k]
+                    sums[k] += d
+                    sums[c + k] += d * d
+                }
+            }
+            for k in 0..<(2 * c) { base[piece * 2 * c + k] = Double(sums[k]) }
+        }
+    }
+    for k in 0..<c {
+        var sum = 0.0
+        var squares = 0.0
+        for piece in 0..<pieces {
+            sum += partial[piece * 2 * c + k]
+            squares += partial[piece * 2 * c + c + k]
+        }
+        let shiftedMean = sum / Double(rows)
+        mean[k] = Float(shiftedMean + Double(x[k]))
+        variance[k] = Float(Swift.max(squares / Double(rows) - shiftedMean * shiftedMean, 0))
+    }
+}
+
+/// Per-channel sum(dy) and sum(dy * xhat).
+private func channelGradientSums(
+    _ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, rows: Int, channels c: Int,
+    mean: UnsafePointer<Float>, inverseStd: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>
+) {
+    let pieces = Swift.max(1, Swift.min(Parallel.threadCount, rows / 64))
+    let partial = Storage(zeros: pieces * 2 * c)
+    Parallel.forEach(pieces) { piece in
+        let sums = partial.pointer + piece * 2 * c
+        for row in (rows * piece / pieces)..<(rows * (piece + 1) / pieces) {
+            let (g, xv) = (dy + row * c, x + row * c)
+            for k in 0..<c {
+                sums[k] += g[k]
+                sums[c + k] += g[k] * (xv[k] - mean[k])
+            }
+        }
+    }
+    for piece in 0..<pieces {
+        for k in 0..<(2 * c) { out[k] += partial.pointer[piece * 2 * c + k] }
+    }
+    for k in 0..<c { out[c + k] *= inverseStd[k] }
+}
