@@ -5,8 +5,9 @@
 /// DHWIO kernel is already the (taps * inChannels) x outChannels matrix.
 
 /// Upper bound on the im2col buffer, in floats (16 MiB): a tile of output rows is sized so
-/// that its columns fit, which keeps a 128^3 volume from asking for gigabytes.
-let im2colBudget = 1 << 22
+/// that its columns fit, which keeps a 128^3 volume from asking for gigabytes. A variable
+/// only so that tests can force several tiles on small inputs.
+var im2colBudget = 1 << 22
 
 extension ConvGeometry {
     /// Output rows per tile.

@@ -1,0 +1,105 @@
+import XCTest
+
+@testable import ZooTensor
+
+final class PoolingNormalizationTests: XCTestCase {
+    func testPoolingValues() throws {
+        let x = try Tensor(shape: [1, 3, 3, 1], scalars: [1, 2, 3, 4, 5, 6, 7, 8, 9])
+        XCTAssertEqual(try maxPool2d(x, poolSize: [2]).scalars, [5])
+        XCTAssertEqual(try maxPool2d(x, poolSize: [2], padding: .same).scalars, [5, 6, 8, 9])
+        // Keras 'same' averaging leaves the padded cells out of the mean.
+        XCTAssertEqual(try avgPool2d(x, poolSize: [2], padding: .same).scalars, [3, 4.5, 7.5, 9])
+        XCTAssertEqual(
+            try avgPool2d(x, poolSize: [2], padding: .same, countIncludesPadding: true).scalars, [3, 2.25, 3.75, 2.25])
+        XCTAssertEqual(try avgPool2d(x, poolSize: [3], strides: [1], padding: .same).scalars.first, 3)
+        XCTAssertEqual(try globalAvgPool(x).scalars, [5])
+        XCTAssertEqual(try globalMaxPool(x).scalars, [9])
+        let volume = try Tensor(shape: [1, 2, 2, 2, 1], scalars: (1...8).map(Float.init))
+        XCTAssertEqual(try maxPool3d(volume, poolSize: [2]).scalars, [8])
+        XCTAssertEqual(try avgPool3d(volume, poolSize: [2]).scalars, [4.5])
+    }
+
+    func testPoolingGradients() throws {
+        let x = separated([2, 5, 6, 3])
+        try assertGradientsMatch([x]) { try maxPool2d($0[0], poolSize: [2]) }
+        try assertGradientsMatch([x]) { try maxPool2d($0[0], poolSize: [3], strides: [2], padding: .same) }
+        try assertGradientsMatch([x]) { try avgPool2d($0[0], poolSize: [3], strides: [2], padding: .same) }
+        try assertGradientsMatch([x]) { try avgPool2d($0[0], poolSize: [2], countIncludesPadding: true) }
+        try assertGradientsMatch([x]) { try globalAvgPool($0[0]) }
+        try assertGradientsMatch([x]) { try globalMaxPool($0[0]) }
+        let v = separated([1, 4, 4, 3, 2], seed: 8)
+        try assertGradientsMatch([v]) { try maxPool3d($0[0], poolSize: [2]) }
+        try assertGradientsMatch([v]) { try avgPool3d($0[0], poolSize: [2, 2, 3], strides: [1], padding: .same) }
+        try assertGradientsMatch([v]) { try globalAvgPool($0[0]) }
+    }
+
+    func statistics(_ channels: Int) -> BatchNormStatistics {
+        BatchNormStatistics(movingMean: Tensor(zeros: [channels]), movingVariance: Tensor(repeating: 1, shape: [channels]))
+    }
+
+    func testBatchNormTrainingNormalizesAndUpdatesMovingStatisticsAsKeras() throws {
+        let x = try Tensor(shape: [4, 2], scalars: [1, 10, 2, 20, 3, 30, 4, 40])
+        let stats = statistics(2)
+        let y = try batchNorm(x, gamma: nil, beta: nil, statistics: stats, training: true, momentum: 0.9, epsilon: 1e-3)
+        // Channel 0: mean 2.5, biased variance 1.25.
+        let scale0 = 1 / (1.25 + 1e-3 as Float).squareRoot()
+        assertClose(try y.sliced([0..<4, 0..<1]).scalars, [-1.5, -0.5, 0.5, 1.5].map { $0 * scale0 })
+        assertClose(stats.movingMean.scalars, [0.9 * 0 + 0.1 * 2.5, 0.1 * 25])
+        assertClose(stats.movingVariance.scalars, [0.9 + 0.1 * 1.25, 0.9 + 0.1 * 125])
+    }
+
+    func testBatchNormInferenceUsesMovingStatisticsAndLeavesThemAlone() throws {
+        let x = try Tensor(shape: [2, 2], scalars: [1, 2, 3, 4])
+        let stats = BatchNormStatistics(
+            movingMean: try Tensor(shape: [2], scalars: [1, 2]), movingVariance: try Tensor(shape: [2], scalars: [4, 9]))
+        let gamma = try Tensor(shape: [2], scalars: [2, 3])
+        let beta = try Tensor(shape: [2], scalars: [0.5, -1])
+        let y = try batchNorm(x, gamma: gamma, beta: beta, statistics: stats, training: false, epsilon: 0)
+        assertClose(y.scalars, [0.5, -1, 2 * 2 / 2 + 0.5, 3 * 2 / 3 - 1])
+        XCTAssertEqual(stats.movingMean.scalars, [1, 2])
+        XCTAssertEqual(stats.movingVariance.scalars, [4, 9])
+    }
+
+    func testBatchNormGradients() throws {
+        for training in [true, false] {
+            try assertGradientsMatch([uniform([3, 2, 2, 4]), uniform([4], 0.5, 1.5, seed: 2), uniform([4], seed: 3)], step: 5e-3) {
+                try batchNorm($0[0], gamma: $0[1], beta: $0[2], statistics: self.statistics(4), training: training)
+            }
+            try assertGradientsMatch([uniform([5, 3])], step: 5e-3) {
+                try batchNorm($0[0], gamma: nil, beta: nil, statistics: self.statistics(3), training: training, epsilon: 1e-5)
+            }
+        }
+    }
+
+    func testDropoutScalesKeptValuesAndItsGradient() throws {
+        var random = RandomGenerator(seed: 11)
+        let y = try dropout(Tensor(repeating: 1, shape: [10_000]), rate: 0.3, using: &random)
+        let kept = y.scalars.filter { $0 != 0 }
+        XCTAssertTrue(kept.allSatisfy { Swift.abs($0 - 1 / 0.7) < 1e-6 })
+        XCTAssertEqual(Double(kept.count) / 10_000, 0.7, accuracy: 0.02)
+        try assertGradientsMatch([uniform([4, 5])]) {
+            var fixed = RandomGenerator(seed: 5)
+            return try dropout($0[0], rate: 0.5, using: &fixed)
+        }
+        assertTensorError(["dropout", "1.0"]) { _ = try dropout(y, rate: 1, using: &random) }
+    }
+
+    func testUpsamplingValues() throws {
+        let x = try Tensor(shape: [1, 2, 2, 1], scalars: [1, 2, 3, 4])
+        XCTAssertEqual(try upsample(x, factors: [2]).scalars, [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4])
+        // Half-pixel bilinear, as tf.image.resize: first row 1, 1.25, 1.75, 2.
+        let linear = try upsample(x, factors: [2], interpolation: .linear).scalars
+        assertClose(Array(linear.prefix(4)), [1, 1.25, 1.75, 2])
+        assertClose(Array(linear[4..<8]), [1.5, 1.75, 2.25, 2.5])
+        let volume = try Tensor(shape: [1, 2, 1, 1, 1], scalars: [0, 4])
+        assertClose(try upsample(volume, factors: [2, 1, 1], interpolation: .linear).scalars, [0, 1, 3, 4])
+    }
+
+    func testUpsamplingGradients() throws {
+        let x = uniform([2, 3, 2, 3])
+        try assertGradientsMatch([x]) { try upsample($0[0], factors: [2, 3]) }
+        try assertGradientsMatch([x]) { try upsample($0[0], factors: [2], interpolation: .linear) }
+        try assertGradientsMatch([uniform([1, 2, 3, 2, 2])]) { try upsample($0[0], factors: [2], interpolation: .linear) }
+        try assertGradientsMatch([uniform([1, 2, 3, 2, 2])]) { try upsample($0[0], factors: [1, 2, 2]) }
+    }
+}
