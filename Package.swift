@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .library(name: "ZooTensor", targets: ["ZooTensor"]),
         .executable(name: "zoo-kernel-bench", targets: ["ZooKernelBench"]),
+        .executable(name: "engine-demo", targets: ["EngineDemo"]),
     ],
     targets: [
         // System libraries (Debian/Ubuntu: libopenblas-dev, libhdf5-dev, libpng-dev,
@@ -30,6 +31,7 @@ let package = Package(
         .target(name: "ZooTensor", dependencies: ["CBLAS"], swiftSettings: kernelSettings),
         .executableTarget(
             name: "ZooKernelBench", dependencies: ["ZooTensor"], swiftSettings: kernelSettings),
+        .executableTarget(name: "EngineDemo", dependencies: ["ZooTensor"], path: "examples/EngineDemo"),
 
         .testTarget(name: "ZooTensorTests", dependencies: ["ZooTensor"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CHDF5", "CPNG", "CJPEG"]),

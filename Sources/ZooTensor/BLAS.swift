@@ -84,11 +84,10 @@ public enum BLAS {
     }
 
     /// The kernel to force, or nil to let OpenBLAS decide. A probe load tells which kernel
-    /// OpenBLAS would pick; only a generic fallback on a CPU with AVX2 or AVX-512 is overridden.
+    /// OpenBLAS would pick on its own.
     private static func preferredCore() -> String? {
         let flags = cpuFlags()
-        guard flags.contains("avx2") else { return nil }
-        guard let probe = open(libraryNames) else { return nil }
+        guard flags.contains("avx2"), let probe = open(libraryNames) else { return nil }
         var detected = ""
         if let symbol = dlsym(probe, "openblas_get_corename"),
             let text = unsafeBitCast(symbol, to: CoreNameFunction.self)()
@@ -96,7 +95,13 @@ public enum BLAS {
             detected = String(cString: text)
         }
         dlclose(probe)
-        guard genericCores.contains(detected) else { return nil }
+        return coreToForce(detected: detected, cpuFlags: flags)
+    }
+
+    /// Only a generic fallback on a CPU with AVX2 or AVX-512 is overridden: with the kernel
+    /// that matches the widest vector unit.
+    static func coreToForce(detected: String, cpuFlags flags: Set<String>) -> String? {
+        guard genericCores.contains(detected), flags.contains("avx2") else { return nil }
         return flags.contains("avx512f") && flags.contains("avx512bw") ? "SkylakeX" : "Haswell"
     }
 

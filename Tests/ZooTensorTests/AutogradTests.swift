@@ -111,6 +111,14 @@ final class BLASTests: XCTestCase {
         print("OpenBLAS kernel: \(BLAS.coreName) (\(BLAS.kernelSelection)), threads: \(Parallel.threadCount)")
     }
 
+    func testOnlyAGenericFallbackOnAVXHardwareIsOverridden() {
+        XCTAssertEqual(BLAS.coreToForce(detected: "Prescott", cpuFlags: ["avx2", "avx512f", "avx512bw"]), "SkylakeX")
+        XCTAssertEqual(BLAS.coreToForce(detected: "Prescott", cpuFlags: ["avx", "avx2", "fma"]), "Haswell")
+        XCTAssertNil(BLAS.coreToForce(detected: "Prescott", cpuFlags: ["sse4_2"]))
+        XCTAssertNil(BLAS.coreToForce(detected: "Zen", cpuFlags: ["avx2"]))
+        XCTAssertNil(BLAS.coreToForce(detected: "SkylakeX", cpuFlags: ["avx2", "avx512f", "avx512bw"]))
+    }
+
     func testGemmWithTransposesAndAccumulation() {
         let a: [Float] = [1, 2, 3, 4, 5, 6]  // 2x3
         let b: [Float] = [1, 0, 0, 1, 1, 1]  // 3x2

@@ -1,0 +1,102 @@
+"""Runs zoo-kernel-bench and the PyTorch reference alternately and prints Zoo's time / PyTorch's.
+
+    python3 bench/compare_kernels.py [--rounds 3] [--repeats 5] [--threads N]
+
+Builds zoo-kernel-bench in release mode, installs the pinned references (bench/requirements.txt)
+into a virtual environment under ~/.cache/zoo (once per machine), then alternates the two
+programs `--rounds` times so that both see the same machine load, and reports per shape the
+median over rounds. Prints a Markdown table for docs/PERFORMANCE.md.
+"""
+import argparse
+import json
+import os
+import pathlib
+import platform
+import statistics
+import subprocess
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+VENV = pathlib.Path(os.environ.get("ZOO_CACHE", pathlib.Path.home() / ".cache" / "zoo")) / "bench-venv"
+
+
+def reference_python():
+    python = VENV / "bin" / "python"
+    stamp = VENV / "requirements.txt"
+    wanted = (ROOT / "bench" / "requirements.txt").read_text()
+    if not python.exists() or not stamp.exists() or stamp.read_text() != wanted:
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", "-r", str(ROOT / "bench" / "requirements.txt")],
+                       check=True)
+        stamp.write_text(wanted)
+    return str(python)
+
+
+def run_json(command, env):
+    output = subprocess.run(command, check=True, capture_output=True, text=True, env=env).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def cpu_model():
+    try:
+        for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--filter", default=None)
+    args = parser.parse_args()
+
+    subprocess.run(["swift", "build", "-c", "release", "--product", "zoo-kernel-bench"], cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL)
+    zoo = str(ROOT / ".build" / "release" / "zoo-kernel-bench")
+    python = reference_python()
+    env = dict(os.environ, ZOO_NUM_THREADS=str(args.threads), OMP_NUM_THREADS=str(args.threads))
+    extra = ["--filter", args.filter] if args.filter else []
+
+    zoo_runs, torch_runs = [], []
+    for round_index in range(args.rounds):
+        print(f"round {round_index + 1}/{args.rounds}", file=sys.stderr)
+        zoo_runs.append(run_json([zoo, "--json", "--repeats", str(args.repeats)] + extra, env))
+        torch_runs.append(run_json([python, str(ROOT / "bench" / "torch_kernels.py"), "--repeats", str(args.repeats),
+                                    "--threads", str(args.threads)] + extra, env))
+
+    def medians(runs, key):
+        names = [row["name"] for row in runs[0]["results"]]
+        return {name: statistics.median(row[key] for run in runs for row in run["results"]
+                                        if row["name"] == name and key in row) for name in names}
+
+    zoo_forward, torch_forward = medians(zoo_runs, "forward_s"), medians(torch_runs, "forward_s")
+    zoo_gflops = medians(zoo_runs, "forward_gflops")
+    zoo_train = medians([{"results": [r for r in run["results"] if "forward_backward_s" in r]} for run in zoo_runs],
+                        "forward_backward_s")
+    torch_train = medians([{"results": [r for r in run["results"] if "forward_backward_s" in r]} for run in torch_runs],
+                          "forward_backward_s")
+    ceiling = zoo_gflops["sgemm_1024"]
+
+    print(f"Machine: {cpu_model()}, {args.threads} threads; OpenBLAS kernel {zoo_runs[0]['blas_kernel']} "
+          f"({zoo_runs[0]['blas_selection']}); reference {torch_runs[0]['framework']}; "
+          f"medians of {args.rounds} alternating rounds of {args.repeats} repeats.\n")
+    print("| shape | Zoo fwd ms | GFLOP/s | % of sgemm | PyTorch fwd ms | fwd ratio | Zoo fwd+bwd ms "
+          "| PyTorch fwd+bwd ms | fwd+bwd ratio |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for name, forward in zoo_forward.items():
+        row = f"| {name} | {forward * 1e3:.2f} | {zoo_gflops[name]:.1f} | {100 * zoo_gflops[name] / ceiling:.0f}% "
+        row += f"| {torch_forward[name] * 1e3:.2f} | {forward / torch_forward[name]:.2f} "
+        if name in zoo_train:
+            row += f"| {zoo_train[name] * 1e3:.2f} | {torch_train[name] * 1e3:.2f} | {zoo_train[name] / torch_train[name]:.2f} |"
+        else:
+            row += "| - | - | - |"
+        print(row)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the system libraries Zoo builds against, when they are missing.
+# Debian/Ubuntu: apt-get (through sudo when not root). Elsewhere: names what to install.
+set -euo pipefail
+
+packages=(pkg-config libopenblas-dev libhdf5-dev libpng-dev libjpeg-dev zlib1g-dev python3-venv)
+
+if command -v dpkg-query >/dev/null 2>&1; then
+    missing=()
+    for package in "${packages[@]}"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        echo "Installing system libraries: ${missing[*]}"
+        sudo=""
+        [ "$(id -u)" -eq 0 ] || sudo="sudo"
+        $sudo apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+else
+    for module in openblas hdf5 libpng libjpeg; do
+        if ! pkg-config --exists "$module" 2>/dev/null; then
+            echo "Zoo needs OpenBLAS, HDF5 (serial), libpng and libjpeg-turbo with their headers and" >&2
+            echo "pkg-config files; '$module' is missing. Install them with your package manager" >&2
+            echo "(Debian/Ubuntu names: ${packages[*]})." >&2
+            exit 1
+        fi
+    done
+fi

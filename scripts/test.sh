@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing, then builds and runs every test in release mode
+# (the numerical tests are heavy; -enable-testing lets them reach internal kernels).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+swift build -c release -Xswiftc -enable-testing --build-tests
+swift test -c release -Xswiftc -enable-testing --skip-build --disable-swift-testing "$@"
