@@ -55,7 +55,8 @@ public enum BLAS {
             if let text = function() { name = String(cString: text) }
         }
         if let symbol = dlsym(handle, "openblas_set_num_threads") {
-            unsafeBitCast(symbol, to: SetThreadsFunction.self)(Int32(Parallel.threadCount))
+            // The engine's threads call OpenBLAS; OpenBLAS itself adds none (see `Parallel`).
+            unsafeBitCast(symbol, to: SetThreadsFunction.self)(1)
         }
         return Library(
             handle: handle, sgemm: unsafeBitCast(sgemmSymbol, to: SgemmFunction.self),
@@ -130,6 +131,34 @@ public enum BLAS {
             }
         }
         return true
+    }
+
+    /// The same product spread over the pool: C is cut into one block of rows (or, when it
+    /// has few rows, of columns) per thread, each a single-threaded OpenBLAS call.
+    static func parallelSgemm(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        let threads = Parallel.threadCount
+        let minimumBlock = 32
+        if m >= threads * minimumBlock {
+            Parallel.forEach(threads) { piece in
+                let (r0, r1) = (m * piece / threads, m * (piece + 1) / threads)
+                sgemm(
+                    transA: transA, transB: transB, m: r1 - r0, n: n, k: k, alpha: alpha,
+                    a: transA ? a + r0 : a + r0 * lda, lda: lda, b: b, ldb: ldb, beta: beta, c: c + r0 * ldc, ldc: ldc)
+            }
+        } else if n >= threads * minimumBlock {
+            Parallel.forEach(threads) { piece in
+                let (c0, c1) = (n * piece / threads, n * (piece + 1) / threads)
+                sgemm(
+                    transA: transA, transB: transB, m: m, n: c1 - c0, k: k, alpha: alpha, a: a, lda: lda,
+                    b: transB ? b + c0 * ldb : b + c0, ldb: ldb, beta: beta, c: c + c0, ldc: ldc)
+            }
+        } else {
+            sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        }
     }
 
     /// C = alpha * op(A) * op(B) + beta * C, row-major, with leading dimensions.

@@ -3,11 +3,13 @@ import Foundation
 
 /// The engine's threading policy, in one place.
 ///
-/// One pool of `threadCount` threads does everything: OpenBLAS runs with the same count inside
-/// each GEMM call, and the engine's own kernels (im2col, depthwise, pooling, batch norm,
-/// element-wise work) split their loops over the same count through `Parallel.forEach`.
-/// The two never run at the same time, because kernels never call GEMM from inside a parallel
-/// loop, so the cores are never oversubscribed.
+/// One pool of `threadCount` threads does everything. OpenBLAS is set to one thread and is
+/// only ever called from the pool's threads, each call on its own block of the product (a
+/// convolution's chunk of output rows, a matrix product's block of rows). Two pools would
+/// oversubscribe: OpenBLAS's idle workers spin in `sched_yield` for a while after each call,
+/// stealing the cores from the engine's own loops (measured: 16% of a convolution's time in
+/// the scheduler). Splitting the product ourselves also beats OpenBLAS's own splitting on the
+/// tall, narrow products of a CNN by up to 2x (docs/PERFORMANCE.md).
 public enum Parallel {
     /// Threads used by kernels and by OpenBLAS: `ZOO_NUM_THREADS` if set, else every core.
     public static let threadCount: Int = {

@@ -84,17 +84,17 @@ final class ConvolutionTests: XCTestCase {
         assertClose(y.scalars, expected, tolerance: 1e-4)
     }
 
-    func testTiledIm2colGivesTheSameResultAsOneTile() throws {
-        // With a budget of 50 rows of 576 columns, 3200 rows take 64 tiles.
-        let saved = im2colBudget
-        im2colBudget = 50 * 576
-        defer { im2colBudget = saved }
+    func testChunkedIm2colGivesTheSameResultAsTheDefinition() throws {
+        // With a budget of 10 rows of 576 columns, chunks fall to their floor of 64 rows.
+        let saved = chunkBudget
+        chunkBudget = 10 * 576
+        defer { chunkBudget = saved }
         let x = uniform([2, 40, 40, 64])
         let w = uniform([3, 3, 64, 8], seed: 2)
         let g = try ConvGeometry(
             op: "test", batch: 2, input: [1, 40, 40], inChannels: 64, outChannels: 8, kernel: [1, 3, 3],
             strides: [1, 1, 1], dilations: [1, 1, 1], padding: .same)
-        XCTAssertEqual(g.tileRows, 50)
+        XCTAssertEqual(g.chunkRows, 64)
         let y = try conv2d(x, kernel: w, padding: .same)
         let expected = referenceConv(
             try x.reshaped([2, 1, 40, 40, 64]), try w.reshaped([1, 3, 3, 64, 8]), strides: [1, 1, 1],
@@ -102,14 +102,18 @@ final class ConvolutionTests: XCTestCase {
         assertClose(y.scalars, expected, tolerance: 1e-4)
     }
 
-    func testTiledGradientsCrossImageBoundaries() throws {
-        let saved = im2colBudget
-        im2colBudget = 7 * 27  // 7 rows of a 3x3x3 window per tile
-        defer { im2colBudget = saved }
+    func testChunkedGradientsCrossImageBoundaries() throws {
+        let saved = chunkBudget
+        chunkBudget = 1  // 64-row chunks: several per thread and per image
+        defer { chunkBudget = saved }
         for stride in [1, 2] {
-            try assertGradientsMatch([uniform([3, 5, 4, 3]), uniform([3, 3, 3, 2], seed: 2)]) {
+            try assertGradientsMatch([uniform([3, 9, 10, 3]), uniform([3, 3, 3, 2], seed: 2)]) {
                 try conv2d($0[0], kernel: $0[1], strides: [stride], padding: .same)
             }
+        }
+        // One image, overlapping strided windows, two threads: each adds into its own copy.
+        try assertGradientsMatch([uniform([1, 24, 24, 2]), uniform([3, 3, 2, 2], seed: 2)]) {
+            try conv2d($0[0], kernel: $0[1], strides: [2], padding: .same)
         }
     }
 

@@ -1,78 +1,77 @@
-/// Convolution as im2col + SGEMM, tiled so that the column buffer stays bounded.
+/// Convolution as im2col + SGEMM, in chunks of output rows that each thread carries from
+/// im2col through its own GEMM to the output.
 ///
 /// An output position is a row of the column matrix and a (tap, input channel) pair is a
 /// column, so channels-last input rows copy as contiguous runs of `inChannels` floats, and the
-/// DHWIO kernel is already the (taps * inChannels) x outChannels matrix.
+/// DHWIO kernel is already the (taps * inChannels) x outChannels matrix. A thread's column
+/// buffer holds one chunk (about 1 MiB), so memory stays bounded whatever the volume, and the
+/// chunk is still in cache when the GEMM reads it. OpenBLAS runs single-threaded inside each
+/// thread's call (see `Parallel`): on tall products with few output channels, which are most
+/// of a CNN, that is twice as fast as OpenBLAS splitting one large call (docs/PERFORMANCE.md).
 
-/// Upper bound on the im2col buffer, in floats (16 MiB): a tile of output rows is sized so
-/// that its columns fit, which keeps a 128^3 volume from asking for gigabytes. A variable
-/// only so that tests can force several tiles on small inputs.
-var im2colBudget = 1 << 22
+/// Floats of column matrix per chunk. A variable only so that tests can force many chunks.
+var chunkBudget = 1 << 18
 
 extension ConvGeometry {
-    /// Output rows per tile.
-    var tileRows: Int { Swift.max(1, Swift.min(rows, im2colBudget / Swift.max(columns, 1))) }
+    /// Output rows per chunk: at least 64 so that each GEMM stays efficient.
+    var chunkRows: Int { Swift.min(rows, Swift.max(64, chunkBudget / Swift.max(columns, 1))) }
+
+    /// Whether one input cell can be read by two output positions.
+    var windowsOverlap: Bool { (0..<3).contains { effectiveKernel[$0] > strides[$0] } }
 
     /// Copies rows `first..<first+count` of the column matrix of `x` into `cols`.
     func im2col(_ x: UnsafePointer<Float>, rows first: Int, count: Int, into cols: UnsafeMutablePointer<Float>) {
         let (od, oh, ow) = (output[0], output[1], output[2])
         let (id, ih, iw) = (input[0], input[1], input[2])
         let (kd, kh, kw) = (kernel[0], kernel[1], kernel[2])
-        let c = inChannels
-        let columns = self.columns
         let (sd, sh, sw) = (strides[0], strides[1], strides[2])
         let (dd, dh, dw) = (dilations[0], dilations[1], dilations[2])
         let (pd, ph, pw) = (padBefore[0], padBefore[1], padBefore[2])
-        Parallel.ranges(count, grain: Swift.max(1, 4096 / Swift.max(columns, 1))) { range in
-            for local in range {
-                var m = first + local
-                let x0 = m % ow; m /= ow
-                let y0 = m % oh; m /= oh
-                let z0 = m % od
-                let n = m / od
-                var column = cols + local * columns
-                let zStart = z0 * sd - pd
-                let yStart = y0 * sh - ph
-                let xStart = x0 * sw - pw
-                for a in 0..<kd {
-                    let z = zStart + a * dd
-                    for b in 0..<kh {
-                        let y = yStart + b * dh
-                        let rowInside = z >= 0 && z < id && y >= 0 && y < ih
-                        let rowBase = x + ((n * id + z) * ih + y) * iw * c
-                        for e in 0..<kw {
-                            let xx = xStart + e * dw
-                            if rowInside && xx >= 0 && xx < iw {
-                                column.update(from: rowBase + xx * c, count: c)
-                            } else {
-                                column.update(repeating: 0, count: c)
-                            }
-                            column += c
+        let c = inChannels
+        var column = cols
+        for m0 in first..<(first + count) {
+            var m = m0
+            let x0 = m % ow; m /= ow
+            let y0 = m % oh; m /= oh
+            let z0 = m % od
+            let n = m / od
+            let (zStart, yStart, xStart) = (z0 * sd - pd, y0 * sh - ph, x0 * sw - pw)
+            for a in 0..<kd {
+                let z = zStart + a * dd
+                for b in 0..<kh {
+                    let y = yStart + b * dh
+                    let rowInside = z >= 0 && z < id && y >= 0 && y < ih
+                    let rowBase = x + ((n * id + z) * ih + y) * iw * c
+                    for e in 0..<kw {
+                        let xx = xStart + e * dw
+                        if rowInside && xx >= 0 && xx < iw {
+                            column.update(from: rowBase + xx * c, count: c)
+                        } else {
+                            column.update(repeating: 0, count: c)
                         }
+                        column += c
                     }
                 }
             }
         }
     }
 
-    /// Adds the column-matrix rows `first..<first+count` back into `dx` (the adjoint of im2col).
+    /// Adds rows `first..<first+count` of a column matrix back into `dx` (im2col's adjoint).
     func col2im(_ cols: UnsafePointer<Float>, rows first: Int, count: Int, into dx: UnsafeMutablePointer<Float>) {
         let (od, oh, ow) = (output[0], output[1], output[2])
         let (id, ih, iw) = (input[0], input[1], input[2])
         let (kd, kh, kw) = (kernel[0], kernel[1], kernel[2])
-        let c = inChannels
-        let columns = self.columns
-        let perImage = od * oh * ow
         let (sd, sh, sw) = (strides[0], strides[1], strides[2])
         let (dd, dh, dw) = (dilations[0], dilations[1], dilations[2])
         let (pd, ph, pw) = (padBefore[0], padBefore[1], padBefore[2])
-        func add(_ local: Int) {
-            var m = first + local
+        let c = inChannels
+        var column = cols
+        for m0 in first..<(first + count) {
+            var m = m0
             let x0 = m % ow; m /= ow
             let y0 = m % oh; m /= oh
             let z0 = m % od
             let n = m / od
-            var column = cols + local * columns
             for a in 0..<kd {
                 let z = z0 * sd - pd + a * dd
                 for b in 0..<kh {
@@ -90,70 +89,87 @@ extension ConvGeometry {
                 }
             }
         }
-        let windowsOverlap = (0..<3).contains { effectiveKernel[$0] > strides[$0] }
-        if !windowsOverlap {
-            // Each input cell receives from one output position at most: rows are independent.
-            Parallel.ranges(count, grain: 64) { range in for local in range { add(local) } }
-        } else {
-            // Windows overlap within an image, never across images: split by image.
-            let firstImage = first / perImage
-            let lastImage = (first + count - 1) / perImage
-            Parallel.forEach(lastImage - firstImage + 1) { i in
-                let image = firstImage + i
-                let start = Swift.max(first, image * perImage) - first
-                let end = Swift.min(first + count, (image + 1) * perImage) - first
-                for local in start..<end { add(local) }
-            }
+    }
+
+    /// Splits `0..<rows` into one contiguous range per thread, with range boundaries on
+    /// multiples of `alignment`, and runs `body(piece, range, scratch)` with a private
+    /// scratch buffer of `scratch` floats per piece.
+    func forEachPiece(
+        alignment: Int = 1, scratch: Int, _ body: (Int, Range<Int>, UnsafeMutablePointer<Float>) -> Void
+    ) {
+        let units = (rows + alignment - 1) / alignment
+        let pieces = pieceCount(alignment: alignment)
+        Parallel.forEach(pieces) { piece in
+            let start = Swift.min(rows, units * piece / pieces * alignment)
+            let end = Swift.min(rows, units * (piece + 1) / pieces * alignment)
+            guard start < end else { return }
+            let buffer = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(scratch, 1))
+            defer { buffer.deallocate() }
+            body(piece, start..<end, buffer)
         }
+    }
+
+    /// How many pieces `forEachPiece` makes: one per thread, each at least 64 rows.
+    func pieceCount(alignment: Int = 1) -> Int {
+        let units = (rows + alignment - 1) / alignment
+        return Swift.max(1, Swift.min(Parallel.threadCount, units, (rows + 63) / 64))
+    }
+
+    /// The rows `first..<first+count` of the column matrix: the input itself for a pointwise
+    /// convolution, else im2col into `buffer`.
+    @inline(__always)
+    func columnRows(_ x: UnsafePointer<Float>, first: Int, count: Int, buffer: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> {
+        if isPointwise { return x + first * columns }
+        im2col(x, rows: first, count: count, into: buffer)
+        return UnsafePointer(buffer)
     }
 
     /// y = conv(x, w) (+ bias), y laid out (rows, outChannels).
     func forward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>) {
-        let n = outChannels
-        if let bias {
-            Parallel.ranges(rows, grain: Swift.max(1, elementGrain / Swift.max(n, 1))) { range in
-                for row in range { (y + row * n).update(from: bias, count: n) }
+        let (n, k, chunk) = (outChannels, columns, chunkRows)
+        forEachPiece(scratch: isPointwise ? 0 : chunk * k) { _, range, cols in
+            var first = range.lowerBound
+            while first < range.upperBound {
+                let count = Swift.min(chunk, range.upperBound - first)
+                let a = columnRows(x, first: first, count: count, buffer: cols)
+                let out = y + first * n
+                if let bias {
+                    for row in 0..<count { (out + row * n).update(from: bias, count: n) }
+                }
+                BLAS.sgemm(
+                    transA: false, transB: false, m: count, n: n, k: k, a: a, lda: k, b: w, ldb: n,
+                    beta: bias == nil ? 0 : 1, c: out, ldc: n)
+                first += count
             }
-        }
-        let beta: Float = bias == nil ? 0 : 1
-        if isPointwise {
-            BLAS.sgemm(
-                transA: false, transB: false, m: rows, n: n, k: columns, a: x, lda: columns, b: w, ldb: n,
-                beta: beta, c: y, ldc: n)
-            return
-        }
-        let tile = tileRows
-        let cols = Storage(count: tile * columns)
-        var first = 0
-        while first < rows {
-            let count = Swift.min(tile, rows - first)
-            im2col(x, rows: first, count: count, into: cols.pointer)
-            BLAS.sgemm(
-                transA: false, transB: false, m: count, n: n, k: columns, a: cols.pointer, lda: columns,
-                b: w, ldb: n, beta: beta, c: y + first * n, ldc: n)
-            first += count
         }
     }
 
-    /// dw = sum over rows of im2col(x)^T * dy.
+    /// dw = im2col(x)^T * dy: each thread sums its rows into a private copy, then the copies add.
     func backwardFilter(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, into dw: UnsafeMutablePointer<Float>) {
-        let n = outChannels
-        if isPointwise {
-            BLAS.sgemm(
-                transA: true, transB: false, m: columns, n: n, k: rows, a: x, lda: columns, b: dy, ldb: n,
-                beta: 0, c: dw, ldc: n)
-            return
+        let (n, k) = (outChannels, columns)
+        // Longer chunks than the forward pass: here the chunk is the GEMM's inner dimension.
+        let chunk = Swift.min(rows, 4 * chunkRows)
+        let pieces = pieceCount()
+        let partial = Storage(zeros: (pieces - 1) * k * n)
+        forEachPiece(scratch: isPointwise ? 0 : chunk * k) { piece, range, cols in
+            let target = piece == 0 ? dw : partial.pointer + (piece - 1) * k * n
+            var first = range.lowerBound
+            while first < range.upperBound {
+                let count = Swift.min(chunk, range.upperBound - first)
+                let a = columnRows(x, first: first, count: count, buffer: cols)
+                BLAS.sgemm(
+                    transA: true, transB: false, m: k, n: n, k: count, a: a, lda: k, b: dy + first * n, ldb: n,
+                    beta: first == range.lowerBound ? 0 : 1, c: target, ldc: n)
+                first += count
+            }
         }
-        let tile = tileRows
-        let cols = Storage(count: tile * columns)
-        var first = 0
-        while first < rows {
-            let count = Swift.min(tile, rows - first)
-            im2col(x, rows: first, count: count, into: cols.pointer)
-            BLAS.sgemm(
-                transA: true, transB: false, m: columns, n: n, k: count, a: cols.pointer, lda: columns,
-                b: dy + first * n, ldb: n, beta: first == 0 ? 0 : 1, c: dw, ldc: n)
-            first += count
+        if pieces > 1 {
+            Parallel.ranges(k * n, grain: elementGrain) { range in
+                for piece in 0..<(pieces - 1) {
+                    let part = partial.pointer + piece * k * n
+                    for i in range { dw[i] += part[i] }
+                }
+            }
         }
     }
 
@@ -195,11 +211,13 @@ extension ConvGeometry {
 
     /// dx = the adjoint of the convolution applied to dy.
     func backwardData(_ dy: UnsafePointer<Float>, _ w: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>) {
-        let n = outChannels
+        let (n, k, chunk) = (outChannels, columns, chunkRows)
         if isPointwise {
-            BLAS.sgemm(
-                transA: false, transB: true, m: rows, n: columns, k: n, a: dy, lda: n, b: w, ldb: n,
-                beta: 0, c: dx, ldc: columns)
+            forEachPiece(scratch: 0) { _, range, _ in
+                BLAS.sgemm(
+                    transA: false, transB: true, m: range.count, n: k, k: n, a: dy + range.lowerBound * n, lda: n,
+                    b: w, ldb: n, beta: 0, c: dx + range.lowerBound * k, ldc: k)
+            }
             return
         }
         if let transposed = dataGradientAsConvolution {
@@ -207,17 +225,34 @@ extension ConvGeometry {
             transposed.forward(dy, flipped.pointer, bias: nil, into: dx)
             return
         }
+        // dy * w^T gives the column matrix of dx; col2im adds it up. Threads must not add into
+        // the same cells: without overlapping windows any split is safe; windows never overlap
+        // across images, so whole images per thread; otherwise each thread adds into a copy.
+        let perImage = rows / batch
+        let pieces = pieceCount()
+        let privateCopies = windowsOverlap && batch < pieces
+        let copies = Storage(count: privateCopies ? (pieces - 1) * inputCount : 1)
         dx.update(repeating: 0, count: inputCount)
-        let tile = tileRows
-        let cols = Storage(count: tile * columns)
-        var first = 0
-        while first < rows {
-            let count = Swift.min(tile, rows - first)
-            BLAS.sgemm(
-                transA: false, transB: true, m: count, n: columns, k: n, a: dy + first * n, lda: n, b: w,
-                ldb: n, beta: 0, c: cols.pointer, ldc: columns)
-            col2im(cols.pointer, rows: first, count: count, into: dx)
-            first += count
+        if privateCopies { copies.pointer.update(repeating: 0, count: (pieces - 1) * inputCount) }
+        forEachPiece(alignment: windowsOverlap && !privateCopies ? perImage : 1, scratch: chunk * k) { piece, range, cols in
+            let target = privateCopies && piece > 0 ? copies.pointer + (piece - 1) * inputCount : dx
+            var first = range.lowerBound
+            while first < range.upperBound {
+                let count = Swift.min(chunk, range.upperBound - first)
+                BLAS.sgemm(
+                    transA: false, transB: true, m: count, n: k, k: n, a: dy + first * n, lda: n, b: w, ldb: n,
+                    beta: 0, c: cols, ldc: k)
+                col2im(cols, rows: first, count: count, into: target)
+                first += count
+            }
+        }
+        if privateCopies {
+            Parallel.ranges(inputCount, grain: elementGrain) { range in
+                for piece in 0..<(pieces - 1) {
+                    let part = copies.pointer + piece * inputCount
+                    for i in range { dx[i] += part[i] }
+                }
+            }
         }
     }
 }

@@ -12,7 +12,7 @@ extension Tensor {
         let m = a.count / Swift.max(k, 1)
         let outShape = Array(a.shape.dropLast()) + [n]
         let value = Tensor.uninitialized(outShape)
-        BLAS.sgemm(
+        BLAS.parallelSgemm(
             transA: false, transB: false, m: m, n: n, k: k, a: a.data, lda: k, b: b.data, ldb: n,
             beta: 0, c: value.data, ldc: n)
         return result("matmul", value, inputs: [a, b]) { g in
@@ -20,14 +20,14 @@ extension Tensor {
             var gradB: Tensor?
             if a.requiresGrad {
                 let da = Tensor.uninitialized(a.shape)
-                BLAS.sgemm(
+                BLAS.parallelSgemm(
                     transA: false, transB: true, m: m, n: k, k: n, a: g.data, lda: n, b: b.data, ldb: n,
                     beta: 0, c: da.data, ldc: k)
                 gradA = da
             }
             if b.requiresGrad {
                 let db = Tensor.uninitialized(b.shape)
-                BLAS.sgemm(
+                BLAS.parallelSgemm(
                     transA: true, transB: false, m: k, n: n, k: m, a: a.data, lda: k, b: g.data, ldb: n,
                     beta: 0, c: db.data, ldc: n)
                 gradB = db
