@@ -11,6 +11,9 @@ let package = Package(
     name: "Zoo",
     products: [
         .library(name: "ZooTensor", targets: ["ZooTensor"]),
+        .library(name: "ZooCore", targets: ["ZooCore"]),
+        .library(name: "ZooNN", targets: ["ZooNN"]),
+        .library(name: "ZooSmallCNN", targets: ["ZooSmallCNN"]),
         .executable(name: "zoo-kernel-bench", targets: ["ZooKernelBench"]),
         .executable(name: "engine-demo", targets: ["EngineDemo"]),
     ],
@@ -29,11 +32,18 @@ let package = Package(
             providers: [.apt(["libjpeg62-turbo-dev"])]),
 
         .target(name: "ZooTensor", dependencies: ["CBLAS"], swiftSettings: kernelSettings),
+        .target(name: "ZooCore", dependencies: ["ZooTensor"], swiftSettings: kernelSettings),
+        .target(name: "ZooNN", dependencies: ["ZooCore", "ZooTensor"], swiftSettings: kernelSettings),
+
+        // Architectures: one target per family, each depending on ZooNN only.
+        .target(name: "ZooSmallCNN", dependencies: ["ZooNN"], swiftSettings: kernelSettings),
         .executableTarget(
             name: "ZooKernelBench", dependencies: ["ZooTensor"], swiftSettings: kernelSettings),
         .executableTarget(name: "EngineDemo", dependencies: ["ZooTensor"], path: "examples/EngineDemo"),
 
         .testTarget(name: "ZooTensorTests", dependencies: ["ZooTensor"]),
+        .testTarget(name: "ZooNNTests", dependencies: ["ZooNN"]),
+        .testTarget(name: "ZooSmallCNNTests", dependencies: ["ZooSmallCNN"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CHDF5", "CPNG", "CJPEG"]),
     ],
     swiftLanguageModes: [.v5]
