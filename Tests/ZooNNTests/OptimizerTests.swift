@@ -34,6 +34,17 @@ final class OptimizerTests: XCTestCase {
     let torchAdamL2: [[Float]] = [[0.49, -0.99, 1.99], [0.4949477, -0.9905429, 1.980684], [0.4953633, -0.9924287, 1.9796017]]
     let torchAdamW: [[Float]] = [[0.4895, -0.989, 1.988], [0.494994, -0.9916721, 1.9781789], [0.496471, -0.9958729, 1.9796497]]
 
+    // keras.optimizers (Keras 3.15), printed by the same script.
+    let kerasAdam: [[Float]] = [[0.4900004, -0.9900002, 1.9900001], [0.4959838, -0.9936612, 1.982167], [0.4979558, -0.9988536, 1.985616]]
+    let kerasAdamDecay: [[Float]] = [[0.4895004, -0.9890003, 1.9880002], [0.4949943, -0.9916722, 1.978179], [0.4964713, -0.9958729, 1.9796498]]
+    let kerasSGDNesterov: [[Float]] = [[0.481, -0.962, 1.943], [0.5679, -1.0218, 1.9092], [0.56311, -1.07762, 2.0162799]]
+
+    func testKerasConventionMatchesKerasOptimizers() throws {
+        assertTrajectory(try trajectory(Adam(learningRate: 0.01)), kerasAdam)
+        assertTrajectory(try trajectory(Adam(learningRate: 0.01, weightDecay: 0.1)), kerasAdamDecay)
+        assertTrajectory(try trajectory(SGD(learningRate: 0.1, momentum: 0.9, nesterov: true, convention: .keras)), kerasSGDNesterov)
+    }
+
     func testPyTorchConventionMatchesTorchOptim() throws {
         assertTrajectory(try trajectory(SGD(learningRate: 0.1, momentum: 0.9, dampening: 0.1, weightDecay: 0.01)), torchSGDMomentumDampeningDecay)
         assertTrajectory(try trajectory(SGD(learningRate: 0.1, momentum: 0.9, nesterov: true)), torchSGDNesterov)
