@@ -37,6 +37,17 @@ let package = Package(
 
         // Architectures: one target per family, each depending on ZooNN only.
         .target(name: "ZooSmallCNN", dependencies: ["ZooNN"], swiftSettings: kernelSettings),
+        .target(name: "ZooResNet", dependencies: ["ZooNN"], swiftSettings: kernelSettings),
+        .target(name: "ZooVGG", dependencies: ["ZooNN"], swiftSettings: kernelSettings),
+        .target(name: "ZooDenseNet", dependencies: ["ZooNN"], swiftSettings: kernelSettings),
+        .target(name: "ZooMobileNet", dependencies: ["ZooNN"], swiftSettings: kernelSettings),
+        .target(name: "ZooInception", dependencies: ["ZooNN"], swiftSettings: kernelSettings),
+        .target(name: "ZooXception", dependencies: ["ZooNN"], swiftSettings: kernelSettings),
+        .target(name: "ZooUNet", dependencies: ["ZooNN"], swiftSettings: kernelSettings),
+        .target(name: "ZooDeepLab", dependencies: ["ZooNN"], swiftSettings: kernelSettings),
+
+        // Test support: reference fixtures of Keras and PyTorch, shared by the test targets.
+        .target(name: "ZooTestSupport", dependencies: ["ZooNN"]),
         .executableTarget(
             name: "ZooKernelBench", dependencies: ["ZooTensor"], swiftSettings: kernelSettings),
         .executableTarget(name: "EngineDemo", dependencies: ["ZooTensor"], path: "examples/EngineDemo"),
@@ -44,6 +55,14 @@ let package = Package(
         .testTarget(name: "ZooTensorTests", dependencies: ["ZooTensor"]),
         .testTarget(name: "ZooNNTests", dependencies: ["ZooNN"]),
         .testTarget(name: "ZooSmallCNNTests", dependencies: ["ZooSmallCNN"]),
+        .testTarget(name: "ZooResNetTests", dependencies: ["ZooResNet", "ZooTestSupport"]),
+        .testTarget(name: "ZooVGGTests", dependencies: ["ZooVGG", "ZooTestSupport"]),
+        .testTarget(name: "ZooDenseNetTests", dependencies: ["ZooDenseNet", "ZooTestSupport"]),
+        .testTarget(name: "ZooMobileNetTests", dependencies: ["ZooMobileNet", "ZooTestSupport"]),
+        .testTarget(name: "ZooInceptionTests", dependencies: ["ZooInception", "ZooTestSupport"]),
+        .testTarget(name: "ZooXceptionTests", dependencies: ["ZooXception", "ZooTestSupport"]),
+        .testTarget(name: "ZooUNetTests", dependencies: ["ZooUNet", "ZooTestSupport"]),
+        .testTarget(name: "ZooDeepLabTests", dependencies: ["ZooDeepLab", "ZooTestSupport"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CHDF5", "CPNG", "CJPEG"]),
     ],
     swiftLanguageModes: [.v5]
