@@ -16,6 +16,8 @@ let package = Package(
         .library(name: "ZooSmallCNN", targets: ["ZooSmallCNN"]),
         .executable(name: "zoo-kernel-bench", targets: ["ZooKernelBench"]),
         .executable(name: "engine-demo", targets: ["EngineDemo"]),
+        .library(name: "ModelZoo", targets: ["ModelZoo"]),
+        .plugin(name: "CatalogGenerator", targets: ["CatalogGenerator"]),
     ],
     targets: [
         // System libraries (Debian/Ubuntu: libopenblas-dev, libhdf5-dev, libpng-dev,
@@ -36,15 +38,26 @@ let package = Package(
         .target(name: "ZooNN", dependencies: ["ZooCore", "ZooTensor"], swiftSettings: kernelSettings),
 
         // Architectures: one target per family, each depending on ZooNN only.
-        .target(name: "ZooSmallCNN", dependencies: ["ZooNN"], swiftSettings: kernelSettings),
-        .target(name: "ZooResNet", dependencies: ["ZooNN"], swiftSettings: kernelSettings),
-        .target(name: "ZooVGG", dependencies: ["ZooNN"], swiftSettings: kernelSettings),
-        .target(name: "ZooDenseNet", dependencies: ["ZooNN"], swiftSettings: kernelSettings),
-        .target(name: "ZooMobileNet", dependencies: ["ZooNN"], swiftSettings: kernelSettings),
-        .target(name: "ZooInception", dependencies: ["ZooNN"], swiftSettings: kernelSettings),
-        .target(name: "ZooXception", dependencies: ["ZooNN"], swiftSettings: kernelSettings),
-        .target(name: "ZooUNet", dependencies: ["ZooNN"], swiftSettings: kernelSettings),
-        .target(name: "ZooDeepLab", dependencies: ["ZooNN"], swiftSettings: kernelSettings),
+        .target(name: "ZooSmallCNN", dependencies: ["ZooNN"], exclude: ["Architectures.json"], swiftSettings: kernelSettings),
+        .target(name: "ZooResNet", dependencies: ["ZooNN"], exclude: ["Architectures.json"], swiftSettings: kernelSettings),
+        .target(name: "ZooVGG", dependencies: ["ZooNN"], exclude: ["Architectures.json"], swiftSettings: kernelSettings),
+        .target(name: "ZooDenseNet", dependencies: ["ZooNN"], exclude: ["Architectures.json"], swiftSettings: kernelSettings),
+        .target(name: "ZooMobileNet", dependencies: ["ZooNN"], exclude: ["Architectures.json"], swiftSettings: kernelSettings),
+        .target(name: "ZooInception", dependencies: ["ZooNN"], exclude: ["Architectures.json"], swiftSettings: kernelSettings),
+        .target(name: "ZooXception", dependencies: ["ZooNN"], exclude: ["Architectures.json"], swiftSettings: kernelSettings),
+        .target(name: "ZooUNet", dependencies: ["ZooNN"], exclude: ["Architectures.json"], swiftSettings: kernelSettings),
+        .target(name: "ZooDeepLab", dependencies: ["ZooNN"], exclude: ["Architectures.json"], swiftSettings: kernelSettings),
+
+        // The catalog: generated from the manifests of the families it depends on. Adding a
+        // family is a new target, its Architectures.json and one line here.
+        .target(
+            name: "ModelZoo",
+            dependencies: [
+                "ZooNN", "ZooSmallCNN",
+            ],
+            plugins: ["CatalogGenerator"]),
+        .executableTarget(name: "ZooCatalogGenerator", path: "Sources/ZooCatalogGenerator"),
+        .plugin(name: "CatalogGenerator", capability: .buildTool(), dependencies: ["ZooCatalogGenerator"]),
 
         // Test support: reference fixtures of Keras and PyTorch, shared by the test targets.
         .target(name: "ZooTestSupport", dependencies: ["ZooNN"]),
@@ -55,6 +68,7 @@ let package = Package(
         .testTarget(name: "ZooTensorTests", dependencies: ["ZooTensor"]),
         .testTarget(name: "ZooNNTests", dependencies: ["ZooNN"]),
         .testTarget(name: "ZooSmallCNNTests", dependencies: ["ZooSmallCNN"]),
+        .testTarget(name: "ModelZooTests", dependencies: ["ModelZoo", "ZooTestSupport"]),
         .testTarget(name: "ZooResNetTests", dependencies: ["ZooResNet", "ZooTestSupport"]),
         .testTarget(name: "ZooVGGTests", dependencies: ["ZooVGG", "ZooTestSupport"]),
         .testTarget(name: "ZooDenseNetTests", dependencies: ["ZooDenseNet", "ZooTestSupport"]),

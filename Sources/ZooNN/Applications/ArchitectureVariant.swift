@@ -13,6 +13,14 @@ public enum PreprocessingMode: String, Sendable, CaseIterable {
     case none
 }
 
+/// What a variant predicts.
+public enum ArchitectureTask: String, Sendable {
+    /// One class vector per image: (batch, classes).
+    case classification
+    /// One class vector per pixel or voxel: (batch, spatial..., classes) logits.
+    case segmentation
+}
+
 /// What the top of a classification network becomes when the ImageNet classifier is dropped.
 public enum GlobalPoolingMode: String, Sendable {
     case average = "avg"
@@ -65,8 +73,9 @@ public struct ArchitectureVariant: Sendable {
     /// Smallest spatial input the network accepts.
     public let minimumInput: [Int]
     public let preprocessing: PreprocessingMode
-    /// Parameter counts of the default configuration, as the reference framework counts them
-    /// (total includes batch-norm moving statistics).
+    /// Parameter counts of the default configuration (`defaultClasses`, top included, default
+    /// input), as the reference framework counts them (total includes batch-norm moving
+    /// statistics).
     public let parameterCount: Int
     public let trainableParameterCount: Int
     /// Layer names of the first convolution (adapted to the input's channels), the last
@@ -76,14 +85,17 @@ public struct ArchitectureVariant: Sendable {
     public let classifier: String
     /// Where the reference numbers and names come from: `keras.applications`, `torchvision`.
     public let source: String
-    /// Builds the network.
+    public let task: ArchitectureTask
+    /// Classes of the reference configuration the counts describe (1000 for ImageNet).
+    public let defaultClasses: Int
+    /// Builds the network from options whose input shape is set (use `make`, which sets it).
     public let build: @Sendable (ArchitectureOptions) throws -> Model
 
     public init(
         name: String, family: String, reference: String, defaultInput: [Int], minimumInput: [Int],
         preprocessing: PreprocessingMode, parameterCount: Int, trainableParameterCount: Int,
         firstConvolution: String, lastConvolution: String, classifier: String, source: String,
-        build: @escaping @Sendable (ArchitectureOptions) throws -> Model
+        task: ArchitectureTask = .classification, defaultClasses: Int = 1000, build: @escaping @Sendable (ArchitectureOptions) throws -> Model
     ) {
         self.name = name
         self.family = family
@@ -97,7 +109,17 @@ public struct ArchitectureVariant: Sendable {
         self.lastConvolution = lastConvolution
         self.classifier = classifier
         self.source = source
+        self.task = task
+        self.defaultClasses = defaultClasses
         self.build = build
+    }
+
+    /// Builds the variant: the input shape is resolved (the default when nil) and checked
+    /// against the minimum before the builder sees the options.
+    public func make(_ options: ArchitectureOptions = ArchitectureOptions()) throws -> Model {
+        var resolved = options
+        resolved.inputShape = try resolvedInput(options)
+        return try build(resolved)
     }
 
     /// The input shape `options` ask for, checked against the variant's minimum.

@@ -1,0 +1,91 @@
+import ZooCore
+import ZooNN
+
+/// The catalog of every architecture the package links, compiled from the families'
+/// manifests by the CatalogGenerator plugin: one line per variant, no registration at import.
+public enum ModelZoo {
+    /// Every variant, grouped by family.
+    public static let variants: [ArchitectureVariant] = GeneratedCatalog.variants
+
+    /// The variant called `name`; an unknown name is an error listing the nearest ones.
+    public static func variant(_ name: String) throws -> ArchitectureVariant {
+        if let found = variants.first(where: { $0.name == name }) { return found }
+        let nearest = nearestNames(to: name)
+        throw ModelError(
+            "unknown architecture '\(name)'"
+                + (nearest.isEmpty ? "" : "; did you mean \(nearest.joined(separator: ", "))?")
+                + " (`zoo list` shows all \(variants.count))")
+    }
+
+    /// The variants whose names match a glob (`*` any run of characters, `?` one character).
+    public static func list(matching pattern: String = "*") -> [ArchitectureVariant] {
+        variants.filter { glob(pattern, matches: $0.name) }
+    }
+
+    /// Builds the variant called `name` with `options`.
+    public static func make(_ name: String, _ options: ArchitectureOptions = ArchitectureOptions()) throws -> Model {
+        try variant(name).make(options)
+    }
+
+    /// Up to three names within a small edit distance (or sharing a prefix), nearest first.
+    public static func nearestNames(to name: String) -> [String] {
+        let scored = variants.map { ($0.name, editDistance($0.name, name)) }
+        return scored.filter { $0.1 <= Swift.max(2, name.count / 3) || $0.0.hasPrefix(name) }
+            .sorted { ($0.1, $0.0) < ($1.1, $1.0) }.prefix(3).map(\.0)
+    }
+
+    /// The catalog as a table: name, family, default input, preprocessing, parameters.
+    public static func table(matching pattern: String = "*") -> String {
+        let rows = list(matching: pattern).map { v in
+            [v.name, v.family, v.defaultInput.map(String.init).joined(separator: "x"), v.preprocessing.rawValue,
+             grouped(v.parameterCount), grouped(v.trainableParameterCount), v.source]
+        }
+        let header = ["name", "family", "input", "preprocessing", "parameters", "trainable", "reference"]
+        let widths = (0..<header.count).map { c in ([header] + rows).map { $0[c].count }.max() ?? 0 }
+        return ([header] + rows).map { row in
+            row.enumerated().map { c, cell in
+                c >= 4 && c <= 5 ? String(repeating: " ", count: widths[c] - cell.count) + cell
+                    : cell + String(repeating: " ", count: widths[c] - cell.count)
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+
+    static func grouped(_ n: Int) -> String {
+        let digits = Array(String(n))
+        return String(digits.enumerated().flatMap { i, d in i > 0 && (digits.count - i) % 3 == 0 ? [",", d] : [d] })
+    }
+}
+
+/// Levenshtein distance.
+func editDistance(_ a: String, _ b: String) -> Int {
+    let (a, b) = (Array(a), Array(b))
+    var previous = Array(0...b.count)
+    for i in 1...Swift.max(a.count, 1) where !a.isEmpty {
+        var current = [i] + [Int](repeating: 0, count: b.count)
+        for j in 1...Swift.max(b.count, 1) where !b.isEmpty {
+            current[j] = Swift.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        previous = current
+    }
+    return a.isEmpty ? b.count : previous[b.count]
+}
+
+/// Shell-style glob with `*` and `?`.
+func glob(_ pattern: String, matches text: String) -> Bool {
+    let (p, t) = (Array(pattern), Array(text))
+    var memo = [[Bool?]](repeating: [Bool?](repeating: nil, count: t.count + 1), count: p.count + 1)
+    func match(_ i: Int, _ j: Int) -> Bool {
+        if let known = memo[i][j] { return known }
+        let result: Bool
+        if i == p.count {
+            result = j == t.count
+        } else if p[i] == "*" {
+            result = match(i + 1, j) || (j < t.count && match(i, j + 1))
+        } else {
+            result = j < t.count && (p[i] == "?" || p[i] == t[j]) && match(i + 1, j + 1)
+        }
+        memo[i][j] = result
+        return result
+    }
+    return match(0, 0)
+}
