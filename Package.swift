@@ -58,6 +58,11 @@ let package = Package(
             plugins: ["CatalogGenerator"]),
         .executableTarget(name: "ZooCatalogGenerator", path: "Sources/ZooCatalogGenerator"),
         .plugin(name: "CatalogGenerator", capability: .buildTool(), dependencies: ["ZooCatalogGenerator"]),
+        .plugin(
+            name: "NewArchitecture",
+            capability: .command(
+                intent: .custom(verb: "new-architecture", description: "Scaffold an architecture family target, its test and config"),
+                permissions: [.writeToPackageDirectory(reason: "creates the new target, its test and its config")])),
 
         // Test support: reference fixtures of Keras and PyTorch, shared by the test targets.
         .target(name: "ZooTestSupport", dependencies: ["ZooNN"]),

@@ -46,13 +46,21 @@ public enum ModelZoo {
             row.enumerated().map { c, cell in
                 c >= 4 && c <= 5 ? String(repeating: " ", count: widths[c] - cell.count) + cell
                     : cell + String(repeating: " ", count: widths[c] - cell.count)
-            }.joined(separator: "  ")
+            }.joined(separator: "  ").trimmingTrailingSpaces()
         }.joined(separator: "\n")
     }
 
     static func grouped(_ n: Int) -> String {
         let digits = Array(String(n))
         return String(digits.enumerated().flatMap { i, d in i > 0 && (digits.count - i) % 3 == 0 ? [",", d] : [d] })
+    }
+}
+
+extension String {
+    func trimmingTrailingSpaces() -> String {
+        var result = self
+        while result.last == " " { result.removeLast() }
+        return result
     }
 }
 

@@ -1,0 +1,182 @@
+import Foundation
+import PackagePlugin
+
+/// `swift package new-architecture <Name>`: scaffolds an architecture family target (paper
+/// header, variant table, block, assembly, variant list), its manifest, its test and a `zoo/`
+/// config, then prints the Package.swift lines that link it into the catalog.
+@main
+struct NewArchitecture: CommandPlugin {
+    func performCommand(context: PluginContext, arguments: [String]) async throws {
+        guard let name = arguments.first(where: { !$0.hasPrefix("-") }),
+            name.first?.isUppercase == true, name.allSatisfy({ $0.isLetter || $0.isNumber })
+        else {
+            throw ScaffoldError("usage: swift package --allow-writing-to-package-directory new-architecture <Name> (UpperCamelCase)")
+        }
+        let root = context.package.directoryURL
+        let target = "Zoo\(name)"
+        let variant = name.lowercased()
+        let files: [(String, String)] = [
+            ("Sources/\(target)/\(name).swift", architectureFile(name: name, variant: variant)),
+            ("Sources/\(target)/Architectures.json", "{\"family\": \"\(name)Family\", \"variants\": [\"\(variant)\"]}\n"),
+            ("Tests/\(target)Tests/\(name)Tests.swift", testFile(name: name, target: target, variant: variant)),
+            ("zoo/\(variant).yaml", configFile(variant: variant)),
+        ]
+        for (path, _) in files where FileManager.default.fileExists(atPath: root.appendingPathComponent(path).path) {
+            throw ScaffoldError("\(path) exists already; choose another name")
+        }
+        for (path, text) in files {
+            let url = root.appendingPathComponent(path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try text.write(to: url, atomically: true, encoding: .utf8)
+            print("created \(path)")
+        }
+        print("""
+
+            Add to Package.swift, in `targets`:
+                    .target(name: "\(target)", dependencies: ["ZooNN"], exclude: ["Architectures.json"], swiftSettings: kernelSettings),
+                    .testTarget(name: "\(target)Tests", dependencies: ["\(target)", "ZooTestSupport"]),
+            and "\(target)" to the dependencies of the ModelZoo target. Then `scripts/test.sh`:
+            the catalog lists `\(variant)`, and the catalog tests build and run it.
+            """)
+    }
+}
+
+struct ScaffoldError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+func architectureFile(name: String, variant: String) -> String {
+    """
+    // \(name): replace with the paper's title (authors, arXiv id), and note every deliberate
+    // deviation from the reference implementation here.
+    //
+    // Scaffolded by `swift package new-architecture`: a plain network of convolution stages
+    // that builds, trains and passes its tests as it is. Edit the stage table, the block and
+    // the assembly to the paper's design; keep layer names equal to the reference framework's
+    // so that its weight files load by name.
+    import ZooCore
+    import ZooNN
+    import ZooTensor
+
+    // MARK: - Stage table
+
+    /// One stage: how many blocks and their filters. A variant is a list of stages.
+    public struct \(name)Stage: Sendable {
+        public let blocks: Int
+        public let filters: Int
+    }
+
+    // MARK: - Block
+
+    /// Convolution, batch normalization, ReLU: `<prefix>_conv`, `<prefix>_bn`, `<prefix>_relu`.
+    struct \(name)Block {
+        let conv: Conv2D
+        let norm: BatchNormalization
+        let relu: Activation
+
+        init(prefix: String, inputChannels: Int, filters: Int, in model: Model) {
+            conv = model.add(Conv2D(filters: filters, kernelSize: [3], inputChannels: inputChannels, padding: .same, name: "\\(prefix)_conv"))
+            norm = model.add(BatchNormalization(channels: filters, name: "\\(prefix)_bn"))
+            relu = model.add(Activation(.relu, name: "\\(prefix)_relu"))
+        }
+
+        func callAsFunction(_ x: Tensor) throws -> Tensor { try relu(norm(conv(x))) }
+    }
+
+    // MARK: - Assembly
+
+    /// The network: stages of blocks, each stage ending in a 2x2 max pooling, then the top.
+    public final class \(name): ApplicationModel {
+        private var stages: [(blocks: [\(name)Block], pool: MaxPooling2D)] = []
+
+        public init(stages table: [\(name)Stage], options: ArchitectureOptions) throws {
+            let input = options.inputShape ?? [64, 64, 3]
+            super.init(name: "\(variant)", inputShape: input, options: options)
+            try BuildContext.freshNames {
+                var (size, channels) = (Array(input.dropLast()), input.last!)
+                for (s, stage) in table.enumerated() {
+                    var blocks = [\(name)Block]()
+                    for b in 0..<stage.blocks {
+                        blocks.append(\(name)Block(prefix: "stage\\(s + 1)_block\\(b + 1)", inputChannels: channels, filters: stage.filters, in: self))
+                        channels = stage.filters
+                    }
+                    stages.append((blocks, add(MaxPooling2D(name: "stage\\(s + 1)_pool"))))
+                    size = size.map { $0 / 2 }
+                }
+                try buildTop(featureShape: size + [channels]) {
+                    [GlobalAveragePooling2D(name: "avg_pool"),
+                     Dense(units: options.classes, inputFeatures: channels, activation: options.classifierActivation, name: "predictions")]
+                }
+            }
+        }
+
+        public override func features(_ x: Tensor) throws -> Tensor {
+            var y = x
+            for stage in stages {
+                for block in stage.blocks { y = try block(y) }
+                y = try stage.pool(y)
+            }
+            return y
+        }
+    }
+
+    // MARK: - Variants
+
+    public enum \(name)Family: ArchitectureFamily {
+        static let table = [\(name)Stage(blocks: 1, filters: 16), \(name)Stage(blocks: 2, filters: 32)]
+
+        /// Counts: 3x3 convolutions 3->16, 16->32, 32->32 with biases and batch norm, and a
+        /// 1000-class classifier. Replace them with the reference framework's numbers.
+        public static let \(variant) = ArchitectureVariant(
+            name: "\(variant)", family: "\(name)", reference: "the paper (authors, arXiv id)",
+            defaultInput: [64, 64, 3], minimumInput: [4, 4], preprocessing: .none,
+            parameterCount: 448 + 64 + 4_640 + 128 + 9_248 + 128 + 33_000, trainableParameterCount: 448 + 32 + 4_640 + 64 + 9_248 + 64 + 33_000,
+            firstConvolution: "stage1_block1_conv", lastConvolution: "stage2_block2_relu", classifier: "predictions",
+            source: "this package"
+        ) { options in try \(name)(stages: table, options: options) }
+
+        public static var variants: [ArchitectureVariant] { [\(variant)] }
+    }
+
+    """
+}
+
+func testFile(name: String, target: String, variant: String) -> String {
+    """
+    import XCTest
+    import ZooCore
+    import ZooNN
+    import ZooTensor
+
+    @testable import \(target)
+
+    final class \(name)Tests: XCTestCase {
+        func testParameterCountsMatchTheMetadata() throws {
+            let model = try \(name)Family.\(variant).make()
+            XCTAssertEqual(model.parameterCounts.total, \(name)Family.\(variant).parameterCount)
+            XCTAssertEqual(model.parameterCounts.trainable, \(name)Family.\(variant).trainableParameterCount)
+        }
+
+        func testForwardAndBackwardAtTheMinimumInput() throws {
+            let model = try \(name)Family.\(variant).make(ArchitectureOptions(classes: 3, inputShape: [4, 4, 3]))
+            model.setTraining(true)
+            let y = try model(Tensor(repeating: 0.5, shape: [2, 4, 4, 3]))
+            XCTAssertEqual(y.shape, [2, 3])
+            try y.sum().backward()
+            XCTAssertTrue(model.trainableParameters.allSatisfy { $0.parameter.value.grad != nil })
+        }
+    }
+
+    """
+}
+
+func configFile(variant: String) -> String {
+    """
+    # \(variant): a starting experiment for the new architecture. Copy the data and train
+    # sections of the experiment it belongs to (for example zoo/lidc/lidc.yaml).
+    model:
+      name: \(variant)
+
+    """
+}
