@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The test command: installs what is missing, then builds and runs every test in release mode
-# (the numerical tests are heavy; -enable-testing lets them reach internal kernels).
+# The test command: installs what is missing (system libraries; the pinned Keras and PyTorch
+# references and their fixtures, once per machine), then builds and runs every test in release
+# mode (the numerical tests are heavy; -enable-testing lets them reach internal kernels).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+scripts/reference-env.sh
 swift build -c release -Xswiftc -enable-testing --build-tests
 swift test -c release -Xswiftc -enable-testing --skip-build --disable-swift-testing "$@"

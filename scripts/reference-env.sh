@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Builds the reference environment of the parity tests: a virtual environment outside the
+# repository with pinned Keras/TensorFlow and PyTorch (Tests/Fixtures/requirements.txt), then
+# the fixtures the Swift tests compare against, under ~/.cache/zoo/fixtures. Once per machine;
+# a changed requirements file rebuilds it. When the install is impossible (no network, no
+# wheel for this platform) it records why in fixtures/UNAVAILABLE, and the tests that need the
+# fixtures skip with that reason printed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+cache="${ZOO_CACHE:-$HOME/.cache/zoo}"
+venv="$cache/ref-venv"
+fixtures="${ZOO_FIXTURES:-$cache/fixtures}"
+mkdir -p "$fixtures"
+rm -f "$fixtures/UNAVAILABLE"
+
+unavailable() {
+    echo "reference environment unavailable: $1" | tee "$fixtures/UNAVAILABLE" >&2
+    exit 0
+}
+
+if ! cmp -s Tests/Fixtures/requirements.txt "$venv/requirements.txt" 2>/dev/null; then
+    echo "Installing the reference frameworks (Tests/Fixtures/requirements.txt) into $venv"
+    python3 -m venv "$venv" >/dev/null 2>&1 || unavailable "python3 -m venv failed (install python3-venv)"
+    log="$cache/ref-venv-install.log"
+    if ! "$venv/bin/pip" install -q -r Tests/Fixtures/requirements.txt >"$log" 2>&1; then
+        unavailable "pip could not install Tests/Fixtures/requirements.txt (see $log: $(tail -n 1 "$log"))"
+    fi
+    cp Tests/Fixtures/requirements.txt "$venv/requirements.txt"
+    rm -rf "$fixtures/keras_applications"
+fi
+
+export PYTHONWARNINGS=ignore TF_CPP_MIN_LOG_LEVEL=3
+"$venv/bin/python" Tests/Fixtures/keras_applications.py "$fixtures/keras_applications" \
+    || unavailable "Tests/Fixtures/keras_applications.py failed"
