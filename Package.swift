@@ -17,7 +17,11 @@ let package = Package(
         .executable(name: "zoo-kernel-bench", targets: ["ZooKernelBench"]),
         .executable(name: "engine-demo", targets: ["EngineDemo"]),
         .library(name: "ModelZoo", targets: ["ModelZoo"]),
+        .library(name: "ZooHDF5", targets: ["ZooHDF5"]),
         .plugin(name: "CatalogGenerator", targets: ["CatalogGenerator"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // System libraries (Debian/Ubuntu: libopenblas-dev, libhdf5-dev, libpng-dev,
@@ -64,6 +68,12 @@ let package = Package(
                 intent: .custom(verb: "new-architecture", description: "Scaffold an architecture family target, its test and config"),
                 permissions: [.writeToPackageDirectory(reason: "creates the new target, its test and its config")])),
 
+        // HDF5: the C library's Swift layer, checkpoints, Keras weight files in and out.
+        .target(
+            name: "ZooHDF5",
+            dependencies: ["CHDF5", "ZooCore", "ZooNN", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            swiftSettings: kernelSettings),
+
         // Test support: reference fixtures of Keras and PyTorch, shared by the test targets.
         .target(name: "ZooTestSupport", dependencies: ["ZooNN"]),
         .executableTarget(
@@ -74,6 +84,7 @@ let package = Package(
         .testTarget(name: "ZooNNTests", dependencies: ["ZooNN"]),
         .testTarget(name: "ZooSmallCNNTests", dependencies: ["ZooSmallCNN"]),
         .testTarget(name: "ModelZooTests", dependencies: ["ModelZoo", "ZooTestSupport"]),
+        .testTarget(name: "ZooHDF5Tests", dependencies: ["ZooHDF5", "ZooSmallCNN", "ZooTestSupport"]),
         .testTarget(name: "ZooResNetTests", dependencies: ["ZooResNet", "ZooTestSupport"]),
         .testTarget(name: "ZooVGGTests", dependencies: ["ZooVGG", "ZooTestSupport"]),
         .testTarget(name: "ZooDenseNetTests", dependencies: ["ZooDenseNet", "ZooTestSupport"]),
