@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "ZooSmallCNN", targets: ["ZooSmallCNN"]),
         .executable(name: "zoo-kernel-bench", targets: ["ZooKernelBench"]),
         .executable(name: "engine-demo", targets: ["EngineDemo"]),
+        .executable(name: "zoo-model-bench", targets: ["ZooModelBench"]),
         .library(name: "ModelZoo", targets: ["ModelZoo"]),
         .library(name: "ZooHDF5", targets: ["ZooHDF5"]),
         .plugin(name: "CatalogGenerator", targets: ["CatalogGenerator"]),
@@ -78,6 +79,7 @@ let package = Package(
         .target(name: "ZooTestSupport", dependencies: ["ZooNN"]),
         .executableTarget(
             name: "ZooKernelBench", dependencies: ["ZooTensor"], swiftSettings: kernelSettings),
+        .executableTarget(name: "ZooModelBench", dependencies: ["ModelZoo"], swiftSettings: kernelSettings),
         .executableTarget(name: "EngineDemo", dependencies: ["ZooTensor"], path: "examples/EngineDemo"),
 
         .testTarget(name: "ZooTensorTests", dependencies: ["ZooTensor"]),
