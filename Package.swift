@@ -19,6 +19,8 @@ let package = Package(
         .executable(name: "zoo-model-bench", targets: ["ZooModelBench"]),
         .library(name: "ModelZoo", targets: ["ModelZoo"]),
         .library(name: "ZooHDF5", targets: ["ZooHDF5"]),
+        .library(name: "ZooData", targets: ["ZooData"]),
+        .library(name: "ZooMetrics", targets: ["ZooMetrics"]),
         .plugin(name: "CatalogGenerator", targets: ["CatalogGenerator"]),
     ],
     dependencies: [
@@ -75,6 +77,19 @@ let package = Package(
             dependencies: ["CHDF5", "ZooCore", "ZooNN", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: kernelSettings),
 
+        // Data: datasets, decoders (libpng/libjpeg through a C shim that turns their longjmp
+        // errors into return codes), NIfTI through zlib, transforms, splits, loaders, phantoms.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(
+            name: "CImageCodecs", dependencies: ["CPNG", "CJPEG"],
+            linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
+        .target(
+            name: "ZooData", dependencies: ["ZooCore", "ZooTensor", "CImageCodecs", "CZlib", "ZooHDF5"],
+            swiftSettings: kernelSettings),
+
+        // Evaluation: clinical metrics and statistics (no model dependency).
+        .target(name: "ZooMetrics", swiftSettings: kernelSettings),
+
         // Test support: reference fixtures of Keras and PyTorch, shared by the test targets.
         .target(name: "ZooTestSupport", dependencies: ["ZooNN"]),
         .executableTarget(
@@ -86,6 +101,8 @@ let package = Package(
         .testTarget(name: "ZooNNTests", dependencies: ["ZooNN"]),
         .testTarget(name: "ZooSmallCNNTests", dependencies: ["ZooSmallCNN"]),
         .testTarget(name: "ModelZooTests", dependencies: ["ModelZoo", "ZooTestSupport"]),
+        .testTarget(name: "ZooDataTests", dependencies: ["ZooData", "ZooTestSupport"]),
+        .testTarget(name: "ZooMetricsTests", dependencies: ["ZooMetrics", "ZooTestSupport"]),
         .testTarget(name: "ZooHDF5Tests", dependencies: ["ZooHDF5", "ZooSmallCNN", "ZooTestSupport"]),
         .testTarget(name: "ZooResNetTests", dependencies: ["ZooResNet", "ZooTestSupport"]),
         .testTarget(name: "ZooVGGTests", dependencies: ["ZooVGG", "ZooTestSupport"]),
