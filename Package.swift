@@ -79,12 +79,12 @@ let package = Package(
 
         // Data: datasets, decoders (libpng/libjpeg through a C shim that turns their longjmp
         // errors into return codes), NIfTI through zlib, transforms, splits, loaders, phantoms.
-        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CInflate", path: "Sources/CInflate", providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "CImageCodecs", dependencies: ["CPNG", "CJPEG"],
             linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
         .target(
-            name: "ZooData", dependencies: ["ZooCore", "ZooTensor", "CImageCodecs", "CZlib", "ZooHDF5"],
+            name: "ZooData", dependencies: ["ZooCore", "ZooTensor", "CImageCodecs", "CInflate", "ZooHDF5"],
             swiftSettings: kernelSettings),
 
         // Evaluation: clinical metrics and statistics (no model dependency).
