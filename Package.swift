@@ -25,6 +25,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // System libraries (Debian/Ubuntu: libopenblas-dev, libhdf5-dev, libpng-dev,
@@ -90,6 +91,12 @@ let package = Package(
         // Evaluation: clinical metrics and statistics (no model dependency).
         .target(name: "ZooMetrics", swiftSettings: kernelSettings),
 
+        // Experiments: configs, trainer, evaluator, sweeps, reports.
+        .target(
+            name: "ZooKit",
+            dependencies: ["ModelZoo", "ZooNN", "ZooCore", "ZooTensor", .product(name: "Yams", package: "Yams")],
+            swiftSettings: kernelSettings),
+
         // Test support: reference fixtures of Keras and PyTorch, shared by the test targets.
         .target(name: "ZooTestSupport", dependencies: ["ZooNN"]),
         .executableTarget(
@@ -103,6 +110,7 @@ let package = Package(
         .testTarget(name: "ModelZooTests", dependencies: ["ModelZoo", "ZooTestSupport"]),
         .testTarget(name: "ZooDataTests", dependencies: ["ZooData", "ZooTestSupport"]),
         .testTarget(name: "ZooMetricsTests", dependencies: ["ZooMetrics", "ZooTestSupport"]),
+        .testTarget(name: "ZooKitTests", dependencies: ["ZooKit"]),
         .testTarget(name: "ZooHDF5Tests", dependencies: ["ZooHDF5", "ZooSmallCNN", "ZooTestSupport"]),
         .testTarget(name: "ZooResNetTests", dependencies: ["ZooResNet", "ZooTestSupport"]),
         .testTarget(name: "ZooVGGTests", dependencies: ["ZooVGG", "ZooTestSupport"]),

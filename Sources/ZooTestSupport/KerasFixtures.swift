@@ -52,9 +52,10 @@ public func kerasApplicationFixture(_ name: String) throws -> KerasApplicationFi
     return try JSONDecoder().decode(KerasApplicationFixture.self, from: data)
 }
 
-/// Keras 3 names a depthwise kernel `kernel`; Zoo keeps the Keras 2 name of the HDF5 files.
-func kerasWeightName(_ zooName: String) -> String {
-    zooName == "depthwise_kernel" ? "kernel" : zooName
+/// Keras 3 names a DepthwiseConv2D's kernel `kernel` (SeparableConv2D keeps
+/// `depthwise_kernel`); Zoo keeps the Keras 2 name of the HDF5 files for both.
+func kerasWeightName(_ zooName: String, layerClass: String) -> String {
+    zooName == "depthwise_kernel" && layerClass == "DepthwiseConv2D" ? "kernel" : zooName
 }
 
 /// Asserts that `model` has Keras's layers in Keras's order, with Keras's classes, weight
@@ -74,7 +75,7 @@ public func assertMatchesKeras(
                 file: file, line: line)
             return
         }
-        let ourWeights = layer.parameters.map { "\(kerasWeightName($0.name)) \($0.value.shape)" }
+        let ourWeights = layer.parameters.map { "\(kerasWeightName($0.name, layerClass: layer.kerasClassName)) \($0.value.shape)" }
         let theirWeights = reference.weights.map { fields -> String in
             var name = ""
             var shape = [Int]()

@@ -1,0 +1,158 @@
+import Foundation
+
+/// Reads one map of a config with types, recording which keys were read so that `finish()` can
+/// reject the rest: a misspelled key is an error naming its path and the nearest valid keys.
+public final class ConfigReader {
+    public let source: String
+    /// Dotted path of this map (`train.optimizer`); empty at the root.
+    public let path: String
+    private let entries: [(key: String, value: ConfigValue)]
+    private var known = [String]()
+
+    public init(_ value: ConfigValue, source: String, path: String = "") throws {
+        self.source = source
+        self.path = path
+        switch value {
+        case .map(let entries): self.entries = entries
+        case .null: self.entries = []
+        default: throw ConfigError(source: source, path: path, "must be a map of keys")
+        }
+    }
+
+    func keyPath(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+    func error(_ key: String, _ message: String) -> ConfigError {
+        ConfigError(source: source, path: keyPath(key), message)
+    }
+
+    /// The raw value at `key`, marking the key as known.
+    public func value(_ key: String) -> ConfigValue? {
+        known.append(key)
+        guard let value = entries.first(where: { $0.key == key })?.value, value != .null else { return nil }
+        return value
+    }
+
+    public func has(_ key: String) -> Bool { entries.contains { $0.key == key && $0.value != .null } }
+
+    public func string(_ key: String) throws -> String? {
+        guard let value = value(key) else { return nil }
+        guard case .scalar(let text) = value else { throw error(key, "must be a single value") }
+        return text
+    }
+
+    public func string(_ key: String, default fallback: String) throws -> String { try string(key) ?? fallback }
+
+    public func requiredString(_ key: String) throws -> String {
+        guard let text = try string(key) else { throw error(key, "is required") }
+        return text
+    }
+
+    /// A string that must be one of `choices`.
+    public func choice(_ key: String, _ choices: [String], default fallback: String? = nil) throws -> String? {
+        guard let text = try string(key) else { return fallback }
+        guard choices.contains(text) else {
+            throw error(key, "'\(text)' is not one of \(choices.joined(separator: ", "))" + suggestion(text, choices))
+        }
+        return text
+    }
+
+    public func int(_ key: String) throws -> Int? {
+        guard let text = try string(key) else { return nil }
+        guard let number = Int(text.replacingOccurrences(of: "_", with: "")) else { throw error(key, "'\(text)' is not an integer") }
+        return number
+    }
+
+    public func int(_ key: String, default fallback: Int, minimum: Int? = nil) throws -> Int {
+        let number = try int(key) ?? fallback
+        if let minimum, number < minimum { throw error(key, "must be at least \(minimum), got \(number)") }
+        return number
+    }
+
+    public func double(_ key: String) throws -> Double? {
+        guard let text = try string(key) else { return nil }
+        guard let number = Double(text) else { throw error(key, "'\(text)' is not a number") }
+        return number
+    }
+
+    public func double(_ key: String, default fallback: Double, in range: ClosedRange<Double>? = nil) throws -> Double {
+        let number = try double(key) ?? fallback
+        if let range, !range.contains(number) {
+            throw error(key, "must lie in \(range.lowerBound)...\(range.upperBound), got \(number)")
+        }
+        return number
+    }
+
+    public func bool(_ key: String, default fallback: Bool) throws -> Bool {
+        guard let text = try string(key) else { return fallback }
+        switch text.lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default: throw error(key, "'\(text)' is not true or false")
+        }
+    }
+
+    public func list(_ key: String) throws -> [ConfigValue]? {
+        guard let value = value(key) else { return nil }
+        guard case .list(let items) = value else { throw error(key, "must be a list") }
+        return items
+    }
+
+    public func strings(_ key: String) throws -> [String]? {
+        guard let items = try list(key) else { return nil }
+        return try items.enumerated().map { index, item in
+            guard case .scalar(let text) = item else { throw error("\(key)[\(index)]", "must be a single value") }
+            return text
+        }
+    }
+
+    public func ints(_ key: String) throws -> [Int]? {
+        try strings(key)?.enumerated().map { index, text in
+            guard let number = Int(text) else { throw error("\(key)[\(index)]", "'\(text)' is not an integer") }
+            return number
+        }
+    }
+
+    public func doubles(_ key: String) throws -> [Double]? {
+        try strings(key)?.enumerated().map { index, text in
+            guard let number = Double(text) else { throw error("\(key)[\(index)]", "'\(text)' is not a number") }
+            return number
+        }
+    }
+
+    /// A nested map, or nil when absent.
+    public func map(_ key: String) throws -> ConfigReader? {
+        guard let value = value(key) else { return nil }
+        return try ConfigReader(value, source: source, path: keyPath(key))
+    }
+
+    /// Rejects every key that was never read.
+    public func finish() throws {
+        let unknown = entries.map(\.key).filter { !known.contains($0) }
+        guard let first = unknown.first else { return }
+        throw error(first, "unknown key" + suggestion(first, Array(Set(known)).sorted()) + " (valid keys here: \(Array(Set(known)).sorted().joined(separator: ", ")))")
+    }
+
+    func suggestion(_ text: String, _ choices: [String]) -> String {
+        let near = nearest(text, in: choices)
+        return near.isEmpty ? "" : "; did you mean \(near.joined(separator: " or "))?"
+    }
+}
+
+/// Up to two names within a small edit distance of `text`.
+public func nearest(_ text: String, in names: [String]) -> [String] {
+    func distance(_ a: String, _ b: String) -> Int {
+        let (a, b) = (Array(a), Array(b))
+        if a.isEmpty || b.isEmpty { return Swift.max(a.count, b.count) }
+        var row = Array(0...b.count)
+        for i in 1...a.count {
+            var next = [i] + [Int](repeating: 0, count: b.count)
+            for j in 1...b.count {
+                next[j] = Swift.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            row = next
+        }
+        return row[b.count]
+    }
+    return names.map { ($0, distance($0, text)) }.filter { $0.1 <= Swift.max(2, text.count / 3) }
+        .sorted { ($0.1, $0.0) < ($1.1, $1.0) }.prefix(2).map(\.0)
+}

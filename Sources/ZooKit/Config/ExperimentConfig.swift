@@ -1,0 +1,231 @@
+import Foundation
+
+/// An experiment: data, model, training protocol, evaluation and (optionally) a sweep over
+/// architectures. Read from YAML with `extends:` for a shared base and `--set key=value`
+/// overrides; every key is checked, so a typo is an error naming its path.
+public struct ExperimentConfig: Sendable {
+    public var experiment: String
+    public var seed: UInt64
+    public var data: DataConfig
+    public var model: ModelConfig
+    public var train: TrainConfig
+    public var eval: EvalConfig
+    public var sweep: SweepConfig?
+    /// The resolved document (bases merged, overrides applied), kept with every run.
+    public var resolved: ConfigValue
+
+    /// Loads `url`, follows `extends:` (relative to the file, bases first), applies `overrides`
+    /// (`train.optimizer.lr=3e-4`), and reads the result.
+    public static func load(_ url: URL, overrides: [String] = []) throws -> ExperimentConfig {
+        var document = try resolveExtends(url, seen: [])
+        for override in overrides {
+            guard let cut = override.firstIndex(of: "="), cut != override.startIndex else {
+                throw ConfigError(source: "--set", path: "", "'\(override)' is not KEY=VALUE (for example train.optimizer.lr=3e-4)")
+            }
+            let path = override[..<cut].split(separator: ".").map(String.init)
+            let text = String(override[override.index(after: cut)...])
+            let value = try ConfigValue.parse(yaml: text.isEmpty ? "''" : text, source: "--set \(override)")
+            document = document.setting(path, to: value == .map([]) ? .scalar(text) : value)
+        }
+        return try ExperimentConfig(document, source: url.lastPathComponent)
+    }
+
+    static func resolveExtends(_ url: URL, seen: [URL]) throws -> ConfigValue {
+        guard !seen.contains(url) else {
+            throw ConfigError(source: url.lastPathComponent, path: "extends", "forms a cycle: \(seen.map(\.lastPathComponent).joined(separator: " -> "))")
+        }
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+            throw ConfigError(source: url.path, path: "", "cannot be read")
+        }
+        let document = try ConfigValue.parse(yaml: text, source: url.lastPathComponent)
+        guard case .map(let entries) = document else {
+            throw ConfigError(source: url.lastPathComponent, path: "", "must be a map of sections")
+        }
+        var bases = [String]()
+        switch document["extends"] {
+        case .scalar(let single): bases = [single]
+        case .list(let items): bases = items.compactMap { if case .scalar(let s) = $0 { return s } else { return nil } }
+        case nil, .null: break
+        default: throw ConfigError(source: url.lastPathComponent, path: "extends", "must be a file name or a list of them")
+        }
+        var merged = ConfigValue.map([])
+        for base in bases {
+            merged = merged.merged(with: try resolveExtends(URL(fileURLWithPath: base, relativeTo: url.deletingLastPathComponent()).standardizedFileURL, seen: seen + [url]))
+        }
+        return merged.merged(with: .map(entries.filter { $0.key != "extends" }))
+    }
+
+    /// Reads a resolved document.
+    public init(_ document: ConfigValue, source: String) throws {
+        let root = try ConfigReader(document, source: source)
+        _ = root.value("extends")
+        experiment = try root.string("experiment", default: "experiment")
+        seed = UInt64(try root.int("seed", default: 42, minimum: 0))
+        data = try DataConfig(root.map("data") ?? ConfigReader(.null, source: source, path: "data"))
+        model = try ModelConfig(root.map("model") ?? ConfigReader(.null, source: source, path: "model"))
+        train = try TrainConfig(root.map("train") ?? ConfigReader(.null, source: source, path: "train"))
+        eval = try EvalConfig(root.map("eval") ?? ConfigReader(.null, source: source, path: "eval"))
+        sweep = try root.map("sweep").map { try SweepConfig($0) }
+        try root.finish()
+        resolved = document
+    }
+}
+
+/// Where the images come from and how they are split.
+public struct DataConfig: Sendable {
+    public static let sources = ["phantom", "folder", "csv", "hdf5", "nifti"]
+    public var source: String
+    /// The source's own keys (phantom kind and count, folder path, CSV columns, ...), checked
+    /// by the dataset that reads them.
+    public var options: ConfigValue
+    public var classes: [String]?
+    public var split: SplitConfig
+    public var trainTransforms: [ConfigValue]
+    public var evalTransforms: [ConfigValue]
+    /// `auto` takes the architecture's preprocessing mode.
+    public var preprocessing: String
+
+    init(_ reader: ConfigReader) throws {
+        source = try reader.choice("source", DataConfig.sources, default: "phantom")!
+        options = reader.value(source) ?? .map([])
+        classes = try reader.strings("classes")
+        split = try SplitConfig(reader.map("split") ?? ConfigReader(.null, source: reader.source, path: reader.keyPath("split")))
+        let transforms = try reader.map("transforms")
+        trainTransforms = try transforms?.list("train") ?? []
+        evalTransforms = try transforms?.list("eval") ?? []
+        try transforms?.finish()
+        preprocessing = try reader.choice("preprocessing", ["auto", "caffe", "tf", "torch", "none"], default: "auto")!
+        try reader.finish()
+    }
+}
+
+/// How samples are divided between training, validation and test.
+public struct SplitConfig: Sendable {
+    public var method: String
+    public var train: Double
+    public var validation: Double
+    public var test: Double
+    public var folds: Int
+    public var fold: Int
+
+    init(_ reader: ConfigReader) throws {
+        method = try reader.choice("method", ["random", "stratified", "grouped", "kfold", "column"], default: "stratified")!
+        train = try reader.double("train", default: 0.8, in: 0...1)
+        validation = try reader.double("validation", default: 0, in: 0...1)
+        test = try reader.double("test", default: 1 - train - validation, in: 0...1)
+        folds = try reader.int("folds", default: 5, minimum: 2)
+        fold = try reader.int("fold", default: 0, minimum: 0)
+        try reader.finish()
+        guard abs(train + validation + test - 1) < 1e-9 else {
+            throw reader.error("train", "train, validation and test must add up to 1, got \(train + validation + test)")
+        }
+    }
+}
+
+/// Which architecture, with which weights, frozen how far, under which head.
+public struct ModelConfig: Sendable {
+    public var name: String
+    public var inputShape: [Int]?
+    public var weights: String?
+    public var freezeFraction: Double?
+    public var freezeNames: [String]
+    public var freezePrefix: String?
+    public var head: [String]?
+    public var pooling: String?
+
+    init(_ reader: ConfigReader) throws {
+        name = try reader.string("name", default: "small_cnn")
+        inputShape = try reader.ints("input_shape")
+        weights = try reader.string("weights")
+        if let freeze = try reader.map("freeze") {
+            freezeFraction = try freeze.double("fraction")
+            if let fraction = freezeFraction, !(0...1).contains(fraction) {
+                throw freeze.error("fraction", "must lie in 0...1, got \(fraction)")
+            }
+            freezeNames = try freeze.strings("names") ?? []
+            freezePrefix = try freeze.string("prefix")
+            try freeze.finish()
+        } else {
+            freezeNames = []
+        }
+        head = try reader.strings("head")
+        pooling = try reader.choice("pooling", ["avg", "max"])
+        try reader.finish()
+    }
+}
+
+/// The training protocol.
+public struct TrainConfig: Sendable {
+    public var optimizer: ConfigValue
+    public var batchSize: Int
+    public var epochs: Int
+    public var schedule: ConfigValue
+    public var loss: ConfigValue
+    public var classWeights: ConfigValue?
+    public var earlyStopping: ConfigValue?
+    public var checkpointEvery: Int
+
+    init(_ reader: ConfigReader) throws {
+        optimizer = reader.value("optimizer") ?? .map([(key: "name", value: .scalar("adam"))])
+        batchSize = try reader.int("batch_size", default: 16, minimum: 1)
+        epochs = try reader.int("epochs", default: 10, minimum: 1)
+        schedule = reader.value("schedule") ?? .map([(key: "name", value: .scalar("constant"))])
+        loss = reader.value("loss") ?? .map([(key: "name", value: .scalar("cross_entropy"))])
+        classWeights = reader.value("class_weights")
+        earlyStopping = reader.value("early_stopping")
+        checkpointEvery = try reader.int("checkpoint_every", default: 1, minimum: 1)
+        try reader.finish()
+    }
+}
+
+/// What the evaluation reports.
+public struct EvalConfig: Sendable {
+    public var metrics: [String]
+    public var threshold: String
+    public var gradcamLayers: [String]
+    public var bootstrap: Int
+
+    init(_ reader: ConfigReader) throws {
+        metrics = try reader.strings("metrics") ?? ["auc", "accuracy", "sensitivity", "specificity", "f1", "ppv", "npv"]
+        threshold = try reader.string("threshold", default: "0.5")
+        gradcamLayers = try reader.strings("gradcam") ?? []
+        bootstrap = try reader.int("bootstrap", default: 0, minimum: 0)
+        try reader.finish()
+    }
+}
+
+/// One protocol over many architectures, each with its own overrides.
+public struct SweepConfig: Sendable {
+    public struct Entry: Sendable {
+        public var name: String
+        /// Dotted-path overrides applied to the experiment for this architecture.
+        public var overrides: [(path: [String], value: ConfigValue)]
+    }
+
+    public var architectures: [Entry]
+    public var workers: Int
+
+    init(_ reader: ConfigReader) throws {
+        guard let items = try reader.list("architectures"), !items.isEmpty else {
+            throw reader.error("architectures", "a sweep needs a non-empty list of architectures")
+        }
+        architectures = try items.enumerated().map { index, item in
+            switch item {
+            case .scalar(let name): return Entry(name: name, overrides: [])
+            case .map:
+                let entry = try ConfigReader(item, source: reader.source, path: reader.keyPath("architectures[\(index)]"))
+                let name = try entry.requiredString("name")
+                var overrides = [(path: [String], value: ConfigValue)]()
+                if case .map(let pairs)? = entry.value("set") {
+                    overrides = pairs.map { ($0.key.split(separator: ".").map(String.init), $0.value) }
+                }
+                try entry.finish()
+                return Entry(name: name, overrides: overrides)
+            default:
+                throw reader.error("architectures[\(index)]", "must be a name or a map with name and set")
+            }
+        }
+        workers = try reader.int("workers", default: 1, minimum: 1)
+        try reader.finish()
+    }
+}
