@@ -91,7 +91,9 @@ public final class DenseNet: ApplicationModel {
     private var finalRelu: Activation!
 
     /// Builds `configuration` with `options`; `variant` supplies the default and minimum input.
-    public init(_ configuration: Configuration, variant: ArchitectureVariant, options: ArchitectureOptions) throws {
+    public init(
+        _ configuration: Configuration, variant: ArchitectureVariant, options: ArchitectureOptions
+    ) throws {
         self.configuration = configuration
         let input = try variant.resolvedInput(options)
         super.init(name: configuration.name, inputShape: input, options: options)
@@ -104,7 +106,9 @@ public final class DenseNet: ApplicationModel {
         var channels = 64
         stem = add(Sequential(name: "stem", [
             ZeroPadding([(3, 3), (3, 3)]),
-            Conv2D(filters: 64, kernelSize: [7], inputChannels: input[2], strides: [2], useBias: false, name: "conv1_conv"),
+            Conv2D(
+                filters: 64, kernelSize: [7], inputChannels: input[2], strides: [2], useBias: false,
+                name: "conv1_conv"),
             BatchNormalization(channels: 64, epsilon: DenseNet.epsilon, name: "conv1_bn"),
             Activation(.relu, name: "conv1_relu"),
             ZeroPadding([(1, 1), (1, 1)]),
@@ -115,13 +119,15 @@ public final class DenseNet: ApplicationModel {
 
         for (stage, blocks) in configuration.blocks.enumerated() {
             for block in 1...blocks {
+                let name = "conv\(stage + 2)_block\(block)"
                 stages.append(add(DenseConvBlock(
-                    name: "conv\(stage + 2)_block\(block)", inputChannels: channels, growthRate: DenseNet.growthRate)))
+                    name: name, inputChannels: channels, growthRate: DenseNet.growthRate)))
                 channels += DenseNet.growthRate
             }
             if stage < configuration.blocks.count - 1 {
                 let compressed = Int(Double(channels) * DenseNet.compression)
-                stages.append(add(transitionLayer(name: "pool\(stage + 2)", inputChannels: channels, outputChannels: compressed)))
+                stages.append(add(transitionLayer(
+                    name: "pool\(stage + 2)", inputChannels: channels, outputChannels: compressed)))
                 channels = compressed
                 size = size.map { outputExtent($0, kernel: 2, stride: 2) }
             }
@@ -132,7 +138,9 @@ public final class DenseNet: ApplicationModel {
         try buildTop(featureShape: size + [channels]) {
             [
                 GlobalAveragePooling2D(name: "avg_pool"),
-                Dense(units: options.classes, inputFeatures: channels, activation: options.classifierActivation, name: "predictions"),
+                Dense(
+                    units: options.classes, inputFeatures: channels, activation: options.classifierActivation,
+                    name: "predictions"),
             ]
         }
     }

@@ -31,7 +31,9 @@ extension MobileNetV2 {
     /// The 17 bottleneck blocks, each row's repeats written out: `block_0` (Keras's
     /// `expanded_conv`) to `block_16`. Only the first block of a row strides.
     static let blocks: [BlockSpec] = table.flatMap { row in
-        (0..<row.repeats).map { BlockSpec(filters: row.filters, stride: $0 == 0 ? row.stride : 1, expansion: row.expansion) }
+        (0..<row.repeats).map {
+            BlockSpec(filters: row.filters, stride: $0 == 0 ? row.stride : 1, expansion: row.expansion)
+        }
     }
 
     /// Width multipliers Keras publishes ImageNet weights for; any positive `alpha` builds.
@@ -70,8 +72,9 @@ final class InvertedResidual: Model {
         var layers = [Layer]()
         if index > 0 {
             layers += [
-                Conv2D(filters: expanded, kernelSize: [1], inputChannels: inputChannels, padding: .same, useBias: false,
-                       name: prefix + "expand"),
+                Conv2D(
+                    filters: expanded, kernelSize: [1], inputChannels: inputChannels, padding: .same,
+                    useBias: false, name: prefix + "expand"),
                 MobileNetV2.batchNorm(expanded, prefix + "expand_BN"),
                 ReLU(maxValue: 6, name: prefix + "expand_relu"),
             ]
@@ -83,8 +86,9 @@ final class InvertedResidual: Model {
                 padding: spec.stride == 1 ? .same : .valid, useBias: false, name: prefix + "depthwise"),
             MobileNetV2.batchNorm(expanded, prefix + "depthwise_BN"),
             ReLU(maxValue: 6, name: prefix + "depthwise_relu"),
-            Conv2D(filters: outputChannels, kernelSize: [1], inputChannels: expanded, padding: .same, useBias: false,
-                   name: prefix + "project"),
+            Conv2D(
+                filters: outputChannels, kernelSize: [1], inputChannels: expanded, padding: .same,
+                useBias: false, name: prefix + "project"),
             MobileNetV2.batchNorm(outputChannels, prefix + "project_BN"),
         ]
         layersInOrder = layers
@@ -115,7 +119,9 @@ public final class MobileNetV2: ApplicationModel {
     /// Builds the network at width `alpha`; `variant` supplies the default and minimum input.
     /// The model is named as Keras names it: `mobilenetv2_1.00_224`.
     public init(alpha: Double = 1.0, variant: ArchitectureVariant, options: ArchitectureOptions) throws {
-        guard alpha > 0, alpha.isFinite else { throw ModelError("\(variant.name): alpha must be positive, got \(alpha)") }
+        guard alpha > 0, alpha.isFinite else {
+            throw ModelError("\(variant.name): alpha must be positive, got \(alpha)")
+        }
         self.alpha = alpha
         let input = try variant.resolvedInput(options)
         let hundredths = Int((alpha * 100).rounded())
@@ -135,15 +141,17 @@ public final class MobileNetV2: ApplicationModel {
             ReLU(maxValue: 6, name: "Conv1_relu"),
         ]))
         for (index, spec) in MobileNetV2.blocks.enumerated() {
-            let block = add(InvertedResidual(index: index, spec: spec, alpha: alpha, inputChannels: channels, size: size))
-            blocks.append(block)
+            blocks.append(add(InvertedResidual(
+                index: index, spec: spec, alpha: alpha, inputChannels: channels, size: size)))
             channels = MobileNetV2.makeDivisible(Double(Int(Double(spec.filters) * alpha)))
             if spec.stride == 2 { size = size.map { outputExtent($0 + $0 % 2 + 1, kernel: 3, stride: 2) } }
         }
         // The paper widens the last convolution only above width 1.
         let lastChannels = alpha > 1 ? MobileNetV2.makeDivisible(1280 * alpha) : 1280
         head = add(Sequential(name: "head", [
-            Conv2D(filters: lastChannels, kernelSize: [1], inputChannels: channels, useBias: false, name: "Conv_1"),
+            Conv2D(
+                filters: lastChannels, kernelSize: [1], inputChannels: channels, useBias: false,
+                name: "Conv_1"),
             MobileNetV2.batchNorm(lastChannels, "Conv_1_bn"),
             ReLU(maxValue: 6, name: "out_relu"),
         ]))
@@ -151,8 +159,9 @@ public final class MobileNetV2: ApplicationModel {
         try buildTop(featureShape: size + [lastChannels], poolingNames: (nil, nil)) {
             [
                 GlobalAveragePooling2D(),
-                Dense(units: options.classes, inputFeatures: lastChannels, activation: options.classifierActivation,
-                      name: "predictions"),
+                Dense(
+                    units: options.classes, inputFeatures: lastChannels,
+                    activation: options.classifierActivation, name: "predictions"),
             ]
         }
     }
@@ -175,13 +184,16 @@ public enum MobileNetV2Family: ArchitectureFamily {
         name: "mobilenetv2", family: "MobileNetV2", reference: reference, defaultInput: [224, 224, 3],
         minimumInput: [32, 32], preprocessing: .tf, parameterCount: 3_538_984, trainableParameterCount: 3_504_872,
         firstConvolution: "Conv1", lastConvolution: "out_relu", classifier: "predictions",
-        source: "keras.applications.MobileNetV2", build: { try MobileNetV2(alpha: 1.0, variant: mobilenetv2, options: $0) })
+        source: "keras.applications.MobileNetV2",
+        build: { try MobileNetV2(alpha: 1.0, variant: mobilenetv2, options: $0) })
 
     public static var variants: [ArchitectureVariant] { [mobilenetv2] }
 
     /// MobileNetV2 at width `alpha` (Keras's `alpha`; ImageNet weights exist for
     /// `MobileNetV2.pretrainedAlphas`), with the metadata and input rules of `mobilenetv2`.
-    public static func build(alpha: Double, options: ArchitectureOptions = ArchitectureOptions()) throws -> MobileNetV2 {
+    public static func build(
+        alpha: Double, options: ArchitectureOptions = ArchitectureOptions()
+    ) throws -> MobileNetV2 {
         try MobileNetV2(alpha: alpha, variant: mobilenetv2, options: options)
     }
 }

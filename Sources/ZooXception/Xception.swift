@@ -37,7 +37,8 @@ func separableUnit(
     name: String, inputChannels: Int, filters: Int, relu: Bool = true, reluFirst: Bool = true
 ) -> [Layer] {
     let conv = SeparableConv2D(
-        filters: filters, kernelSize: [3], inputChannels: inputChannels, padding: .same, useBias: false, name: name)
+        filters: filters, kernelSize: [3], inputChannels: inputChannels, padding: .same, useBias: false,
+        name: name)
     let norm = BatchNormalization(channels: filters, name: "\(name)_bn")
     guard relu else { return [conv, norm] }
     let activation = Activation(.relu, name: "\(name)_act")
@@ -56,7 +57,8 @@ final class XceptionBlock: Model {
         var main = [Layer]()
         var channels = inputChannels
         for (index, width) in filters.enumerated() {
-            let unit = separableUnit(name: "block\(block)_sepconv\(index + 1)", inputChannels: channels, filters: width)
+            let unit = separableUnit(
+                name: "block\(block)_sepconv\(index + 1)", inputChannels: channels, filters: width)
             main += index == 0 && !leadingActivation ? Array(unit.dropFirst()) : unit
             channels = width
         }
@@ -113,7 +115,9 @@ public final class Xception: ApplicationModel {
     /// The layers in Keras's `model.layers` order, tracking channels and spatial extents.
     private func buildLayers(input: [Int]) throws {
         stem = add(Sequential(name: "block1", [
-            Conv2D(filters: 32, kernelSize: [3], inputChannels: input[2], strides: [2], useBias: false, name: "block1_conv1"),
+            Conv2D(
+                filters: 32, kernelSize: [3], inputChannels: input[2], strides: [2], useBias: false,
+                name: "block1_conv1"),
             BatchNormalization(channels: 32, name: "block1_conv1_bn"),
             Activation(.relu, name: "block1_conv1_act"),
             Conv2D(filters: 64, kernelSize: [3], inputChannels: 32, useBias: false, name: "block1_conv2"),
@@ -169,7 +173,8 @@ public enum XceptionFamily: ArchitectureFamily {
         name: "xception", family: "Xception",
         reference: "Xception: Deep Learning with Depthwise Separable Convolutions (Chollet, arXiv:1610.02357)",
         defaultInput: [299, 299, 3], minimumInput: [71, 71], preprocessing: .tf, parameterCount: 22_910_480,
-        trainableParameterCount: 22_855_952, firstConvolution: "block1_conv1", lastConvolution: "block14_sepconv2_act",
+        trainableParameterCount: 22_855_952, firstConvolution: "block1_conv1",
+        lastConvolution: "block14_sepconv2_act",
         classifier: "predictions", source: "keras.applications.Xception",
         build: { try Xception(variant: xception, options: $0) })
 
