@@ -61,7 +61,7 @@ let package = Package(
         .target(
             name: "ModelZoo",
             dependencies: [
-                "ZooNN", "ZooSmallCNN",
+                "ZooNN", "ZooSmallCNN", "ZooDenseNet", "ZooMobileNet", "ZooXception",
             ],
             plugins: ["CatalogGenerator"]),
         .executableTarget(name: "ZooCatalogGenerator", path: "Sources/ZooCatalogGenerator"),

@@ -20,37 +20,7 @@ final class XceptionTests: XCTestCase {
         for layer in [variant.firstConvolution, variant.lastConvolution, variant.classifier] {
             XCTAssertTrue(names.contains(layer), "no layer \(layer)")
         }
-        assertMatchesKerasThree(model, try kerasApplicationFixture("xception"))
-    }
-
-    /// `assertMatchesKeras` (ZooTestSupport) as it should read for separable convolutions:
-    /// Keras 3 renames the depthwise weight of a `DepthwiseConv2D` to `kernel` but keeps
-    /// `depthwise_kernel` in a `SeparableConv2D` (the fixture says so), while the shared
-    /// assertion renames both. Names, classes, order, weight names and shapes, and counts are
-    /// compared exactly, with the rename applied to `DepthwiseConv2D` only.
-    func assertMatchesKerasThree(
-        _ model: Module, _ fixture: KerasApplicationFixture, file: StaticString = #filePath, line: UInt = #line
-    ) {
-        XCTAssertEqual(model.parameterCounts.total, fixture.total, file: file, line: line)
-        XCTAssertEqual(model.parameterCounts.trainable, fixture.trainable, file: file, line: line)
-        XCTAssertEqual(model.layers.count, fixture.layers.count, file: file, line: line)
-        for (layer, reference) in zip(model.layers, fixture.layers) {
-            XCTAssertEqual(
-                "\(layer.name) \(layer.kerasClassName)", "\(reference.name) \(reference.class)", file: file, line: line)
-            let ours = layer.parameters.map { parameter -> String in
-                let renamed = layer.kerasClassName == "DepthwiseConv2D" && parameter.name == "depthwise_kernel"
-                return "\(renamed ? "kernel" : parameter.name) \(parameter.value.shape)"
-            }
-            let theirs = reference.weights.map { fields in
-                fields.map { field -> String in
-                    switch field {
-                    case .name(let name): return name
-                    case .shape(let shape): return "\(shape)"
-                    }
-                }.joined(separator: " ")
-            }
-            XCTAssertEqual(ours, theirs, "weights of \(layer.name)", file: file, line: line)
-        }
+        assertMatchesKeras(model, try kerasApplicationFixture("xception"))
     }
 
     func testForwardBackwardAtMinimumInput() throws {

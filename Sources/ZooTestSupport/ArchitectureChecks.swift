@@ -3,12 +3,10 @@ import ZooCore
 import ZooNN
 import ZooTensor
 
-// The same helpers serve each family's tests (ZooTestSupport is shared and not this target's to change).
-
 /// Builds `variant` at its minimum input for 3 classes (logits), runs a training step's forward
 /// and backward pass on a batch of 2, and checks the output shape and that every trainable
 /// parameter received a finite gradient.
-func assertForwardBackward(_ variant: ArchitectureVariant, file: StaticString = #filePath, line: UInt = #line) throws {
+public func assertForwardBackward(_ variant: ArchitectureVariant, file: StaticString = #filePath, line: UInt = #line) throws {
     let input = variant.minimumInput + [3]
     let options = ArchitectureOptions(classes: 3, inputShape: input, classifierActivation: .linear)
     let model = try BuildContext.run(seed: 1) { try variant.build(options) }
@@ -26,7 +24,7 @@ func assertForwardBackward(_ variant: ArchitectureVariant, file: StaticString = 
 }
 
 /// An image batch of `shape` (batch included) with values in [-1, 1).
-func images(_ shape: [Int]) -> Tensor {
+public func images(_ shape: [Int]) -> Tensor {
     var random = RandomGenerator(seed: 3)
     return Tensor.randomUniform(shape, low: -1, high: 1, using: &random)
 }
