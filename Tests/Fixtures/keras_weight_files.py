@@ -30,7 +30,9 @@ legacy writer and reader (`keras.src.legacy.saving.legacy_h5_format`) and `load_
 `.h5` file goes through that reader, so files in the Keras 2 layout load in Keras 3 as they
 did in Keras 2.
 
-Export check (the main test command runs it after the Swift tests have exported a file):
+Export check. Run the Swift tests with `ZOO_EXPORT_DIR=DIR` and `KerasImportTests.
+testExportRoundTrip` leaves `<name>.zoo-export.h5` (Zoo's Keras 2 export) and
+`<name>.zoo-checkpoint.h5` (a Zoo checkpoint) in DIR; then, for each:
 
     python Tests/Fixtures/keras_weight_files.py check-export FILE.h5 small_cnn|nested [OUT_DIR]
 

@@ -165,6 +165,17 @@ final class KerasImportTests: XCTestCase {
             try KerasWeights.load(into: model, from: try kerasWeightFile("\(kind).weights.h5"))
             let exported = folder.appendingPathComponent("\(kind).exported.h5")
             try KerasWeights.exportKeras2(model, to: exported)
+            // For the Keras-side check (`keras_weight_files.py check-export`): the export, and
+            // a checkpoint, whose `zoo_training` group Keras must ignore.
+            if let keep = ProcessInfo.processInfo.environment["ZOO_EXPORT_DIR"] {
+                let keepFolder = URL(fileURLWithPath: keep)
+                try FileManager.default.createDirectory(at: keepFolder, withIntermediateDirectories: true)
+                try? FileManager.default.removeItem(at: keepFolder.appendingPathComponent("\(kind).zoo-export.h5"))
+                try FileManager.default.copyItem(at: exported, to: keepFolder.appendingPathComponent("\(kind).zoo-export.h5"))
+                try Checkpoint.save(
+                    model: model, optimizer: try Adam(), training: TrainingState(epoch: 3, config: "{}"),
+                    to: keepFolder.appendingPathComponent("\(kind).zoo-checkpoint.h5"))
+            }
 
             let reference = try HDF5File.open(try kerasWeightFile("\(kind).keras2.h5")).root
             let ours = try HDF5File.open(exported).root
