@@ -19,6 +19,7 @@ public enum KerasWeights {
         return try load(into: model, from: source, options: options)
     }
 
+    @discardableResult
     static func load(into model: Module, from source: WeightSource, options: WeightLoadOptions) throws -> WeightLoadReport {
         var weights = source.weights
         for index in weights.indices {
