@@ -1,0 +1,156 @@
+import Foundation
+import ZooCore
+import ZooTensor
+
+/// Keras weight files in and out of Zoo models.
+public enum KerasWeights {
+    /// Loads a Keras weight file of any format (detected by content) into `model`.
+    ///
+    /// Keras 2 files (`.h5` weights, full-model `.h5`) and `.keras` archives name their
+    /// layers, so weights match by layer name path and weight name; a file layer with a
+    /// Keras automatic name (`conv2d_93`) that matches nothing is paired, in order, with a
+    /// model layer of the same class that has an automatic name too. Keras 3 `.weights.h5`
+    /// files match by class key (`conv2d_1`: the second Conv2D of `model.layers`) and weight
+    /// position. Everything is read and checked first; the model changes only when the whole
+    /// load succeeds, so a failed load leaves it as it was.
+    @discardableResult
+    public static func load(into model: Module, from url: URL, options: WeightLoadOptions = .strict) throws -> WeightLoadReport {
+        let source = try WeightSource.read(url)
+        return try load(into: model, from: source, options: options)
+    }
+
+    @discardableResult
+    static func load(into model: Module, from source: WeightSource, options: WeightLoadOptions) throws -> WeightLoadReport {
+        var weights = source.weights
+        for index in weights.indices {
+            for rule in options.prefixMap where weights[index].layer.hasPrefix(rule.from) {
+                weights[index].layer = rule.to + weights[index].layer.dropFirst(rule.from.count)
+            }
+        }
+        var layers = source.namedLayers ? ModelStructure.layersByName(model) : ModelStructure.layersByClassKey(model)
+        var report = WeightLoadReport(format: source.format)
+        if source.namedLayers { pairAutomaticNames(weights, model: model, &layers, &report) }
+
+        let paths = ModelStructure.paths(model)
+        var staged = [(Parameter, [Float])]()
+        var provided = Set<ObjectIdentifier>()
+        var problems = [String]()
+        for weight in weights {
+            guard let layer = layers[weight.layer], let parameter = parameter(of: layer, weight.key), let path = paths[ObjectIdentifier(parameter)] else {
+                report.unexpected.append(weight.location)
+                continue
+            }
+            guard provided.insert(ObjectIdentifier(parameter)).inserted else {
+                problems.append("\(weight.location): a second value for \(path)")
+                continue
+            }
+            guard weight.dataType.isFloatingPoint, let values = weight.values else {
+                problems.append("\(weight.location): dtype \(weight.dataType), weights must be float32 or float64 (for \(path))")
+                continue
+            }
+            let modelShape = parameter.value.shape
+            if weight.shape == modelShape {
+                staged.append((parameter, values))
+                report.loaded.append(path)
+            } else if let adapted = adaptFirstConvolution(values, weight.shape, to: modelShape, path: path, options: options) {
+                staged.append((parameter, adapted))
+                report.loaded.append(path)
+                report.adapted.append("\(path): \(weight.shape) summed over input channels to \(modelShape)")
+            } else {
+                report.mismatched.append(.init(path: path, location: weight.location, fileShape: weight.shape, modelShape: modelShape))
+            }
+        }
+        let mismatchedPaths = Set(report.mismatched.map(\.path))
+        report.missing = model.namedParameters.map(\.path).filter { !report.loaded.contains($0) && !mismatchedPaths.contains($0) }
+
+        if report.loaded.isEmpty && !weights.isEmpty {
+            problems.insert("no weight of the file matches the model; the file's layers: \(source.layers.joined(separator: ", "))", at: 0)
+        }
+        if !options.skipMismatch {
+            problems += report.mismatched.map { "\($0.location): shape \($0.fileShape), the model's \($0.path) has \($0.modelShape)" }
+        }
+        if !options.allowMissing && !report.missing.isEmpty {
+            problems += report.missing.map { "\($0): not in the file (missing)" }
+        }
+        if !options.allowUnexpected && !report.unexpected.isEmpty {
+            problems += report.unexpected.map { "\($0): matches no weight of the model (unexpected)" }
+        }
+        if !problems.isEmpty { throw WeightLoadError(file: source.url.path, problems: problems, report: report) }
+
+        // Commit: every value was read and checked above.
+        for (parameter, values) in staged {
+            parameter.value.withUnsafeMutableBufferPointer { target in
+                values.withUnsafeBufferPointer { target.baseAddress!.update(from: $0.baseAddress!, count: values.count) }
+            }
+        }
+        return report
+    }
+
+    /// The parameter a file weight names: by Keras 2 name (Keras 3's legacy writer calls a
+    /// depthwise kernel `kernel`, Zoo keeps Keras 2's `depthwise_kernel`) or by position.
+    static func parameter(of layer: Layer, _ key: SourceWeight.Key) -> Parameter? {
+        switch key {
+        case .name(let name):
+            return layer.parameters.first { $0.name == name }
+                ?? (name == "kernel" ? layer.parameters.first { $0.name == "depthwise_kernel" } : nil)
+        case .index(let index):
+            return index < layer.parameters.count ? layer.parameters[index] : nil
+        }
+    }
+
+    /// A file layer whose name matches no model layer, when both names are Keras automatic
+    /// names of one class (`conv2d_93` and `conv2d_2`), is paired with the model's unmatched
+    /// layers of that class in order: names from Keras's global counters depend on what the
+    /// Python program built before, not on the architecture.
+    static func pairAutomaticNames(_ weights: [SourceWeight], model: Module, _ layers: inout [String: Layer], _ report: inout WeightLoadReport) {
+        func split(_ path: String) -> (parent: String, name: String) {
+            guard let slash = path.lastIndex(of: "/") else { return ("", path) }
+            return (String(path[...slash]), String(path[path.index(after: slash)...]))
+        }
+        var fileOrder = [String]()
+        for weight in weights where layers[weight.layer] == nil && !fileOrder.contains(weight.layer) { fileOrder.append(weight.layer) }
+        guard !fileOrder.isEmpty else { return }
+        let claimed = Set(weights.map(\.layer))
+        let position = Dictionary(model.layers.enumerated().map { (ObjectIdentifier($1), $0) }, uniquingKeysWith: { first, _ in first })
+        func order(of layer: Layer) -> Int { position[ObjectIdentifier(layer)] ?? Int.max }
+        var unmatched = [String: [String]]()  // parent + base -> model layer paths, in model order
+        let modelOrder = layers.filter { !claimed.contains($0.key) && !$0.value.parameters.isEmpty }
+            .sorted { lhs, rhs in order(of: lhs.value) < order(of: rhs.value) }
+        for (path, layer) in modelOrder {
+            let (parent, name) = split(path)
+            let base = snakeCase(layer.kerasClassName)
+            guard ModelStructure.automaticBase(name) == base else { continue }
+            unmatched[parent + base, default: []].append(path)
+        }
+        for filePath in fileOrder {
+            let (parent, name) = split(filePath)
+            let group = parent + ModelStructure.automaticBase(name)
+            guard var candidates = unmatched[group], !candidates.isEmpty else { continue }
+            let modelPath = candidates.removeFirst()
+            unmatched[group] = candidates
+            layers[filePath] = layers[modelPath]
+            report.renamedLayers.append((filePath, modelPath))
+        }
+    }
+
+    /// The first convolution's RGB kernel summed over its input channels for a model with one
+    /// input channel: (..., 3, out) -> (..., 1, out). Summing keeps the response to a gray
+    /// image (R = G = B) what it was.
+    static func adaptFirstConvolution(_ values: [Float], _ fileShape: [Int], to modelShape: [Int], path: String, options: WeightLoadOptions) -> [Float]? {
+        guard let first = options.firstConvolution, path == first + "/kernel", fileShape.count >= 3,
+              fileShape.count == modelShape.count, modelShape[modelShape.count - 2] == 1
+        else { return nil }
+        var expected = fileShape
+        expected[expected.count - 2] = 1
+        guard expected == modelShape else { return nil }
+        let inputs = fileShape[fileShape.count - 2], outputs = fileShape[fileShape.count - 1]
+        let taps = values.count / (inputs * outputs)
+        var result = [Float](repeating: 0, count: taps * outputs)
+        for tap in 0..<taps {
+            for input in 0..<inputs {
+                for output in 0..<outputs { result[tap * outputs + output] += values[(tap * inputs + input) * outputs + output] }
+            }
+        }
+        return result
+    }
+}
