@@ -26,9 +26,11 @@ if ! cmp -s Tests/Fixtures/requirements.txt "$venv/requirements.txt" 2>/dev/null
         unavailable "pip could not install Tests/Fixtures/requirements.txt (see $log: $(tail -n 1 "$log"))"
     fi
     cp Tests/Fixtures/requirements.txt "$venv/requirements.txt"
-    rm -rf "$fixtures/keras_applications"
+    rm -rf "$fixtures/keras_applications" "$fixtures/keras_weight_files"
 fi
 
 export PYTHONWARNINGS=ignore TF_CPP_MIN_LOG_LEVEL=3
 "$venv/bin/python" Tests/Fixtures/keras_applications.py "$fixtures/keras_applications" \
     || unavailable "Tests/Fixtures/keras_applications.py failed"
+"$venv/bin/python" Tests/Fixtures/keras_weight_files.py "$fixtures/keras_weight_files" \
+    || unavailable "Tests/Fixtures/keras_weight_files.py failed"

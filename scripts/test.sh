@@ -7,4 +7,8 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/reference-env.sh
 swift build -c release -Xswiftc -enable-testing --build-tests
+# The HDF5 tests leave Zoo's exported weights and checkpoints here; Keras then loads them.
+export ZOO_EXPORT_DIR="$(mktemp -d)"
+trap 'rm -rf "$ZOO_EXPORT_DIR"' EXIT
 swift test -c release -Xswiftc -enable-testing --skip-build --disable-swift-testing "$@"
+scripts/keras-checks.sh "$ZOO_EXPORT_DIR"
