@@ -43,21 +43,28 @@ public final class DeepLabV3: Model {
 
     /// `inputShape` is (height, width, channels); both extents must be multiples of
     /// `outputStride` (16 or 8) and at least 32.
-    public init(inputShape: [Int] = [224, 224, 3], classes: Int = 2, outputStride: Int = 16, name: String = "deeplabv3")
+    public init(
+        inputShape: [Int] = [224, 224, 3], classes: Int = 2, outputStride: Int = 16,
+        name: String = "deeplabv3"
+    )
         throws
     {
         guard outputStride == 16 || outputStride == 8 else {
             throw ModelError("\(name): output stride must be 16 or 8, got \(outputStride)")
         }
         try DeepLabV3.checkInput(inputShape, outputStride: outputStride, name: name)
-        guard classes > 0 else { throw ModelError("\(name): classes must be positive, got \(classes)") }
+        guard classes > 0 else {
+            throw ModelError("\(name): classes must be positive, got \(classes)")
+        }
         self.inputShape = inputShape
         self.classes = classes
         self.outputStride = outputStride
         inputLayer = InputLayer(shape: inputShape.map { $0 }, name: "input_layer")
         // Unnamed layers would take fresh Keras names; all are named, and the scope keeps the
         // house rule for any added later.
-        backbone = BuildContext.freshNames { DilatedResNet50(inputChannels: inputShape[2], outputStride: outputStride) }
+        backbone = BuildContext.freshNames {
+            DilatedResNet50(inputChannels: inputShape[2], outputStride: outputStride)
+        }
         super.init(name: name)
         BuildContext.freshNames { buildHead() }
     }
@@ -66,7 +73,9 @@ public final class DeepLabV3: Model {
         guard shape.count == 3, shape.allSatisfy({ $0 > 0 }) else {
             throw ModelError("\(name): input shape must be (height, width, channels), got \(shape)")
         }
-        guard shape[0] >= 32, shape[1] >= 32, shape[0] % outputStride == 0, shape[1] % outputStride == 0 else {
+        guard shape[0] >= 32, shape[1] >= 32, shape[0] % outputStride == 0,
+            shape[1] % outputStride == 0
+        else {
             throw ModelError(
                 "\(name): input \(shape) needs height and width of at least 32 and multiples of the output stride "
                     + "\(outputStride)")
@@ -77,33 +86,48 @@ public final class DeepLabV3: Model {
         let (filters, features) = (DeepLabV3.headFilters, backbone.outputChannels)
         let feature = [inputShape[0] / outputStride, inputShape[1] / outputStride]
         func normalized(_ conv: Layer, _ name: String) -> [Layer] {
-            [conv, BatchNormalization(channels: filters, epsilon: 1e-5, name: "\(name)_bn"), Activation(.relu, name: "\(name)_relu")]
+            [
+                conv, BatchNormalization(channels: filters, epsilon: 1e-5, name: "\(name)_bn"),
+                Activation(.relu, name: "\(name)_relu"),
+            ]
         }
         branches.append(
             normalized(
-                Conv2D(filters: filters, kernelSize: [1], inputChannels: features, useBias: false, name: "aspp_conv1x1"),
+                Conv2D(
+                    filters: filters, kernelSize: [1], inputChannels: features, useBias: false,
+                    name: "aspp_conv1x1"),
                 "aspp_conv1x1"))
         for base in DeepLabV3.atrousRates {
             let rate = base * 16 / outputStride
             let conv = Conv2D(
-                filters: filters, kernelSize: [3], inputChannels: features, padding: .same, dilations: [rate],
+                filters: filters, kernelSize: [3], inputChannels: features, padding: .same,
+                dilations: [rate],
                 useBias: false, name: "aspp_atrous\(base)")
             branches.append(normalized(conv, "aspp_atrous\(base)"))
         }
         branches.append(
             [AveragePooling2D(poolSize: feature, name: "aspp_pooling")]
                 + normalized(
-                    Conv2D(filters: filters, kernelSize: [1], inputChannels: features, useBias: false, name: "aspp_pooling_conv"),
+                    Conv2D(
+                        filters: filters, kernelSize: [1], inputChannels: features, useBias: false,
+                        name: "aspp_pooling_conv"),
                     "aspp_pooling")
-                + [UpSampling(size: feature, interpolation: .linear, name: "aspp_pooling_upsample")])
+                + [UpSampling(size: feature, interpolation: .linear, name: "aspp_pooling_upsample")]
+        )
         concat = Concatenate(name: "aspp_concat")
-        top = normalized(
-            Conv2D(filters: filters, kernelSize: [1], inputChannels: 5 * filters, useBias: false, name: "aspp_project"),
-            "aspp_project")
+        top =
+            normalized(
+                Conv2D(
+                    filters: filters, kernelSize: [1], inputChannels: 5 * filters, useBias: false,
+                    name: "aspp_project"),
+                "aspp_project")
             + [
                 Dropout(rate: 0.1, name: "aspp_dropout"),
-                Conv2D(filters: classes, kernelSize: [1], inputChannels: filters, name: "classifier"),
-                UpSampling(size: [outputStride, outputStride], interpolation: .linear, name: "output_upsample"),
+                Conv2D(
+                    filters: classes, kernelSize: [1], inputChannels: filters, name: "classifier"),
+                UpSampling(
+                    size: [outputStride, outputStride], interpolation: .linear,
+                    name: "output_upsample"),
             ]
 
         var graph = KerasLayerOrder()

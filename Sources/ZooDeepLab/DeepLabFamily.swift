@@ -19,22 +19,26 @@ public enum DeepLabFamily: ArchitectureFamily {
     /// DeepLabv3, ResNet-50, output stride 16.
     public static let deeplabv3 = ArchitectureVariant(
         name: "deeplabv3", family: "DeepLab",
-        reference: "Rethinking Atrous Convolution for Semantic Image Segmentation (Chen et al., arXiv:1706.05587)",
+        reference:
+            "Rethinking Atrous Convolution for Semantic Image Segmentation (Chen et al., arXiv:1706.05587)",
         defaultInput: [224, 224, 3], minimumInput: [32, 32], preprocessing: .caffe,
         // deeplab_reference.py: total 39,382,888, trainable 39,326,696 (1000 classes, 224x224x3).
         parameterCount: 39_382_888, trainableParameterCount: 39_326_696,
-        firstConvolution: "conv1_conv", lastConvolution: "aspp_project_relu", classifier: "classifier",
+        firstConvolution: "conv1_conv", lastConvolution: "aspp_project_relu",
+        classifier: "classifier",
         source: "keras (deeplab_reference.py; backbone keras.applications.ResNet50)",
         build: { options in try build(options) })
 
     private static func build(_ options: ArchitectureOptions) throws -> Model {
         let name = "deeplabv3"
         guard options.includeTop, options.pooling == nil, options.head == nil else {
-            throw ModelError("\(name): a segmentation network has no classification top; includeTop false, pooling "
-                + "and custom heads do not apply")
+            throw ModelError(
+                "\(name): a segmentation network has no classification top; includeTop false, pooling "
+                    + "and custom heads do not apply")
         }
         let shape = try deeplabv3.resolvedInput(options)
-        return try DeepLabV3(inputShape: shape, classes: options.classes, outputStride: 16, name: name)
+        return try DeepLabV3(
+            inputShape: shape, classes: options.classes, outputStride: 16, name: name)
     }
 
     public static var variants: [ArchitectureVariant] { [deeplabv3] }

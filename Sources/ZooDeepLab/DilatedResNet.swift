@@ -17,7 +17,10 @@ import ZooNN
 import ZooTensor
 
 /// ResNet-50's stages: (filters of the bottleneck, blocks), conv2 to conv5.
-let resNet50Stages = [(filters: 64, blocks: 3), (filters: 128, blocks: 4), (filters: 256, blocks: 6), (filters: 512, blocks: 3)]
+let resNet50Stages = [
+    (filters: 64, blocks: 3), (filters: 128, blocks: 4), (filters: 256, blocks: 6),
+    (filters: 512, blocks: 3),
+]
 
 /// Keras ResNet's batch-norm epsilon.
 private let resNetEpsilon: Float = 1.001e-5
@@ -30,23 +33,34 @@ struct BottleneckBlock {
     let add: Add
     let out: Activation
 
-    init(name: String, filters: Int, inputChannels: Int, stride: Int, dilation: Int, projection: Bool) {
+    init(
+        name: String, filters: Int, inputChannels: Int, stride: Int, dilation: Int, projection: Bool
+    ) {
         func bn(_ suffix: String, _ channels: Int) -> BatchNormalization {
-            BatchNormalization(channels: channels, epsilon: resNetEpsilon, name: "\(name)_\(suffix)_bn")
+            BatchNormalization(
+                channels: channels, epsilon: resNetEpsilon, name: "\(name)_\(suffix)_bn")
         }
-        shortcut = projection
+        shortcut =
+            projection
             ? [
-                Conv2D(filters: 4 * filters, kernelSize: [1], inputChannels: inputChannels, strides: [stride], name: "\(name)_0_conv"),
+                Conv2D(
+                    filters: 4 * filters, kernelSize: [1], inputChannels: inputChannels,
+                    strides: [stride], name: "\(name)_0_conv"),
                 bn("0", 4 * filters),
             ] : []
         body = [
-            Conv2D(filters: filters, kernelSize: [1], inputChannels: inputChannels, strides: [stride], name: "\(name)_1_conv"),
+            Conv2D(
+                filters: filters, kernelSize: [1], inputChannels: inputChannels, strides: [stride],
+                name: "\(name)_1_conv"),
             bn("1", filters), Activation(.relu, name: "\(name)_1_relu"),
             Conv2D(
-                filters: filters, kernelSize: [3], inputChannels: filters, padding: .same, dilations: [dilation],
+                filters: filters, kernelSize: [3], inputChannels: filters, padding: .same,
+                dilations: [dilation],
                 name: "\(name)_2_conv"),
             bn("2", filters), Activation(.relu, name: "\(name)_2_relu"),
-            Conv2D(filters: 4 * filters, kernelSize: [1], inputChannels: filters, name: "\(name)_3_conv"),
+            Conv2D(
+                filters: 4 * filters, kernelSize: [1], inputChannels: filters,
+                name: "\(name)_3_conv"),
             bn("3", 4 * filters),
         ]
         add = Add(name: "\(name)_add")
@@ -81,7 +95,9 @@ struct DilatedResNet50 {
     init(inputChannels: Int, outputStride: Int) {
         stem = [
             ZeroPadding(symmetric: 3, name: "conv1_pad"),
-            Conv2D(filters: 64, kernelSize: [7], inputChannels: inputChannels, strides: [2], name: "conv1_conv"),
+            Conv2D(
+                filters: 64, kernelSize: [7], inputChannels: inputChannels, strides: [2],
+                name: "conv1_conv"),
             BatchNormalization(channels: 64, epsilon: resNetEpsilon, name: "conv1_bn"),
             Activation(.relu, name: "conv1_relu"),
             ZeroPadding(symmetric: 1, name: "pool1_pad"),
@@ -101,7 +117,8 @@ struct DilatedResNet50 {
             for b in 1...stage.blocks {
                 blocks.append(
                     BottleneckBlock(
-                        name: "conv\(index + 2)_block\(b)", filters: stage.filters, inputChannels: channels,
+                        name: "conv\(index + 2)_block\(b)", filters: stage.filters,
+                        inputChannels: channels,
                         stride: b == 1 ? stageStride : 1, dilation: dilation, projection: b == 1))
                 channels = 4 * stage.filters
             }

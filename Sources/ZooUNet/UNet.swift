@@ -58,7 +58,8 @@ public struct UNetConfiguration: Sendable, Equatable {
 
     public init(
         spatialDims: Int, features: [Int], normalization: Normalization = .batch,
-        decoder: Decoder = .transposedConvolution, nested: Bool = false, deepSupervision: DeepSupervision? = nil
+        decoder: Decoder = .transposedConvolution, nested: Bool = false,
+        deepSupervision: DeepSupervision? = nil
     ) {
         self.spatialDims = spatialDims
         self.features = features
@@ -99,7 +100,8 @@ public final class UNet: Model {
     /// Builds the network. `inputShape` (spatial..., channels) fixes the input; without it any
     /// extent that is a multiple of `configuration.inputMultiple` is accepted.
     public init(
-        _ configuration: UNetConfiguration, inputChannels: Int = 1, classes: Int = 2, inputShape: [Int]? = nil,
+        _ configuration: UNetConfiguration, inputChannels: Int = 1, classes: Int = 2,
+        inputShape: [Int]? = nil,
         name: String = "unet"
     ) throws {
         let c = configuration
@@ -107,10 +109,13 @@ public final class UNet: Model {
             throw ModelError("\(name): spatialDims must be 2 or 3, got \(c.spatialDims)")
         }
         guard c.levels >= 2, c.features.allSatisfy({ $0 > 0 }) else {
-            throw ModelError("\(name): features needs two or more positive widths, got \(c.features)")
+            throw ModelError(
+                "\(name): features needs two or more positive widths, got \(c.features)")
         }
         guard inputChannels > 0, classes > 0 else {
-            throw ModelError("\(name): inputChannels and classes must be positive, got \(inputChannels), \(classes)")
+            throw ModelError(
+                "\(name): inputChannels and classes must be positive, got \(inputChannels), \(classes)"
+            )
         }
         guard c.deepSupervision == nil || c.nested else {
             throw ModelError("\(name): deep supervision needs the nested (U-Net++) pathways")
@@ -118,7 +123,9 @@ public final class UNet: Model {
         let spatial: [Int?]
         if let inputShape {
             guard inputShape.count == c.spatialDims + 1, inputShape.last == inputChannels else {
-                throw ModelError("\(name): input shape \(inputShape) is not (spatial x\(c.spatialDims), \(inputChannels))")
+                throw ModelError(
+                    "\(name): input shape \(inputShape) is not (spatial x\(c.spatialDims), \(inputChannels))"
+                )
             }
             try UNet.checkExtents(Array(inputShape.dropLast()), c, name: name)
             spatial = inputShape.dropLast().map { $0 }
@@ -144,7 +151,8 @@ public final class UNet: Model {
     ) throws {
         try self.init(
             UNetConfiguration(
-                spatialDims: spatialDims, features: features, normalization: normalization, decoder: decoder,
+                spatialDims: spatialDims, features: features, normalization: normalization,
+                decoder: decoder,
                 nested: nested, deepSupervision: deepSupervision),
             inputChannels: inputChannels, classes: classes, inputShape: inputShape,
             name: nested ? "unet_plus_plus" : "unet")
@@ -164,7 +172,10 @@ public final class UNet: Model {
         let last = configuration.levels - 1
         let encoder = (0...last).map { (row: $0, column: 0, skips: [Int]()) }
         if configuration.nested {
-            return encoder + (1...last).flatMap { j in (0...(last - j)).map { (row: $0, column: j, skips: Array(0..<j)) } }
+            return encoder
+                + (1...last).flatMap { j in
+                    (0...(last - j)).map { (row: $0, column: j, skips: Array(0..<j)) }
+                }
         }
         return encoder + (0..<last).reversed().map { (row: $0, column: last - $0, skips: [0]) }
     }
@@ -195,7 +206,8 @@ public final class UNet: Model {
                 channels = inputChannels
                 if row > 0 {
                     // U-Net names the pooling after the level it leaves, U-Net++ after the node it feeds.
-                    let poolName = c.nested ? "\(name)_pool" : "\(nodeName(row: row - 1, column: 0))_pool"
+                    let poolName =
+                        c.nested ? "\(name)_pool" : "\(nodeName(row: row - 1, column: 0))_pool"
                     pool = SpatialLayers.maxPool(dims, name: poolName)
                     source = graph.record(pool!, [outputs[[row - 1, 0]]!])
                     channels = c.features[row - 1]
@@ -204,11 +216,17 @@ public final class UNet: Model {
                 let below = c.features[row + 1]
                 switch c.decoder {
                 case .transposedConvolution:
-                    up = [SpatialLayers.transpose(dims, filters: filters, inputChannels: below, name: "\(name)_transpose")]
+                    up = [
+                        SpatialLayers.transpose(
+                            dims, filters: filters, inputChannels: below, name: "\(name)_transpose")
+                    ]
                 case .upSampling:
                     up = [
-                        UpSampling(size: [Int](repeating: 2, count: dims), name: "\(name)_upsample"),
-                        SpatialLayers.conv(dims, filters: filters, kernel: 2, inputChannels: below, name: "\(name)_upconv"),
+                        UpSampling(
+                            size: [Int](repeating: 2, count: dims), name: "\(name)_upsample"),
+                        SpatialLayers.conv(
+                            dims, filters: filters, kernel: 2, inputChannels: below,
+                            name: "\(name)_upconv"),
                     ]
                 }
                 let upOutput = graph.chain(up, from: outputs[[row + 1, column - 1]]!)
@@ -218,20 +236,29 @@ public final class UNet: Model {
             }
             let block = convBlock(name, filters: filters, inputChannels: channels)
             outputs[[row, column]] = graph.chain(block, from: source)
-            nodes.append(Node(row: row, column: column, skips: skips, pool: pool, up: up, concat: concat, block: block))
+            nodes.append(
+                Node(
+                    row: row, column: column, skips: skips, pool: pool, up: up, concat: concat,
+                    block: block))
         }
         let top = c.features[0]
         var finals: [Int]
         switch c.deepSupervision {
         case nil:
-            heads = [SpatialLayers.conv(dims, filters: classes, kernel: 1, inputChannels: top, name: "final_conv")]
+            heads = [
+                SpatialLayers.conv(
+                    dims, filters: classes, kernel: 1, inputChannels: top, name: "final_conv")
+            ]
             finals = [graph.record(heads[0], [outputs[[0, c.levels - 1]]!])]
         case let mode?:
             heads = (1..<c.levels).map {
-                SpatialLayers.conv(dims, filters: classes, kernel: 1, inputChannels: top, name: "final_conv\($0)")
+                SpatialLayers.conv(
+                    dims, filters: classes, kernel: 1, inputChannels: top, name: "final_conv\($0)")
             }
             let headOutputs = heads.enumerated().map { graph.record($1, [outputs[[0, $0 + 1]]!]) }
-            merge = mode == .average ? Average(name: "final_average") : Concatenate(name: "final_concat")
+            merge =
+                mode == .average
+                ? Average(name: "final_average") : Concatenate(name: "final_concat")
             finals = [graph.record(merge!, headOutputs)]
         }
         for layer in graph.ordered(outputs: finals) { add(layer) }
@@ -244,7 +271,8 @@ public final class UNet: Model {
             let conv = SpatialLayers.conv(
                 dims, filters: filters, kernel: 3, inputChannels: k == 1 ? inputChannels : filters,
                 name: "\(name)_conv\(k)")
-            let norm: Layer = configuration.normalization == .batch
+            let norm: Layer =
+                configuration.normalization == .batch
                 ? BatchNormalization(channels: filters, name: "\(name)_bn\(k)")
                 : InstanceNormalization(channels: filters, name: "\(name)_in\(k)")
             return [conv, norm, Activation(.relu, name: "\(name)_relu\(k)")]

@@ -21,44 +21,57 @@ public enum UNetFamily: ArchitectureFamily {
     /// for 1000 classes at the default input, last feature layer, paper).
     private static let table: [(String, UNetConfiguration, [Int], (Int, Int), String, String)] = [
         (
-            "unet2d", UNetConfiguration(spatialDims: 2, features: [32, 64, 128, 256]), [224, 224, 1],
+            "unet2d", UNetConfiguration(spatialDims: 2, features: [32, 64, 128, 256]),
+            [224, 224, 1],
             (1_963_624, 1_960_808), "up1_relu2",
             "U-Net: Convolutional Networks for Biomedical Image Segmentation (Ronneberger et al., arXiv:1505.04597)"
         ),
         (
-            "unet3d", UNetConfiguration(spatialDims: 3, features: [16, 32, 64, 128]), [64, 64, 64, 1],
+            "unet3d", UNetConfiguration(spatialDims: 3, features: [16, 32, 64, 128]),
+            [64, 64, 64, 1],
             (1_420_360, 1_418_952), "up1_relu2",
             "3D U-Net: Learning Dense Volumetric Segmentation from Sparse Annotation (Çiçek et al., arXiv:1606.06650)"
         ),
         (
-            "unetplusplus", UNetConfiguration(spatialDims: 2, features: [32, 64, 128, 256, 512], nested: true),
+            "unetplusplus",
+            UNetConfiguration(spatialDims: 2, features: [32, 64, 128, 256, 512], nested: true),
             [224, 224, 1], (9_089_160, 9_081_864), "x0_4_relu2",
             "UNet++: A Nested U-Net Architecture for Medical Image Segmentation (Zhou et al., arXiv:1807.10165)"
         ),
     ]
 
     private static func variant(_ name: String) -> ArchitectureVariant {
-        let (_, configuration, defaultInput, counts, last, reference) = table.first { $0.0 == name }!
-        let minimum = [Int](repeating: configuration.inputMultiple, count: configuration.spatialDims)
+        let (_, configuration, defaultInput, counts, last, reference) = table.first {
+            $0.0 == name
+        }!
+        let minimum = [Int](
+            repeating: configuration.inputMultiple, count: configuration.spatialDims)
         return ArchitectureVariant(
-            name: name, family: "UNet", reference: reference, defaultInput: defaultInput, minimumInput: minimum,
+            name: name, family: "UNet", reference: reference, defaultInput: defaultInput,
+            minimumInput: minimum,
             preprocessing: .none, parameterCount: counts.0, trainableParameterCount: counts.1,
-            firstConvolution: configuration.nested ? "x0_0_conv1" : "down1_conv1", lastConvolution: last,
+            firstConvolution: configuration.nested ? "x0_0_conv1" : "down1_conv1",
+            lastConvolution: last,
             classifier: "final_conv", source: "keras (unet_reference.py)",
             build: { options in try build(name, configuration, options) })
     }
 
     /// Builds variant `name` from the options: input shape (spatial..., channels) and classes.
-    private static func build(_ name: String, _ configuration: UNetConfiguration, _ options: ArchitectureOptions) throws
+    private static func build(
+        _ name: String, _ configuration: UNetConfiguration, _ options: ArchitectureOptions
+    ) throws
         -> Model
     {
         guard options.includeTop, options.pooling == nil, options.head == nil else {
-            throw ModelError("\(name): a segmentation network has no classification top; includeTop false, pooling "
-                + "and custom heads do not apply")
+            throw ModelError(
+                "\(name): a segmentation network has no classification top; includeTop false, pooling "
+                    + "and custom heads do not apply")
         }
         let shape = try variant(name).resolvedInput(options)
         try UNet.checkExtents(Array(shape.dropLast()), configuration, name: name)
-        return try UNet(configuration, inputChannels: shape.last!, classes: options.classes, inputShape: shape, name: name)
+        return try UNet(
+            configuration, inputChannels: shape.last!, classes: options.classes, inputShape: shape,
+            name: name)
     }
 
     /// The 2D U-Net, 32-256 filters, 224x224x1 by default.

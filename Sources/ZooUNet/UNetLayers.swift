@@ -33,7 +33,9 @@ public final class InstanceNormalization: Layer {
 
     public override func forward(_ x: Tensor) throws -> Tensor {
         guard x.rank >= 3, x.shape.last == channels else {
-            throw LayerError(layer: name, "InstanceNormalization expects (batch, spatial..., \(channels)), got \(x.shape)")
+            throw LayerError(
+                layer: name,
+                "InstanceNormalization expects (batch, spatial..., \(channels)), got \(x.shape)")
         }
         let spatialAxes = Array(1..<(x.rank - 1))
         // Written with differentiable tensor ops, so autograd derives the backward pass.
@@ -46,11 +48,14 @@ public final class InstanceNormalization: Layer {
 
 /// Keras `Average`: the element-wise mean of its inputs (U-Net++'s "accurate mode").
 public final class Average: Layer {
-    public init(name: String? = nil) { super.init(named: name ?? BuildContext.automaticName("average")) }
+    public init(name: String? = nil) {
+        super.init(named: name ?? BuildContext.automaticName("average"))
+    }
 
     public override func forward(_ inputs: [Tensor]) throws -> Tensor {
         guard let first = inputs.first, inputs.allSatisfy({ $0.shape == first.shape }) else {
-            throw LayerError(layer: name, "Average needs inputs of one shape, got \(inputs.map(\.shape))")
+            throw LayerError(
+                layer: name, "Average needs inputs of one shape, got \(inputs.map(\.shape))")
         }
         var sum = first
         for input in inputs.dropFirst() { sum = try sum + input }
@@ -61,21 +66,31 @@ public final class Average: Layer {
 /// The 2D or 3D member of each layer pair, so one assembly serves slices and volumes.
 enum SpatialLayers {
     static func conv(
-        _ dims: Int, filters: Int, kernel: Int, inputChannels: Int, padding: Padding = .same, name: String
+        _ dims: Int, filters: Int, kernel: Int, inputChannels: Int, padding: Padding = .same,
+        name: String
     ) -> Layer {
         dims == 2
-            ? Conv2D(filters: filters, kernelSize: [kernel], inputChannels: inputChannels, padding: padding, name: name)
-            : Conv3D(filters: filters, kernelSize: [kernel], inputChannels: inputChannels, padding: padding, name: name)
+            ? Conv2D(
+                filters: filters, kernelSize: [kernel], inputChannels: inputChannels,
+                padding: padding, name: name)
+            : Conv3D(
+                filters: filters, kernelSize: [kernel], inputChannels: inputChannels,
+                padding: padding, name: name)
     }
 
     static func transpose(_ dims: Int, filters: Int, inputChannels: Int, name: String) -> Layer {
         dims == 2
-            ? Conv2DTranspose(filters: filters, kernelSize: [2], inputChannels: inputChannels, strides: [2], name: name)
-            : Conv3DTranspose(filters: filters, kernelSize: [2], inputChannels: inputChannels, strides: [2], name: name)
+            ? Conv2DTranspose(
+                filters: filters, kernelSize: [2], inputChannels: inputChannels, strides: [2],
+                name: name)
+            : Conv3DTranspose(
+                filters: filters, kernelSize: [2], inputChannels: inputChannels, strides: [2],
+                name: name)
     }
 
     static func maxPool(_ dims: Int, name: String) -> Layer {
-        dims == 2 ? MaxPooling2D(poolSize: [2], name: name) : MaxPooling3D(poolSize: [2], name: name)
+        dims == 2
+            ? MaxPooling2D(poolSize: [2], name: name) : MaxPooling3D(poolSize: [2], name: name)
     }
 }
 

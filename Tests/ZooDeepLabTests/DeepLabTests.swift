@@ -11,14 +11,20 @@ import ZooTestSupport
 /// trainable weights' sizes and `[layer.name for layer in model.layers]`. The script also
 /// checks that its backbone has keras.applications.ResNet50's layer names and weight shapes.
 final class DeepLabTests: XCTestCase {
-    func counts(_ model: Model) -> [Int] { [model.parameterCounts.total, model.parameterCounts.trainable] }
+    func counts(_ model: Model) -> [Int] {
+        [model.parameterCounts.total, model.parameterCounts.trainable]
+    }
 
     /// The head as Keras lists it after `conv5_block3_out` (deeplab_reference.py --layers).
     static let kerasHeadOrder = [
-        "aspp_pooling", "aspp_pooling_conv", "aspp_conv1x1", "aspp_atrous6", "aspp_atrous12", "aspp_atrous18",
-        "aspp_pooling_bn", "aspp_conv1x1_bn", "aspp_atrous6_bn", "aspp_atrous12_bn", "aspp_atrous18_bn",
-        "aspp_pooling_relu", "aspp_conv1x1_relu", "aspp_atrous6_relu", "aspp_atrous12_relu", "aspp_atrous18_relu",
-        "aspp_pooling_upsample", "aspp_concat", "aspp_project", "aspp_project_bn", "aspp_project_relu", "aspp_dropout",
+        "aspp_pooling", "aspp_pooling_conv", "aspp_conv1x1", "aspp_atrous6", "aspp_atrous12",
+        "aspp_atrous18",
+        "aspp_pooling_bn", "aspp_conv1x1_bn", "aspp_atrous6_bn", "aspp_atrous12_bn",
+        "aspp_atrous18_bn",
+        "aspp_pooling_relu", "aspp_conv1x1_relu", "aspp_atrous6_relu", "aspp_atrous12_relu",
+        "aspp_atrous18_relu",
+        "aspp_pooling_upsample", "aspp_concat", "aspp_project", "aspp_project_bn",
+        "aspp_project_relu", "aspp_dropout",
         "classifier", "output_upsample",
     ]
 
@@ -28,7 +34,8 @@ final class DeepLabTests: XCTestCase {
         let model = try variant.build(ArchitectureOptions())
         // deeplab_reference.py: deeplabv3 total 39382888, trainable 39326696.
         XCTAssertEqual(counts(model), [39_382_888, 39_326_696])
-        XCTAssertEqual([variant.parameterCount, variant.trainableParameterCount], [39_382_888, 39_326_696])
+        XCTAssertEqual(
+            [variant.parameterCount, variant.trainableParameterCount], [39_382_888, 39_326_696])
         let names = model.layers.map(\.name)
         XCTAssertEqual(Set(names).count, names.count, "unique layer names")
         for layer in [variant.firstConvolution, variant.lastConvolution, variant.classifier] {
@@ -63,9 +70,11 @@ final class DeepLabTests: XCTestCase {
     func checkForwardBackward(size: Int, outputStride: Int) throws {
         let model: Model
         if outputStride == 16 {
-            model = try DeepLabFamily.deeplabv3.build(ArchitectureOptions(classes: 3, inputShape: [size, size, 1]))
+            model = try DeepLabFamily.deeplabv3.build(
+                ArchitectureOptions(classes: 3, inputShape: [size, size, 1]))
         } else {
-            model = try DeepLabV3(inputShape: [size, size, 1], classes: 3, outputStride: outputStride)
+            model = try DeepLabV3(
+                inputShape: [size, size, 1], classes: 3, outputStride: outputStride)
         }
         // deeplab_reference.py: deeplabv3_32_1channel_classes3_os8 39120387 / 39064195; the
         // script prints the same at 64x64 and at output stride 16 (dilation and the input's
@@ -75,7 +84,10 @@ final class DeepLabTests: XCTestCase {
 
         let extent = size / outputStride
         let summary = try ModelSummary(model, inputShape: [size, size, 1])
-        let shapes = Dictionary(uniqueKeysWithValues: summary.rows.compactMap { row in row.outputShape.map { (row.name, $0) } })
+        let shapes = Dictionary(
+            uniqueKeysWithValues: summary.rows.compactMap { row in
+                row.outputShape.map { (row.name, $0) }
+            })
         XCTAssertEqual(shapes["conv4_block6_out"], [1, extent, extent, 1024])
         XCTAssertEqual(shapes["conv5_block3_out"], [1, extent, extent, 2048])
         XCTAssertEqual(shapes["aspp_pooling"], [1, 1, 1, 2048])
@@ -91,30 +103,53 @@ final class DeepLabTests: XCTestCase {
         let projection = Tensor.randomNormal(y.shape, using: &random)
         try (y * projection).sum().backward()
         for (path, parameter) in model.trainableParameters {
-            guard let grad = parameter.value.grad else { XCTFail("no gradient for \(path)"); continue }
+            guard let grad = parameter.value.grad else {
+                XCTFail("no gradient for \(path)")
+                continue
+            }
             XCTAssertTrue(grad.scalars.allSatisfy(\.isFinite), "gradient of \(path)")
         }
-        XCTAssertTrue(try XCTUnwrap(model.parameter(at: "aspp_pooling_conv/kernel")?.value.grad).scalars.contains { $0 != 0 })
-        XCTAssertTrue(try XCTUnwrap(model.parameter(at: "conv1_conv/kernel")?.value.grad).scalars.contains { $0 != 0 })
+        XCTAssertTrue(
+            try XCTUnwrap(model.parameter(at: "aspp_pooling_conv/kernel")?.value.grad).scalars
+                .contains { $0 != 0 })
+        XCTAssertTrue(
+            try XCTUnwrap(model.parameter(at: "conv1_conv/kernel")?.value.grad).scalars.contains {
+                $0 != 0
+            })
     }
 
-    func testForwardBackward32OutputStride16() throws { try checkForwardBackward(size: 32, outputStride: 16) }
-    func testForwardBackward32OutputStride8() throws { try checkForwardBackward(size: 32, outputStride: 8) }
-    func testForwardBackward64OutputStride16() throws { try checkForwardBackward(size: 64, outputStride: 16) }
-    func testForwardBackward64OutputStride8() throws { try checkForwardBackward(size: 64, outputStride: 8) }
+    func testForwardBackward32OutputStride16() throws {
+        try checkForwardBackward(size: 32, outputStride: 16)
+    }
+    func testForwardBackward32OutputStride8() throws {
+        try checkForwardBackward(size: 32, outputStride: 8)
+    }
+    func testForwardBackward64OutputStride16() throws {
+        try checkForwardBackward(size: 64, outputStride: 16)
+    }
+    func testForwardBackward64OutputStride8() throws {
+        try checkForwardBackward(size: 64, outputStride: 8)
+    }
 
     func testInputsTooSmallOrIndivisibleAreRefused() throws {
-        XCTAssertThrowsError(try DeepLabFamily.deeplabv3.build(ArchitectureOptions(inputShape: [16, 16, 3]))) {
+        XCTAssertThrowsError(
+            try DeepLabFamily.deeplabv3.build(ArchitectureOptions(inputShape: [16, 16, 3]))
+        ) {
             XCTAssertTrue("\($0)".contains("deeplabv3") && "\($0)".contains("[16, 16, 3]"), "\($0)")
         }
-        XCTAssertThrowsError(try DeepLabFamily.deeplabv3.build(ArchitectureOptions(inputShape: [40, 40, 3]))) {
-            XCTAssertTrue("\($0)".contains("[40, 40, 3]") && "\($0)".contains("output stride 16"), "\($0)")
+        XCTAssertThrowsError(
+            try DeepLabFamily.deeplabv3.build(ArchitectureOptions(inputShape: [40, 40, 3]))
+        ) {
+            XCTAssertTrue(
+                "\($0)".contains("[40, 40, 3]") && "\($0)".contains("output stride 16"), "\($0)")
         }
         XCTAssertThrowsError(try DeepLabV3(inputShape: [36, 36, 3], outputStride: 8)) {
             XCTAssertTrue("\($0)".contains("[36, 36, 3]"), "\($0)")
         }
         XCTAssertThrowsError(try DeepLabV3(inputShape: [64, 64, 3], outputStride: 32))
-        XCTAssertThrowsError(try DeepLabFamily.deeplabv3.build(ArchitectureOptions(inputShape: [64, 64, 64, 1])))
-        XCTAssertThrowsError(try DeepLabFamily.deeplabv3.build(ArchitectureOptions(includeTop: false)))
+        XCTAssertThrowsError(
+            try DeepLabFamily.deeplabv3.build(ArchitectureOptions(inputShape: [64, 64, 64, 1])))
+        XCTAssertThrowsError(
+            try DeepLabFamily.deeplabv3.build(ArchitectureOptions(includeTop: false)))
     }
 }
