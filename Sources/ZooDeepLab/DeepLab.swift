@@ -17,7 +17,7 @@
 // feature map (Keras's `GlobalAveragePooling2D(keepdims=True)` in effect) and broadcasts back
 // with an up-sampling by the feature map's size, so the input size is fixed at build time.
 // Layers are added in Keras's `model.layers` order for the same graph
-// (Tests/ZooDeepLabTests/deeplab_reference.py builds it).
+// (Tests/Fixtures/deeplab_reference.py builds it).
 import ZooCore
 import ZooNN
 import ZooTensor

@@ -26,7 +26,8 @@ public enum DeepLabFamily: ArchitectureFamily {
         parameterCount: 39_382_888, trainableParameterCount: 39_326_696,
         firstConvolution: "conv1_conv", lastConvolution: "aspp_project_relu",
         classifier: "classifier",
-        source: "keras (deeplab_reference.py; backbone keras.applications.ResNet50)",
+        source: "keras (Tests/Fixtures/deeplab_reference.py; backbone keras.applications.ResNet50)",
+        task: .segmentation,
         build: { options in try build(options) })
 
     private static func build(_ options: ArchitectureOptions) throws -> Model {

@@ -21,7 +21,7 @@
 //
 // Layers carry readable names (`down1_conv1`, `bottleneck_bn2`, `up3_transpose`, `x1_2_concat`,
 // `final_conv`) and are added in Keras's `model.layers` order for the same graph
-// (Tests/ZooUNetTests/unet_reference.py builds it).
+// (Tests/Fixtures/unet_reference.py builds it).
 import ZooCore
 import ZooNN
 import ZooTensor

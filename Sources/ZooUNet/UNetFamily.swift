@@ -52,7 +52,8 @@ public enum UNetFamily: ArchitectureFamily {
             preprocessing: .none, parameterCount: counts.0, trainableParameterCount: counts.1,
             firstConvolution: configuration.nested ? "x0_0_conv1" : "down1_conv1",
             lastConvolution: last,
-            classifier: "final_conv", source: "keras (unet_reference.py)",
+            classifier: "final_conv", source: "keras (Tests/Fixtures/unet_reference.py)",
+            task: .segmentation,
             build: { options in try build(name, configuration, options) })
     }
 

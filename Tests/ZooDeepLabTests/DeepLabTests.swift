@@ -7,7 +7,7 @@ import ZooTestSupport
 @testable import ZooDeepLab
 
 /// Parameter counts and the head's layer order below are Keras's for the same network, built
-/// by deeplab_reference.py (beside this file) with Keras 3.15: `model.count_params()`, the
+/// by Tests/Fixtures/deeplab_reference.py with Keras 3.15: `model.count_params()`, the
 /// trainable weights' sizes and `[layer.name for layer in model.layers]`. The script also
 /// checks that its backbone has keras.applications.ResNet50's layer names and weight shapes.
 final class DeepLabTests: XCTestCase {

@@ -6,7 +6,7 @@ import ZooTensor
 @testable import ZooUNet
 
 /// Parameter counts and layer orders below are Keras's for the same networks, built layer by
-/// layer by unet_reference.py (beside this file) with Keras 3.15: `model.count_params()` and
+/// layer by Tests/Fixtures/unet_reference.py with Keras 3.15: `model.count_params()` and
 /// the trainable weights' sizes, `[layer.name for layer in model.layers]`.
 final class UNetTests: XCTestCase {
     func counts(_ model: Model) -> [Int] {
