@@ -1,0 +1,184 @@
+import Foundation
+import XCTest
+import ZooCore
+import ZooNN
+import ZooTensor
+import ZooTestSupport
+
+@testable import ZooInception
+
+final class InceptionTests: XCTestCase {
+    func images(_ shape: [Int], seed: UInt64 = 7) -> Tensor {
+        var random = RandomGenerator(seed: seed)
+        return Tensor.randomUniform(shape, low: -1, high: 1, using: &random)
+    }
+
+    // MARK: Catalog and metadata
+
+    func testVariantsAndManifestAgree() throws {
+        XCTAssertEqual(InceptionFamily.variants.map(\.name), ["inceptionv3", "inceptionresnetv2"])
+        let manifest = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../Sources/ZooInception/Architectures.json")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: manifest)) as? [String: Any]
+        XCTAssertEqual(json?["family"] as? String, "InceptionFamily")
+        XCTAssertEqual(json?["variants"] as? [String], InceptionFamily.variants.map(\.name))
+        for variant in InceptionFamily.variants {
+            XCTAssertEqual(variant.defaultInput, [299, 299, 3])
+            XCTAssertEqual(variant.minimumInput, [75, 75])
+            XCTAssertEqual(variant.preprocessing, .tf)
+            XCTAssertEqual(variant.source, "keras.applications")
+        }
+    }
+
+    /// Counts from the metadata, then every layer's name, class, order and weight shapes
+    /// against what keras.applications builds (include_top, 1000 classes, 299x299x3).
+    func assertVariantMatchesKeras(_ variant: ArchitectureVariant, fixture: String, layers: Int) throws {
+        let model = try variant.build(ArchitectureOptions())
+        let counts = model.parameterCounts
+        XCTAssertEqual(counts.total, variant.parameterCount, variant.name)
+        XCTAssertEqual(counts.trainable, variant.trainableParameterCount, variant.name)
+        XCTAssertEqual(model.layers.count, layers, "layers counting the input layer")
+        let names = Set(model.layers.map(\.name))
+        XCTAssertEqual(names.count, layers, "layer names are unique")
+        for name in [variant.firstConvolution, variant.lastConvolution, variant.classifier] {
+            XCTAssertTrue(names.contains(name), "\(variant.name) has no layer \(name)")
+        }
+        assertMatchesKeras(model, try kerasApplicationFixture(fixture))
+    }
+
+    func testInceptionV3MatchesKeras() throws {
+        XCTAssertEqual(InceptionFamily.inceptionv3.parameterCount, 23_851_784)
+        try assertVariantMatchesKeras(InceptionFamily.inceptionv3, fixture: "inceptionv3", layers: 313)
+    }
+
+    func testInceptionResNetV2MatchesKeras() throws {
+        XCTAssertEqual(InceptionFamily.inceptionresnetv2.parameterCount, 55_873_736)
+        try assertVariantMatchesKeras(InceptionFamily.inceptionresnetv2, fixture: "inceptionresnetv2", layers: 782)
+    }
+
+    func testWithoutTopCountsMatchKeras() throws {
+        // keras.applications.InceptionV3(weights=None, include_top=False).count_params()
+        let model = try InceptionV3(options: ArchitectureOptions(includeTop: false))
+        XCTAssertEqual(model.parameterCounts.total, 21_802_784)
+        XCTAssertEqual(model.layers.last?.name, "mixed10")
+    }
+
+    // MARK: Running
+
+    /// Forward and backward at Keras's minimum input: every trainable parameter gets a gradient.
+    func testInceptionV3ForwardAndBackwardAtMinimumInput() throws {
+        let options = ArchitectureOptions(classes: 3, inputShape: [75, 75, 3], classifierActivation: .linear)
+        let model = try BuildContext.run(seed: 3) { try InceptionV3(options: options) }
+        model.setTraining(true)
+        let logits = try model(images([2, 75, 75, 3]))
+        XCTAssertEqual(logits.shape, [2, 3])
+        try SoftmaxCrossEntropy()(logits, Tensor(shape: [2], scalars: [0, 2])).backward()
+        let missing = model.trainableParameters.filter { $0.parameter.value.grad == nil }.map(\.path)
+        XCTAssertEqual(missing, [], "parameters without a gradient")
+        XCTAssertGreaterThan(model.trainableParameters.count, 0)
+        let kernel = try XCTUnwrap(model.parameter(at: "conv2d/kernel")?.value.grad)
+        XCTAssertGreaterThan(kernel.scalars.map(abs).max() ?? 0, 0, "the first convolution learns")
+    }
+
+    /// InceptionResNetV2 forward only: its backward at 75x75 takes too long in a debug build.
+    func testInceptionResNetV2ForwardAtMinimumInput() throws {
+        let options = ArchitectureOptions(classes: 3, inputShape: [75, 75, 3])
+        let model = try BuildContext.run(seed: 3) { try InceptionResNetV2(options: options) }
+        let probabilities = try withoutGrad { try model(images([2, 75, 75, 3])) }
+        XCTAssertEqual(probabilities.shape, [2, 3])
+        for row in 0..<2 {
+            let sum = probabilities.scalars[(row * 3)..<(row * 3 + 3)].reduce(0, +)
+            XCTAssertEqual(sum, 1, accuracy: 1e-4)
+        }
+    }
+
+    func testWithoutTopPoolingAndFeatureMap() throws {
+        let pooled = try InceptionV3(options: ArchitectureOptions(includeTop: false, inputShape: [75, 75, 3], pooling: .average))
+        XCTAssertEqual(pooled.layers.last?.name, "global_average_pooling2d", "Keras's automatic name")
+        XCTAssertEqual(try withoutGrad { try pooled(images([2, 75, 75, 3])) }.shape, [2, 2048])
+
+        let maxPooled = try InceptionV3(options: ArchitectureOptions(includeTop: false, inputShape: [75, 75, 3], pooling: .max))
+        XCTAssertEqual(maxPooled.layers.last?.name, "global_max_pooling2d")
+
+        // 299 -> 8x8, 107 -> 2x2 (the stem and two 'valid' reductions).
+        let featureMap = try InceptionV3(options: ArchitectureOptions(includeTop: false, inputShape: [107, 107, 3]))
+        XCTAssertEqual(try withoutGrad { try featureMap(images([1, 107, 107, 3])) }.shape, [1, 2, 2, 2048])
+
+        let residual = try InceptionResNetV2(options: ArchitectureOptions(includeTop: false, inputShape: [75, 75, 3]))
+        XCTAssertEqual(residual.layers.last?.name, "conv_7b_ac")
+        XCTAssertEqual(try withoutGrad { try residual(images([1, 75, 75, 3])) }.shape, [1, 1, 1, 1536])
+    }
+
+    func testOneChannelInput() throws {
+        for variant in InceptionFamily.variants {
+            let model = try variant.build(ArchitectureOptions(classes: 2, inputShape: [75, 75, 1]))
+            XCTAssertEqual(model.parameter(at: "\(variant.firstConvolution)/kernel")?.value.shape, [3, 3, 1, 32])
+            if variant.name == "inceptionv3" {
+                XCTAssertEqual(try withoutGrad { try model(images([1, 75, 75, 1])) }.shape, [1, 2])
+            }
+        }
+    }
+
+    func testCustomHead() throws {
+        let head = HeadSpec([
+            .upSampling(2), .batchNormalization, .globalAveragePooling, .dense(16, .relu), .dropout(0.5),
+            .dense(2, .softmax),
+        ])
+        let model = try InceptionV3(options: ArchitectureOptions(inputShape: [75, 75, 3], head: head))
+        // The head's unnamed layers continue the backbone's counters, as in one Keras program.
+        XCTAssertEqual(Array(model.layers.suffix(7).map(\.name)), [
+            "mixed10", "up_sampling2d", "batch_normalization_94", "global_average_pooling2d", "dense", "dropout",
+            "dense_1",
+        ])
+        model.setTraining(true)
+        let output = try model(images([2, 75, 75, 3]))
+        XCTAssertEqual(output.shape, [2, 2])
+    }
+
+    func testTooSmallInputOrWrongRankIsAnError() {
+        for variant in InceptionFamily.variants {
+            XCTAssertThrowsError(try variant.build(ArchitectureOptions(inputShape: [74, 75, 3]))) { error in
+                let text = "\(error)"
+                XCTAssertTrue(error is ModelError, text)
+                for fragment in [variant.name, "[74, 75, 3]", "[75, 75]"] {
+                    XCTAssertTrue(text.contains(fragment), "\(text) lacks \(fragment)")
+                }
+            }
+            XCTAssertThrowsError(try variant.build(ArchitectureOptions(inputShape: [75, 75]))) { error in
+                XCTAssertTrue("\(error)".contains(variant.name), "\(error)")
+            }
+        }
+    }
+
+    // MARK: Parts
+
+    func testCustomScaleLayerAddsTheScaledResidual() throws {
+        let layer = CustomScaleLayer(scale: 0.17, name: "scale")
+        XCTAssertEqual(layer.kerasClassName, "CustomScaleLayer")
+        XCTAssertTrue(layer.parameters.isEmpty)
+        let shortcut = try Tensor(shape: [1, 1, 1, 2], scalars: [1, -2])
+        let residual = try Tensor(shape: [1, 1, 1, 2], scalars: [10, 100])
+        XCTAssertEqual(try layer([shortcut, residual]).scalars, [1 + 1.7, -2 + 17], accuracy: 1e-5)
+        XCTAssertThrowsError(try layer([shortcut]))
+    }
+
+    /// Keras lists `input -> a -> (b1, b2 -> b2')` joined by a concatenation as
+    /// input, conv2d, conv2d_2, conv2d_1, conv2d_3, concatenate (checked with Keras 3.15).
+    func testGraphOrderIsKerasDepthSort() throws {
+        let names = BuildContext.freshNames { () -> [String] in
+            let g = LayerGraph(inputShape: [8, 8, 3])
+            let a = g.conv2d(g.input, 4, 1, 1, useBias: true)
+            let b1 = g.conv2d(a, 4, 1, 1, useBias: true)
+            let b2 = g.conv2d(g.conv2d(a, 4, 1, 1, useBias: true), 4, 1, 1, useBias: true)
+            return g.kerasOrder(endingAt: g.concatenate([b1, b2])).map(\.name)
+        }
+        XCTAssertEqual(names, ["conv2d", "conv2d_2", "conv2d_1", "conv2d_3", "concatenate"])
+    }
+}
+
+private func XCTAssertEqual(
+    _ actual: [Float], _ expected: [Float], accuracy: Float, file: StaticString = #filePath, line: UInt = #line
+) {
+    XCTAssertEqual(actual.count, expected.count, file: file, line: line)
+    for (a, e) in zip(actual, expected) { XCTAssertEqual(a, e, accuracy: accuracy, file: file, line: line) }
+}
