@@ -130,7 +130,9 @@ extension LayerGraph {
 
     /// A 3x3 max pooling with stride 2, 'valid': the grid reductions and the stem.
     func maxPool3x3(_ x: Output) -> Output {
-        let shape = [outputExtent(x.shape[0], kernel: 3, stride: 2), outputExtent(x.shape[1], kernel: 3, stride: 2), x.channels]
+        let shape = [
+            outputExtent(x.shape[0], kernel: 3, stride: 2), outputExtent(x.shape[1], kernel: 3, stride: 2), x.channels,
+        ]
         return apply(MaxPooling2D(poolSize: [3], strides: [2]), to: [x], shape: shape)
     }
 
@@ -143,7 +145,8 @@ extension LayerGraph {
     /// The branches joined along channels.
     func concatenate(_ branches: [Output], name: String? = nil) -> Output {
         let channels = branches.reduce(0) { $0 + $1.channels }
-        return apply(Concatenate(axis: -1, name: name), to: branches, shape: Array(branches[0].shape.dropLast()) + [channels])
+        let shape = Array(branches[0].shape.dropLast()) + [channels]
+        return apply(Concatenate(axis: -1, name: name), to: branches, shape: shape)
     }
 }
 

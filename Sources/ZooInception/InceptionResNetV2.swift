@@ -40,7 +40,8 @@ public final class CustomScaleLayer: Layer {
 
     public override func forward(_ inputs: [Tensor]) throws -> Tensor {
         guard inputs.count == 2, inputs[0].shape == inputs[1].shape else {
-            throw LayerError(layer: name, "CustomScaleLayer needs a shortcut and a residual of one shape, got \(inputs.map(\.shape))")
+            let shapes = inputs.map(\.shape)
+            throw LayerError(layer: name, "CustomScaleLayer needs a shortcut and a residual of one shape, got \(shapes)")
         }
         return try inputs[0] + inputs[1] * scale
     }

@@ -58,14 +58,68 @@ final class InceptionTests: XCTestCase {
 
     // MARK: Running
 
-    /// Forward and backward at Keras's minimum input, batch 2, in training mode: the output
-    /// has one logit per class and every trainable parameter gets a gradient. (Building the
-    /// model, not running it, is what takes time in a debug build: 24M and 56M weights drawn.)
-    func assertTrainsAtMinimumInput(_ variant: ArchitectureVariant, featureShape: [Int]) throws {
+    /// A hashed value in [-1, 1) for element `index` of stream `seed` (an integer hash, so
+    /// Python computes the same numbers exactly).
+    static func hashed(_ index: Int, seed: Int) -> Double {
+        var x = UInt32(truncatingIfNeeded: index + seed * 1_000_003)
+        for _ in 0..<2 { x = (x ^ (x >> 16)) &* 0x45d_9f3b }
+        x ^= x >> 16
+        return Double(x) / 4_294_967_296 * 2 - 1
+    }
+
+    /// Sets every weight, in `model.layers` order, to a hashed pattern: kernels He-uniform
+    /// (`s * sqrt(6 / fan_in)`), betas and biases `0.01 s`, moving means `0.05 s`, moving
+    /// variances `0.85 + 0.45 s^2`, `s` from `hashed(_, seed: weight number)`.
+    static func fillDeterministically(_ model: Module) {
+        for (number, parameter) in model.layers.flatMap(\.parameters).enumerated() {
+            let fanIn = Double(parameter.value.shape.dropLast().reduce(1, *))
+            parameter.value.withUnsafeMutableBufferPointer { buffer in
+                for j in 0..<buffer.count {
+                    let s = hashed(j, seed: number)
+                    switch parameter.name {
+                    case "kernel": buffer[j] = Float(s * (6 / fanIn).squareRoot())
+                    case "moving_mean": buffer[j] = Float(0.05 * s)
+                    case "moving_variance": buffer[j] = Float(0.85 + 0.45 * s * s)
+                    default: buffer[j] = Float(0.01 * s)
+                    }
+                }
+            }
+        }
+    }
+
+    /// What Keras 3.15 computes with those weights on `hashed(_, seed: 999999)` as a
+    /// (2, 75, 75, 3) input, `keras.applications.X(weights=None, input_shape=(75, 75, 3),
+    /// classes=3, classifier_activation=None)` in inference: the logits, and the sum and sum of
+    /// squares of the `avg_pool` features.
+    static let kerasReference: [String: (logits: [Float], featureSum: Double, featureSquares: Double)] = [
+        "inceptionv3": ([0.2407707, 0.4999218, 0.5357017, 0.2219053, 0.5046503, 0.5325198], 636.4852, 427.3492),
+        "inceptionresnetv2": ([2.480571, -12.80302, 5.855142, 1.793313, -12.45523, 5.522106], 8376.938, 70977.85),
+    ]
+
+    /// At Keras's minimum input, batch 2: with Keras's weights the inference output equals
+    /// Keras's; in training mode the output has one logit per class and the backward pass
+    /// gives every trainable parameter a gradient. (Building the model, not running it, is
+    /// what takes time in a debug build: 24M and 56M weights drawn.)
+    func assertRunsAtMinimumInput(_ variant: ArchitectureVariant, featureShape: [Int]) throws {
         let options = ArchitectureOptions(classes: 3, inputShape: [75, 75, 3], classifierActivation: .linear)
         let model = try XCTUnwrap(BuildContext.run(seed: 3) { try variant.build(options) } as? InceptionNetwork)
+        let pixels = (0..<(2 * 75 * 75 * 3)).map { Float(Self.hashed($0, seed: 999_999)) }
+        let x = try Tensor(shape: [2, 75, 75, 3], scalars: pixels)
+
+        Self.fillDeterministically(model)
+        let reference = try XCTUnwrap(Self.kerasReference[variant.name])
+        let features = try withoutGrad { try model.features(model.inputLayer(x)) }
+        XCTAssertEqual(features.shape, [2] + featureShape, "the last feature map at 75x75")
+        let sum = features.scalars.reduce(0) { $0 + Double($1) }
+        let squares = features.scalars.reduce(0) { $0 + Double($1) * Double($1) }
+        XCTAssertEqual(sum, reference.featureSum, accuracy: 1e-4 * reference.featureSum, "\(variant.name) features")
+        XCTAssertEqual(squares, reference.featureSquares, accuracy: 1e-4 * reference.featureSquares)
+        let inferred = try withoutGrad { try model(x) }.scalars
+        for (ours, keras) in zip(inferred, reference.logits) {
+            XCTAssertEqual(ours, keras, accuracy: 1e-4 * max(1, abs(keras)), "\(variant.name) logits \(inferred)")
+        }
+
         model.setTraining(true)
-        let x = images([2, 75, 75, 3])
         let logits = try model(x)
         XCTAssertEqual(logits.shape, [2, 3])
         try SoftmaxCrossEntropy()(logits, Tensor(shape: [2], scalars: [0, 2])).backward()
@@ -74,23 +128,21 @@ final class InceptionTests: XCTestCase {
         XCTAssertEqual(missing, [], "\(variant.name): parameters without a gradient")
         let kernel = try XCTUnwrap(model.parameter(at: "conv2d/kernel")?.value.grad)
         XCTAssertGreaterThan(kernel.scalars.map(abs).max() ?? 0, 0, "the first convolution learns")
-        model.setTraining(false)
-        let features = try withoutGrad { try model.features(model.inputLayer(x)) }
-        XCTAssertEqual(features.shape, [2] + featureShape, "the last feature map at 75x75")
     }
 
-    func testInceptionV3ForwardAndBackwardAtMinimumInput() throws {
-        try assertTrainsAtMinimumInput(InceptionFamily.inceptionv3, featureShape: [1, 1, 2048])
+    func testInceptionV3MatchesKerasNumbersAndTrainsAtMinimumInput() throws {
+        try assertRunsAtMinimumInput(InceptionFamily.inceptionv3, featureShape: [1, 1, 2048])
     }
 
-    func testInceptionResNetV2ForwardAndBackwardAtMinimumInput() throws {
-        try assertTrainsAtMinimumInput(InceptionFamily.inceptionresnetv2, featureShape: [1, 1, 1536])
+    func testInceptionResNetV2MatchesKerasNumbersAndTrainsAtMinimumInput() throws {
+        try assertRunsAtMinimumInput(InceptionFamily.inceptionresnetv2, featureShape: [1, 1, 1536])
     }
 
     func testWithoutTopPoolingAndFeatureMap() throws {
         // keras.applications.InceptionV3(weights=None, include_top=False, pooling="avg"):
         // 21,802,784 parameters, the pooling named automatically.
-        let pooled = try InceptionV3(options: ArchitectureOptions(includeTop: false, inputShape: [75, 75, 3], pooling: .average))
+        let pooledOptions = ArchitectureOptions(includeTop: false, inputShape: [75, 75, 3], pooling: .average)
+        let pooled = try InceptionV3(options: pooledOptions)
         XCTAssertEqual(pooled.parameterCounts.total, 21_802_784)
         XCTAssertEqual(pooled.layers.last?.name, "global_average_pooling2d", "Keras's automatic name")
         XCTAssertEqual(try withoutGrad { try pooled(images([2, 75, 75, 3])) }.shape, [2, 2048])
