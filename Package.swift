@@ -61,7 +61,7 @@ let package = Package(
         .target(
             name: "ModelZoo",
             dependencies: [
-                "ZooNN", "ZooSmallCNN", "ZooDenseNet", "ZooMobileNet", "ZooXception", "ZooUNet", "ZooDeepLab",
+                "ZooNN", "ZooSmallCNN", "ZooDenseNet", "ZooMobileNet", "ZooXception", "ZooUNet", "ZooDeepLab", "ZooInception",
             ],
             plugins: ["CatalogGenerator"]),
         .executableTarget(name: "ZooCatalogGenerator", path: "Sources/ZooCatalogGenerator"),
