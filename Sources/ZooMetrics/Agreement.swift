@@ -21,9 +21,11 @@ public enum Agreement {
     /// Pearson's product-moment correlation of paired values.
     public static func pearson(_ a: [Double], _ b: [Double]) throws -> Double {
         try validate(a, b, needed: 2, what: "Pearson correlation")
-        let va = sampleCovariance(a, a), vb = sampleCovariance(b, b)
+        let va = sampleCovariance(a, a)
+        let vb = sampleCovariance(b, b)
         guard va > 0, vb > 0 else {
-            throw MetricsError.undefined(what: "Pearson correlation", reason: "one of the series is constant")
+            throw MetricsError.undefined(
+                what: "Pearson correlation", reason: "one of the series is constant")
         }
         return sampleCovariance(a, b) / (va * vb).squareRoot()
     }
@@ -37,13 +39,16 @@ public enum Agreement {
         let bias = differences.reduce(0, +) / Double(differences.count)
         let sd = sampleCovariance(differences, differences).squareRoot()
         let z = try Normal.critical(level: level)
-        return BlandAltman(bias: bias, standardDeviation: sd, lowerLimit: bias - z * sd, upperLimit: bias + z * sd)
+        return BlandAltman(
+            bias: bias, standardDeviation: sd, lowerLimit: bias - z * sd, upperLimit: bias + z * sd)
     }
 
     private static func validate(_ a: [Double], _ b: [Double], needed: Int, what: String) throws {
         try requireLength(b.count, a.count, what)
         try requireFinite(a, "\(what), first series")
         try requireFinite(b, "\(what), second series")
-        if a.count < needed { throw MetricsError.tooFewCases(what: what, needed: needed, actual: a.count) }
+        if a.count < needed {
+            throw MetricsError.tooFewCases(what: what, needed: needed, actual: a.count)
+        }
     }
 }

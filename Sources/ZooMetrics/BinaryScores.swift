@@ -25,7 +25,8 @@ public struct BinaryScores: Sendable, Equatable {
     public init(scores: [Double], labels: [Int]) throws {
         let flags = try labels.map { label -> Bool in
             guard label == 0 || label == 1 else {
-                throw MetricsError.invalidLabel(what: "binary labels", value: label, allowed: "{0, 1}")
+                throw MetricsError.invalidLabel(
+                    what: "binary labels", value: label, allowed: "{0, 1}")
             }
             return label == 1
         }

@@ -62,7 +62,8 @@ public enum Bootstrap {
             throw MetricsError.tooFewCases(what: "bootstrap", needed: 1, actual: 0)
         }
         guard replicates >= 2 else {
-            throw MetricsError.tooFewCases(what: "bootstrap replicates", needed: 2, actual: replicates)
+            throw MetricsError.tooFewCases(
+                what: "bootstrap replicates", needed: 2, actual: replicates)
         }
         guard level > 0, level < 1 else {
             throw MetricsError.outOfRange(what: "confidence level", value: level, range: "(0, 1)")

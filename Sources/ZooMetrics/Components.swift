@@ -31,7 +31,9 @@ public struct ConnectedComponents: Sendable {
             var size = 0
             while let index = stack.popLast() {
                 size += 1
-                let z = index / (h * w), y = (index / w) % h, x = index % w
+                let z = index / (h * w)
+                let y = (index / w) % h
+                let x = index % w
                 for dz in dzRange {
                     let nz = z + dz
                     guard nz >= 0, nz < d else { continue }

@@ -47,7 +47,10 @@ public struct ConfusionMatrix: Sendable, Equatable {
 
     /// The table at a given threshold, unchecked (rules validate their thresholds).
     init(_ data: BinaryScores, threshold: Double) {
-        var tp = 0, fp = 0, tn = 0, fn = 0
+        var tp = 0
+        var fp = 0
+        var tn = 0
+        var fn = 0
         for (score, label) in zip(data.scores, data.labels) {
             switch (score >= threshold, label) {
             case (true, true): tp += 1
@@ -80,7 +83,8 @@ public struct ConfusionMatrix: Sendable, Equatable {
             return best.threshold
         case .sensitivity(let target):
             guard target.isFinite, (0...1).contains(target) else {
-                throw MetricsError.outOfRange(what: "target sensitivity", value: target, range: "0...1")
+                throw MetricsError.outOfRange(
+                    what: "target sensitivity", value: target, range: "0...1")
             }
             try data.requireBothClasses("threshold at a target sensitivity")
             // Sensitivity only grows as the threshold falls: the first point reaching it wins.
@@ -102,25 +106,29 @@ public struct ConfusionMatrix: Sendable, Equatable {
     /// TP / (TP + FN), the true-positive rate or recall.
     public var sensitivity: Double {
         get throws {
-            try ratio(truePositives, truePositives + falseNegatives, "sensitivity", "no positive cases")
+            try ratio(
+                truePositives, truePositives + falseNegatives, "sensitivity", "no positive cases")
         }
     }
     /// TN / (TN + FP), the true-negative rate.
     public var specificity: Double {
         get throws {
-            try ratio(trueNegatives, trueNegatives + falsePositives, "specificity", "no negative cases")
+            try ratio(
+                trueNegatives, trueNegatives + falsePositives, "specificity", "no negative cases")
         }
     }
     /// TP / (TP + FP), the positive predictive value or precision.
     public var positivePredictiveValue: Double {
         get throws {
-            try ratio(truePositives, truePositives + falsePositives, "PPV", "no case called positive")
+            try ratio(
+                truePositives, truePositives + falsePositives, "PPV", "no case called positive")
         }
     }
     /// TN / (TN + FN), the negative predictive value.
     public var negativePredictiveValue: Double {
         get throws {
-            try ratio(trueNegatives, trueNegatives + falseNegatives, "NPV", "no case called negative")
+            try ratio(
+                trueNegatives, trueNegatives + falseNegatives, "NPV", "no case called negative")
         }
     }
     /// 2 TP / (2 TP + FP + FN), the harmonic mean of PPV and sensitivity.
@@ -138,11 +146,14 @@ public struct ConfusionMatrix: Sendable, Equatable {
     /// FP / (FP + TN) = 1 - specificity.
     public var falsePositiveRate: Double {
         get throws {
-            try ratio(falsePositives, falsePositives + trueNegatives, "false-positive rate", "no negative cases")
+            try ratio(
+                falsePositives, falsePositives + trueNegatives, "false-positive rate",
+                "no negative cases")
         }
     }
 
-    private func ratio(_ numerator: Int, _ denominator: Int, _ what: String, _ reason: String) throws
+    private func ratio(_ numerator: Int, _ denominator: Int, _ what: String, _ reason: String)
+        throws
         -> Double
     {
         guard denominator > 0 else { throw MetricsError.undefined(what: what, reason: reason) }

@@ -53,10 +53,13 @@ public enum DeLong {
     /// V01_j = 1 - (rank of y_j among all - rank of y_j among negatives) / m.
     public static func placements(_ data: BinaryScores) throws -> Placements {
         try data.requireBothClasses("DeLong placements")
-        let x = data.positiveScores, y = data.negativeScores
-        let m = Double(x.count), n = Double(y.count)
+        let x = data.positiveScores
+        let y = data.negativeScores
+        let m = Double(x.count)
+        let n = Double(y.count)
         let all = midranks(x + y)
-        let rx = midranks(x), ry = midranks(y)
+        let rx = midranks(x)
+        let ry = midranks(y)
         let v10 = x.indices.map { (all[$0] - rx[$0]) / n }
         let v01 = y.indices.map { 1 - (all[x.count + $0] - ry[$0]) / m }
         let auc = v10.reduce(0, +) / m
@@ -97,11 +100,14 @@ public enum DeLong {
                 what: "paired DeLong test",
                 reason: "the two models must be scored on the same cases with the same labels")
         }
-        let a = try placements(first), b = try placements(second)
+        let a = try placements(first)
+        let b = try placements(second)
         try requireTwoPerClass(a)
-        let m = Double(a.positives.count), n = Double(a.negatives.count)
+        let m = Double(a.positives.count)
+        let n = Double(a.negatives.count)
         func component(_ u: Placements, _ v: Placements) -> Double {
-            sampleCovariance(u.positives, v.positives) / m + sampleCovariance(u.negatives, v.negatives) / n
+            sampleCovariance(u.positives, v.positives) / m + sampleCovariance(
+                u.negatives, v.negatives) / n
         }
         let varianceOfDifference = component(a, a) + component(b, b) - 2 * component(a, b)
         let difference = a.auc - b.auc
@@ -109,7 +115,9 @@ public enum DeLong {
             // Identical rankings: pROC reports z = NaN here; say why instead.
             throw MetricsError.undefined(
                 what: "paired DeLong test",
-                reason: "the variance of the AUC difference is zero (the two models rank the cases identically)")
+                reason:
+                    "the variance of the AUC difference is zero (the two models rank the cases identically)"
+            )
         }
         let z = difference / varianceOfDifference.squareRoot()
         return AUCComparison(
@@ -122,7 +130,8 @@ public enum DeLong {
     {
         try requireLength(scores2.count, scores1.count, "scores of the two models")
         return try pairedTest(
-            BinaryScores(scores: scores1, labels: labels), BinaryScores(scores: scores2, labels: labels))
+            BinaryScores(scores: scores1, labels: labels),
+            BinaryScores(scores: scores2, labels: labels))
     }
 
     /// The unpaired test of two models on different cases, as pROC's `roc.test(paired = FALSE,
@@ -132,14 +141,18 @@ public enum DeLong {
     public static func unpairedTest(_ first: BinaryScores, _ second: BinaryScores) throws
         -> AUCComparison
     {
-        let v1 = try variance(first), v2 = try variance(second)
-        let a1 = try ROCCurve.auc(first), a2 = try ROCCurve.auc(second)
+        let v1 = try variance(first)
+        let v2 = try variance(second)
+        let a1 = try ROCCurve.auc(first)
+        let a2 = try ROCCurve.auc(second)
         guard v1 + v2 > 0 else {
             throw MetricsError.undefined(
-                what: "unpaired DeLong test", reason: "both AUC variances are zero (perfect separation)")
+                what: "unpaired DeLong test",
+                reason: "both AUC variances are zero (perfect separation)")
         }
         let t = (a1 - a2) / (v1 + v2).squareRoot()
-        let df = (v1 + v2) * (v1 + v2)
+        let df =
+            (v1 + v2) * (v1 + v2)
             / (v1 * v1 / Double(first.count - 1) + v2 * v2 / Double(second.count - 1))
         return AUCComparison(
             auc1: a1, auc2: a2, statistic: t, degreesOfFreedom: df,
@@ -158,7 +171,8 @@ public enum DeLong {
 /// Sample covariance with denominator count - 1 (R's `var`/`cov`).
 func sampleCovariance(_ a: [Double], _ b: [Double]) -> Double {
     let count = Double(a.count)
-    let meanA = a.reduce(0, +) / count, meanB = b.reduce(0, +) / count
+    let meanA = a.reduce(0, +) / count
+    let meanB = b.reduce(0, +) / count
     var sum = 0.0
     for (u, v) in zip(a, b) { sum += (u - meanA) * (v - meanB) }
     return sum / (count - 1)

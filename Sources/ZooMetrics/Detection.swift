@@ -44,15 +44,19 @@ public enum Detection {
         try prediction.requireCompatible(reference, "prediction and reference")
         guard criteria.minimumVolumeML >= 0, criteria.minimumVolumeML.isFinite else {
             throw MetricsError.outOfRange(
-                what: "minimum component volume (mL)", value: criteria.minimumVolumeML, range: "0...")
+                what: "minimum component volume (mL)", value: criteria.minimumVolumeML,
+                range: "0...")
         }
         guard criteria.minimumOverlapVoxels >= 1 else {
             throw MetricsError.outOfRange(
-                what: "minimum overlap (voxels)", value: Double(criteria.minimumOverlapVoxels), range: "1...")
+                what: "minimum overlap (voxels)", value: Double(criteria.minimumOverlapVoxels),
+                range: "1...")
         }
         let predicted = ConnectedComponents(prediction, label: label)
         let truth = ConnectedComponents(reference, label: label)
-        let kept = predicted.sizes.map { Double($0) * prediction.voxelVolumeML >= criteria.minimumVolumeML }
+        let kept = predicted.sizes.map {
+            Double($0) * prediction.voxelVolumeML >= criteria.minimumVolumeML
+        }
         // overlap[(p, r)]: voxels shared by predicted component p and reference lesion r.
         var overlap = [Int: [Int: Int]]()
         for (p, r) in zip(predicted.labels, truth.labels) where p > 0 && r > 0 && kept[p - 1] {
@@ -61,7 +65,9 @@ public enum Detection {
         var detected = Set<Int>()
         var falsePositives = 0
         for (index, isKept) in kept.enumerated() where isKept {
-            let matches = (overlap[index + 1] ?? [:]).filter { $0.value >= criteria.minimumOverlapVoxels }
+            let matches = (overlap[index + 1] ?? [:]).filter {
+                $0.value >= criteria.minimumOverlapVoxels
+            }
             if matches.isEmpty { falsePositives += 1 }
             detected.formUnion(matches.keys)
         }
@@ -87,7 +93,8 @@ public struct DetectionSummary: Sendable {
     /// Scans as cases: reference-positive scans are the positives, predicted-positive scans
     /// are called positive.
     public var scanConfusion: ConfusionMatrix {
-        var m = ConfusionMatrix(truePositives: 0, falsePositives: 0, trueNegatives: 0, falseNegatives: 0)
+        var m = ConfusionMatrix(
+            truePositives: 0, falsePositives: 0, trueNegatives: 0, falseNegatives: 0)
         for scan in scans {
             switch (scan.predictedPositive, scan.referencePositive) {
             case (true, true): m.truePositives += 1
@@ -109,7 +116,8 @@ public struct DetectionSummary: Sendable {
         get throws {
             let total = scans.reduce(0) { $0 + $1.referenceLesions }
             guard total > 0 else {
-                throw MetricsError.undefined(what: "lesion-level sensitivity", reason: "no reference lesion in any scan")
+                throw MetricsError.undefined(
+                    what: "lesion-level sensitivity", reason: "no reference lesion in any scan")
             }
             return Double(scans.reduce(0) { $0 + $1.detectedLesions }) / Double(total)
         }

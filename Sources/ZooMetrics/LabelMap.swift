@@ -13,19 +13,23 @@ public struct LabelMap: Sendable, Equatable {
     /// Validates rank (2 or 3), positive sizes, element count and positive finite spacing.
     public init(labels: [Int], shape: [Int], spacing: [Double]? = nil) throws {
         guard shape.count == 2 || shape.count == 3 else {
-            throw MetricsError.invalidShape(what: "label map", reason: "shape \(shape) is not [H, W] or [D, H, W]")
+            throw MetricsError.invalidShape(
+                what: "label map", reason: "shape \(shape) is not [H, W] or [D, H, W]")
         }
         guard shape.allSatisfy({ $0 > 0 }) else {
-            throw MetricsError.invalidShape(what: "label map", reason: "shape \(shape) has a non-positive size")
+            throw MetricsError.invalidShape(
+                what: "label map", reason: "shape \(shape) has a non-positive size")
         }
         try requireLength(labels.count, shape.reduce(1, *), "label map elements and shape \(shape)")
         let spacing = spacing ?? Array(repeating: 1, count: shape.count)
         guard spacing.count == shape.count else {
             throw MetricsError.invalidShape(
-                what: "voxel spacing", reason: "\(spacing.count) values for a shape of rank \(shape.count)")
+                what: "voxel spacing",
+                reason: "\(spacing.count) values for a shape of rank \(shape.count)")
         }
         guard spacing.allSatisfy({ $0.isFinite && $0 > 0 }) else {
-            throw MetricsError.invalidShape(what: "voxel spacing", reason: "\(spacing) must be positive and finite")
+            throw MetricsError.invalidShape(
+                what: "voxel spacing", reason: "\(spacing) must be positive and finite")
         }
         self.labels = labels
         self.shape = shape
@@ -61,13 +65,8 @@ public struct LabelMap: Sendable, Equatable {
         }
     }
 
-    /// Row-major strides of `shape`, padded to three axes ([1, H, W] for a 2D map).
+    /// `shape` padded to three axes ([1, H, W] for a 2D map), for code that walks volumes.
     var volumeShape: (d: Int, h: Int, w: Int) {
         shape.count == 3 ? (shape[0], shape[1], shape[2]) : (1, shape[0], shape[1])
-    }
-
-    /// Spacing padded like `volumeShape` (the dummy depth axis gets spacing 0: never used).
-    var volumeSpacing: (d: Double, h: Double, w: Double) {
-        shape.count == 3 ? (spacing[0], spacing[1], spacing[2]) : (0, spacing[0], spacing[1])
     }
 }

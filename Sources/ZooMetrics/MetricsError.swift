@@ -26,23 +26,23 @@ public enum MetricsError: Error, Equatable, CustomStringConvertible {
     /// A sentence naming what is wrong.
     public var description: String {
         switch self {
-        case let .lengthMismatch(what, expected, actual):
+        case .lengthMismatch(let what, let expected, let actual):
             return "\(what): lengths differ (expected \(expected), got \(actual))"
-        case let .notFinite(what, index):
+        case .notFinite(let what, let index):
             return "\(what): value at index \(index) is NaN or infinite"
-        case let .singleClass(what, present):
+        case .singleClass(let what, let present):
             return "\(what) is undefined: the labels contain only \(present)"
-        case let .outOfRange(what, value, range):
+        case .outOfRange(let what, let value, let range):
             return "\(what) = \(value) is outside \(range)"
-        case let .shapeMismatch(what, expected, actual):
+        case .shapeMismatch(let what, let expected, let actual):
             return "\(what): shapes differ (\(expected) vs \(actual))"
-        case let .invalidShape(what, reason):
+        case .invalidShape(let what, let reason):
             return "\(what): \(reason)"
-        case let .tooFewCases(what, needed, actual):
+        case .tooFewCases(let what, let needed, let actual):
             return "\(what) needs at least \(needed) cases, got \(actual)"
-        case let .invalidLabel(what, value, allowed):
+        case .invalidLabel(let what, let value, let allowed):
             return "\(what): label \(value) is not one of \(allowed)"
-        case let .undefined(what, reason):
+        case .undefined(let what, let reason):
             return "\(what) is undefined: \(reason)"
         }
     }

@@ -23,10 +23,13 @@ public struct ROCCurve: Sendable {
     /// Builds the curve; throws when the labels hold one class (the curve is then undefined).
     public init(_ data: BinaryScores) throws {
         try data.requireBothClasses("ROC curve")
-        let positives = Double(data.positiveCount), negatives = Double(data.negativeCount)
+        let positives = Double(data.positiveCount)
+        let negatives = Double(data.negativeCount)
         let order = data.scores.indices.sorted { data.scores[$0] > data.scores[$1] }
         var points = [ROCPoint(threshold: .infinity, falsePositiveRate: 0, truePositiveRate: 0)]
-        var tp = 0.0, fp = 0.0, index = 0
+        var tp = 0.0
+        var fp = 0.0
+        var index = 0
         while index < order.count {
             // Every case tied at this score crosses the threshold together.
             let threshold = data.scores[order[index]]
@@ -54,7 +57,8 @@ public struct ROCCurve: Sendable {
         let ranks = midranks(data.scores)
         var rankSum = 0.0
         for (rank, label) in zip(ranks, data.labels) where label { rankSum += rank }
-        let m = Double(data.positiveCount), n = Double(data.negativeCount)
+        let m = Double(data.positiveCount)
+        let n = Double(data.negativeCount)
         return (rankSum - m * (m + 1) / 2) / (m * n)
     }
 
@@ -62,7 +66,8 @@ public struct ROCCurve: Sendable {
     public var trapezoidalArea: Double {
         var area = 0.0
         for (a, b) in zip(points, points.dropFirst()) {
-            area += (b.falsePositiveRate - a.falsePositiveRate)
+            area +=
+                (b.falsePositiveRate - a.falsePositiveRate)
                 * (a.truePositiveRate + b.truePositiveRate) / 2
         }
         return area
@@ -100,14 +105,16 @@ public struct MultiClassScores: Sendable {
             throw MetricsError.tooFewCases(what: "multi-class scores", needed: 1, actual: 0)
         }
         guard k >= 2 else {
-            throw MetricsError.invalidShape(what: "multi-class scores", reason: "need at least 2 classes, got \(k)")
+            throw MetricsError.invalidShape(
+                what: "multi-class scores", reason: "need at least 2 classes, got \(k)")
         }
         for (i, row) in scores.enumerated() {
             try requireLength(row.count, k, "scores of case \(i)")
             try requireFinite(row, "scores of case \(i)")
         }
         for label in labels where !(0..<k).contains(label) {
-            throw MetricsError.invalidLabel(what: "multi-class labels", value: label, allowed: "0..<\(k)")
+            throw MetricsError.invalidLabel(
+                what: "multi-class labels", value: label, allowed: "0..<\(k)")
         }
         self.scores = scores
         self.labels = labels
@@ -117,7 +124,8 @@ public struct MultiClassScores: Sendable {
     /// Class `k` against the rest, as binary scores.
     public func oneVsRest(_ k: Int) throws -> BinaryScores {
         guard (0..<classCount).contains(k) else {
-            throw MetricsError.invalidLabel(what: "one-vs-rest class", value: k, allowed: "0..<\(classCount)")
+            throw MetricsError.invalidLabel(
+                what: "one-vs-rest class", value: k, allowed: "0..<\(classCount)")
         }
         return try BinaryScores(scores: scores.map { $0[k] }, labels: labels.map { $0 == k })
     }
@@ -127,7 +135,8 @@ public struct MultiClassScores: Sendable {
         try (0..<classCount).map { k in
             let data = try oneVsRest(k)
             do { return try ROCCurve.auc(data) } catch MetricsError.singleClass(_, let present) {
-                throw MetricsError.singleClass(what: "one-vs-rest AUC of class \(k)", present: present)
+                throw MetricsError.singleClass(
+                    what: "one-vs-rest AUC of class \(k)", present: present)
             }
         }
     }

@@ -104,17 +104,20 @@ public enum ReclassificationStatistics {
         let nonEvents = zip(changes, outcomes).filter { !$0.1 }.map { $0.0 }
         guard events.count >= 2, nonEvents.count >= 2 else {
             throw MetricsError.tooFewCases(
-                what: "IDI standard error (per class)", needed: 2, actual: min(events.count, nonEvents.count))
+                what: "IDI standard error (per class)", needed: 2,
+                actual: min(events.count, nonEvents.count))
         }
         let meanEvents = events.reduce(0, +) / Double(events.count)
         let meanNonEvents = nonEvents.reduce(0, +) / Double(nonEvents.count)
-        let se = (sampleCovariance(events, events) / Double(events.count)
+        let se =
+            (sampleCovariance(events, events) / Double(events.count)
             + sampleCovariance(nonEvents, nonEvents) / Double(nonEvents.count)).squareRoot()
         guard se > 0 else {
             throw MetricsError.undefined(
                 what: "IDI test", reason: "the risk changes have zero variance in both groups")
         }
-        return IDIResult(eventsMeanChange: meanEvents, nonEventsMeanChange: meanNonEvents, standardError: se)
+        return IDIResult(
+            eventsMeanChange: meanEvents, nonEventsMeanChange: meanNonEvents, standardError: se)
     }
 
     private static func validate(
@@ -126,7 +129,9 @@ public enum ReclassificationStatistics {
         try requireFinite(new, "new risks")
         let events = outcomes.lazy.filter { $0 }.count
         if events == 0 { throw MetricsError.singleClass(what: "NRI/IDI", present: "non-events") }
-        if events == outcomes.count { throw MetricsError.singleClass(what: "NRI/IDI", present: "events") }
+        if events == outcomes.count {
+            throw MetricsError.singleClass(what: "NRI/IDI", present: "events")
+        }
         if requireProbabilities {
             for (name, risks) in [("old risk", old), ("new risk", new)] {
                 if let bad = risks.first(where: { !(0...1).contains($0) }) {
@@ -151,11 +156,14 @@ public enum ReclassificationStatistics {
         }
         let nEvents = Double(outcomes.lazy.filter { $0 }.count)
         let nNonEvents = Double(outcomes.count) - nEvents
-        let up = counts.eventsUp / nEvents, down = counts.eventsDown / nEvents
-        let upNE = counts.nonEventsUp / nNonEvents, downNE = counts.nonEventsDown / nNonEvents
+        let up = counts.eventsUp / nEvents
+        let down = counts.eventsDown / nEvents
+        let upNE = counts.nonEventsUp / nNonEvents
+        let downNE = counts.nonEventsDown / nNonEvents
         var v = (up + down) / nEvents + (upNE + downNE) / nNonEvents
         if variance == .multinomial {
-            v -= (up - down) * (up - down) / nEvents + (downNE - upNE) * (downNE - upNE) / nNonEvents
+            v -=
+                (up - down) * (up - down) / nEvents + (downNE - upNE) * (downNE - upNE) / nNonEvents
         }
         guard v > 0 else {
             throw MetricsError.undefined(

@@ -20,9 +20,13 @@ public struct SegmentationCase: Sendable, Equatable {
     public var hausdorff95: Double?
 
     /// 2 TP / (2 TP + FP + FN); nil when both masks are empty.
-    public var dice: Double? { ratio(2 * truePositives, 2 * truePositives + falsePositives + falseNegatives) }
+    public var dice: Double? {
+        ratio(2 * truePositives, 2 * truePositives + falsePositives + falseNegatives)
+    }
     /// TP / (TP + FP + FN), the Jaccard index; nil when both masks are empty.
-    public var iou: Double? { ratio(truePositives, truePositives + falsePositives + falseNegatives) }
+    public var iou: Double? {
+        ratio(truePositives, truePositives + falsePositives + falseNegatives)
+    }
     /// TP / (TP + FP); nil when the prediction is empty.
     public var precision: Double? { ratio(truePositives, truePositives + falsePositives) }
     /// TP / (TP + FN), the voxel sensitivity; nil when the reference is empty.
@@ -47,8 +51,12 @@ public enum SegmentationMetrics {
         prediction: LabelMap, reference: LabelMap, label: Int? = nil, hausdorff: Bool = true
     ) throws -> SegmentationCase {
         try prediction.requireCompatible(reference, "prediction and reference")
-        let predicted = prediction.mask(label), truth = reference.mask(label)
-        var tp = 0, fp = 0, fn = 0, tn = 0
+        let predicted = prediction.mask(label)
+        let truth = reference.mask(label)
+        var tp = 0
+        var fp = 0
+        var fn = 0
+        var tn = 0
         for (p, t) in zip(predicted, truth) {
             switch (p, t) {
             case (true, true): tp += 1
@@ -57,8 +65,11 @@ public enum SegmentationMetrics {
             case (false, false): tn += 1
             }
         }
-        let distance = hausdorff
-            ? SurfaceDistance.hausdorff(predicted, truth, shape: prediction.shape, spacing: prediction.spacing, percentile: 95)
+        let distance =
+            hausdorff
+            ? SurfaceDistance.hausdorff(
+                predicted, truth, shape: prediction.shape, spacing: prediction.spacing,
+                percentile: 95)
             : nil
         return SegmentationCase(
             truePositives: tp, falsePositives: fp, falseNegatives: fn, trueNegatives: tn,
@@ -73,8 +84,11 @@ public enum SegmentationMetrics {
     ) throws -> [Int: SegmentationCase] {
         try prediction.requireCompatible(reference, "prediction and reference")
         var chosen = classes ?? Array(Set(prediction.labels).union(reference.labels)).sorted()
-        if !includeBackground { chosen.removeAll { $0 == 0 } }
-        else if !chosen.contains(0) { chosen.insert(0, at: 0) }
+        if !includeBackground {
+            chosen.removeAll { $0 == 0 }
+        } else if !chosen.contains(0) {
+            chosen.insert(0, at: 0)
+        }
         var result = [Int: SegmentationCase]()
         for label in chosen {
             result[label] = try evaluate(
@@ -112,7 +126,8 @@ public struct Summary: Sendable, Equatable {
         }
         let sorted = defined.sorted()
         mean = defined.reduce(0, +) / Double(defined.count)
-        standardDeviation = defined.count >= 2 ? sampleCovariance(defined, defined).squareRoot() : nil
+        standardDeviation =
+            defined.count >= 2 ? sampleCovariance(defined, defined).squareRoot() : nil
         median = quantile(sorted: sorted, 0.5)
         count = defined.count
         undefined = values.count - defined.count

@@ -16,7 +16,8 @@ public enum SurfaceDistance {
     /// Physical coordinates (mm) of the surface voxels of `mask`.
     static func surfacePoints(_ mask: [Bool], shape: [Int], spacing: [Double]) -> [SIMD3<Double>] {
         let (d, h, w) = shape.count == 3 ? (shape[0], shape[1], shape[2]) : (1, shape[0], shape[1])
-        let s = shape.count == 3
+        let s =
+            shape.count == 3
             ? SIMD3(spacing[0], spacing[1], spacing[2]) : SIMD3(0, spacing[0], spacing[1])
         let is3D = shape.count == 3
         func inside(_ z: Int, _ y: Int, _ x: Int) -> Bool {
@@ -26,8 +27,10 @@ public enum SurfaceDistance {
         for z in 0..<d {
             for y in 0..<h {
                 for x in 0..<w where mask[(z * h + y) * w + x] {
-                    let interior = inside(z, y - 1, x) && inside(z, y + 1, x) && inside(z, y, x - 1)
-                        && inside(z, y, x + 1) && (!is3D || (inside(z - 1, y, x) && inside(z + 1, y, x)))
+                    let interior =
+                        inside(z, y - 1, x) && inside(z, y + 1, x) && inside(z, y, x - 1)
+                        && inside(z, y, x + 1)
+                        && (!is3D || (inside(z - 1, y, x) && inside(z + 1, y, x)))
                     if !interior { points.append(SIMD3(Double(z), Double(y), Double(x)) * s) }
                 }
             }
@@ -70,7 +73,8 @@ public enum SurfaceDistance {
     ) throws -> Double? {
         try prediction.requireCompatible(reference, "prediction and reference")
         guard (0...100).contains(percentile) else {
-            throw MetricsError.outOfRange(what: "Hausdorff percentile", value: percentile, range: "0...100")
+            throw MetricsError.outOfRange(
+                what: "Hausdorff percentile", value: percentile, range: "0...100")
         }
         return hausdorff(
             prediction.mask(label), reference.mask(label), shape: prediction.shape,

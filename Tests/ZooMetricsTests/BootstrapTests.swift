@@ -11,8 +11,10 @@ final class BootstrapTests: XCTestCase {
     }
 
     func testSeedMakesTheIntervalReproducible() throws {
-        let a = try Bootstrap.confidenceInterval(eightCases, replicates: 500, seed: 7, statistic: ROCCurve.auc)
-        let b = try Bootstrap.confidenceInterval(eightCases, replicates: 500, seed: 7, statistic: ROCCurve.auc)
+        let a = try Bootstrap.confidenceInterval(
+            eightCases, replicates: 500, seed: 7, statistic: ROCCurve.auc)
+        let b = try Bootstrap.confidenceInterval(
+            eightCases, replicates: 500, seed: 7, statistic: ROCCurve.auc)
         XCTAssertEqual(a, b)
         XCTAssertEqual(a.estimate, 13.0 / 16)
         XCTAssertLessThanOrEqual(a.lower, a.estimate)
@@ -44,7 +46,9 @@ final class BootstrapTests: XCTestCase {
     }
 
     func testBadArguments() {
-        XCTAssertThrowsError(try Bootstrap.confidenceInterval(eightCases, level: 1.5, statistic: ROCCurve.auc))
-        XCTAssertThrowsError(try Bootstrap.confidenceInterval(eightCases, replicates: 1, statistic: ROCCurve.auc))
+        XCTAssertThrowsError(
+            try Bootstrap.confidenceInterval(eightCases, level: 1.5, statistic: ROCCurve.auc))
+        XCTAssertThrowsError(
+            try Bootstrap.confidenceInterval(eightCases, replicates: 1, statistic: ROCCurve.auc))
     }
 }

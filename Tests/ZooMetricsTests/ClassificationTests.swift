@@ -25,7 +25,8 @@ final class ClassificationTests: XCTestCase {
 
     func testUnbalancedRates() throws {
         // TP 2, FP 1, TN 5, FN 2: sens 0.5, spec 5/6, PPV 2/3, NPV 5/7, F1 4/7.
-        let m = ConfusionMatrix(truePositives: 2, falsePositives: 1, trueNegatives: 5, falseNegatives: 2)
+        let m = ConfusionMatrix(
+            truePositives: 2, falsePositives: 1, trueNegatives: 5, falseNegatives: 2)
         XCTAssertEqual(try m.sensitivity, 0.5, accuracy: 1e-15)
         XCTAssertEqual(try m.specificity, 5.0 / 6, accuracy: 1e-15)
         XCTAssertEqual(try m.positivePredictiveValue, 2.0 / 3, accuracy: 1e-15)
@@ -51,7 +52,8 @@ final class ClassificationTests: XCTestCase {
     }
 
     func testUndefinedRatesThrow() {
-        let m = ConfusionMatrix(truePositives: 0, falsePositives: 0, trueNegatives: 4, falseNegatives: 0)
+        let m = ConfusionMatrix(
+            truePositives: 0, falsePositives: 0, trueNegatives: 4, falseNegatives: 0)
         XCTAssertThrowsError(try m.sensitivity)
         XCTAssertThrowsError(try m.positivePredictiveValue)
         XCTAssertEqual(try m.specificity, 1)
@@ -63,13 +65,17 @@ final class ClassificationTests: XCTestCase {
         }
         XCTAssertThrowsError(try BinaryScores(scores: [0.1, 0.2], labels: [0, 1, 1])) {
             XCTAssertEqual(
-                $0 as? MetricsError, .lengthMismatch(what: "scores and labels", expected: 2, actual: 3))
+                $0 as? MetricsError,
+                .lengthMismatch(what: "scores and labels", expected: 2, actual: 3))
         }
         XCTAssertThrowsError(try BinaryScores(scores: [0.1, 0.2], labels: [0, 2])) {
-            XCTAssertEqual($0 as? MetricsError, .invalidLabel(what: "binary labels", value: 2, allowed: "{0, 1}"))
+            XCTAssertEqual(
+                $0 as? MetricsError,
+                .invalidLabel(what: "binary labels", value: 2, allowed: "{0, 1}"))
         }
         XCTAssertThrowsError(try ConfusionMatrix(eightCases, rule: .fixed(1.5))) {
-            XCTAssertEqual($0 as? MetricsError, .outOfRange(what: "threshold", value: 1.5, range: "0...1"))
+            XCTAssertEqual(
+                $0 as? MetricsError, .outOfRange(what: "threshold", value: 1.5, range: "0...1"))
             XCTAssertTrue("\($0)".contains("threshold"))
         }
         XCTAssertThrowsError(try ConfusionMatrix(eightCases, rule: .fixed(-0.1)))

@@ -35,7 +35,8 @@ final class DeLongTests: XCTestCase {
         XCTAssertEqual(forward.statistic, -backward.statistic, accuracy: 1e-12)
         XCTAssertEqual(forward.p, backward.p, accuracy: 1e-12)
         XCTAssertThrowsError(try DeLong.pairedTest(eightCases, eightCases))
-        let shuffled = try BinaryScores(scores: eightCases.scores, labels: eightCases.labels.reversed())
+        let shuffled = try BinaryScores(
+            scores: eightCases.scores, labels: eightCases.labels.reversed())
         XCTAssertThrowsError(try DeLong.pairedTest(eightCases, shuffled))
         XCTAssertThrowsError(
             try DeLong.pairedTest(scores1: [0.1, 0.2], scores2: [0.1], labels: [true, false]))
@@ -45,7 +46,9 @@ final class DeLongTests: XCTestCase {
         let data = try BinaryScores(scores: [0.9, 0.2, 0.1], labels: [1, 0, 0])
         XCTAssertEqual(try ROCCurve.auc(data), 1)
         XCTAssertThrowsError(try DeLong.variance(data)) {
-            XCTAssertEqual($0 as? MetricsError, .tooFewCases(what: "DeLong variance (per class)", needed: 2, actual: 1))
+            XCTAssertEqual(
+                $0 as? MetricsError,
+                .tooFewCases(what: "DeLong variance (per class)", needed: 2, actual: 1))
         }
     }
 
@@ -57,7 +60,10 @@ final class DeLongTests: XCTestCase {
         XCTAssertEqual(Normal.twoSidedP(1.959963984540054), 0.05, accuracy: 1e-15)
         XCTAssertThrowsError(try Normal.quantile(1.2))
         // R: 2 * pt(-2, 10) and 2 * pt(-1.3, 3.7).
-        XCTAssertEqual(try StudentT.twoSidedP(2, degreesOfFreedom: 10), 0.073388034770740393, accuracy: 1e-13)
-        XCTAssertEqual(try StudentT.twoSidedP(-1.3, degreesOfFreedom: 3.7), 0.26866672417262732, accuracy: 1e-12)
+        XCTAssertEqual(
+            try StudentT.twoSidedP(2, degreesOfFreedom: 10), 0.073388034770740393, accuracy: 1e-13)
+        XCTAssertEqual(
+            try StudentT.twoSidedP(-1.3, degreesOfFreedom: 3.7), 0.26866672417262732,
+            accuracy: 1e-12)
     }
 }

@@ -30,16 +30,22 @@ final class DetectionTests: XCTestCase {
         let reference = try volume([(0, 0, 0), (0, 0, 1), (3, 3, 3)])
         let prediction = try volume([(0, 0, 1), (0, 1, 1), (3, 0, 0)])
         let all = try Detection.evaluate(prediction: prediction, reference: reference)
-        XCTAssertEqual(all, ScanDetection(referenceLesions: 2, detectedLesions: 1, predictedComponents: 2, falsePositiveComponents: 1))
+        XCTAssertEqual(
+            all,
+            ScanDetection(
+                referenceLesions: 2, detectedLesions: 1, predictedComponents: 2,
+                falsePositiveComponents: 1))
         // 1.5 uL minimum: the single voxel (1 uL) is dropped, the pair (2 uL) kept.
         let filtered = try Detection.evaluate(
-            prediction: prediction, reference: reference, criteria: DetectionCriteria(minimumVolumeML: 0.0015))
+            prediction: prediction, reference: reference,
+            criteria: DetectionCriteria(minimumVolumeML: 0.0015))
         XCTAssertEqual(filtered.predictedComponents, 1)
         XCTAssertEqual(filtered.falsePositiveComponents, 0)
         XCTAssertEqual(filtered.detectedLesions, 1)
         // Requiring 2 shared voxels: the pair shares only (0,0,1) with A.
         let strict = try Detection.evaluate(
-            prediction: prediction, reference: reference, criteria: DetectionCriteria(minimumOverlapVoxels: 2))
+            prediction: prediction, reference: reference,
+            criteria: DetectionCriteria(minimumOverlapVoxels: 2))
         XCTAssertEqual(strict.detectedLesions, 0)
         XCTAssertEqual(strict.falsePositiveComponents, 2)
     }
@@ -47,10 +53,18 @@ final class DetectionTests: XCTestCase {
     func testPerScanSummary() throws {
         // Scan 1 TP (2 lesions, 1 found, 1 FP component); scan 2 TN; scan 3 FP; scan 4 FN.
         let scans = [
-            ScanDetection(referenceLesions: 2, detectedLesions: 1, predictedComponents: 2, falsePositiveComponents: 1),
-            ScanDetection(referenceLesions: 0, detectedLesions: 0, predictedComponents: 0, falsePositiveComponents: 0),
-            ScanDetection(referenceLesions: 0, detectedLesions: 0, predictedComponents: 1, falsePositiveComponents: 1),
-            ScanDetection(referenceLesions: 1, detectedLesions: 0, predictedComponents: 0, falsePositiveComponents: 0),
+            ScanDetection(
+                referenceLesions: 2, detectedLesions: 1, predictedComponents: 2,
+                falsePositiveComponents: 1),
+            ScanDetection(
+                referenceLesions: 0, detectedLesions: 0, predictedComponents: 0,
+                falsePositiveComponents: 0),
+            ScanDetection(
+                referenceLesions: 0, detectedLesions: 0, predictedComponents: 1,
+                falsePositiveComponents: 1),
+            ScanDetection(
+                referenceLesions: 1, detectedLesions: 0, predictedComponents: 0,
+                falsePositiveComponents: 0),
         ]
         let summary = try DetectionSummary(scans)
         XCTAssertEqual(try summary.scanSensitivity, 0.5)

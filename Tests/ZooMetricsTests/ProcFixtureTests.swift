@@ -39,7 +39,8 @@ func procFixture<T: Decodable>(_ file: String, as type: T.Type) throws -> T {
     let url = fixturesDirectory.appendingPathComponent("proc/\(file).json")
     guard let data = try? Data(contentsOf: url) else {
         let reasonFile = fixturesDirectory.appendingPathComponent("UNAVAILABLE")
-        let reason = (try? String(contentsOf: reasonFile, encoding: .utf8))
+        let reason =
+            (try? String(contentsOf: reasonFile, encoding: .utf8))
             ?? "run Rscript Tests/Fixtures/proc_reference.R (needs r-cran-proc) to generate it"
         print("SKIPPED: no pROC fixture \(url.path): \(reason)")
         throw XCTSkip("no pROC fixture \(file): \(reason)")
@@ -72,7 +73,8 @@ final class ProcFixtureTests: XCTestCase {
             let f = try procFixture(name, as: ProcFixture.self)
             guard let scores2 = f.scores2, let reference = f.paired else { continue }
             let test = try DeLong.pairedTest(
-                BinaryScores(scores: f.scores, labels: f.labels), BinaryScores(scores: scores2, labels: f.labels))
+                BinaryScores(scores: f.scores, labels: f.labels),
+                BinaryScores(scores: scores2, labels: f.labels))
             XCTAssertEqual(test.statistic, reference.z, accuracy: 1e-9, name)
             XCTAssertEqual(test.p, reference.p, accuracy: 1e-9, name)
         }
@@ -81,9 +83,11 @@ final class ProcFixtureTests: XCTestCase {
     func testUnpairedRocTestMatchesPROC() throws {
         for name in Self.sets {
             let f = try procFixture(name, as: ProcFixture.self)
-            guard let labelsB = f.labelsB, let scoresB = f.scoresB, let reference = f.unpaired else { continue }
+            guard let labelsB = f.labelsB, let scoresB = f.scoresB, let reference = f.unpaired
+            else { continue }
             let test = try DeLong.unpairedTest(
-                BinaryScores(scores: f.scores, labels: f.labels), BinaryScores(scores: scoresB, labels: labelsB))
+                BinaryScores(scores: f.scores, labels: f.labels),
+                BinaryScores(scores: scoresB, labels: labelsB))
             XCTAssertEqual(test.statistic, reference.t, accuracy: 1e-9, name)
             XCTAssertEqual(test.degreesOfFreedom ?? .nan, reference.df, accuracy: 1e-8, name)
             XCTAssertEqual(test.p, reference.p, accuracy: 1e-9, name)

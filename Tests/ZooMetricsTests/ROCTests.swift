@@ -19,11 +19,16 @@ final class ROCTests: XCTestCase {
     func testCurvePointsAndTrapezoidEqualsMannWhitney() throws {
         let curve = try ROCCurve(eightCases)
         XCTAssertEqual(curve.points.count, 9)
-        XCTAssertEqual(curve.points.first, ROCPoint(threshold: .infinity, falsePositiveRate: 0, truePositiveRate: 0))
-        XCTAssertEqual(curve.points[3], ROCPoint(threshold: 0.7, falsePositiveRate: 0.25, truePositiveRate: 0.5))
+        XCTAssertEqual(
+            curve.points.first,
+            ROCPoint(threshold: .infinity, falsePositiveRate: 0, truePositiveRate: 0))
+        XCTAssertEqual(
+            curve.points[3],
+            ROCPoint(threshold: 0.7, falsePositiveRate: 0.25, truePositiveRate: 0.5))
         XCTAssertEqual(curve.points.last?.truePositiveRate, 1)
         XCTAssertEqual(curve.trapezoidalArea, curve.auc, accuracy: 1e-15)
-        let tied = try BinaryScores(scores: [1, 2, 2, 3, 3, 3, 1, 2], labels: [0, 1, 0, 1, 1, 0, 1, 0])
+        let tied = try BinaryScores(
+            scores: [1, 2, 2, 3, 3, 3, 1, 2], labels: [0, 1, 0, 1, 1, 0, 1, 0])
         let tiedCurve = try ROCCurve(tied)
         XCTAssertEqual(tiedCurve.trapezoidalArea, tiedCurve.auc, accuracy: 1e-15)
         XCTAssertEqual(tiedCurve.points.count, 4)  // +inf and the three distinct scores
@@ -48,10 +53,12 @@ final class ROCTests: XCTestCase {
         XCTAssertEqual(aucs[1], 0.875, accuracy: 1e-15)
         XCTAssertEqual(aucs[2], 1, accuracy: 1e-15)
         XCTAssertEqual(try data.macroAUC(), 2.875 / 3, accuracy: 1e-15)
-        let missing = try MultiClassScores(scores: [[0.6, 0.3, 0.1], [0.2, 0.7, 0.1]], labels: [0, 1])
+        let missing = try MultiClassScores(
+            scores: [[0.6, 0.3, 0.1], [0.2, 0.7, 0.1]], labels: [0, 1])
         XCTAssertThrowsError(try missing.macroAUC()) {
             XCTAssertEqual(
-                $0 as? MetricsError, .singleClass(what: "one-vs-rest AUC of class 2", present: "negatives"))
+                $0 as? MetricsError,
+                .singleClass(what: "one-vs-rest AUC of class 2", present: "negatives"))
         }
         XCTAssertThrowsError(try MultiClassScores(scores: [[0.6, 0.4]], labels: [2]))
         XCTAssertThrowsError(try MultiClassScores(scores: [[0.6, 0.4], [0.5]], labels: [0, 1]))

@@ -72,18 +72,28 @@ final class ReclassificationTests: XCTestCase {
     }
 
     func testBadInput() {
-        let o = WorkedExample.old, n = WorkedExample.new, y = WorkedExample.outcomes
-        XCTAssertThrowsError(try ReclassificationStatistics.nri(old: o, new: n, outcomes: y, cutoffs: [0.5, 0.2]))
-        XCTAssertThrowsError(try ReclassificationStatistics.nri(old: o, new: n, outcomes: y, cutoffs: [1.5]))
-        XCTAssertThrowsError(try ReclassificationStatistics.nri(old: o, new: n, outcomes: y, cutoffs: []))
-        XCTAssertThrowsError(try ReclassificationStatistics.idi(old: o, new: Array(n.dropLast()), outcomes: y))
-        XCTAssertThrowsError(try ReclassificationStatistics.idi(old: o, new: n, outcomes: y.map { _ in true })) {
+        let o = WorkedExample.old
+        let n = WorkedExample.new
+        let y = WorkedExample.outcomes
+        XCTAssertThrowsError(
+            try ReclassificationStatistics.nri(old: o, new: n, outcomes: y, cutoffs: [0.5, 0.2]))
+        XCTAssertThrowsError(
+            try ReclassificationStatistics.nri(old: o, new: n, outcomes: y, cutoffs: [1.5]))
+        XCTAssertThrowsError(
+            try ReclassificationStatistics.nri(old: o, new: n, outcomes: y, cutoffs: []))
+        XCTAssertThrowsError(
+            try ReclassificationStatistics.idi(old: o, new: Array(n.dropLast()), outcomes: y))
+        XCTAssertThrowsError(
+            try ReclassificationStatistics.idi(old: o, new: n, outcomes: y.map { _ in true })
+        ) {
             XCTAssertEqual($0 as? MetricsError, .singleClass(what: "NRI/IDI", present: "events"))
         }
         var withNaN = n
         withNaN[3] = .nan
-        XCTAssertThrowsError(try ReclassificationStatistics.continuousNRI(old: o, new: withNaN, outcomes: y))
-        XCTAssertThrowsError(try ReclassificationStatistics.continuousNRI(old: o, new: o, outcomes: y))
+        XCTAssertThrowsError(
+            try ReclassificationStatistics.continuousNRI(old: o, new: withNaN, outcomes: y))
+        XCTAssertThrowsError(
+            try ReclassificationStatistics.continuousNRI(old: o, new: o, outcomes: y))
     }
 
     /// Hmisc's improveProb: category-free NRI with its multinomial SE, and IDI.
@@ -101,7 +111,8 @@ final class ReclassificationTests: XCTestCase {
         }
         let f = try procFixture("nri_idi_hmisc", as: Reference.self)
         let y = f.outcomes.map { $0 == 1 }
-        let nri = try ReclassificationStatistics.continuousNRI(old: f.old, new: f.new, outcomes: y, variance: .multinomial)
+        let nri = try ReclassificationStatistics.continuousNRI(
+            old: f.old, new: f.new, outcomes: y, variance: .multinomial)
         XCTAssertEqual(nri.nri, f.nri, accuracy: 1e-12)
         XCTAssertEqual(nri.standardError, f.seNRI, accuracy: 1e-12)
         XCTAssertEqual(nri.z, f.zNRI, accuracy: 1e-10)

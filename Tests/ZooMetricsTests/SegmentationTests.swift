@@ -11,7 +11,8 @@ final class SegmentationTests: XCTestCase {
 
     func testOverlapByHand() throws {
         let c = try SegmentationMetrics.evaluate(prediction: prediction, reference: reference)
-        XCTAssertEqual([c.truePositives, c.falsePositives, c.falseNegatives, c.trueNegatives], [2, 2, 2, 10])
+        XCTAssertEqual(
+            [c.truePositives, c.falsePositives, c.falseNegatives, c.trueNegatives], [2, 2, 2, 10])
         XCTAssertEqual(c.dice!, 0.5, accuracy: 1e-15)
         XCTAssertEqual(c.iou!, 1.0 / 3, accuracy: 1e-15)
         XCTAssertEqual(c.precision!, 0.5, accuracy: 1e-15)
@@ -26,8 +27,10 @@ final class SegmentationTests: XCTestCase {
         // prediction distances 0, 1, 2, 3, 4; NumPy's 95th percentile is 3 + 0.8 = 3.8.
         let one = try LabelMap(labels: [1, 0, 0, 0, 0], shape: [1, 1, 5], spacing: [1, 1, 1])
         let row = try LabelMap(labels: [1, 1, 1, 1, 1], shape: [1, 1, 5], spacing: [1, 1, 1])
-        XCTAssertEqual(try SurfaceDistance.hausdorff(prediction: one, reference: row)!, 3.8, accuracy: 1e-12)
-        XCTAssertEqual(try SurfaceDistance.hausdorff(prediction: one, reference: row, percentile: 100)!, 4)
+        XCTAssertEqual(
+            try SurfaceDistance.hausdorff(prediction: one, reference: row)!, 3.8, accuracy: 1e-12)
+        XCTAssertEqual(
+            try SurfaceDistance.hausdorff(prediction: one, reference: row, percentile: 100)!, 4)
         let empty = try LabelMap(labels: [0, 0, 0, 0, 0], shape: [1, 1, 5], spacing: [1, 1, 1])
         XCTAssertNil(try SurfaceDistance.hausdorff(prediction: empty, reference: row))
     }
@@ -42,8 +45,11 @@ final class SegmentationTests: XCTestCase {
 
     func testVolumesInMillilitres() throws {
         // 8 voxels of 2 x 0.5 x 0.5 mm = 4 mm^3 = 0.004 mL; reference 4 voxels = 0.002 mL.
-        let p = try LabelMap(mask: [Bool](repeating: true, count: 8), shape: [2, 2, 2], spacing: [2, 0.5, 0.5])
-        let r = try LabelMap(mask: [true, true, true, true, false, false, false, false], shape: [2, 2, 2], spacing: [2, 0.5, 0.5])
+        let p = try LabelMap(
+            mask: [Bool](repeating: true, count: 8), shape: [2, 2, 2], spacing: [2, 0.5, 0.5])
+        let r = try LabelMap(
+            mask: [true, true, true, true, false, false, false, false], shape: [2, 2, 2],
+            spacing: [2, 0.5, 0.5])
         let c = try SegmentationMetrics.evaluate(prediction: p, reference: r, hausdorff: false)
         XCTAssertEqual(c.predictedVolumeML, 0.004, accuracy: 1e-15)
         XCTAssertEqual(c.referenceVolumeML, 0.002, accuracy: 1e-15)
@@ -55,7 +61,8 @@ final class SegmentationTests: XCTestCase {
         // Labels 0, 1, 2 on six pixels.
         let p = try LabelMap(labels: [0, 1, 1, 2, 2, 0], shape: [2, 3])
         let r = try LabelMap(labels: [0, 1, 2, 2, 2, 0], shape: [2, 3])
-        let classes = try SegmentationMetrics.evaluatePerClass(prediction: p, reference: r, hausdorff: false)
+        let classes = try SegmentationMetrics.evaluatePerClass(
+            prediction: p, reference: r, hausdorff: false)
         XCTAssertEqual(Set(classes.keys), [1, 2])
         XCTAssertEqual(classes[1]!.dice!, 2.0 / 3, accuracy: 1e-15)  // TP 1, FP 1, FN 0
         XCTAssertEqual(classes[2]!.dice!, 0.8, accuracy: 1e-15)  // TP 2, FP 0, FN 1
@@ -84,25 +91,31 @@ final class SegmentationTests: XCTestCase {
     func testAgreement() throws {
         // a = 1, 2, 3, 4; b = 1.5, 2, 2.5, 5. Sxy = 5.5, Sxx = 5, Syy = 7.25: r = 5.5/sqrt(36.25).
         // Differences -0.5, 0, 0.5, -1: bias -0.25, sd sqrt(1.25/3).
-        let a = [1.0, 2, 3, 4], b = [1.5, 2, 2.5, 5]
+        let a = [1.0, 2, 3, 4]
+        let b = [1.5, 2, 2.5, 5]
         XCTAssertEqual(try Agreement.pearson(a, b), 5.5 / 36.25.squareRoot(), accuracy: 1e-15)
         let ba = try Agreement.blandAltman(a, b)
         XCTAssertEqual(ba.bias, -0.25, accuracy: 1e-15)
         XCTAssertEqual(ba.standardDeviation, (1.25 / 3).squareRoot(), accuracy: 1e-15)
-        XCTAssertEqual(ba.upperLimit, -0.25 + 1.959963984540054 * (1.25 / 3).squareRoot(), accuracy: 1e-12)
+        XCTAssertEqual(
+            ba.upperLimit, -0.25 + 1.959963984540054 * (1.25 / 3).squareRoot(), accuracy: 1e-12)
         XCTAssertThrowsError(try Agreement.pearson([1, 1, 1], [1, 2, 3]))
         XCTAssertThrowsError(try Agreement.pearson([1, 2], [1]))
     }
 
     func testShapeErrors() throws {
-        let big = try LabelMap(labels: [Int](repeating: 0, count: 9), shape: [3, 3], spacing: [0.5, 2])
-        XCTAssertThrowsError(try SegmentationMetrics.evaluate(prediction: prediction, reference: big)) {
+        let big = try LabelMap(
+            labels: [Int](repeating: 0, count: 9), shape: [3, 3], spacing: [0.5, 2])
+        XCTAssertThrowsError(
+            try SegmentationMetrics.evaluate(prediction: prediction, reference: big)
+        ) {
             XCTAssertEqual(
                 $0 as? MetricsError,
                 .shapeMismatch(what: "prediction and reference", expected: [4, 4], actual: [3, 3]))
         }
         let otherSpacing = try LabelMap(labels: reference.labels, shape: [4, 4], spacing: [1, 1])
-        XCTAssertThrowsError(try SegmentationMetrics.evaluate(prediction: prediction, reference: otherSpacing))
+        XCTAssertThrowsError(
+            try SegmentationMetrics.evaluate(prediction: prediction, reference: otherSpacing))
         XCTAssertThrowsError(try LabelMap(labels: [0, 1, 0], shape: [2, 2]))
         XCTAssertThrowsError(try LabelMap(labels: [0, 1], shape: [2]))
         XCTAssertThrowsError(try LabelMap(labels: [0, 1], shape: [1, 2], spacing: [1, 0]))
