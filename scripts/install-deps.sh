@@ -3,7 +3,9 @@
 # Debian/Ubuntu: apt-get (through sudo when not root). Elsewhere: names what to install.
 set -euo pipefail
 
-packages=(pkg-config libopenblas-dev libhdf5-dev libpng-dev libjpeg-dev zlib1g-dev python3-venv)
+# R's pROC and Hmisc are the references of the statistics tests (DeLong, NRI, IDI).
+packages=(pkg-config libopenblas-dev libhdf5-dev libpng-dev libjpeg-dev zlib1g-dev python3-venv
+    r-base-core r-cran-proc r-cran-hmisc)
 
 if command -v dpkg-query >/dev/null 2>&1; then
     missing=()

@@ -13,8 +13,16 @@ fixtures="${ZOO_FIXTURES:-$cache/fixtures}"
 mkdir -p "$fixtures"
 rm -f "$fixtures/UNAVAILABLE"
 
+# pROC and Hmisc (Debian packages, installed by install-deps.sh) for the statistics tests.
+if command -v Rscript >/dev/null 2>&1; then
+    ZOO_FIXTURES="$fixtures" Rscript Tests/Fixtures/proc_reference.R >/dev/null \
+        || echo "R reference: Tests/Fixtures/proc_reference.R failed" | tee -a "$fixtures/UNAVAILABLE" >&2
+else
+    echo "R reference unavailable: Rscript not installed (r-base-core, r-cran-proc)" | tee -a "$fixtures/UNAVAILABLE" >&2
+fi
+
 unavailable() {
-    echo "reference environment unavailable: $1" | tee "$fixtures/UNAVAILABLE" >&2
+    echo "Keras/PyTorch reference unavailable: $1" | tee -a "$fixtures/UNAVAILABLE" >&2
     exit 0
 }
 
