@@ -56,27 +56,9 @@ final class LayerGraph {
     /// The layers of the model that ends at `output`, in Keras's `model.layers` order.
     func kerasOrder(endingAt output: Output) -> [Layer] {
         guard let last = output.node else { return [] }
-        // Depth: the longest path to the output. Creation order is topological, so one sweep
-        // from the output backwards settles every depth.
-        var depth = [Int](repeating: -1, count: nodes.count)
-        depth[last] = 0
-        for node in stride(from: last, through: 0, by: -1) where depth[node] >= 0 {
-            for case let input? in nodes[node].inputs { depth[input] = max(depth[input], depth[node] + 1) }
-        }
-        // Keras's traversal index: when a depth-first walk from the output first enters a node
-        // (a stack with the inputs pushed in reverse visits them in argument order).
-        var reached = [Int?](repeating: nil, count: nodes.count)
-        var count = 0
-        var stack = [last]
-        while let node = stack.popLast() {
-            guard reached[node] == nil else { continue }
-            reached[node] = count
-            count += 1
-            stack.append(contentsOf: nodes[node].inputs.reversed().compactMap { $0 })
-        }
-        let connected = nodes.indices.filter { reached[$0] != nil }
-        let sorted = connected.sorted { depth[$0] != depth[$1] ? depth[$0] > depth[$1] : reached[$0]! < reached[$1]! }
-        return sorted.map { nodes[$0].layer }
+        var order = KerasLayerOrder()
+        for node in nodes { order.record(node.layer, node.inputs.compactMap { $0 }) }
+        return order.ordered(outputs: [last])
     }
 
     /// Runs the graph on `x` up to `output`. Each intermediate is dropped after its last use,
