@@ -29,14 +29,13 @@ final class ResNetTests: XCTestCase {
         XCTAssertEqual(ResNetFamily.resnet50.trainableParameterCount, 25_583_592)
         XCTAssertEqual(ResNetFamily.resnet101.parameterCount, 44_707_176)
         XCTAssertEqual(ResNetFamily.resnet152.parameterCount, 60_419_944)
-        let withoutTop = try build(ResNetFamily.resnet50, ArchitectureOptions(includeTop: false))
-        XCTAssertEqual(withoutTop.parameterCounts.total, 23_587_712)
     }
 
     /// torchvision's counts (its trainable parameters, plus the moving statistics that Keras
     /// counts in the total), the Keras naming scheme, and torchvision's conventions.
     func testTorchvisionVariantsFollowTorchvision() throws {
         let expected = [("resnet18", 11_699_112, 11_689_512), ("resnet34", 21_814_696, 21_797_672)]
+        var models = [Model]()
         for (variant, (name, total, trainable)) in zip(torchvisionVariants, expected) {
             XCTAssertEqual(variant.name, name)
             XCTAssertEqual(variant.parameterCount, total)
@@ -44,6 +43,7 @@ final class ResNetTests: XCTestCase {
             XCTAssertEqual(variant.source, "torchvision")
             XCTAssertEqual(variant.preprocessing, .torch)
             let model = try build(variant)
+            models.append(model)
             XCTAssertEqual(model.parameterCounts.total, total, name)
             XCTAssertEqual(model.parameterCounts.trainable, trainable, name)
             for case let conv as Conv2D in model.layers {
@@ -58,7 +58,7 @@ final class ResNetTests: XCTestCase {
             }
         }
         // Keras's order of a projection block (the order keras.applications would list it in).
-        let names = try build(ResNetFamily.resnet18).layers.map(\.name)
+        let names = models[0].layers.map(\.name)
         let start = try XCTUnwrap(names.firstIndex(of: "conv3_block1_1_conv"))
         XCTAssertEqual(Array(names[start..<start + 9]), [
             "conv3_block1_1_conv", "conv3_block1_1_bn", "conv3_block1_1_relu", "conv3_block1_0_conv",
@@ -73,11 +73,16 @@ final class ResNetTests: XCTestCase {
         XCTAssertEqual(Array(names.suffix(4)), ["conv5_block2_add", "conv5_block2_out", "avg_pool", "predictions"])
     }
 
-    /// The metadata names layers that exist, and the catalog has no duplicates.
-    func testMetadataNamesExistingLayers() throws {
+    /// Forward and backward at the minimum input, batch 2, 3 classes: output shape, and a
+    /// gradient for every trainable parameter. The same models show that the metadata name
+    /// layers that exist and that layer names are unique.
+    func testForwardAndBackwardAtMinimumInput() throws {
         XCTAssertEqual(ResNetFamily.variants.map(\.name), ["resnet18", "resnet34", "resnet50", "resnet101", "resnet152"])
+        XCTAssertEqual(ResNetFamily.resnet18.lastConvolution, "conv5_block2_out")
+        XCTAssertEqual(ResNetFamily.resnet50.lastConvolution, "conv5_block3_out")
         for variant in ResNetFamily.variants {
-            let model = try build(variant, ArchitectureOptions(inputShape: [32, 32, 3]))
+            let started = Date()
+            let model = try build(variant, ArchitectureOptions(classes: 3, inputShape: [32, 32, 3], classifierActivation: .linear))
             let names = Set(model.layers.map(\.name))
             XCTAssertEqual(names.count, model.layers.count, "\(variant.name): duplicate layer names")
             for layer in [variant.firstConvolution, variant.lastConvolution, variant.classifier] {
@@ -85,17 +90,6 @@ final class ResNetTests: XCTestCase {
             }
             XCTAssertEqual(variant.minimumInput, [32, 32])
             XCTAssertEqual(variant.defaultInput, [224, 224, 3])
-        }
-        XCTAssertEqual(ResNetFamily.resnet18.lastConvolution, "conv5_block2_out")
-        XCTAssertEqual(ResNetFamily.resnet50.lastConvolution, "conv5_block3_out")
-    }
-
-    /// Forward and backward at the minimum input, batch 2, 3 classes: output shape, and a
-    /// gradient for every trainable parameter.
-    func testForwardAndBackwardAtMinimumInput() throws {
-        for variant in ResNetFamily.variants {
-            let started = Date()
-            let model = try build(variant, ArchitectureOptions(classes: 3, inputShape: [32, 32, 3], classifierActivation: .linear))
             model.setTraining(true)
             var random = RandomGenerator(seed: 3)
             let x = Tensor.randomUniform([2, 32, 32, 3], low: -1, high: 1, using: &random)
@@ -117,6 +111,7 @@ final class ResNetTests: XCTestCase {
         let maxPooled = try build(ResNetFamily.resnet50, ArchitectureOptions(includeTop: false, inputShape: [32, 32, 3], pooling: .max))
         XCTAssertEqual(try maxPooled(Tensor(zeros: [2, 32, 32, 3])).shape, [2, 2048])
         XCTAssertEqual(maxPooled.layers.last?.name, "max_pool")
+        XCTAssertEqual(maxPooled.parameterCounts.total, 23_587_712, "Keras's ResNet50(include_top=False)")
         let map = try build(ResNetFamily.resnet50, ArchitectureOptions(includeTop: false, inputShape: [64, 96, 3]))
         XCTAssertEqual(try map(Tensor(zeros: [1, 64, 96, 3])).shape, [1, 2, 3, 2048])
         XCTAssertEqual(map.layers.last?.name, "conv5_block3_out")
@@ -126,23 +121,23 @@ final class ResNetTests: XCTestCase {
     }
 
     func testOneChannelInput() throws {
-        for variant in [ResNetFamily.resnet18, ResNetFamily.resnet50] {
-            let model = try build(variant, ArchitectureOptions(classes: 2, inputShape: [48, 48, 1]))
-            XCTAssertEqual(model.parameter(at: "conv1_conv/kernel")?.value.shape, [7, 7, 1, 64])
-            XCTAssertEqual(try model(Tensor(zeros: [2, 48, 48, 1])).shape, [2, 2])
-        }
+        let model = try build(ResNetFamily.resnet18, ArchitectureOptions(classes: 2, inputShape: [48, 48, 1]))
+        XCTAssertEqual(model.parameter(at: "conv1_conv/kernel")?.value.shape, [7, 7, 1, 64])
+        XCTAssertEqual(try model(Tensor(zeros: [2, 48, 48, 1])).shape, [2, 2])
     }
 
+    /// The CT paper's setting: a custom head on a 1-channel input.
     func testCustomHead() throws {
         let head = HeadSpec([.upSampling(2), .batchNormalization, .globalAveragePooling, .dense(16, .relu), .dropout(0.5), .dense(2, .softmax)])
-        let model = try build(ResNetFamily.resnet50, ArchitectureOptions(inputShape: [32, 32, 3], head: head))
+        let model = try build(ResNetFamily.resnet50, ArchitectureOptions(inputShape: [32, 32, 1], head: head))
+        XCTAssertEqual(model.parameter(at: "conv1_conv/kernel")?.value.shape, [7, 7, 1, 64])
         let names = model.layers.map(\.name)
         XCTAssertEqual(Array(names.suffix(7)), [
             "conv5_block3_out", "up_sampling2d", "batch_normalization", "global_average_pooling2d", "dense",
             "dropout", "dense_1",
         ])
         XCTAssertNil(model.layers.first { $0.name == "predictions" })
-        let y = try model(Tensor(zeros: [2, 32, 32, 3]))
+        let y = try model(Tensor(zeros: [2, 32, 32, 1]))
         XCTAssertEqual(y.shape, [2, 2])
     }
 
