@@ -26,11 +26,14 @@ import ZooTensor
 public struct ResNetConfiguration: Sendable {
     /// Catalog and model name, e.g. `resnet50`.
     public let name: String
+    /// Basic (ResNet18/34) or bottleneck (ResNet50/101/152).
     public let block: ResidualBlockKind
     /// Stages conv2 ... conv5: residual blocks and the block width (a bottleneck puts out 4x).
     public let stages: [(blocks: Int, filters: Int)]
+    /// Keras's or torchvision's bias, batch norm and padding conventions.
     public let convention: ResNetConvention
 
+    /// A configuration; the zoo's five are the static members below.
     public init(
         name: String, block: ResidualBlockKind, stages: [(blocks: Int, filters: Int)],
         convention: ResNetConvention
@@ -69,6 +72,7 @@ public struct ResNetConfiguration: Sendable {
 
 /// A ResNet of any configuration: stem, residual stages, then the top the options choose.
 public final class ResNet: ApplicationModel {
+    /// The stage table this network was built from.
     public let configuration: ResNetConfiguration
     private var stem: [Layer] = []
     private var blocks: [ResidualBlock] = []
@@ -76,7 +80,8 @@ public final class ResNet: ApplicationModel {
     /// Builds `configuration` for `options`; the input is checked against `variant`'s default
     /// and minimum input (a `ModelError` naming the variant and the shapes).
     public init(
-        _ configuration: ResNetConfiguration, variant: ArchitectureVariant, options: ArchitectureOptions
+        _ configuration: ResNetConfiguration, variant: ArchitectureVariant,
+        options: ArchitectureOptions
     ) throws {
         let input = try variant.resolvedInput(options)
         self.configuration = configuration
@@ -111,9 +116,11 @@ public final class ResNet: ApplicationModel {
                 let stride = stageIndex > 0 && blockIndex == 0 ? 2 : 1
                 let block = add(ResidualBlock(
                     configuration.block, name: "conv\(stageIndex + 2)_block\(blockIndex + 1)",
-                    inputChannels: channels, filters: stage.filters, stride: stride, convention: convention))
+                    inputChannels: channels, filters: stage.filters, stride: stride,
+                    convention: convention))
                 blocks.append(block)
-                (height, width, channels) = (block.outputExtent(height), block.outputExtent(width), block.outputChannels)
+                (height, width) = (block.outputExtent(height), block.outputExtent(width))
+                channels = block.outputChannels
             }
         }
 
@@ -121,12 +128,13 @@ public final class ResNet: ApplicationModel {
             [
                 GlobalAveragePooling2D(name: "avg_pool"),
                 Dense(
-                    units: options.classes, inputFeatures: channels, activation: options.classifierActivation,
-                    name: "predictions"),
+                    units: options.classes, inputFeatures: channels,
+                    activation: options.classifierActivation, name: "predictions"),
             ]
         }
     }
 
+    /// The stem and the residual stages, up to `conv5_blockN_out`.
     public override func features(_ x: Tensor) throws -> Tensor {
         var y = x
         for layer in stem { y = try layer(y) }
@@ -148,25 +156,28 @@ public enum ResNetFamily: ArchitectureFamily {
     /// keras.applications `ResNet152`.
     public static let resnet152 = variant(.resnet152, total: 60_419_944, trainable: 60_268_520)
 
+    /// The five, smallest first.
     public static var variants: [ArchitectureVariant] {
         [resnet18, resnet34, resnet50, resnet101, resnet152]
     }
 
     /// The catalog entry of `configuration`; its builder checks the input against the entry's
     /// own metadata.
-    static func variant(_ configuration: ResNetConfiguration, total: Int, trainable: Int) -> ArchitectureVariant {
+    static func variant(
+        _ configuration: ResNetConfiguration, total: Int, trainable: Int
+    ) -> ArchitectureVariant {
         ArchitectureVariant(
             name: configuration.name, family: "ResNet",
-            reference: "Deep Residual Learning for Image Recognition (He, Zhang, Ren, Sun, arXiv:1512.03385)",
+            reference: "Deep Residual Learning for Image Recognition "
+                + "(He, Zhang, Ren, Sun, arXiv:1512.03385)",
             defaultInput: [224, 224, 3], minimumInput: [32, 32],
             preprocessing: configuration.convention.preprocessing,
             parameterCount: total, trainableParameterCount: trainable,
             firstConvolution: "conv1_conv", lastConvolution: configuration.lastConvolution,
             classifier: "predictions", source: configuration.convention.source,
             build: { options in
-                try ResNet(
-                    configuration, variant: variant(configuration, total: total, trainable: trainable),
-                    options: options)
+                let entry = variant(configuration, total: total, trainable: trainable)
+                return try ResNet(configuration, variant: entry, options: options)
             })
     }
 }

@@ -103,8 +103,11 @@ final class ResidualBlock: Model {
             convolutions.append(convention.convolution(
                 "\(name)_\(index + 1)_conv", kernel: unit.kernel, filters: unit.filters,
                 inputChannels: channels, stride: unit.stride))
-            normalizations.append(convention.normalization("\(name)_\(index + 1)_bn", channels: unit.filters))
-            if index < units.count - 1 { activations.append(Activation(.relu, name: "\(name)_\(index + 1)_relu")) }
+            normalizations.append(
+                convention.normalization("\(name)_\(index + 1)_bn", channels: unit.filters))
+            if index < units.count - 1 {
+                activations.append(Activation(.relu, name: "\(name)_\(index + 1)_relu"))
+            }
             channels = unit.filters
         }
         // Keras places a projection where the first block of a stage changes the shape
@@ -112,8 +115,8 @@ final class ResidualBlock: Model {
         if stride != 1 || inputChannels != outputChannels {
             projection = (
                 convention.convolution(
-                    "\(name)_0_conv", kernel: 1, filters: outputChannels, inputChannels: inputChannels,
-                    stride: stride),
+                    "\(name)_0_conv", kernel: 1, filters: outputChannels,
+                    inputChannels: inputChannels, stride: stride),
                 convention.normalization("\(name)_0_bn", channels: outputChannels))
         }
         sum = Add(name: "\(name)_add")
@@ -138,7 +141,8 @@ final class ResidualBlock: Model {
     /// Output extent along one spatial axis for an input extent `n`.
     func outputExtent(_ n: Int) -> Int {
         let first = convolutions[0]
-        return ZooNN.outputExtent(n, kernel: first.kernelSize[0], stride: first.strides[0], padding: first.padding)
+        return ZooNN.outputExtent(
+            n, kernel: first.kernelSize[0], stride: first.strides[0], padding: first.padding)
     }
 
     override func forward(_ x: Tensor) throws -> Tensor {

@@ -25,6 +25,7 @@ public struct VGGConfiguration: Sendable {
     /// Convolutions per block; block widths are `VGGConfiguration.blockFilters`.
     public let convolutionsPerBlock: [Int]
 
+    /// A configuration; the zoo's two are the static members below.
     public init(name: String, convolutionsPerBlock: [Int]) {
         self.name = name
         self.convolutionsPerBlock = convolutionsPerBlock
@@ -43,13 +44,15 @@ public struct VGGConfiguration: Sendable {
 
 /// A VGG of any configuration: convolution blocks, then the top the options choose.
 public final class VGG: ApplicationModel {
+    /// The configuration this network was built from.
     public let configuration: VGGConfiguration
     private var blocks: [(convolutions: [Conv2D], pool: MaxPooling2D)] = []
 
     /// Builds `configuration` for `options`; the input is checked against `variant`'s default
     /// and minimum input (a `ModelError` naming the variant and the shapes).
     public init(
-        _ configuration: VGGConfiguration, variant: ArchitectureVariant, options: ArchitectureOptions
+        _ configuration: VGGConfiguration, variant: ArchitectureVariant,
+        options: ArchitectureOptions
     ) throws {
         let input = try variant.resolvedInput(options)
         self.configuration = configuration
@@ -79,15 +82,18 @@ public final class VGG: ApplicationModel {
         try buildTop(featureShape: [height, width, channels], poolingNames: (nil, nil)) {
             [
                 Flatten(name: "flatten"),
-                Dense(units: hidden, inputFeatures: height * width * channels, activation: .relu, name: "fc1"),
+                Dense(
+                    units: hidden, inputFeatures: height * width * channels, activation: .relu,
+                    name: "fc1"),
                 Dense(units: hidden, inputFeatures: hidden, activation: .relu, name: "fc2"),
                 Dense(
-                    units: options.classes, inputFeatures: hidden, activation: options.classifierActivation,
-                    name: "predictions"),
+                    units: options.classes, inputFeatures: hidden,
+                    activation: options.classifierActivation, name: "predictions"),
             ]
         }
     }
 
+    /// The five convolution blocks, up to `block5_pool`.
     public override func features(_ x: Tensor) throws -> Tensor {
         var y = x
         for block in blocks {
@@ -105,6 +111,7 @@ public enum VGGFamily: ArchitectureFamily {
     /// keras.applications `VGG19`.
     public static let vgg19 = variant(.vgg19, total: 143_667_240)
 
+    /// Both, smaller first.
     public static var variants: [ArchitectureVariant] { [vgg16, vgg19] }
 
     /// The catalog entry of `configuration` (every weight trainable: VGG has no batch norm);
@@ -120,7 +127,8 @@ public enum VGGFamily: ArchitectureFamily {
             firstConvolution: "block1_conv1", lastConvolution: "block\(blocks.count)_pool",
             classifier: "predictions", source: "keras.applications",
             build: { options in
-                try VGG(configuration, variant: variant(configuration, total: total), options: options)
+                let entry = variant(configuration, total: total)
+                return try VGG(configuration, variant: entry, options: options)
             })
     }
 }
