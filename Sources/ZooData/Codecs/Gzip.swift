@@ -78,3 +78,18 @@ enum Gzip {
         return output
     }
 }
+
+extension Gzip {
+    /// A zlib-format (not gzip) stream, as PNG's IDAT holds; for building test files.
+    static func zlibCompress(_ bytes: [UInt8]) -> [UInt8] {
+        var size = compressBound(uLong(bytes.count))
+        var out = [UInt8](repeating: 0, count: Int(size))
+        _ = compress2(&out, &size, bytes, uLong(bytes.count), 6)
+        return Array(out.prefix(Int(size)))
+    }
+
+    /// CRC-32 as PNG chunks use it.
+    static func crc(_ bytes: [UInt8]) -> UInt32 {
+        UInt32(crc32(0, bytes, uInt(bytes.count)))
+    }
+}

@@ -75,8 +75,14 @@ public enum NIfTI {
         }
         let offset = Int(offsetValue)
         let (nx, ny, nz) = (dims[0], dims[1], dims[2])
-        let channels = dims[3...].reduce(1, *)
-        let (voxels, overflow) = nx.multipliedReportingOverflow(by: ny * nz * channels)
+        let channels = dims[3...].reduce(1) { Swift.min($0 * $1, 1 << 40) }
+        // Checked products: seven extents of up to 32767 overflow an Int.
+        var voxels = 1, overflow = false
+        for extent in dims {
+            let (product, over) = voxels.multipliedReportingOverflow(by: extent)
+            voxels = product
+            overflow = overflow || over
+        }
         guard !overflow, voxels <= (bytes.count - offset) / type.bytes else {
             throw DataError(source, "truncated NIfTI data: dimensions \(Array(dims.prefix(rank))) of \(type.name) need \(overflow ? "too many" : String(voxels * type.bytes)) bytes after offset \(offset), file has \(bytes.count - offset)")
         }

@@ -8,7 +8,25 @@ public enum PNG {
     /// keep the file's range (0-255, or 0-65535 for 16-bit files). `source` names the file
     /// in errors.
     public static func decode(_ data: Data, source: String = "PNG data") throws -> DecodedImage {
-        try CodecCall.decode(data, source: source, format: "PNG", cic_png_decode)
+        try checkHeader(data, source: source)
+        return try CodecCall.decode(data, source: source, format: "PNG", cic_png_decode)
+    }
+
+    /// Bit depths PNG allows per colour type (gray, RGB, palette, gray+alpha, RGBA).
+    static let allowedDepths: [UInt8: Set<UInt8>] = [0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16]]
+
+    /// Names an unsupported bit depth or colour type plainly (libpng says only "Invalid
+    /// IHDR data").
+    static func checkHeader(_ data: Data, source: String) throws {
+        let bytes = [UInt8](data.prefix(29))
+        guard bytes.count == 29, bytes[12...15].elementsEqual("IHDR".utf8) else { return }
+        let (depth, color) = (bytes[24], bytes[25])
+        guard let depths = allowedDepths[color] else {
+            throw DataError(source, "unsupported PNG colour type \(color)")
+        }
+        guard depths.contains(depth) else {
+            throw DataError(source, "unsupported PNG bit depth \(depth) for colour type \(color) (allowed: \(depths.sorted()))")
+        }
     }
 
     /// Reads and decodes a PNG file.
