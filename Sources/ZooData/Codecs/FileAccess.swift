@@ -1,0 +1,25 @@
+import Foundation
+
+/// Whole-file reads and writes whose errors name the file.
+enum FileAccess {
+    static func read(_ url: URL) throws -> Data {
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw DataError(url.path, "file not found")
+        }
+        do {
+            return try Data(contentsOf: url)
+        } catch {
+            throw DataError(url.path, "cannot read: \(error.localizedDescription)")
+        }
+    }
+
+    static func write(_ data: Data, to url: URL) throws {
+        do {
+            try FileManager.default.createDirectory(
+                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try data.write(to: url, options: .atomic)
+        } catch {
+            throw DataError(url.path, "cannot write: \(error.localizedDescription)")
+        }
+    }
+}

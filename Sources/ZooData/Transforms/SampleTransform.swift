@@ -1,0 +1,35 @@
+import ZooTensor
+
+/// A step of a data pipeline: a sample in, a sample out. Random transforms draw only from
+/// the generator they are handed, so the loader can make every sample's augmentation depend
+/// on (seed, epoch, index) alone. Geometric transforms move the mask with the image (by
+/// nearest interpolation, so class indices stay class indices).
+public protocol SampleTransform {
+    /// Transforms `sample`, drawing any randomness from `random`.
+    func apply(_ sample: Sample, random: inout RandomGenerator) throws -> Sample
+}
+
+/// Transforms applied in order.
+public struct Compose: SampleTransform {
+    /// The steps.
+    public var transforms: [SampleTransform]
+
+    public init(_ transforms: [SampleTransform]) { self.transforms = transforms }
+
+    public func apply(_ sample: Sample, random: inout RandomGenerator) throws -> Sample {
+        var current = sample
+        for transform in transforms { current = try transform.apply(current, random: &random) }
+        return current
+    }
+}
+
+extension Sample {
+    /// The sample with `geometry` applied to the image (linear or as the transform chose)
+    /// and to the mask (always nearest).
+    func mapGeometry(_ geometry: (ImageArray, _ isMask: Bool) throws -> ImageArray) rethrows -> Sample {
+        var result = self
+        result.image = try geometry(image, false)
+        if let mask { result.mask = try geometry(mask, true) }
+        return result
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import XCTest
+import ZooTensor
+@testable import ZooData
+
+final class TransformTests: XCTestCase {
+    func sample(_ image: ImageArray, mask: ImageArray? = nil) -> Sample {
+        Sample(image: image, label: 0, mask: mask, info: SampleInfo(id: "s"))
+    }
+    var random = RandomGenerator(seed: 1)
+
+    func testResizeBilinearNearestAndTrilinear() throws {
+        let image = ImageArray(shape: [2, 2, 1], values: [0, 10, 20, 30])
+        let up = try Resize(size: [4, 4]).apply(sample(image, mask: image), random: &random)
+        XCTAssertEqual(Array(up.image.values.prefix(4)), [0, 2.5, 7.5, 10])
+        XCTAssertEqual(Array(up.mask!.values.prefix(4)), [0, 0, 10, 10])
+        let volume = ImageArray(shape: [2, 2, 2, 1], values: [0, 0, 0, 0, 8, 8, 8, 8])
+        let resized = try Transform.named("resize", ["size": [4, 2, 2], "interpolation": "trilinear"]).apply(sample(volume), random: &random)
+        XCTAssertEqual(resized.image.values.enumerated().filter { $0.offset % 4 == 0 }.map(\.element), [0, 2, 6, 8])
+    }
+
+    func testCropPadFlipAndRotate90() throws {
+        let image = ImageArray(shape: [3, 3, 1], values: (1...9).map(Float.init))
+        XCTAssertEqual(try CenterCrop(size: [1, 1]).apply(sample(image), random: &random).image.values, [5])
+        let padded = try Pad(size: [5, 3], value: -1).apply(sample(image), random: &random).image
+        XCTAssertEqual(padded.shape, [5, 3, 1])
+        XCTAssertEqual(Array(padded.values.prefix(3)), [-1, -1, -1])
+        var always = RandomGenerator(seed: 3)
+        let flipped = try RandomFlip(horizontal: true, probability: 1).apply(sample(image), random: &always).image
+        XCTAssertEqual(Array(flipped.values.prefix(3)), [3, 2, 1])
+        let rotated = Grid.rotate90(ImageArray(shape: [1, 2, 3, 1], values: [1, 2, 3, 4, 5, 6]), quarterTurns: 1, axes: 1, 2)
+        XCTAssertEqual(rotated.shape, [1, 3, 2, 1])
+        XCTAssertEqual(rotated.values, [3, 6, 2, 5, 1, 4])  // numpy.rot90([[1,2,3],[4,5,6]])
+    }
+
+    func testPreprocessingModes() throws {
+        let pixel = ImageArray(shape: [1, 1, 3], values: [255, 127.5, 0])
+        XCTAssertEqual(try Preprocess(mode: .tf).apply(sample(pixel), random: &random).image.values, [1, 0, -1])
+        let caffe = try Preprocess(mode: .caffe).apply(sample(pixel), random: &random).image.values
+        XCTAssertEqual(caffe[0], 0 - 103.939, accuracy: 1e-4)
+        XCTAssertEqual(caffe[2], 255 - 123.68, accuracy: 1e-4)
+        let torch = try Preprocess(mode: .torch).apply(sample(pixel), random: &random).image.values
+        XCTAssertEqual(torch[0], (1 - 0.485) / 0.229, accuracy: 1e-4)
+        assertDataError(["to_rgb"]) { _ = try Preprocess(mode: .caffe).apply(self.sample(ImageArray(repeating: 0, shape: [1, 1, 1])), random: &self.random) }
+        let hu = try HUWindow(center: -600, width: 1500).apply(sample(ImageArray(shape: [1, 3, 1], values: [-2000, -600, 500])), random: &random)
+        XCTAssertEqual(hu.image.values, [0, 0.5, 1])
+        let scaled = try MinMaxScale().apply(sample(ImageArray(shape: [1, 3, 1], values: [2, 4, 6])), random: &random)
+        XCTAssertEqual(scaled.image.values, [-1, 0, 1])
+    }
+
+    func testNamedTableRejectsUnknownNamesAndParameters() {
+        assertDataError(["unknown transform 'flipper'", "random_flip"]) { _ = try Transform.named("flipper") }
+        assertDataError(["random_flip", "probabilty"]) { _ = try Transform.named("random_flip", ["probabilty": 0.5]) }
+        for name in Transform.names where !["resize", "center_crop", "random_crop", "pad", "preprocess", "hu_window", "scale",
+                                            "random_rotation", "random_zoom", "random_crop_pos_neg"].contains(name) {
+            XCTAssertNoThrow(try Transform.named(name), name)
+        }
+    }
+
+    func testAugmentationIsReproducibleAndMasksStayBinary() throws {
+        let image = pattern(height: 32, width: 32, channels: 1)
+        var mask = ImageArray(repeating: 0, shape: [32, 32, 1])
+        for y in 10..<20 { for x in 8..<22 { mask.values[y * 32 + x] = 1 } }
+        let pipeline = try Transform.pipeline([
+            ("random_flip", ["vertical": true]), ("random_rotation", ["degrees": 30]), ("random_zoom", ["range": [0.8, 1.2]]),
+            ("random_elastic", ["alpha": 8, "sigma": 3, "probability": 1]), ("random_brightness_contrast", ["brightness": 10, "contrast": [0.8, 1.2]]),
+        ])
+        var a = RandomGenerator(seed: 42), b = RandomGenerator(seed: 42), c = RandomGenerator(seed: 43)
+        let first = try pipeline.apply(sample(image, mask: mask), random: &a)
+        let second = try pipeline.apply(sample(image, mask: mask), random: &b)
+        let third = try pipeline.apply(sample(image, mask: mask), random: &c)
+        XCTAssertEqual(first.image, second.image)
+        XCTAssertEqual(first.mask, second.mask)
+        XCTAssertNotEqual(first.image, third.image)
+        XCTAssertTrue(first.mask!.values.allSatisfy { $0 == 0 || $0 == 1 })
+        XCTAssertGreaterThan(first.mask!.values.reduce(0, +), 40)
+    }
+
+    func testPosNegCropAndROICrop() throws {
+        var mask = ImageArray(repeating: 0, shape: [20, 20, 20, 1])
+        mask.values[(15 * 20 + 4) * 20 + 17] = 1
+        let volume = sample(ImageArray(repeating: 5, shape: [20, 20, 20, 1]), mask: mask)
+        var random = RandomGenerator(seed: 9)
+        for _ in 0..<5 {
+            let patch = try RandomCropByPosNegLabel(size: [8, 8, 8], positive: 1, negative: 0).apply(volume, random: &random)
+            XCTAssertEqual(patch.image.shape, [8, 8, 8, 1])
+            XCTAssertEqual(patch.mask!.values.reduce(0, +), 1)
+        }
+        let roi = try ROICrop(margin: [2]).apply(volume, random: &random)
+        XCTAssertEqual(roi.image.shape, [5, 5, 5, 1])
+        XCTAssertEqual(roi.mask!.values.reduce(0, +), 1)
+    }
+}
