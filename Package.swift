@@ -61,7 +61,7 @@ let package = Package(
         .target(
             name: "ModelZoo",
             dependencies: [
-                "ZooNN", "ZooSmallCNN", "ZooDenseNet", "ZooMobileNet", "ZooXception", "ZooUNet", "ZooDeepLab", "ZooInception",
+                "ZooNN", "ZooSmallCNN", "ZooResNet", "ZooVGG", "ZooDenseNet", "ZooMobileNet", "ZooInception", "ZooXception", "ZooUNet", "ZooDeepLab",
             ],
             plugins: ["CatalogGenerator"]),
         .executableTarget(name: "ZooCatalogGenerator", path: "Sources/ZooCatalogGenerator"),
