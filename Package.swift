@@ -94,7 +94,10 @@ let package = Package(
         // Experiments: configs, trainer, evaluator, sweeps, reports.
         .target(
             name: "ZooKit",
-            dependencies: ["ModelZoo", "ZooNN", "ZooCore", "ZooTensor", .product(name: "Yams", package: "Yams")],
+            dependencies: [
+                "ModelZoo", "ZooNN", "ZooCore", "ZooTensor", "ZooData", "ZooHDF5", "ZooMetrics",
+                .product(name: "Yams", package: "Yams"),
+            ],
             swiftSettings: kernelSettings),
 
         // Test support: reference fixtures of Keras and PyTorch, shared by the test targets.

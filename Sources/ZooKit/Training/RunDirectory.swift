@@ -1,0 +1,44 @@
+import Foundation
+
+/// `runs/<experiment>/<run>/`: the resolved config, the split, checkpoints, the epoch log,
+/// predictions, metrics and the report of one training run.
+public struct RunDirectory: Sendable {
+    public let url: URL
+
+    public init(_ url: URL) { self.url = url }
+
+    /// Creates `root/<experiment>/<run>` (and its checkpoints folder).
+    public static func create(root: URL, experiment: String, run: String) throws -> RunDirectory {
+        let directory = RunDirectory(root.appendingPathComponent(experiment).appendingPathComponent(run))
+        try FileManager.default.createDirectory(at: directory.checkpoints, withIntermediateDirectories: true)
+        return directory
+    }
+
+    /// An existing run, or an error saying what is missing.
+    public static func existing(_ url: URL) throws -> RunDirectory {
+        let directory = RunDirectory(url)
+        guard FileManager.default.fileExists(atPath: directory.config.path) else {
+            throw RunError("\(url.path) is not a run directory: it has no \(directory.config.lastPathComponent)")
+        }
+        return directory
+    }
+
+    public var config: URL { url.appendingPathComponent("config.json") }
+    public var split: URL { url.appendingPathComponent("split.json") }
+    public var checkpoints: URL { url.appendingPathComponent("checkpoints") }
+    public var lastCheckpoint: URL { checkpoints.appendingPathComponent("last.h5") }
+    public var bestCheckpoint: URL { checkpoints.appendingPathComponent("best.h5") }
+    public var log: URL { url.appendingPathComponent("log.csv") }
+    public var predictions: URL { url.appendingPathComponent("predictions.csv") }
+    public var metrics: URL { url.appendingPathComponent("metrics.json") }
+    public var report: URL { url.appendingPathComponent("report.md") }
+
+    /// Whether the run finished (its metrics were written).
+    public var isFinished: Bool { FileManager.default.fileExists(atPath: metrics.path) }
+}
+
+/// An error of the experiment runner, in words a user acts on.
+public struct RunError: Error, CustomStringConvertible, Equatable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

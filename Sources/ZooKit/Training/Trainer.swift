@@ -1,0 +1,263 @@
+import Foundation
+import ZooCore
+import ZooData
+import ZooHDF5
+import ZooMetrics
+import ZooNN
+import ZooTensor
+
+/// One epoch's numbers, as the log CSV holds them.
+public struct EpochRecord: Sendable, Equatable {
+    public var epoch: Int
+    public var learningRate: Double
+    public var trainLoss: Double
+    public var trainAccuracy: Double
+    public var validationLoss: Double?
+    public var validationAccuracy: Double?
+    /// AUC for classification (macro one-vs-rest beyond two classes), Dice for segmentation.
+    public var validationScore: Double?
+    public var seconds: Double
+
+    static let header = "epoch,learning_rate,loss,accuracy,val_loss,val_accuracy,val_score,seconds"
+
+    var csvLine: String {
+        func cell(_ value: Double?) -> String { value.map { String(format: "%.6g", $0) } ?? "" }
+        return "\(epoch),\(cell(learningRate)),\(cell(trainLoss)),\(cell(trainAccuracy)),\(cell(validationLoss)),"
+            + "\(cell(validationAccuracy)),\(cell(validationScore)),\(String(format: "%.2f", seconds))"
+    }
+
+    /// The value of a monitored quantity (`val_loss`, `val_accuracy`, `val_score`, `loss`).
+    func value(of monitor: String) -> Double? {
+        switch monitor {
+        case "val_loss": return validationLoss
+        case "val_accuracy": return validationAccuracy
+        case "val_score", "val_auc", "val_dice": return validationScore
+        case "loss": return trainLoss
+        default: return nil
+        }
+    }
+}
+
+/// The model's outputs over a loader, in sample order: probabilities per sample
+/// (classification) or the per-batch Dice (segmentation), and the mean loss.
+public struct Predictions {
+    public var ids: [String] = []
+    public var labels: [Int] = []
+    public var probabilities: [[Double]] = []
+    public var loss = 0.0
+    public var dice: [Double] = []
+
+    /// Accuracy of the argmax.
+    public var accuracy: Double? {
+        guard !labels.isEmpty else { return nil }
+        let correct = zip(probabilities, labels).filter { p, label in p.firstIndex(of: p.max()!) == label }.count
+        return Double(correct) / Double(labels.count)
+    }
+
+    /// The AUC of class 1 for two classes, the macro one-vs-rest AUC beyond; nil when a class
+    /// is missing.
+    public var auc: Double? {
+        guard let classes = probabilities.first?.count, classes >= 2 else { return nil }
+        if classes == 2 {
+            guard let scores = try? BinaryScores(scores: probabilities.map { $0[1] }, labels: labels) else { return nil }
+            return try? ROCCurve.auc(scores)
+        }
+        return try? MultiClassScores(scores: probabilities, labels: labels).macroAUC()
+    }
+}
+
+/// The epoch loop: forward, loss, backward, update; validation, the log, checkpoints, early
+/// stopping, learning-rate schedules; resumable, interruptible, and stopped with a clear
+/// message by a loss that is not finite.
+public final class Trainer {
+    public let model: Model
+    public let task: ArchitectureTask
+    public let loss: Loss
+    public let optimizer: GradientOptimizer
+    public let schedule: TrainingFactory.ScheduleChoice
+    public let epochs: Int
+    public let earlyStopping: EarlyStopping?
+    public let monitor: String
+    public let run: RunDirectory
+    public let progress: Progress
+    public let configJSON: String
+    public private(set) var history: [EpochRecord] = []
+    private var baseLearningRate: Float
+
+    public init(
+        model: Model, task: ArchitectureTask, loss: Loss, optimizer: GradientOptimizer,
+        schedule: TrainingFactory.ScheduleChoice, epochs: Int, earlyStopping: EarlyStopping?, monitor: String,
+        run: RunDirectory, progress: Progress, configJSON: String
+    ) {
+        self.model = model
+        self.task = task
+        self.loss = loss
+        self.optimizer = optimizer
+        self.schedule = schedule
+        self.epochs = epochs
+        self.earlyStopping = earlyStopping
+        self.monitor = monitor
+        self.run = run
+        self.progress = progress
+        self.configJSON = configJSON
+        baseLearningRate = optimizer.learningRate
+    }
+
+    /// The training target of a batch: class indices, or the mask for segmentation.
+    func targets(_ batch: Batch) throws -> Tensor {
+        if task == .segmentation {
+            guard let masks = batch.masks else { throw RunError("segmentation needs masks, and the batch of \(batch.ids.first ?? "?") has none") }
+            return masks
+        }
+        return try Tensor(shape: [batch.labels.count], scalars: batch.labels.map(Float.init))
+    }
+
+    /// Runs the model in inference mode over `loader`'s samples (epoch 0 order, unshuffled
+    /// when the loader does not shuffle).
+    public func predict(_ loader: DataLoader) throws -> Predictions {
+        model.setTraining(false)
+        defer { model.setTraining(true) }
+        var result = Predictions()
+        var total = 0.0
+        var count = 0
+        let batches = loader.epoch(0)
+        while let batch = try batches.next() {
+            let logits = try withoutGrad { try model(batch.images) }
+            total += Double(try withoutGrad { try loss(logits, targets(batch)).item() }) * Double(batch.ids.count)
+            count += batch.ids.count
+            result.ids += batch.ids
+            if task == .segmentation {
+                result.dice.append(try batchDice(logits, try targets(batch)))
+            } else {
+                let probabilities = try withoutGrad { try logits.softmax() }.scalars
+                let classes = logits.shape.last!
+                for i in 0..<batch.ids.count {
+                    result.probabilities.append(probabilities[(i * classes)..<((i + 1) * classes)].map(Double.init))
+                }
+                result.labels += batch.labels
+            }
+        }
+        result.loss = count > 0 ? total / Double(count) : .nan
+        return result
+    }
+
+    /// Mean foreground Dice of the argmax segmentation against the mask.
+    func batchDice(_ logits: Tensor, _ masks: Tensor) throws -> Double {
+        let classes = logits.shape.last!
+        let predicted = try logits.argmax(axis: -1)
+        let truth = masks.scalars.map { Int($0) }
+        var scores = [Double]()
+        for c in 1..<Swift.max(classes, 2) {
+            var (intersection, sum) = (0, 0)
+            for (p, t) in zip(predicted, truth) {
+                if p == c && t == c { intersection += 1 }
+                if p == c { sum += 1 }
+                if t == c { sum += 1 }
+            }
+            scores.append(sum == 0 ? 1 : 2 * Double(intersection) / Double(sum))
+        }
+        return scores.reduce(0, +) / Double(scores.count)
+    }
+
+    /// Trains from `startEpoch` (the completed epochs of a resumed run) to `epochs`.
+    @discardableResult
+    public func fit(train: DataLoader, validation: DataLoader?, startEpoch: Int = 0, startStep: Int = 0) throws -> [EpochRecord] {
+        Interrupt.install()
+        var step = startStep
+        var plateau = schedule.plateau
+        var bestValue: Double?
+        let higherIsBetter = monitor != "val_loss" && monitor != "loss"
+        model.setTraining(true)
+        for epoch in startEpoch..<epochs {
+            let started = Date()
+            if schedule.unit == "epoch", let rate = schedule.schedule?.learningRate(at: epoch) { optimizer.learningRate = rate }
+            let batches = train.epoch(epoch)
+            var (lossSum, correct, seen, index) = (0.0, 0, 0, 0)
+            while let batch = try batches.next() {
+                if schedule.unit == "step", let rate = schedule.schedule?.learningRate(at: step) { optimizer.learningRate = rate }
+                model.zeroGradients()
+                let logits = try model(batch.images)
+                let value = try loss(logits, targets(batch))
+                let number = try value.item()
+                guard number.isFinite else {
+                    batches.cancel()
+                    throw RunError(
+                        "the loss became \(number) at epoch \(epoch + 1), step \(index + 1); training stopped. "
+                            + "The last good checkpoint is \(run.lastCheckpoint.path) (if an epoch finished). "
+                            + "Lower the learning rate or raise Adam's epsilon.")
+                }
+                try value.backward()
+                try optimizer.step(model.trainableParameters)
+                lossSum += Double(number) * Double(batch.ids.count)
+                seen += batch.ids.count
+                if task == .classification {
+                    correct += zip(try withoutGrad { try logits.argmax(axis: -1) }, batch.labels).filter { $0 == $1 }.count
+                }
+                step += 1
+                index += 1
+                progress.batch(epoch: epoch + 1, epochs: epochs, step: index, steps: train.batchCount, loss: lossSum / Double(seen), elapsed: Date().timeIntervalSince(started))
+                if Interrupt.requested {
+                    batches.cancel()
+                    try save(to: run.lastCheckpoint, completedEpochs: epoch, step: step)
+                    throw RunError("interrupted at epoch \(epoch + 1), step \(index); the checkpoint \(run.lastCheckpoint.path) holds the weights so far (resume repeats this epoch)")
+                }
+            }
+            var record = EpochRecord(
+                epoch: epoch + 1, learningRate: Double(optimizer.learningRate), trainLoss: lossSum / Double(Swift.max(seen, 1)),
+                trainAccuracy: task == .classification ? Double(correct) / Double(Swift.max(seen, 1)) : .nan, seconds: 0)
+            if let validation {
+                let predictions = try predict(validation)
+                record.validationLoss = predictions.loss
+                record.validationAccuracy = predictions.accuracy
+                record.validationScore = task == .segmentation
+                    ? predictions.dice.reduce(0, +) / Double(Swift.max(predictions.dice.count, 1)) : predictions.auc
+            }
+            record.seconds = Date().timeIntervalSince(started)
+            history.append(record)
+            try appendLog(record)
+            progress.epoch(describe(record))
+            try save(to: run.lastCheckpoint, completedEpochs: epoch + 1, step: step)
+            let monitored = record.value(of: monitor) ?? record.trainLoss
+            if bestValue == nil || (higherIsBetter ? monitored > bestValue! : monitored < bestValue!) {
+                bestValue = monitored
+                try save(to: run.bestCheckpoint, completedEpochs: epoch + 1, step: step)
+            }
+            if var current = plateau {
+                optimizer.learningRate = current.update(value: monitored, learningRate: optimizer.learningRate)
+                plateau = current
+            }
+            if let earlyStopping, earlyStopping.observe(epoch: epoch, value: monitored, model: model) {
+                progress.message("early stopping after epoch \(epoch + 1): no improvement of \(monitor) for \(earlyStopping.patience) epochs")
+                break
+            }
+        }
+        try earlyStopping?.restore(into: model)
+        return history
+    }
+
+    func describe(_ r: EpochRecord) -> String {
+        var text = String(format: "epoch %d/%d  lr %.3g  loss %.4f", r.epoch, epochs, r.learningRate, r.trainLoss)
+        if task == .classification { text += String(format: "  acc %.3f", r.trainAccuracy) }
+        if let v = r.validationLoss { text += String(format: "  val_loss %.4f", v) }
+        if let v = r.validationAccuracy { text += String(format: "  val_acc %.3f", v) }
+        if let v = r.validationScore { text += String(format: task == .segmentation ? "  val_dice %.3f" : "  val_auc %.3f", v) }
+        return text + String(format: "  (%.1fs)", r.seconds)
+    }
+
+    func appendLog(_ record: EpochRecord) throws {
+        let manager = FileManager.default
+        if !manager.fileExists(atPath: run.log.path) {
+            try (EpochRecord.header + "\n").write(to: run.log, atomically: true, encoding: .utf8)
+        }
+        let handle = try FileHandle(forWritingTo: run.log)
+        defer { try? handle.close() }
+        try handle.seekToEnd()
+        try handle.write(contentsOf: (record.csvLine + "\n").data(using: .utf8)!)
+    }
+
+    func save(to url: URL, completedEpochs: Int, step: Int) throws {
+        try Checkpoint.save(
+            model: model, optimizer: optimizer,
+            training: TrainingState(epoch: completedEpochs, scheduleStep: step, config: configJSON), to: url)
+    }
+}
