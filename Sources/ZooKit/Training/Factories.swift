@@ -146,3 +146,24 @@ public enum TrainingFactory {
         }
     }
 }
+
+extension TrainingFactory {
+    /// `train.early_stopping`: monitor (val_loss, val_accuracy, val_score; val_auc and val_dice
+    /// name the score), patience, min_delta, restore_best. Without validation data the monitor
+    /// falls back to the training loss.
+    public static func earlyStopping(
+        _ value: ConfigValue?, hasValidation: Bool, task: ArchitectureTask, source: String
+    ) throws -> (EarlyStopping?, String) {
+        let fallback = hasValidation ? "val_loss" : "loss"
+        guard let value, value != .null else { return (nil, fallback) }
+        let r = try reader(value, "train.early_stopping", source: source)
+        let monitors = ["val_loss", "val_accuracy", "val_score", "val_auc", "val_dice", "loss"]
+        var monitor = try r.choice("monitor", monitors, default: fallback)!
+        if !hasValidation && monitor != "loss" { monitor = "loss" }
+        let stopping = EarlyStopping(
+            mode: monitor.hasSuffix("loss") ? .min : .max, patience: try r.int("patience", default: 10, minimum: 0),
+            minDelta: try r.double("min_delta", default: 0, in: 0...1e9), restoreBest: try r.bool("restore_best", default: true))
+        try r.finish()
+        return (stopping, monitor)
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import ZooMetrics
+import ZooNN
+
+/// The numbers a study reports for one model: on the test set (and the training set, as the
+/// papers' tables show both), AUC with its DeLong 95% CI and the threshold metrics.
+public struct EvaluationMetrics {
+    public struct Side {
+        public var auc: AUCInterval?
+        public var threshold: Double?
+        public var accuracy: Double?
+        public var sensitivity: Double?
+        public var specificity: Double?
+        public var ppv: Double?
+        public var npv: Double?
+        public var f1: Double?
+        public var dice: Double?
+    }
+
+    public var train: Side
+    public var test: Side
+
+    public init(train: Predictions, test: Predictions, task: ArchitectureTask, threshold: String) throws {
+        let rule = try EvaluationMetrics.rule(threshold)
+        self.train = EvaluationMetrics.side(train, task: task, rule: rule)
+        self.test = EvaluationMetrics.side(test, task: task, rule: rule)
+    }
+
+    /// `0.5`, `youden`, or `sensitivity:0.9`.
+    static func rule(_ text: String) throws -> ThresholdRule {
+        if text == "youden" { return .youden }
+        if text.hasPrefix("sensitivity:"), let target = Double(text.dropFirst("sensitivity:".count)) { return .sensitivity(target) }
+        guard let value = Double(text), (0...1).contains(value) else {
+            throw ConfigError(source: "config", path: "eval.threshold", "'\(text)' is not a probability in 0...1, youden, or sensitivity:S")
+        }
+        return .fixed(value)
+    }
+
+    static func side(_ p: Predictions, task: ArchitectureTask, rule: ThresholdRule) -> Side {
+        var side = Side()
+        if task == .segmentation {
+            side.dice = p.dice.isEmpty ? nil : p.dice.reduce(0, +) / Double(p.dice.count)
+            return side
+        }
+        side.accuracy = p.accuracy
+        guard p.probabilities.first?.count == 2, let scores = try? BinaryScores(scores: p.probabilities.map { $0[1] }, labels: p.labels) else {
+            return side
+        }
+        side.auc = try? DeLong.confidenceInterval(scores)
+        if let matrix = try? ConfusionMatrix(scores, rule: rule) {
+            side.threshold = matrix.threshold
+            side.accuracy = try? matrix.accuracy
+            side.sensitivity = try? matrix.sensitivity
+            side.specificity = try? matrix.specificity
+            side.ppv = try? matrix.positivePredictiveValue
+            side.npv = try? matrix.negativePredictiveValue
+            side.f1 = try? matrix.f1
+        }
+        return side
+    }
+
+    /// metrics.json: every number, null where undefined.
+    public var json: String {
+        func number(_ value: Double?) -> String { value.map { $0.isFinite ? String(format: "%.6g", $0) : "null" } ?? "null" }
+        func side(_ s: Side) -> String {
+            let fields: [(String, Double?)] = [
+                ("auc", s.auc?.auc), ("auc_ci_lower", s.auc?.lower), ("auc_ci_upper", s.auc?.upper), ("threshold", s.threshold),
+                ("accuracy", s.accuracy), ("sensitivity", s.sensitivity), ("specificity", s.specificity), ("ppv", s.ppv),
+                ("npv", s.npv), ("f1", s.f1), ("dice", s.dice),
+            ]
+            return "{" + fields.map { "\"\($0.0)\": \(number($0.1))" }.joined(separator: ", ") + "}"
+        }
+        return "{\n  \"train\": \(side(train)),\n  \"test\": \(side(test))\n}\n"
+    }
+}
+
+/// Files of the evaluation.
+public enum Evaluation {
+    /// predictions.csv: id, label, then one probability column per class.
+    public static func writePredictions(_ p: Predictions, classNames: [String], to url: URL) throws {
+        let names = classNames.isEmpty ? (0..<(p.probabilities.first?.count ?? 0)).map { "class\($0)" } : classNames
+        var lines = ["id,label," + names.map { "p_\($0)" }.joined(separator: ",")]
+        for (i, id) in p.ids.enumerated() where i < p.probabilities.count {
+            lines.append("\(id),\(p.labels[i])," + p.probabilities[i].map { String(format: "%.6f", $0) }.joined(separator: ","))
+        }
+        try (lines.joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
+    }
+}
