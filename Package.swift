@@ -17,6 +17,7 @@ let package = Package(
         .executable(name: "zoo-kernel-bench", targets: ["ZooKernelBench"]),
         .executable(name: "engine-demo", targets: ["EngineDemo"]),
         .executable(name: "zoo-model-bench", targets: ["ZooModelBench"]),
+        .executable(name: "zoo", targets: ["ZooCLI"]),
         .library(name: "ModelZoo", targets: ["ModelZoo"]),
         .library(name: "ZooHDF5", targets: ["ZooHDF5"]),
         .library(name: "ZooData", targets: ["ZooData"]),
@@ -26,6 +27,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
         // System libraries (Debian/Ubuntu: libopenblas-dev, libhdf5-dev, libpng-dev,
@@ -98,6 +100,11 @@ let package = Package(
                 "ModelZoo", "ZooNN", "ZooCore", "ZooTensor", "ZooData", "ZooHDF5", "ZooMetrics",
                 .product(name: "Yams", package: "Yams"),
             ],
+            swiftSettings: kernelSettings),
+
+        .executableTarget(
+            name: "ZooCLI",
+            dependencies: ["ZooKit", "ModelZoo", "ZooHDF5", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: kernelSettings),
 
         // Test support: reference fixtures of Keras and PyTorch, shared by the test targets.

@@ -1,10 +1,8 @@
 #!/usr/bin/env bash
-# The main job. Until the experiment runner lands this trains the engine demo (a small CNN on
-# generated discs and rings, nothing but ZooTensor) and times the kernels.
+# The main job: a sweep of three backbones on the built-in phantom data (zoo/quickstart.yaml),
+# ending in the comparison table the papers print. Runs go to runs/quickstart/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-swift build -c release --product engine-demo
-swift build -c release --product zoo-kernel-bench
-.build/release/engine-demo
-.build/release/zoo-kernel-bench --repeats 3
+swift build -c release --product zoo
+.build/release/zoo sweep zoo/quickstart.yaml "$@"

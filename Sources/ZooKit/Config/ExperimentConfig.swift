@@ -132,6 +132,10 @@ public struct ModelConfig: Sendable {
     public var freezePrefix: String?
     public var head: [String]?
     public var pooling: String?
+    /// Overrides every batch normalization's momentum (Keras convention: the weight of the old
+    /// value). Keras's 0.99 (0.999 in MobileNetV2) needs hundreds of steps before inference
+    /// statistics settle; short runs use 0.9, PyTorch's default.
+    public var batchNormMomentum: Double?
 
     init(_ reader: ConfigReader) throws {
         name = try reader.string("name", default: "small_cnn")
@@ -150,6 +154,10 @@ public struct ModelConfig: Sendable {
         }
         head = try reader.strings("head")
         pooling = try reader.choice("pooling", ["avg", "max"])
+        batchNormMomentum = try reader.double("batch_norm_momentum")
+        if let momentum = batchNormMomentum, !(0..<1).contains(momentum) {
+            throw reader.error("batch_norm_momentum", "must lie in [0, 1), got \(momentum)")
+        }
         try reader.finish()
     }
 }

@@ -47,6 +47,9 @@ public final class ExperimentRunner {
             let report = try KerasWeights.load(into: model, from: URL(fileURLWithPath: weights), options: options)
             progress.message("weights: \(report.loaded.count) loaded from \(weights), \(report.missing.count) missing (new), \(report.unexpected.count) unused")
         }
+        if let momentum = config.model.batchNormMomentum {
+            for case let norm as BatchNormalization in model.layers { norm.momentum = Float(momentum) }
+        }
         if let fraction = config.model.freezeFraction { try model.freeze(fraction: fraction) }
         if !config.model.freezeNames.isEmpty { try model.freeze(names: config.model.freezeNames) }
         if let prefix = config.model.freezePrefix { try model.freeze(prefix: prefix) }
