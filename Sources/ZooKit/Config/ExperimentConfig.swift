@@ -17,7 +17,13 @@ public struct ExperimentConfig: Sendable {
     /// Loads `url`, follows `extends:` (relative to the file, bases first), applies `overrides`
     /// (`train.optimizer.lr=3e-4`), and reads the result.
     public static func load(_ url: URL, overrides: [String] = []) throws -> ExperimentConfig {
-        var document = try resolveExtends(url, seen: [])
+        let document = try applying(overrides, to: try resolveExtends(url, seen: []))
+        return try ExperimentConfig(document, source: url.lastPathComponent)
+    }
+
+    /// The document with `KEY=VALUE` overrides applied (dotted key paths; YAML values).
+    public static func applying(_ overrides: [String], to document: ConfigValue) throws -> ConfigValue {
+        var document = document
         for override in overrides {
             guard let cut = override.firstIndex(of: "="), cut != override.startIndex else {
                 throw ConfigError(source: "--set", path: "", "'\(override)' is not KEY=VALUE (for example train.optimizer.lr=3e-4)")
@@ -27,8 +33,11 @@ public struct ExperimentConfig: Sendable {
             let value = try ConfigValue.parse(yaml: text.isEmpty ? "''" : text, source: "--set \(override)")
             document = document.setting(path, to: value == .map([]) ? .scalar(text) : value)
         }
-        return try ExperimentConfig(document, source: url.lastPathComponent)
+        return document
     }
+
+    /// The document read from `url` with `extends:` resolved and no overrides.
+    public static func document(_ url: URL) throws -> ConfigValue { try resolveExtends(url, seen: []) }
 
     static func resolveExtends(_ url: URL, seen: [URL]) throws -> ConfigValue {
         guard !seen.contains(url) else {

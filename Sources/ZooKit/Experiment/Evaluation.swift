@@ -76,6 +76,24 @@ public struct EvaluationMetrics {
 
 /// Files of the evaluation.
 public enum Evaluation {
+    /// Reads a predictions.csv back (the ids, labels and probabilities it holds).
+    public static func readPredictions(from url: URL) throws -> Predictions {
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else { throw RunError("cannot read \(url.path)") }
+        var result = Predictions()
+        for (number, line) in text.split(separator: "\n").enumerated().dropFirst() {
+            let cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard cells.count >= 3, let label = Int(cells[1]) else { throw RunError("\(url.path):\(number + 1): not id,label,probabilities") }
+            let probabilities = try cells.dropFirst(2).map { cell -> Double in
+                guard let value = Double(cell) else { throw RunError("\(url.path):\(number + 1): '\(cell)' is not a probability") }
+                return value
+            }
+            result.ids.append(cells[0])
+            result.labels.append(label)
+            result.probabilities.append(probabilities)
+        }
+        return result
+    }
+
     /// predictions.csv: id, label, then one probability column per class.
     public static func writePredictions(_ p: Predictions, classNames: [String], to url: URL) throws {
         let names = classNames.isEmpty ? (0..<(p.probabilities.first?.count ?? 0)).map { "class\($0)" } : classNames

@@ -98,6 +98,7 @@ public final class ExperimentRunner {
         let model = try makeModel(classes: classes, inputShape: input, variant: variant)
         let run = try resume ?? RunDirectory.create(
             root: runsRoot, experiment: config.experiment, run: name ?? "\(variant.name)-\(Self.timestamp())")
+        if resume == nil { try? FileManager.default.removeItem(at: run.log) }
         try config.resolved.json.write(to: run.config, atomically: true, encoding: .utf8)
         let split = try self.split(dataset, saved: resume.map { $0.split })
         try split.save(to: run.split)
@@ -148,10 +149,28 @@ public final class ExperimentRunner {
         let perImage = Date().timeIntervalSince(inferenceStart) * 1000 / Double(Swift.max(testIndices.count, 1))
         let metrics = try EvaluationMetrics(train: trainPredictions, test: testPredictions, task: variant.task, threshold: config.eval.threshold)
         try Evaluation.writePredictions(testPredictions, classNames: dataset.classNames, to: run.predictions)
+        try Evaluation.writePredictions(trainPredictions, classNames: dataset.classNames, to: run.trainPredictions)
+        let timing = String(format: "{\"architecture\": \"%@\", \"training_seconds\": %.3f, \"ms_per_image\": %.3f, \"task\": \"%@\"}\n", variant.name, trainingSeconds, perImage, variant.task.rawValue)
+        try timing.write(to: run.timing, atomically: true, encoding: .utf8)
         try metrics.json.write(to: run.metrics, atomically: true, encoding: .utf8)
         return RunResult(
             run: run, architecture: variant.name, history: history, train: trainPredictions, test: testPredictions,
             metrics: metrics, trainingSeconds: trainingSeconds, millisecondsPerImage: perImage)
+    }
+
+    /// A finished run read back from its files (a sweep skips trials that have finished).
+    public static func finished(_ run: RunDirectory, threshold: String) throws -> RunResult {
+        guard let data = try? Data(contentsOf: run.timing),
+            let timing = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let architecture = timing["architecture"] as? String,
+            let task = (timing["task"] as? String).flatMap(ArchitectureTask.init(rawValue:))
+        else { throw RunError("\(run.url.path) has no readable timing.json; delete the run to train it again") }
+        let train = try Evaluation.readPredictions(from: run.trainPredictions)
+        let test = try Evaluation.readPredictions(from: run.predictions)
+        return RunResult(
+            run: run, architecture: architecture, history: [], train: train, test: test,
+            metrics: try EvaluationMetrics(train: train, test: test, task: task, threshold: threshold),
+            trainingSeconds: timing["training_seconds"] as? Double ?? 0, millisecondsPerImage: timing["ms_per_image"] as? Double ?? 0)
     }
 
     static func timestamp() -> String {

@@ -24,11 +24,20 @@ public final class SweepRunner {
     /// Trains (or reads back) every trial and returns the comparison.
     public func run() throws -> SweepReport {
         var results = [RunResult]()
+        let base = try ExperimentConfig.document(configURL)
         for entry in config.sweep!.architectures {
-            let trialOverrides = overrides + ["model.name=\(entry.name)"]
-            var document = try ExperimentConfig.load(configURL, overrides: trialOverrides).resolved
+            // The entry's settings, then the command line's, which win: `--set train.epochs=1`
+            // shortens every trial whatever the sweep sets.
+            var document = base.setting(["model", "name"], to: .scalar(entry.name))
             for (path, value) in entry.overrides { document = document.setting(path, to: value) }
+            document = try ExperimentConfig.applying(overrides, to: document)
             let trial = try ExperimentConfig(document.removing("sweep"), source: configURL.lastPathComponent)
+            let existing = RunDirectory(runsRoot.appendingPathComponent(trial.experiment).appendingPathComponent(entry.name))
+            if existing.isFinished {
+                progress.message("== \(entry.name): finished before, read back from \(existing.url.path)")
+                results.append(try ExperimentRunner.finished(existing, threshold: trial.eval.threshold))
+                continue
+            }
             let runner = ExperimentRunner(config: trial, runsRoot: runsRoot, progress: progress)
             progress.message("== \(entry.name)")
             results.append(try runner.run(name: entry.name))

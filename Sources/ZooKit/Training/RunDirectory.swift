@@ -30,6 +30,8 @@ public struct RunDirectory: Sendable {
     public var bestCheckpoint: URL { checkpoints.appendingPathComponent("best.h5") }
     public var log: URL { url.appendingPathComponent("log.csv") }
     public var predictions: URL { url.appendingPathComponent("predictions.csv") }
+    public var trainPredictions: URL { url.appendingPathComponent("predictions-train.csv") }
+    public var timing: URL { url.appendingPathComponent("timing.json") }
     public var metrics: URL { url.appendingPathComponent("metrics.json") }
     public var report: URL { url.appendingPathComponent("report.md") }
 
