@@ -42,8 +42,8 @@ final class ExperimentConfigsTests: XCTestCase {
     }
 
     func testSweepsRunShrunkAndFinishedTrialsAreReadBack() throws {
-        let shrink = ["data.phantom.count=16", "data.phantom.size=32", "model.input_shape=[32, 32, 3]", "train.epochs=1", "train.batch_size=8",
-                      "sweep.architectures=[resnet18, resnet34]"]
+        let shrink = ["data.phantom.count=16", "data.phantom.size=32", "model.input_shape=[32, 32, 3]", "train.batch_size=8",
+                      "sweep.architectures=[resnet18, resnet34]", "train.schedule.warmup=1", "train.epochs=2"]
         let url = config("lung_ultrasound/lung_ultrasound.yaml")
         let report = try SweepRunner(configURL: url, overrides: shrink, runsRoot: runs, progress: Progress(interactive: false, write: { _ in })).run()
         XCTAssertEqual(report.results.map(\.architecture), ["resnet18", "resnet34"])
@@ -53,6 +53,20 @@ final class ExperimentConfigsTests: XCTestCase {
         XCTAssertTrue(messages.contains { $0.contains("finished before") }, "\(messages)")
         func rows(_ text: String) -> [Substring] { text.split(separator: "\n").filter { $0.contains("| test |") || $0.contains("| train |") } }
         XCTAssertEqual(rows(again.markdown), rows(report.markdown), "read back gives the same table")
+    }
+
+    /// The nine CT backbones with their head, freezing and per-model settings, and the
+    /// quickstart's three, each for one epoch on a few small phantom slices.
+    func testEverySweepConfigRunsShrunk() throws {
+        let quiet = Progress(interactive: false, write: { _ in })
+        let ct = try SweepRunner(
+            configURL: config("ct_cancer_pneumonia/ct_cancer_pneumonia.yaml"),
+            overrides: ["data.phantom.count=12", "data.phantom.size=80", "model.input_shape=[75, 75, 3]", "train.epochs=1", "train.batch_size=4"],
+            runsRoot: runs, progress: quiet).run()
+        XCTAssertEqual(ct.results.count, 9)
+        let quickstart = try SweepRunner(
+            configURL: config("quickstart.yaml"), overrides: ["data.phantom.count=20", "train.epochs=1"], runsRoot: runs, progress: quiet).run()
+        XCTAssertEqual(quickstart.results.map(\.architecture), ["small_cnn", "resnet18", "mobilenetv2"])
     }
 
     func testMismatchesStopBeforeTraining() throws {

@@ -67,9 +67,13 @@ public final class ExperimentRunner {
         }
         let spatial = config.model.inputShape.map { Array($0.prefix(spatialDims)) } ?? Array(variant.defaultInput.dropLast())
         let mode = config.data.preprocessing == "auto" ? variant.preprocessing.rawValue : config.data.preprocessing
-        let channels = sampleShape.last! == 1 && (mode == "caffe" || mode == "torch") ? 3 : sampleShape.last!
-        if let requested = config.model.inputShape, requested.count == spatialDims + 1, requested.last != channels {
-            throw RunError("model.input_shape \(requested) has \(requested.last!) channels; the data pipeline gives \(channels)")
+        var channels = sampleShape.last! == 1 && (mode == "caffe" || mode == "torch") ? 3 : sampleShape.last!
+        if let requested = config.model.inputShape, requested.count == spatialDims + 1 {
+            // The pipeline converts gray to RGB (or back) when the model asks for it.
+            guard [1, 3].contains(requested.last!), [1, 3].contains(sampleShape.last!) || requested.last == sampleShape.last else {
+                throw RunError("model.input_shape \(requested) asks for \(requested.last!) channels; the data has \(sampleShape.last!)")
+            }
+            channels = requested.last!
         }
         return spatial + [channels]
     }
@@ -107,7 +111,8 @@ public final class ExperimentRunner {
         let testIndices = split.parts["test"] != nil ? try split.indices("test", in: dataset) : validationIndices
 
         let pipeline = try TransformPipeline(
-            config.data, variant: variant, inputSize: Array(input.dropLast()), channels: first.image.shape.last!)
+            config.data, variant: variant, inputSize: Array(input.dropLast()), sourceChannels: first.image.shape.last!,
+            channels: input.last!)
         let batch = config.train.batchSize
         func loader(_ indices: [Int], train: Bool) throws -> DataLoader {
             try DataLoader(

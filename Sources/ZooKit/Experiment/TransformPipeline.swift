@@ -7,14 +7,14 @@ public struct TransformPipeline {
     public let train: SampleTransform
     public let eval: SampleTransform
 
-    /// `inputShape` is the model's spatial input (channels, if present, are ignored): samples
-    /// are resized to it. Preprocessing `auto` takes the variant's mode; `caffe` and `torch`
-    /// need RGB, so gray images are repeated to three channels first, as the studies fed CT
-    /// slices to ImageNet networks.
-    public init(_ data: DataConfig, variant: ArchitectureVariant, inputSize: [Int], channels: Int) throws {
+    /// Samples are resized to `inputSize` and converted from `sourceChannels` to the model's
+    /// `channels` (gray repeated to RGB, as the studies fed CT slices to ImageNet networks).
+    /// Preprocessing `auto` takes the variant's mode.
+    public init(_ data: DataConfig, variant: ArchitectureVariant, inputSize: [Int], sourceChannels: Int, channels: Int) throws {
         let mode = data.preprocessing == "auto" ? variant.preprocessing.rawValue : data.preprocessing
         var common: [SampleTransform] = [try Transform.named("resize", ["size": .numbers(inputSize.map(Double.init))])]
-        if channels == 1 && (mode == "caffe" || mode == "torch") { common.append(try Transform.named("to_rgb")) }
+        if sourceChannels == 1 && channels == 3 { common.append(try Transform.named("to_rgb")) }
+        if sourceChannels == 3 && channels == 1 { common.append(try Transform.named("to_gray")) }
         if mode != "none" { common.append(try Transform.named("preprocess", ["mode": .string(mode)])) }
         let augmentation = try data.trainTransforms.enumerated().map { try TransformPipeline.transform($1, path: "data.transforms.train[\($0)]") }
         let evaluation = try data.evalTransforms.enumerated().map { try TransformPipeline.transform($1, path: "data.transforms.eval[\($0)]") }
