@@ -44,6 +44,6 @@ export PYTHONWARNINGS=ignore TF_CPP_MIN_LOG_LEVEL=3
 "$venv/bin/python" Tests/Fixtures/keras_weight_files.py "$fixtures/keras_weight_files" \
     || unavailable "Tests/Fixtures/keras_weight_files.py failed"
 # Parity tier (ZooHDF5Tests.ParityTests, ModelImportTests): every Keras classification variant
-# and torchvision ResNet18/34 (through tools/torch_to_zoo.py) with random weights, ~2.7 GB.
+# and torchvision ResNet18/34 (through tools/torch_to_zoo.py) with random weights, ~2.4 GB.
 "$venv/bin/python" Tests/Fixtures/parity_fixtures.py "$fixtures/parity" \
     || unavailable "Tests/Fixtures/parity_fixtures.py failed"
