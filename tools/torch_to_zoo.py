@@ -8,7 +8,7 @@ MODEL.pth is what `torch.save(model.state_dict(), path)` writes for torchvision'
 state dict under `state_dict` / `model` is accepted too). OUT.h5 is the Keras 2 weights-file
 layout Zoo's checkpoints use (root attribute `layer_names`, one group per layer with
 `weight_names` `<layer>/<weight>:0`), so `KerasWeights.load(into: ModelZoo.make("resnet18"),
-from: OUT.h5)` loads it, and so does Keras's `load_weights` into the same architecture.
+from: OUT.h5)` loads it (Tests/Fixtures/parity_fixtures.py checks the outputs against PyTorch's).
 
 Conversion:
 - names: `conv1`/`bn1` -> `conv1_conv`/`conv1_bn`; `layer<s>.<b>.conv<i>`/`bn<i>` ->
@@ -118,8 +118,7 @@ def convert(state, arch, classifier="predictions"):
 def layer_order(arch, layers, classifier):
     """Zoo's `model.layers` order of the layers with weights (what Keras loads by position)."""
     order = ["conv1_conv", "conv1_bn"]
-    cin = 64
-    for stage, (count, cout) in enumerate(zip(BLOCKS[arch], [64, 128, 256, 512])):
+    for stage, count in enumerate(BLOCKS[arch]):
         for block in range(count):
             name = f"conv{stage + 2}_block{block + 1}"
             projection = f"{name}_0_conv" in layers
@@ -130,7 +129,6 @@ def layer_order(arch, layers, classifier):
             if projection:
                 order.append(f"{name}_0_bn")
             order.append(f"{name}_2_bn")
-            cin = cout
     order.append(classifier)
     return [name for name in order if name in layers]
 
