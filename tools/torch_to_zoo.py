@@ -8,7 +8,7 @@ MODEL.pth is what `torch.save(model.state_dict(), path)` writes for torchvision'
 state dict under `state_dict` / `model` is accepted too). OUT.h5 is the Keras 2 weights-file
 layout Zoo's checkpoints use (root attribute `layer_names`, one group per layer with
 `weight_names` `<layer>/<weight>:0`), so `KerasWeights.load(into: ModelZoo.make("resnet18"),
-from: OUT.h5)` loads it (Tests/Fixtures/parity_fixtures.py checks the outputs against PyTorch's).
+from: OUT.h5)` loads it (ZooHDF5Tests.ParityTests compares the outputs with PyTorch's).
 
 Conversion:
 - names: `conv1`/`bn1` -> `conv1_conv`/`conv1_bn`; `layer<s>.<b>.conv<i>`/`bn<i>` ->
