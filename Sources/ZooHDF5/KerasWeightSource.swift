@@ -169,6 +169,11 @@ struct WeightSource {
         } catch {
             throw WeightLoadError(file: url.path, problems: ["not a readable zip archive: \(error)"])
         }
+        if archive.contains(where: { $0.path.hasSuffix("/data.pkl") || $0.path == "data.pkl" }) {
+            throw WeightLoadError(
+                file: url.path,
+                problems: ["a PyTorch file (torch.save zip), not a .keras archive: convert a torchvision ResNet18/34 state_dict with tools/torch_to_zoo.py"])
+        }
         var problems = [String]()
         if archive["config.json"] == nil { problems.append("config.json: missing from the .keras archive") }
         if archive["model.weights.h5"] == nil { problems.append("model.weights.h5: missing from the .keras archive") }
