@@ -332,16 +332,9 @@ public enum Plots {
     }
 }
 
-/// `value` with `digits` decimals.
+/// `value` with `digits` decimals, as C's printf rounds it.
 func fixed(_ value: Double, _ digits: Int) -> String {
-    var scale = 1.0
-    for _ in 0..<digits { scale *= 10 }
-    let rounded = (value * scale).rounded() / scale
-    let negative = rounded < 0
-    let whole = Int(abs(rounded))
-    let fraction = Int(((abs(rounded) - Double(whole)) * scale).rounded())
-    let text = digits == 0 ? "\(whole)" : "\(whole)." + String(fraction).leftPadded(to: digits)
-    return (negative ? "-" : "") + text
+    String(format: "%.\(digits)f", value)
 }
 
 func pow10(_ exponent: Double) -> Double { Foundation.pow(10, exponent) }
