@@ -222,3 +222,24 @@ public struct GradCAM {
         return found.name
     }
 }
+
+extension GradCAM {
+    /// The mean of several heat-maps of one input (for instance of several layers, as the CT
+    /// paper averages maps over the frozen or the fine-tuned layers), divided by its maximum.
+    /// The maps must have one shape.
+    public static func average(_ maps: [GradCAMMap]) throws -> ImageArray {
+        guard let first = maps.first else {
+            throw ExplainError.invalidInput(what: "Grad-CAM average", reason: "needs at least one map")
+        }
+        var sum = [Float](repeating: 0, count: first.heatmap.values.count)
+        for map in maps {
+            guard map.heatmap.shape == first.heatmap.shape else {
+                throw ExplainError.invalidInput(
+                    what: "Grad-CAM average", reason: "maps of shapes \(first.heatmap.shape) and \(map.heatmap.shape) differ")
+            }
+            for (i, value) in map.heatmap.values.enumerated() { sum[i] += value }
+        }
+        let peak = sum.max() ?? 0
+        return ImageArray(shape: first.heatmap.shape, values: peak > 0 ? sum.map { $0 / peak } : sum)
+    }
+}

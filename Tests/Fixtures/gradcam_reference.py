@@ -22,7 +22,8 @@ Models:
 - `cnn3d`: a small 3D CNN at 12x12x12x1 (Conv3D 8, BatchNormalization, MaxPooling3D,
   Conv3D 16, GlobalAveragePooling3D, Dense 2 softmax), layer `conv3d_1`.
 
-Files, in OUT_DIR (default `$ZOO_FIXTURES/gradcam`, else `~/.cache/zoo/fixtures/gradcam`):
+Files, in OUT_DIR (default `$ZOO_FIXTURES/gradcam`, else `~/.cache/zoo/fixtures/gradcam`);
+a folder that already holds `cases.json` is left alone:
 
     <model>.weights.h5       the weights
     <model>.input.npy        the input batch (float32, channels last)
@@ -89,7 +90,7 @@ CASES = [
     ("small_cnn_last_class1", "small_cnn", "conv2d_2", [1, 1, 1]),
     ("small_cnn_inner_class0", "small_cnn", "conv2d_1", [0, 0, 0]),
     ("resnet50_last_predicted", "resnet50", "conv5_block3_out", None),
-    ("resnet50_conv5_block3_2_class2", "resnet50", "conv5_block3_2_relu", [2, 2]),
+    ("resnet50_conv5_block3_2_mixed", "resnet50", "conv5_block3_2_relu", [0, 1]),
     ("resnet50_conv4_mixed", "resnet50", "conv4_block6_out", [2, 1]),
     ("cnn3d_predicted", "cnn3d", "conv3d_1", None),
     ("cnn3d_class1", "cnn3d", "conv3d_1", [1, 1]),
@@ -165,6 +166,7 @@ def write_all(out):
     os.makedirs(out, exist_ok=True)
     built = {}
     for seed, (name, make) in enumerate(MODELS.items()):
+        keras.utils.set_random_seed(seed + 1)  # Keras's initial kernels, reproducibly
         model, input_shape = make()
         randomize(model, seed + 11, all_weights=False)
         model.save_weights(os.path.join(out, f"{name}.weights.h5"))
@@ -191,4 +193,8 @@ def default_out():
 
 
 if __name__ == "__main__":
-    write_all(sys.argv[1] if len(sys.argv) > 1 else default_out())
+    target = sys.argv[1] if len(sys.argv) > 1 else default_out()
+    if os.path.exists(os.path.join(target, "cases.json")):
+        print(f"{target}: up to date (remove it to rebuild)")
+    else:
+        write_all(target)

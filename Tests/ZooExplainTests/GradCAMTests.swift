@@ -226,3 +226,40 @@ final class GradCAMTests: XCTestCase {
         XCTAssertThrowsError(try Resample.linear([0, 1], shape: [2, 2], to: [4, 4]))
     }
 }
+
+final class LayerHookTests: XCTestCase {
+    /// Hooks see every layer call, nest (innermost first), and can substitute an output.
+    func testHooksNestAndSubstitute() throws {
+        let model = BuildContext.run(seed: 3) { TinyNet() }
+        let x = randomImage([8, 8, 1], seed: 1).tensor()
+        let batch = try x.reshaped([1, 8, 8, 1])
+        var outer = [String](), inner = [String]()
+        let output = try LayerHooks.with({ layer, _, output in
+            outer.append(layer.name)
+            return output
+        }) {
+            try LayerHooks.with({ layer, _, output in
+                inner.append(layer.name)
+                // Zero the pooled features: the classifier then sees only its bias.
+                return layer.name == "pool" ? Tensor(zeros: output.shape) : output
+            }) { try model(batch) }
+        }
+        XCTAssertEqual(inner, model.layers.map(\.name))
+        XCTAssertEqual(outer, inner)
+        let logits = try withoutGrad { try model.classifier(Tensor(zeros: [1, 4])) }
+        XCTAssertEqual(output.scalars, logits.scalars)
+        // Outside the scopes nothing is observed or changed.
+        XCTAssertNotEqual(try model(batch).scalars, logits.scalars)
+    }
+
+    func testAverageOfLayers() throws {
+        let model = BuildContext.run(seed: 3) { TinyNet() }
+        let image = randomImage([8, 8, 1], seed: 5)
+        let maps = try ["unit1_relu", "unit2_relu"].map { try GradCAM(model: model).explain(image, layer: $0, classIndex: 0) }
+        let average = try GradCAM.average(maps)
+        let sum = zip(maps[0].heatmap.values, maps[1].heatmap.values).map { $0 + $1 }
+        let peak = sum.max()!
+        for (a, s) in zip(average.values, sum) { XCTAssertEqual(a, s / peak, accuracy: 1e-6) }
+        XCTAssertThrowsError(try GradCAM.average([]))
+    }
+}

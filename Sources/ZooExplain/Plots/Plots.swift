@@ -148,9 +148,9 @@ public enum Plots {
         }
         let cell = 80.0
         let (left, top) = (130.0, 60.0)
-        var figure = Figure(width: Int(left + cell * Double(k) + 30), height: Int(top + cell * Double(k) + 70))
+        var figure = Figure(width: max(Int(left + cell * Double(k) + 30), 380), height: Int(top + cell * Double(k) + 70))
         figure.panels.append(PlotFrame(left: left, top: top, width: cell * Double(k), height: cell * Double(k), xRange: 0...Double(k), yRange: 0...Double(k)))
-        figure.add(.text(x: left + cell * Double(k) / 2, y: 30, string: title, size: 16, anchor: "middle", vertical: false, fill: ink, role: "title"))
+        figure.add(.text(x: Double(figure.width) / 2, y: 30, string: title, size: 16, anchor: "middle", vertical: false, fill: ink, role: "title"))
         for (row, values) in counts.enumerated() {
             let total = values.reduce(0, +)
             for (column, count) in values.enumerated() {
