@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "ZooHDF5", targets: ["ZooHDF5"]),
         .library(name: "ZooData", targets: ["ZooData"]),
         .library(name: "ZooMetrics", targets: ["ZooMetrics"]),
+        .library(name: "ZooExplain", targets: ["ZooExplain"]),
         .plugin(name: "CatalogGenerator", targets: ["CatalogGenerator"]),
     ],
     dependencies: [
@@ -92,6 +93,7 @@ let package = Package(
 
         // Evaluation: clinical metrics and statistics (no model dependency).
         .target(name: "ZooMetrics", swiftSettings: kernelSettings),
+        .target(name: "ZooExplain", dependencies: ["ZooCore", "ZooNN", "ZooTensor", "ZooData", "ZooMetrics"], swiftSettings: kernelSettings),
 
         // Experiments: configs, trainer, evaluator, sweeps, reports.
         .target(
@@ -130,6 +132,7 @@ let package = Package(
         .testTarget(name: "ZooXceptionTests", dependencies: ["ZooXception", "ZooTestSupport"]),
         .testTarget(name: "ZooUNetTests", dependencies: ["ZooUNet", "ZooTestSupport"]),
         .testTarget(name: "ZooDeepLabTests", dependencies: ["ZooDeepLab", "ZooTestSupport"]),
+        .testTarget(name: "ZooExplainTests", dependencies: ["ZooExplain", "ModelZoo", "ZooHDF5", "ZooTestSupport"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CHDF5", "CPNG", "CJPEG"]),
     ],
     swiftLanguageModes: [.v5]

@@ -145,7 +145,7 @@ open class Layer: Module {
             throw LayerError(layer: name, "\(kerasClassName) on input \(inputs.map(\.shape)): \(error)")
         }
         ShapeTrace.record(layer: self, output: output)
-        return output
+        return try LayerHooks.apply(layer: self, inputs: inputs, output: output)
     }
 }
 
