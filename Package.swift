@@ -123,7 +123,7 @@ let package = Package(
         .testTarget(name: "ZooDataTests", dependencies: ["ZooData", "ZooTestSupport"]),
         .testTarget(name: "ZooMetricsTests", dependencies: ["ZooMetrics", "ZooTestSupport"]),
         .testTarget(name: "ZooKitTests", dependencies: ["ZooKit"]),
-        .testTarget(name: "ZooHDF5Tests", dependencies: ["ZooHDF5", "ZooSmallCNN", "ZooTestSupport"]),
+        .testTarget(name: "ZooHDF5Tests", dependencies: ["ZooHDF5", "ZooSmallCNN", "ModelZoo", "ZooTestSupport"]),
         .testTarget(name: "ZooResNetTests", dependencies: ["ZooResNet", "ZooTestSupport"]),
         .testTarget(name: "ZooVGGTests", dependencies: ["ZooVGG", "ZooTestSupport"]),
         .testTarget(name: "ZooDenseNetTests", dependencies: ["ZooDenseNet", "ZooTestSupport"]),
