@@ -1,4 +1,5 @@
 import Foundation
+import ZooCore
 import ZooTensor
 
 /// (d) Chest CT volumes (DHWC, Hounsfield units) with zero to several lung tumours and their

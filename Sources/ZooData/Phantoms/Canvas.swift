@@ -1,4 +1,5 @@
 import Foundation
+import ZooCore
 import ZooTensor
 
 /// A star-shaped outline: a base radius modulated by harmonics (lobulation) and narrow

@@ -1,4 +1,5 @@
 import Foundation
+import ZooCore
 import ZooTensor
 
 /// A partition of a dataset's samples into named parts (`train`, `validation`, `test`), by
