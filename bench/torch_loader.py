@@ -52,7 +52,7 @@ def flip_resize_to_tensor(image):
     if random.random() < 0.5:  # RandomHorizontalFlip(p=0.5)
         image = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
     image = image.resize((224, 224), Image.Resampling.BILINEAR)  # Resize((224, 224))
-    return torch.from_numpy(np.asarray(image, dtype=np.uint8)).permute(2, 0, 1).float()  # ToTensor, unscaled
+    return torch.from_numpy(np.array(image, np.uint8, copy=True)).permute(2, 0, 1).float()  # ToTensor, unscaled
 
 
 def main():
