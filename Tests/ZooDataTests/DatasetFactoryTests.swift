@@ -16,6 +16,8 @@ final class DatasetFactoryTests: XCTestCase {
         XCTAssertEqual(try volumes.sample(at: 0).image.shape, [8, 12, 16, 1])
         XCTAssertEqual(try volumes.sample(at: 1).mask, try CTVolumePhantom(count: 2, seed: 9, shape: [8, 12, 16]).sample(at: 1).mask)
         XCTAssertEqual(try DatasetFactory.make(source: "phantom", options: ["kind": "lidc_nodules"]).count, 200)
+        let bigSeed = try DatasetFactory.make(source: "phantom", options: ["kind": "lidc_nodules", "count": 1], seed: .max)
+        XCTAssertEqual(try bigSeed.sample(at: 0).image, try NodulePatchPhantom(count: 1, seed: .max).sample(at: 0).image)
     }
 
     func testEverySourceFromPlainParameters() throws {
@@ -68,6 +70,9 @@ final class DatasetFactoryTests: XCTestCase {
         }
         assertDataError(["data.phantom.count", "integer", "'many'"]) {
             _ = try DatasetFactory.make(source: "phantom", options: ["kind": "chest_ct", "count": "many"])
+        }
+        assertDataError(["data.phantom.seed", "'-1'"]) {
+            _ = try DatasetFactory.make(source: "phantom", options: ["kind": "chest_ct", "seed": "-1"])
         }
         assertDataError(["data.phantom.size", "one number"]) {
             _ = try DatasetFactory.make(source: "phantom", options: ["kind": "chest_ct", "size": ["32", "32"]])

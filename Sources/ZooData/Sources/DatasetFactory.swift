@@ -81,7 +81,12 @@ public enum DatasetFactory {
         }
         let volume = kind == "ct_volume"
         let count = try reader.integer("count", volume ? 24 : 200, minimum: 1)
-        let seed = UInt64(try reader.integer("seed", Int(truncatingIfNeeded: defaultSeed), minimum: 0))
+        let seed = try reader.optionalString("seed").map { text -> UInt64 in
+            guard let value = UInt64(text.trimmingCharacters(in: .whitespaces)) else {
+                throw reader.error("seed", "must be a non-negative integer, got '\(text)'")
+            }
+            return value
+        } ?? defaultSeed
         let sizes = try reader.integers("size", minimum: 8)
         guard sizes == nil || sizes!.count == 1 || (volume && sizes!.count == 3) else {
             throw reader.error("size", volume ? "takes one number (a cube) or three (depth, height, width)" : "takes one number (square images)")
