@@ -17,7 +17,9 @@ python="${ZOO_CACHE:-$HOME/.cache/zoo}/ref-venv/bin/python"
 export ZOO_BENCH=1 ZOO_BENCH_IMAGES="$images" ZOO_BENCH_WORKERS="$workers" ZOO_BENCH_BATCH="$batch" ZOO_BENCH_EPOCHS="$epochs"
 export ZOO_BENCH_DIR="${ZOO_BENCH_DIR:-${TMPDIR:-/tmp}/zoo-loader-bench-$images}"
 
-swift build -c release -Xswiftc -enable-testing --build-tests >/dev/null 2>&1
+build_log=$(mktemp)
+swift build -c release -Xswiftc -enable-testing --build-tests >"$build_log" 2>&1 || { cat "$build_log"; exit 1; }
+rm -f "$build_log"
 zoo_rates=() torch_rates=()
 for round in $(seq "$rounds"); do
     zoo=$(swift test -c release -Xswiftc -enable-testing --skip-build --disable-swift-testing \
