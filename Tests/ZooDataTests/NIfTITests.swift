@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import ZooCore
 import ZooTensor
 @testable import ZooData
 

@@ -1,3 +1,5 @@
+import ZooCore
+
 /// Pixels as a decoder produced them, before conversion to floats.
 public struct DecodedImage: Sendable {
     /// Width, height and interleaved channels (1 gray, 2 gray+alpha, 3 RGB, 4 RGBA).

@@ -1,4 +1,5 @@
 import Foundation
+import ZooCore
 
 /// Whole-file reads and writes whose errors name the file.
 enum FileAccess {

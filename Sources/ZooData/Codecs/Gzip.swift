@@ -1,5 +1,6 @@
 import CInflate
 import Foundation
+import ZooCore
 
 /// gzip streams through zlib, in memory.
 enum Gzip {

@@ -1,4 +1,5 @@
 import Foundation
+import ZooCore
 
 /// Reads any supported image file, choosing the decoder by content (signature), not name.
 public enum ImageFile {

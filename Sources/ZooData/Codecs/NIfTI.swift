@@ -1,4 +1,5 @@
 import Foundation
+import ZooCore
 
 /// A volume read from a NIfTI-1 file.
 public struct NIfTIVolume: Sendable {

@@ -1,5 +1,6 @@
 import CImageCodecs
 import Foundation
+import ZooCore
 
 /// PNG decoding and encoding through libpng (via the CImageCodecs shim, which turns libpng's
 /// longjmp errors into return codes).

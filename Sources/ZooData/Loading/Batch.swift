@@ -1,3 +1,4 @@
+import ZooCore
 import ZooTensor
 
 /// Samples stacked for a model: images NHWC or NDHWC, labels, masks.

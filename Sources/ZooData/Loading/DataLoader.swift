@@ -1,4 +1,5 @@
 import Foundation
+import ZooCore
 import ZooTensor
 
 /// A sample that a loader skipped, and why.

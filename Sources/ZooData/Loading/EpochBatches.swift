@@ -1,4 +1,5 @@
 import Foundation
+import ZooCore
 
 /// The batches of one epoch, prepared by the loader's worker threads at most `prefetch`
 /// batches ahead and handed out in order. Call `next()` until it returns nil; `skipped` then

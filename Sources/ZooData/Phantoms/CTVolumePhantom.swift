@@ -1,4 +1,5 @@
 import Foundation
+import ZooCore
 import ZooTensor
 
 /// (d) Chest CT volumes (DHWC, Hounsfield units) with zero to several lung tumours and their
@@ -61,18 +62,18 @@ public struct CTVolumePhantom: PhantomDataset {
                 }
             }
         }
+        var mask = [Float](repeating: 0, count: d * h * w)
         // Vessels: tubes wandering through the lungs along z.
         let unit = W / 64
         for _ in 0..<(8 + random.nextInt(below: 8)) {
             var (y, x) = (H * random.nextUniform(0.3, 0.65), lungX[random.nextInt(below: 2)] + random.nextUniform(-0.6, 0.6) * lungRx)
             let radius = unit * random.nextUniform(0.6, 1.6)
             for z in 0..<d {
-                sphere(&volume, nil, lungs, (Float(z), y, x), radius, value: random.nextUniform(-50, 50), lobes: [])
+                sphere(&volume, &mask, lungs, (Float(z), y, x), radius, value: random.nextUniform(-50, 50), lobes: [], tumour: false)
                 y += random.nextUniform(-0.5, 0.5) * unit
                 x += random.nextUniform(-0.5, 0.5) * unit
             }
         }
-        var mask = [Float](repeating: 0, count: d * h * w)
         if info.label == 1 {
             for _ in 0..<(1 + random.nextInt(below: Swift.max(1, maxTumours))) {
                 let side = random.nextInt(below: 2)
@@ -80,7 +81,7 @@ public struct CTVolumePhantom: PhantomDataset {
                 let centre = (D / 2 + random.nextUniform(-0.6, 0.6) * lungRz, H * 0.47 + lungRy * r * sin(t), lungX[side] + lungRx * r * cos(t))
                 let radius = unit * exp(random.nextUniform(log(2), log(9)))
                 let lobes = (0..<3).map { _ in (random.nextUniform(0, 0.25), random.nextUniform(0, 6.28), Float(2 + random.nextInt(below: 3))) }
-                sphere(&volume, &mask, lungs, centre, radius, value: random.normal(35, 15), lobes: lobes)
+                sphere(&volume, &mask, lungs, centre, radius, value: random.normal(35, 15), lobes: lobes, tumour: true)
             }
         }
         var noise = RandomGenerator(seed: SeedMix.mix(seed, UInt64(index), 7))
@@ -91,10 +92,10 @@ public struct CTVolumePhantom: PhantomDataset {
                       spacing: [Float(64) / D * 2.5, Float(64) / H * 1.5, Float(64) / W * 1.5])
     }
 
-    /// Paints a lobulated ball (value inside, 1 in the mask), confined to the lungs when it
-    /// is a vessel (no mask).
-    func sphere(_ volume: inout [Float], _ mask: UnsafeMutablePointer<[Float]>?, _ lungs: [Float], _ c: (Float, Float, Float),
-                _ radius: Float, value: Float, lobes: [(Float, Float, Float)]) {
+    /// Paints a lobulated ball: a tumour (value inside, 1 in the mask) or a vessel (value
+    /// inside, confined to the lungs, not in the mask).
+    func sphere(_ volume: inout [Float], _ mask: inout [Float], _ lungs: [Float], _ c: (Float, Float, Float),
+                _ radius: Float, value: Float, lobes: [(Float, Float, Float)], tumour: Bool) {
         let (d, h, w) = (shape[0], shape[1], shape[2])
         let reach = Int(radius * 1.8) + 1
         for z in Swift.max(0, Int(c.0) - reach)...Swift.min(d - 1, Int(c.0) + reach) {
@@ -109,9 +110,9 @@ public struct CTVolumePhantom: PhantomDataset {
                     }
                     guard distance <= radius * r else { continue }
                     let p = (z * h + y) * w + x
-                    if mask == nil && lungs[p] == 0 { continue }
+                    if !tumour && lungs[p] == 0 { continue }
                     volume[p] = value
-                    mask?.pointee[p] = 1
+                    if tumour { mask[p] = 1 }
                 }
             }
         }

@@ -1,4 +1,5 @@
 import Foundation
+import ZooCore
 import ZooTensor
 
 /// A star-shaped outline: a base radius modulated by harmonics (lobulation) and narrow
@@ -26,6 +27,16 @@ struct RadialShape {
             }
         }
         return Swift.max(r, 0.5)
+    }
+
+    /// Radii that the outline never goes inside of and never beyond: between them a pixel
+    /// needs the angle (an `atan2` and the harmonics' cosines); inside or outside them it
+    /// does not. Spikes may overlap, so their lengths add up for the outer bound.
+    var bounds: (inner: Float, outer: Float) {
+        let lobes = harmonics.reduce(Float(0)) { $0 + abs($1.amplitude) }
+        let spikeOut = spikes.reduce(Float(0)) { $0 + Swift.max($1.length, 0) }
+        let spikeIn = spikes.reduce(Float(0)) { $0 + Swift.min($1.length, 0) }
+        return (Swift.max(radius * (1 - lobes) + spikeIn, 0.5), Swift.max(radius * (1 + lobes) + spikeOut, 0.5))
     }
 
     /// The largest extent, for the bounding box.
@@ -63,32 +74,58 @@ struct Canvas {
     @discardableResult
     mutating func paint(_ shape: RadialShape, value: Float, softness: Float = 1, add: Bool = false,
                         weights: [Float]? = nil, coverage: Bool = false, texture: [Float]? = nil) -> [Float]? {
-        var cover: [Float]? = coverage ? [Float](repeating: 0, count: height * width) : nil
+        var cover = [Float](repeating: 0, count: coverage ? height * width : 0)
         let reach = shape.reach + softness
         let y0 = Swift.max(0, Int(shape.centerY - reach)), y1 = Swift.min(height - 1, Int(shape.centerY + reach) + 1)
         let x0 = Swift.max(0, Int(shape.centerX - reach)), x1 = Swift.min(width - 1, Int(shape.centerX + reach) + 1)
-        guard y0 <= y1, x0 <= x1 else { return cover }
+        guard y0 <= y1, x0 <= x1 else { return coverage ? cover : nil }
         let (cr, sr) = (cos(shape.rotation), sin(shape.rotation))
         let soft = Swift.max(softness, 0.3)
+        // Alpha is exactly 1 up to the distance `solid` and exactly 0 from `clear` on (the
+        // margins absorb the rounding of r), so only the rim between needs the outline's
+        // radius at the pixel's angle.
+        let (inner, outer) = shape.bounds
+        let solid = inner - 0.5 * soft - 0.01, clear = outer + 0.5 * soft + 0.01
+        let solid2: Float = solid > 0 ? solid * solid : -1, clear2 = clear * clear
         let w = width
-        pixels.withUnsafeMutableBufferPointer { out in
-            for y in y0...y1 {
-                for x in x0...x1 {
-                    let dy = Float(y) - shape.centerY, dx = Float(x) - shape.centerX
-                    let u = (dy * cr - dx * sr) / shape.aspect, v = dy * sr + dx * cr
-                    let distance = (u * u + v * v).squareRoot()
-                    let r = shape.radius(at: atan2(u, v))
-                    var alpha = ((r - distance) / soft + 0.5).clamped(0, 1)
-                    if alpha <= 0 { continue }
-                    let p = y * w + x
-                    if let weights { alpha *= weights[p] }
-                    let target = texture.map { value + $0[p] } ?? value
-                    out[p] = add ? out[p] + alpha * target : out[p] + alpha * (target - out[p])
-                    if cover != nil, alpha > cover![p] { cover![p] = alpha }
+        Canvas.withPointer(weights) { weights in
+            Canvas.withPointer(texture) { texture in
+                cover.withUnsafeMutableBufferPointer { coverBuffer in
+                    pixels.withUnsafeMutableBufferPointer { out in
+                        let covered = coverage ? coverBuffer.baseAddress : nil
+                        for y in y0...y1 {
+                            let dy = Float(y) - shape.centerY
+                            for x in x0...x1 {
+                                let dx = Float(x) - shape.centerX
+                                let u = (dy * cr - dx * sr) / shape.aspect, v = dy * sr + dx * cr
+                                let distance2 = u * u + v * v
+                                if distance2 >= clear2 { continue }
+                                var alpha: Float = 1
+                                if distance2 > solid2 {
+                                    let r = shape.radius(at: atan2(u, v))
+                                    alpha = ((r - distance2.squareRoot()) / soft + 0.5).clamped(0, 1)
+                                    if alpha <= 0 { continue }
+                                }
+                                let p = y * w + x
+                                if let weights { alpha *= weights[p] }
+                                var target = value
+                                if let texture { target += texture[p] }
+                                out[p] = add ? out[p] + alpha * target : out[p] + alpha * (target - out[p])
+                                if let covered, alpha > covered[p] { covered[p] = alpha }
+                            }
+                        }
+                    }
                 }
             }
         }
-        return cover
+        return coverage ? cover : nil
+    }
+
+    /// Runs `body` with a pointer to the elements of `values`, or nil.
+    @inline(__always)
+    static func withPointer<R>(_ values: [Float]?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+        guard let values else { return body(nil) }
+        return values.withUnsafeBufferPointer { body($0.baseAddress) }
     }
 
     /// Adds white Gaussian noise.
@@ -102,7 +139,9 @@ struct Canvas {
     /// pixels, interpolated bilinearly.
     static func smoothNoise(height: Int, width: Int, cell: Int, amplitude: Float, _ random: inout RandomGenerator) -> [Float] {
         let gh = Swift.max(2, height / Swift.max(1, cell) + 2), gw = Swift.max(2, width / Swift.max(1, cell) + 2)
-        let coarse = ImageArray(shape: [gh, gw, 1], values: (0..<(gh * gw)).map { _ in random.nextUniform(-amplitude, amplitude) })
+        var values = [Float](repeating: 0, count: gh * gw)
+        for i in 0..<values.count { values[i] = random.nextUniform(-amplitude, amplitude) }
+        let coarse = ImageArray(shape: [gh, gw, 1], values: values)
         return Grid.resize(coarse, to: [height, width], linear: true).values
     }
 
@@ -126,43 +165,61 @@ enum Ultrasound {
     /// Fully developed speckle: the magnitude of a complex Gaussian field correlated more
     /// along the beam's lateral direction (x) than in depth (y), with mean about 1.
     static func speckle(height: Int, width: Int, _ random: inout RandomGenerator) -> [Float] {
-        var re = (0..<(height * width)).map { _ in random.nextNormal() }
-        var im = (0..<(height * width)).map { _ in random.nextNormal() }
+        let n = height * width
+        var re = [Float](repeating: 0, count: n), im = [Float](repeating: 0, count: n)
+        re.withUnsafeMutableBufferPointer { for i in 0..<n { $0[i] = random.nextNormal() } }
+        im.withUnsafeMutableBufferPointer { for i in 0..<n { $0[i] = random.nextNormal() } }
         lateralBlur(&re, height: height, width: width)
         lateralBlur(&im, height: height, width: width)
-        var out = [Float](repeating: 0, count: height * width)
-        for i in 0..<out.count { out[i] = (re[i] * re[i] + im[i] * im[i]).squareRoot() * 1.45 }
+        var out = [Float](repeating: 0, count: n)
+        re.withUnsafeBufferPointer { re in
+            im.withUnsafeBufferPointer { im in
+                out.withUnsafeMutableBufferPointer { out in
+                    for i in 0..<n { out[i] = (re[i] * re[i] + im[i] * im[i]).squareRoot() * 1.45 }
+                }
+            }
+        }
         return out
     }
 
     /// A [1, 2, 3, 2, 1] filter along x and [1, 2, 1] along y: the resolution cell is wider
     /// than it is deep.
     static func lateralBlur(_ v: inout [Float], height h: Int, width w: Int) {
-        var t = v
-        for y in 0..<h {
-            for x in 0..<w {
-                let row = y * w
-                let a = v[row + Swift.max(0, x - 2)], b = v[row + Swift.max(0, x - 1)], c = v[row + x]
-                let d = v[row + Swift.min(w - 1, x + 1)], e = v[row + Swift.min(w - 1, x + 2)]
-                t[row + x] = (a + 2 * b + 3 * c + 2 * d + e) / 9
+        var t = [Float](repeating: 0, count: v.count)
+        v.withUnsafeMutableBufferPointer { v in
+            t.withUnsafeMutableBufferPointer { t in
+                for y in 0..<h {
+                    let row = y * w
+                    for x in 0..<w {
+                        let a = v[row + Swift.max(0, x - 2)], b = v[row + Swift.max(0, x - 1)], c = v[row + x]
+                        let d = v[row + Swift.min(w - 1, x + 1)], e = v[row + Swift.min(w - 1, x + 2)]
+                        t[row + x] = (a + 2 * b + 3 * c + 2 * d + e) / 9
+                    }
+                }
+                for y in 0..<h {
+                    let up = Swift.max(0, y - 1) * w, row = y * w, down = Swift.min(h - 1, y + 1) * w
+                    for x in 0..<w { v[row + x] = (t[up + x] + 2 * t[row + x] + t[down + x]) / 4 }
+                }
             }
-        }
-        for y in 0..<h {
-            let up = Swift.max(0, y - 1), down = Swift.min(h - 1, y + 1)
-            for x in 0..<w { v[y * w + x] = (t[up * w + x] + 2 * t[y * w + x] + t[down * w + x]) / 4 }
         }
     }
 
     /// Log-compressed display values 0-255 of reflectivity x speckle, with a depth gain.
     static func display(_ echo: [Float], speckle: [Float], height: Int, width: Int, attenuation: Float, gain: Float) -> [Float] {
         var out = [Float](repeating: 0, count: echo.count)
-        let dynamic: Float = 40
-        for y in 0..<height {
-            let depthGain = gain * exp(-attenuation * Float(y) / Float(height))
-            for x in 0..<width {
-                let p = y * width + x
-                let intensity = Swift.max(0, echo[p]) * speckle[p] * depthGain
-                out[p] = (255 * log(1 + dynamic * intensity) / log(1 + dynamic * 2.5)).clamped(0, 255)
+        let dynamic: Float = 40, full = log(1 + dynamic * 2.5)
+        echo.withUnsafeBufferPointer { echo in
+            speckle.withUnsafeBufferPointer { speckle in
+                out.withUnsafeMutableBufferPointer { out in
+                    for y in 0..<height {
+                        let depthGain = gain * exp(-attenuation * Float(y) / Float(height))
+                        for x in 0..<width {
+                            let p = y * width + x
+                            let intensity = Swift.max(0, echo[p]) * speckle[p] * depthGain
+                            out[p] = (255 * log(1 + dynamic * intensity) / full).clamped(0, 255)
+                        }
+                    }
+                }
             }
         }
         return out
@@ -173,7 +230,11 @@ enum Ultrasound {
 enum Display {
     static func window(_ values: [Float], center: Float, width: Float) -> [Float] {
         let low = center - width / 2
-        return values.map { ((($0 - low) / width) * 255).clamped(0, 255) }
+        var out = values
+        out.withUnsafeMutableBufferPointer { out in
+            for i in 0..<out.count { out[i] = (((out[i] - low) / width) * 255).clamped(0, 255) }
+        }
+        return out
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import ZooCore
 import ZooTensor
 
 /// (a) Axial chest CT slices, lung cancer versus pneumonia (the nine-CNN study's task).

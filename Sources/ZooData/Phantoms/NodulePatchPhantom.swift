@@ -1,4 +1,5 @@
 import Foundation
+import ZooCore
 import ZooTensor
 
 /// (e) LIDC-style 124x124 nodule patches, benign versus malignant, imbalanced (about 30%

@@ -1,3 +1,4 @@
+import ZooCore
 import ZooTensor
 
 /// A procedural dataset: sample `index` is generated from (seed, index) alone, so a phantom

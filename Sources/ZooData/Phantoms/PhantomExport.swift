@@ -1,4 +1,5 @@
 import Foundation
+import ZooCore
 
 /// Writes any dataset to disk as files plus a CSV manifest (`path,label,mask,patient_id,id`)
 /// that `ManifestDataset` reads back: 2D images as 8-bit PNG in one folder per class,

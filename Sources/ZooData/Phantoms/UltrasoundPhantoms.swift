@@ -1,4 +1,5 @@
 import Foundation
+import ZooCore
 import ZooTensor
 
 /// A lesion's look on ultrasound, drawn from overlapping class-conditional distributions.

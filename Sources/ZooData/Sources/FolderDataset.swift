@@ -1,4 +1,5 @@
 import Foundation
+import ZooCore
 
 /// Images in one folder per class, as Keras's `image_dataset_from_directory` and
 /// torchvision's `ImageFolder` read them: class names are the sorted sub-folder names, and

@@ -1,4 +1,5 @@
 import Foundation
+import ZooCore
 
 /// Samples listed in a CSV manifest: one row per sample with an image path and optional
 /// label, split, mask path, patient id and sample id. Relative paths are resolved against the

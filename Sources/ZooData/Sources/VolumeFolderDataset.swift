@@ -1,4 +1,5 @@
 import Foundation
+import ZooCore
 
 /// NIfTI volumes with optional mask volumes of the same name in a second folder (the Medical
 /// Segmentation Decathlon's `imagesTr` / `labelsTr` layout).

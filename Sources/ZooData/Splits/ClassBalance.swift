@@ -1,3 +1,4 @@
+import ZooCore
 import ZooTensor
 
 /// Class weights and oversampling for imbalanced data.

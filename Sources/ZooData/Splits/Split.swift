@@ -1,4 +1,5 @@
 import Foundation
+import ZooCore
 import ZooTensor
 
 /// A partition of a dataset's samples into named parts (`train`, `validation`, `test`), by
@@ -49,8 +50,8 @@ public struct Split: Codable, Equatable, Sendable {
 /// Ways of splitting. Every method can keep each group (patient) on one side and can
 /// stratify by class; all are reproducible from the seed.
 public enum Splitter {
-    /// Splits by `fractions` (for instance `["train": 0.8, "validation": 0.2]`, or three parts
-    /// with `test`). `stratified` keeps the class proportions in every part (samples without
+    /// Splits by `fractions`, in order (for instance `[("train", 0.8), ("validation", 0.2)]`,
+    /// or a third part `("test", ...)`; the fractions are normalized by their sum). `stratified` keeps the class proportions in every part (samples without
     /// a label form their own stratum); `grouped` keeps every group on one side, and
     /// stratifies groups by their most common label.
     public static func split(

@@ -1,4 +1,5 @@
 import Foundation
+import ZooCore
 import ZooTensor
 
 /// Interpolation for resizing and warps.

@@ -1,3 +1,5 @@
+import ZooCore
+
 /// Geometry kernels on DHWC grids (a 2D image is a grid of depth 1), on raw pointers.
 /// Every function returns a new array; the caller decides what follows the image (masks
 /// take nearest interpolation).

@@ -1,3 +1,4 @@
+import ZooCore
 import ZooTensor
 
 /// Applies `body` to every value of the image, leaving the mask alone.

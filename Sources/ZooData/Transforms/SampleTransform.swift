@@ -1,3 +1,4 @@
+import ZooCore
 import ZooTensor
 
 /// A step of a data pipeline: a sample in, a sample out. Random transforms draw only from

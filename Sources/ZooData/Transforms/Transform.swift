@@ -1,3 +1,5 @@
+import ZooCore
+
 /// The table of transforms by configuration name: `Transform.named("random_flip",
 /// ["horizontal": true])`. Unknown names and unknown parameters are errors listing what
 /// exists.

@@ -1,3 +1,5 @@
+import ZooCore
+
 /// A value in a transform's configuration (what a YAML config holds): a number, a list of
 /// numbers, a string or a flag.
 public enum TransformParameter: Equatable, Sendable, ExpressibleByFloatLiteral, ExpressibleByIntegerLiteral,

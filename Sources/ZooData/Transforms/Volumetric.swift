@@ -1,3 +1,4 @@
+import ZooCore
 import ZooTensor
 
 /// Flips each of the given spatial axes independently with `probability` (3D or 2D).
