@@ -24,7 +24,7 @@ final class ConfigTests: XCTestCase {
             seed: 7
             data:
               source: phantom
-              phantom: {kind: lidc, count: 100}
+              phantom: {kind: lidc_nodules, count: 100}
               split: {method: stratified, train: 0.7}
             train:
               batch_size: 20
@@ -48,7 +48,7 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(config.data.split.train, 0.7)
         XCTAssertEqual(config.data.split.test, 0.3, accuracy: 1e-12)
         XCTAssertEqual(config.model.inputShape, [124, 124, 1])
-        XCTAssertEqual(config.data.options["kind"], .scalar("lidc"))
+        XCTAssertEqual(config.data.options["kind"], .scalar("lidc_nodules"))
         XCTAssertTrue(config.resolved.json.contains("\"lr\": \"3e-4\""))
     }
 

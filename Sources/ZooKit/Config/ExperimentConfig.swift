@@ -13,12 +13,16 @@ public struct ExperimentConfig: Sendable {
     public var sweep: SweepConfig?
     /// The resolved document (bases merged, overrides applied), kept with every run.
     public var resolved: ConfigValue
+    /// The folder of the config file: relative data paths start there.
+    public var baseDirectory: URL?
 
     /// Loads `url`, follows `extends:` (relative to the file, bases first), applies `overrides`
     /// (`train.optimizer.lr=3e-4`), and reads the result.
     public static func load(_ url: URL, overrides: [String] = []) throws -> ExperimentConfig {
         let document = try applying(overrides, to: try resolveExtends(url, seen: []))
-        return try ExperimentConfig(document, source: url.lastPathComponent)
+        var config = try ExperimentConfig(document, source: url.lastPathComponent)
+        config.baseDirectory = url.deletingLastPathComponent()
+        return config
     }
 
     /// The document with `KEY=VALUE` overrides applied (dotted key paths; YAML values).

@@ -1,27 +1,32 @@
+import Foundation
+import ZooCore
 import ZooData
 
-/// The dataset a config's `data:` section describes.
+/// The dataset a config's `data:` section describes, built by ZooData's factory from the
+/// section of the chosen source (`data.phantom`, `data.folder`, `data.csv`, `data.hdf5`,
+/// `data.nifti`); relative paths are taken from the config's folder.
 public enum DataSources {
-    public static func make(_ data: DataConfig, seed: UInt64) throws -> Dataset {
-        let options = try ConfigReader(data.options, source: "config", path: "data.\(data.source)")
-        switch data.source {
-        case "phantom":
-            let kinds = ["chest_ct", "lung_ultrasound", "parotid_ultrasound", "ct_volume", "lidc"]
-            let kind = try options.choice("kind", kinds, default: "lidc")!
-            let count = try options.int("count", default: 200, minimum: 1)
-            let phantomSeed = UInt64(try options.int("seed", default: Int(seed % UInt64(Int.max)), minimum: 0))
-            let dataset: Dataset
-            switch kind {
-            case "chest_ct": dataset = ChestCTPhantom(count: count, seed: phantomSeed, size: try options.int("size", default: 224, minimum: 32))
-            case "lung_ultrasound": dataset = LungUltrasoundPhantom(count: count, seed: phantomSeed, size: try options.int("size", default: 224, minimum: 32))
-            case "parotid_ultrasound": dataset = ParotidUltrasoundPhantom(count: count, seed: phantomSeed, size: try options.int("size", default: 224, minimum: 32))
-            case "ct_volume": dataset = CTVolumePhantom(count: count, seed: phantomSeed, shape: try options.ints("shape") ?? [64, 64, 64])
-            default: dataset = NodulePatchPhantom(count: count, seed: phantomSeed, size: try options.int("size", default: 124, minimum: 16))
+    public static func make(_ data: DataConfig, seed: UInt64, base: URL?) throws -> Dataset {
+        var options = [String: DataOption]()
+        if case .map(let entries) = data.options {
+            for (key, value) in entries {
+                switch value {
+                case .null: continue
+                case .scalar(let text): options[key] = .value(text)
+                case .list(let items):
+                    options[key] = .list(try items.map { item in
+                        guard case .scalar(let text) = item else {
+                            throw ConfigError(source: "config", path: "data.\(data.source).\(key)", "must be a list of single values")
+                        }
+                        return text
+                    })
+                case .map:
+                    throw ConfigError(source: "config", path: "data.\(data.source).\(key)", "must be a value or a list, not a map")
+                }
             }
-            try options.finish()
-            return dataset
-        default:
-            throw ConfigError(source: "config", path: "data.source", "'\(data.source)' is read by ZooData's dataset factory, which this build does not wire yet")
+        } else if data.options != .null {
+            throw ConfigError(source: "config", path: "data.\(data.source)", "must be a map of the source's options")
         }
+        return try DatasetFactory.make(source: data.source, options: options, classNames: data.classes, seed: seed, base: base)
     }
 }

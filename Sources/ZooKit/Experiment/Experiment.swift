@@ -93,7 +93,7 @@ public final class ExperimentRunner {
 
     /// Trains and evaluates one run; `resume` continues a run directory from its last checkpoint.
     public func run(name: String? = nil, resume: RunDirectory? = nil) throws -> RunResult {
-        let dataset = try DataSources.make(config.data, seed: config.seed)
+        let dataset = try DataSources.make(config.data, seed: config.seed, base: config.baseDirectory)
         guard dataset.count > 0 else { throw RunError("the data source gives no samples") }
         let first = try dataset.sample(at: 0)
         let classes = Swift.max(dataset.classNames.count, 2)

@@ -31,7 +31,8 @@ public final class SweepRunner {
             var document = base.setting(["model", "name"], to: .scalar(entry.name))
             for (path, value) in entry.overrides { document = document.setting(path, to: value) }
             document = try ExperimentConfig.applying(overrides, to: document)
-            let trial = try ExperimentConfig(document.removing("sweep"), source: configURL.lastPathComponent)
+            var trial = try ExperimentConfig(document.removing("sweep"), source: configURL.lastPathComponent)
+            trial.baseDirectory = configURL.deletingLastPathComponent()
             let existing = RunDirectory(runsRoot.appendingPathComponent(trial.experiment).appendingPathComponent(entry.name))
             if existing.isFinished {
                 progress.message("== \(entry.name): finished before, read back from \(existing.url.path)")
