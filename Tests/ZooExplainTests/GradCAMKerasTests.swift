@@ -1,6 +1,7 @@
 import Foundation
 import ModelZoo
 import XCTest
+import ZooTestSupport
 import ZooCore
 import ZooExplain
 import ZooHDF5

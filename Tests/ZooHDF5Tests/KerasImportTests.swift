@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import ZooTestSupport
 import ZIPFoundation
 import ZooCore
 import ZooNN
