@@ -39,6 +39,19 @@ final class PhantomTests: XCTestCase {
         XCTAssertEqual(try nodules.sample(at: 0).image.shape, [124, 124, 1])
     }
 
+    /// Small images put lesions near the edges: shadows and enhancement below a lesion at the
+    /// bottom row must not reach outside the image (this once read out of bounds at 96x96).
+    func testSmallUltrasoundImagesStayInBounds() throws {
+        for size in [48, 64, 96] {
+            let parotid = ParotidUltrasoundPhantom(count: 120, seed: 11, size: size)
+            let lung = LungUltrasoundPhantom(count: 120, seed: 11, size: size)
+            for index in 0..<120 {
+                XCTAssertEqual(try parotid.sample(at: index).image.shape, [size, size, 1])
+                XCTAssertEqual(try lung.sample(at: index).image.shape, [size, size, 1])
+            }
+        }
+    }
+
     func testSliceGenerationIsFast() throws {
         // Per-sample generation time of every phantom at its default size; the bound is loose
         // enough for a debug build (docs/DATA.md gives the release numbers).

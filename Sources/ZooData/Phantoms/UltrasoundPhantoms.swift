@@ -59,8 +59,10 @@ struct LesionLook {
     func enhanceBelow(_ canvas: inout Canvas, x: Float, from y: Float, halfWidth: Float, factor: Float) {
         let w = canvas.width
         let x0 = Swift.max(0, Int(x - halfWidth)), x1 = Swift.min(w - 1, Int(x + halfWidth))
-        guard x0 <= x1 else { return }
-        for row in Swift.max(0, Int(y))..<canvas.height {
+        // A lesion near the bottom edge has nothing below it (an empty range, not an inverted one).
+        let firstRow = Swift.max(0, Int(y))
+        guard x0 <= x1, firstRow < canvas.height else { return }
+        for row in firstRow..<canvas.height {
             for col in x0...x1 { canvas.pixels[row * w + col] *= factor }
         }
     }
