@@ -98,9 +98,14 @@ public struct CTVolumePhantom: PhantomDataset {
                 _ radius: Float, value: Float, lobes: [(Float, Float, Float)], tumour: Bool) {
         let (d, h, w) = (shape[0], shape[1], shape[2])
         let reach = Int(radius * 1.8) + 1
-        for z in Swift.max(0, Int(c.0) - reach)...Swift.min(d - 1, Int(c.0) + reach) {
-            for y in Swift.max(0, Int(c.1) - reach)...Swift.min(h - 1, Int(c.1) + reach) {
-                for x in Swift.max(0, Int(c.2) - reach)...Swift.min(w - 1, Int(c.2) + reach) {
+        // The ball's box clipped to the volume; a ball wholly outside paints nothing.
+        let (z0, z1) = (Swift.max(0, Int(c.0) - reach), Swift.min(d - 1, Int(c.0) + reach))
+        let (y0, y1) = (Swift.max(0, Int(c.1) - reach), Swift.min(h - 1, Int(c.1) + reach))
+        let (x0, x1) = (Swift.max(0, Int(c.2) - reach), Swift.min(w - 1, Int(c.2) + reach))
+        guard z0 <= z1, y0 <= y1, x0 <= x1 else { return }
+        for z in z0...z1 {
+            for y in y0...y1 {
+                for x in x0...x1 {
                     let dz = Float(z) - c.0, dy = Float(y) - c.1, dx = Float(x) - c.2
                     let distance = (dz * dz + dy * dy + dx * dx).squareRoot()
                     var r: Float = 1
