@@ -99,14 +99,17 @@ let package = Package(
         .target(
             name: "ZooKit",
             dependencies: [
-                "ModelZoo", "ZooNN", "ZooCore", "ZooTensor", "ZooData", "ZooHDF5", "ZooMetrics",
+                "ModelZoo", "ZooNN", "ZooCore", "ZooTensor", "ZooData", "ZooHDF5", "ZooMetrics", "ZooExplain",
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: kernelSettings),
 
         .executableTarget(
             name: "ZooCLI",
-            dependencies: ["ZooKit", "ModelZoo", "ZooHDF5", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "ZooKit", "ModelZoo", "ZooHDF5", "ZooExplain", "ZooData", "ZooCore", "ZooTensor",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: kernelSettings),
 
         // Test support: reference fixtures of Keras and PyTorch, shared by the test targets.

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import ModelZoo
+import ZooData
+import ZooExplain
 import ZooHDF5
 import ZooKit
 
@@ -18,8 +20,10 @@ struct Zoo: ParsableCommand {
               zoo train zoo/lidc/lidc.yaml --set train.epochs=5
               zoo sweep zoo/quickstart.yaml
               zoo inspect weights.h5
+              zoo gradcam runs/quickstart/resnet18 --samples 2
+              zoo export-keras runs/quickstart/resnet18 --output resnet18.h5
             """,
-        subcommands: [List.self, Train.self, Sweep.self, Inspect.self])
+        subcommands: [List.self, Train.self, Sweep.self, Evaluate.self, GradCAMCommand.self, Inspect.self, ImportKeras.self, ExportKeras.self])
 }
 
 /// Options every training command shares.
@@ -103,5 +107,96 @@ struct Inspect: ParsableCommand {
 
     func run() throws {
         print(try inspectWeightFile(URL(fileURLWithPath: file)))
+    }
+}
+
+struct Evaluate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Evaluate a run's best checkpoint on its test split again and print the metrics.",
+        discussion: "Example: zoo eval runs/lidc/small_cnn-20261127-101500")
+
+    @Argument(help: "A run directory.")
+    var runDirectory: String
+
+    func run() throws {
+        let metrics = try RestoredRun(URL(fileURLWithPath: runDirectory)).evaluate()
+        print(metrics.json, terminator: "")
+    }
+}
+
+struct GradCAMCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gradcam",
+        abstract: "Write Grad-CAM overlays (PNG) for test samples of a run, at any named layer.",
+        discussion: """
+            The default layer is the architecture's last convolutional layer; Keras names work
+            (conv5_block3_out, or a unit prefix such as conv5_block3_2). 3D runs give a mid-slice montage.
+            Example: zoo gradcam runs/ct/resnet50 --layer conv5_block3_2 --samples 4 --output gradcam/
+            """)
+
+    @Argument(help: "A run directory.")
+    var runDirectory: String
+
+    @Option(help: "The layer (Keras name); default: the variant's last convolutional layer.")
+    var layer: String?
+
+    @Option(help: "How many test samples.")
+    var samples: Int = 4
+
+    @Option(help: "The folder for the PNG overlays.")
+    var output: String = "gradcam"
+
+    func run() throws {
+        let restored = try RestoredRun(URL(fileURLWithPath: runDirectory))
+        let folder = URL(fileURLWithPath: output)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let gradCAM = GradCAM(model: restored.model, variant: restored.variant)
+        for index in try restored.indices("test").prefix(samples) {
+            let sample = try restored.prepared(index)
+            let map = try gradCAM.explain(sample.image, layer: layer)
+            let url = folder.appendingPathComponent("\(sample.id)-\(map.layer)-class\(map.classIndex).png")
+            try map.writeOverlay(on: sample.image, to: url)
+            print("\(url.path): layer \(map.layer), class \(map.classIndex), score \(map.score)")
+        }
+    }
+}
+
+struct ExportKeras: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export-keras",
+        abstract: "Write a run's trained weights as a Keras 2 weights file that keras.Model.load_weights accepts.",
+        discussion: "Example: zoo export-keras runs/ct/resnet50 --output resnet50-finetuned.h5")
+
+    @Argument(help: "A run directory.")
+    var runDirectory: String
+
+    @Option(help: "The Keras weights file to write.")
+    var output: String
+
+    func run() throws {
+        let restored = try RestoredRun(URL(fileURLWithPath: runDirectory))
+        try KerasWeights.exportKeras2(restored.model, to: URL(fileURLWithPath: output))
+        print("wrote \(output): \(restored.model.namedParameters.count) weights of \(restored.variant.name)")
+    }
+}
+
+struct ImportKeras: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import-keras",
+        abstract: "Rebuild a model from a Keras .keras archive or full-model .h5 and save it as a Zoo checkpoint.",
+        discussion: "Example: zoo import-keras finetuned.keras --output finetuned-zoo.h5")
+
+    @Argument(help: "A .keras archive or a full-model .h5 file.")
+    var file: String
+
+    @Option(help: "The Zoo checkpoint to write.")
+    var output: String
+
+    func run() throws {
+        let (model, report) = try KerasModelImport.load(URL(fileURLWithPath: file))
+        try Checkpoint.save(model: model, to: URL(fileURLWithPath: output))
+        print(report)
+        print("wrote \(output): \(model.layers.count) layers, \(model.parameterCounts.total) parameters")
     }
 }

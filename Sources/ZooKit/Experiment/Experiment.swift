@@ -58,7 +58,7 @@ public final class ExperimentRunner {
 
     /// The model's input (spatial..., channels) for samples of `sampleShape`: the config's
     /// input shape or the variant's default size, with the channels the pipeline produces.
-    func inputShape(variant: ArchitectureVariant, sampleShape: [Int]) throws -> [Int] {
+    public func inputShape(variant: ArchitectureVariant, sampleShape: [Int]) throws -> [Int] {
         let spatialDims = variant.defaultInput.count - 1
         guard sampleShape.count == spatialDims + 1 else {
             throw RunError(

@@ -1,0 +1,69 @@
+import Foundation
+import ModelZoo
+import ZooCore
+import ZooData
+import ZooHDF5
+import ZooNN
+import ZooTensor
+
+/// A finished (or interrupted) run brought back: its config, data, split, the model with its
+/// best checkpoint (the last if no best was kept), and the evaluation pipeline.
+public struct RestoredRun {
+    public let run: RunDirectory
+    public let config: ExperimentConfig
+    public let dataset: Dataset
+    public let split: Split
+    public let variant: ArchitectureVariant
+    public let model: Model
+    public let pipeline: TransformPipeline
+
+    public init(_ url: URL) throws {
+        run = try RunDirectory.existing(url)
+        let document = try ConfigValue.parse(yaml: try String(contentsOf: run.config, encoding: .utf8), source: run.config.lastPathComponent)
+        var config = try ExperimentConfig(document, source: run.config.lastPathComponent)
+        config.model.weights = nil  // the checkpoint holds the trained weights
+        self.config = config
+        let runner = ExperimentRunner(config: config, runsRoot: url.deletingLastPathComponent(), progress: Progress(interactive: false, write: { _ in }))
+        dataset = try DataSources.make(config.data, seed: config.seed, base: nil)
+        split = try Split.load(from: run.split)
+        variant = try ModelZoo.variant(config.model.name)
+        let first = try dataset.sample(at: 0)
+        let input = try runner.inputShape(variant: variant, sampleShape: first.image.shape)
+        model = try runner.makeModel(classes: Swift.max(dataset.classNames.count, 2), inputShape: input, variant: variant)
+        let checkpoint = FileManager.default.fileExists(atPath: run.bestCheckpoint.path) ? run.bestCheckpoint : run.lastCheckpoint
+        _ = try Checkpoint.load(into: model, from: checkpoint)
+        model.setTraining(false)
+        pipeline = try TransformPipeline(
+            config.data, variant: variant, inputSize: Array(input.dropLast()), sourceChannels: first.image.shape.last!, channels: input.last!)
+    }
+
+    /// The indices of a split part (`test`, or `validation` when the run had no test part).
+    public func indices(_ part: String) throws -> [Int] {
+        if split.parts[part] != nil { return try split.indices(part, in: dataset) }
+        return try split.indices("validation", in: dataset)
+    }
+
+    /// Sample `index` as the model sees it (the evaluation pipeline applied).
+    public func prepared(_ index: Int) throws -> Sample {
+        var random = RandomGenerator(seed: config.seed)
+        return try pipeline.eval.apply(try dataset.sample(at: index), random: &random)
+    }
+
+    /// The run's metrics recomputed from its checkpoint on the training and test parts.
+    public func evaluate() throws -> EvaluationMetrics {
+        let trainer = Trainer(
+            model: model, task: variant.task,
+            loss: try TrainingFactory.loss(config.train.loss, classWeights: nil, source: "config"),
+            optimizer: try TrainingFactory.optimizer(config.train.optimizer, source: "config"),
+            schedule: .init(schedule: nil, unit: "epoch", plateau: nil), epochs: 0, earlyStopping: nil, monitor: "loss",
+            run: run, progress: Progress(interactive: false), configJSON: "")
+        func loader(_ part: String) throws -> DataLoader {
+            try DataLoader(
+                dataset: dataset, indices: try indices(part), transform: pipeline.eval,
+                options: .init(batchSize: config.train.batchSize, shuffle: false), seed: config.seed)
+        }
+        return try EvaluationMetrics(
+            train: try trainer.predict(try loader("train")), test: try trainer.predict(try loader("test")),
+            task: variant.task, threshold: config.eval.threshold)
+    }
+}
