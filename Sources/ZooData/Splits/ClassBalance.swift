@@ -16,7 +16,11 @@ public enum ClassBalance {
     /// scikit-learn's `balanced` weights: n / (k * count_c), where n counts the labelled
     /// samples and k the classes present. An absent class gets weight 0.
     public static func balancedWeights(_ dataset: Dataset, indices: [Int]? = nil) -> [Float] {
-        let counts = counts(dataset, indices: indices)
+        balancedWeights(counts: counts(dataset, indices: indices))
+    }
+
+    /// The same weights from per-class counts.
+    public static func balancedWeights(counts: [Int]) -> [Float] {
         let n = counts.reduce(0, +)
         let present = counts.filter { $0 > 0 }.count
         return counts.map { $0 == 0 ? 0 : Float(n) / Float(present * $0) }

@@ -1,5 +1,6 @@
 import Foundation
 import ZooCore
+import ZooData
 import ZooNN
 
 /// Builds training components from their config sections through one table each, so that a
@@ -129,7 +130,7 @@ public enum TrainingFactory {
             guard counts.allSatisfy({ $0 > 0 }) else {
                 throw ConfigError(source: source, path: "train.class_weights", "'balanced' needs every class in the training set; counts \(counts)")
             }
-            return counts.map { Float(labels.count) / Float(classes * $0) }
+            return ClassBalance.balancedWeights(counts: counts)
         case .list(let items):
             let weights = try items.map { item -> Float in
                 guard case .scalar(let text) = item, let weight = Float(text), weight >= 0 else {
