@@ -68,16 +68,32 @@ struct LesionLook {
     }
 }
 
+/// A phantom of one lesion per image, benign or malignant: one patient per sample, labels
+/// drawn with the malignant fraction.
+public protocol LesionPhantom: PhantomDataset {
+    var malignantFraction: Float { get }
+    /// Prefix of the sample ids (`lus_00001`).
+    static var idPrefix: String { get }
+}
+
+extension LesionPhantom {
+    public var classNames: [String] { ["benign", "malignant"] }
+
+    public func info(at index: Int) -> SampleInfo {
+        SampleInfo(id: String(format: "%@_%05d", Self.idPrefix, index), label: drawLabel(index, positive: malignantFraction),
+                   group: String(format: "patient_%05d", index))
+    }
+}
+
 /// (b) Lung ultrasound regions of interest, benign versus malignant peripheral lesions (the
 /// ResNet study's task): chest-wall layers, the pleural line with reverberation artefacts
 /// below, and a subpleural lesion whose shape, margin, echogenicity and necrosis depend on
 /// the class with overlapping distributions; speckle throughout.
-public struct LungUltrasoundPhantom: PhantomDataset {
+public struct LungUltrasoundPhantom: LesionPhantom {
     public let count: Int
     public let seed: UInt64
     public let size: Int
     public let malignantFraction: Float
-    public let classNames = ["benign", "malignant"]
 
     public init(count: Int, seed: UInt64 = 0, size: Int = 224, malignantFraction: Float = 0.5) {
         self.count = count
@@ -86,10 +102,7 @@ public struct LungUltrasoundPhantom: PhantomDataset {
         self.malignantFraction = malignantFraction
     }
 
-    public func info(at index: Int) -> SampleInfo {
-        SampleInfo(id: String(format: "lus_%05d", index), label: drawLabel(index, positive: malignantFraction),
-                   group: String(format: "patient_%05d", index))
-    }
+    public static let idPrefix = "lus"
 
     public func sample(at index: Int) throws -> Sample {
         let info = info(at: index)
@@ -127,12 +140,11 @@ public struct LungUltrasoundPhantom: PhantomDataset {
 /// task): skin, subcutaneous fat, bright homogeneous gland, deep muscle, and one lesion
 /// (regular or irregular shape, clear or unclear margin, calcification, cystic/necrotic
 /// areas, posterior enhancement). The mask marks the lesion (coverage > 0.5).
-public struct ParotidUltrasoundPhantom: PhantomDataset {
+public struct ParotidUltrasoundPhantom: LesionPhantom {
     public let count: Int
     public let seed: UInt64
     public let size: Int
     public let malignantFraction: Float
-    public let classNames = ["benign", "malignant"]
 
     public init(count: Int, seed: UInt64 = 0, size: Int = 224, malignantFraction: Float = 0.3) {
         self.count = count
@@ -141,10 +153,7 @@ public struct ParotidUltrasoundPhantom: PhantomDataset {
         self.malignantFraction = malignantFraction
     }
 
-    public func info(at index: Int) -> SampleInfo {
-        SampleInfo(id: String(format: "parotid_%05d", index), label: drawLabel(index, positive: malignantFraction),
-                   group: String(format: "patient_%05d", index))
-    }
+    public static let idPrefix = "parotid"
 
     public func sample(at index: Int) throws -> Sample {
         let info = info(at: index)
