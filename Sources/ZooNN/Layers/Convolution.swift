@@ -16,8 +16,9 @@ extension Layer {
     }
 }
 
-/// Keras `Conv2D` / `Conv3D`: weights `kernel` (spatial..., in, filters) and `bias` (filters).
-public class Convolution: Layer {
+/// What Keras's convolutions and transposed convolutions share: the geometry and the weights
+/// `kernel` (spatial..., in, filters; transposed: spatial..., filters, in) and `bias` (filters).
+public class KernelLayer: Layer {
     public let spatialDims: Int
     public let filters: Int
     public let inputChannels: Int
@@ -25,7 +26,6 @@ public class Convolution: Layer {
     public let strides: [Int]
     public let padding: Padding
     public let dilations: [Int]
-    public let activation: ActivationFunction
     public let useBias: Bool
 
     public var kernel: Parameter { parameters[0] }
@@ -33,7 +33,7 @@ public class Convolution: Layer {
 
     init(
         spatialDims: Int, filters: Int, kernelSize: [Int], inputChannels: Int, strides: [Int], padding: Padding,
-        dilations: [Int], useBias: Bool, activation: ActivationFunction, kernelInitializer: Initializer, name: String?
+        dilations: [Int], useBias: Bool, transposed: Bool, kernelInitializer: Initializer, name: String
     ) {
         self.spatialDims = spatialDims
         self.filters = filters
@@ -42,11 +42,28 @@ public class Convolution: Layer {
         self.strides = spatial(strides, spatialDims)
         self.padding = padding
         self.dilations = spatial(dilations, spatialDims)
-        self.activation = activation
         self.useBias = useBias
-        super.init(named: name ?? BuildContext.automaticName(spatialDims == 2 ? "conv2d" : "conv3d"))
-        addParameter("kernel", BuildContext.make(kernelInitializer, self.kernelSize + [inputChannels, filters]))
+        super.init(named: name)
+        let channels = transposed ? [filters, inputChannels] : [inputChannels, filters]
+        addParameter("kernel", BuildContext.make(kernelInitializer, self.kernelSize + channels))
         if useBias { addParameter("bias", BuildContext.make(.zeros, [filters])) }
+    }
+}
+
+/// Keras `Conv2D` / `Conv3D`.
+public class Convolution: KernelLayer {
+    public let activation: ActivationFunction
+
+    init(
+        spatialDims: Int, filters: Int, kernelSize: [Int], inputChannels: Int, strides: [Int], padding: Padding,
+        dilations: [Int], useBias: Bool, activation: ActivationFunction, kernelInitializer: Initializer, name: String?
+    ) {
+        self.activation = activation
+        super.init(
+            spatialDims: spatialDims, filters: filters, kernelSize: kernelSize, inputChannels: inputChannels,
+            strides: strides, padding: padding, dilations: dilations, useBias: useBias, transposed: false,
+            kernelInitializer: kernelInitializer,
+            name: name ?? BuildContext.automaticName(spatialDims == 2 ? "conv2d" : "conv3d"))
     }
 
     public override var kerasClassName: String { spatialDims == 2 ? "Conv2D" : "Conv3D" }
@@ -88,33 +105,17 @@ public final class Conv3D: Convolution {
     }
 }
 
-/// Keras `Conv2DTranspose` / `Conv3DTranspose`: `kernel` (spatial..., filters, in), `bias`.
-public class TransposedConvolution: Layer {
-    public let spatialDims: Int
-    public let filters: Int
-    public let inputChannels: Int
-    public let kernelSize: [Int]
-    public let strides: [Int]
-    public let padding: Padding
-    public let useBias: Bool
-
-    public var kernel: Parameter { parameters[0] }
-    public var bias: Parameter? { useBias ? parameters[1] : nil }
-
+/// Keras `Conv2DTranspose` / `Conv3DTranspose`.
+public class TransposedConvolution: KernelLayer {
     init(
         spatialDims: Int, filters: Int, kernelSize: [Int], inputChannels: Int, strides: [Int], padding: Padding,
         useBias: Bool, kernelInitializer: Initializer, name: String?
     ) {
-        self.spatialDims = spatialDims
-        self.filters = filters
-        self.inputChannels = inputChannels
-        self.kernelSize = spatial(kernelSize, spatialDims)
-        self.strides = spatial(strides, spatialDims)
-        self.padding = padding
-        self.useBias = useBias
-        super.init(named: name ?? BuildContext.automaticName(spatialDims == 2 ? "conv2d_transpose" : "conv3d_transpose"))
-        addParameter("kernel", BuildContext.make(kernelInitializer, self.kernelSize + [filters, inputChannels]))
-        if useBias { addParameter("bias", BuildContext.make(.zeros, [filters])) }
+        super.init(
+            spatialDims: spatialDims, filters: filters, kernelSize: kernelSize, inputChannels: inputChannels,
+            strides: strides, padding: padding, dilations: [1], useBias: useBias, transposed: true,
+            kernelInitializer: kernelInitializer,
+            name: name ?? BuildContext.automaticName(spatialDims == 2 ? "conv2d_transpose" : "conv3d_transpose"))
     }
 
     public override var kerasClassName: String { spatialDims == 2 ? "Conv2DTranspose" : "Conv3DTranspose" }
