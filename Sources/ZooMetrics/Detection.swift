@@ -32,6 +32,13 @@ public struct ScanDetection: Sendable, Equatable {
     public var referencePositive: Bool { referenceLesions > 0 }
     /// The model calls the scan positive (a kept component exists).
     public var predictedPositive: Bool { predictedComponents > 0 }
+
+    public init(referenceLesions: Int, detectedLesions: Int, predictedComponents: Int, falsePositiveComponents: Int) {
+        self.referenceLesions = referenceLesions
+        self.detectedLesions = detectedLesions
+        self.predictedComponents = predictedComponents
+        self.falsePositiveComponents = falsePositiveComponents
+    }
 }
 
 /// Per-scan and lesion-level detection metrics.

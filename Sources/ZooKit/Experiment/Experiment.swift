@@ -104,6 +104,9 @@ public final class ExperimentRunner {
             root: runsRoot, experiment: config.experiment, run: name ?? "\(variant.name)-\(Self.timestamp())")
         if resume == nil { try? FileManager.default.removeItem(at: run.log) }
         try config.resolved.json.write(to: run.config, atomically: true, encoding: .utf8)
+        if let base = config.baseDirectory {
+            try (base.standardizedFileURL.path + "\n").write(to: run.origin, atomically: true, encoding: .utf8)
+        }
         let split = try self.split(dataset, saved: resume.map { $0.split })
         try split.save(to: run.split)
         let trainIndices = try split.indices("train", in: dataset)
@@ -157,10 +160,16 @@ public final class ExperimentRunner {
         try Evaluation.writePredictions(trainPredictions, classNames: dataset.classNames, to: run.trainPredictions)
         let timing = String(format: "{\"architecture\": \"%@\", \"training_seconds\": %.3f, \"ms_per_image\": %.3f, \"task\": \"%@\"}\n", variant.name, trainingSeconds, perImage, variant.task.rawValue)
         try timing.write(to: run.timing, atomically: true, encoding: .utf8)
-        try metrics.json.write(to: run.metrics, atomically: true, encoding: .utf8)
-        return RunResult(
+        let result = RunResult(
             run: run, architecture: variant.name, history: history, train: trainPredictions, test: testPredictions,
             metrics: metrics, trainingSeconds: trainingSeconds, millisecondsPerImage: perImage)
+        let summary = "\(variant.name) (\(model.parameterCounts.total) parameters, \(model.parameterCounts.trainable) trainable) "
+            + "on \(config.data.source) data: \(trainIndices.count) training, \(validationIndices.count) validation, "
+            + "\(testIndices.count) test samples; \(history.count) epochs of batch \(batch); threshold rule \(config.eval.threshold)."
+        try RunReport(experiment: config.experiment, result: result, summary: summary).write()
+        // metrics.json last: its presence marks the run finished.
+        try metrics.json.write(to: run.metrics, atomically: true, encoding: .utf8)
+        return result
     }
 
     /// A finished run read back from its files (a sweep skips trials that have finished).

@@ -22,9 +22,10 @@ public struct RestoredRun {
         let document = try ConfigValue.parse(yaml: try String(contentsOf: run.config, encoding: .utf8), source: run.config.lastPathComponent)
         var config = try ExperimentConfig(document, source: run.config.lastPathComponent)
         config.model.weights = nil  // the checkpoint holds the trained weights
+        config.baseDirectory = run.configDirectory
         self.config = config
         let runner = ExperimentRunner(config: config, runsRoot: url.deletingLastPathComponent(), progress: Progress(interactive: false, write: { _ in }))
-        dataset = try DataSources.make(config.data, seed: config.seed, base: nil)
+        dataset = try DataSources.make(config.data, seed: config.seed, base: config.baseDirectory)
         split = try Split.load(from: run.split)
         variant = try ModelZoo.variant(config.model.name)
         let first = try dataset.sample(at: 0)

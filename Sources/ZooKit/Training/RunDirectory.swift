@@ -34,6 +34,16 @@ public struct RunDirectory: Sendable {
     public var timing: URL { url.appendingPathComponent("timing.json") }
     public var metrics: URL { url.appendingPathComponent("metrics.json") }
     public var report: URL { url.appendingPathComponent("report.md") }
+    public var reportHTML: URL { url.appendingPathComponent("report.html") }
+    /// The folder of the config the run came from: its relative data paths start there.
+    public var origin: URL { url.appendingPathComponent("origin.txt") }
+
+    /// The config folder recorded by the run (nil for runs that recorded none).
+    public var configDirectory: URL? {
+        guard let text = try? String(contentsOf: origin, encoding: .utf8) else { return nil }
+        let path = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return path.isEmpty ? nil : URL(fileURLWithPath: path, isDirectory: true)
+    }
 
     /// Whether the run finished (its metrics were written).
     public var isFinished: Bool { FileManager.default.fileExists(atPath: metrics.path) }

@@ -38,34 +38,6 @@ public struct EpochRecord: Sendable, Equatable {
     }
 }
 
-/// The model's outputs over a loader, in sample order: probabilities per sample
-/// (classification) or the per-batch Dice (segmentation), and the mean loss.
-public struct Predictions {
-    public var ids: [String] = []
-    public var labels: [Int] = []
-    public var probabilities: [[Double]] = []
-    public var loss = 0.0
-    public var dice: [Double] = []
-
-    /// Accuracy of the argmax.
-    public var accuracy: Double? {
-        guard !labels.isEmpty else { return nil }
-        let correct = zip(probabilities, labels).filter { p, label in p.firstIndex(of: p.max()!) == label }.count
-        return Double(correct) / Double(labels.count)
-    }
-
-    /// The AUC of class 1 for two classes, the macro one-vs-rest AUC beyond; nil when a class
-    /// is missing.
-    public var auc: Double? {
-        guard let classes = probabilities.first?.count, classes >= 2 else { return nil }
-        if classes == 2 {
-            guard let scores = try? BinaryScores(scores: probabilities.map { $0[1] }, labels: labels) else { return nil }
-            return try? ROCCurve.auc(scores)
-        }
-        return try? MultiClassScores(scores: probabilities, labels: labels).macroAUC()
-    }
-}
-
 /// The epoch loop: forward, loss, backward, update; validation, the log, checkpoints, early
 /// stopping, learning-rate schedules; resumable, interruptible, and stopped with a clear
 /// message by a loss that is not finite.
@@ -103,60 +75,9 @@ public final class Trainer {
         baseLearningRate = optimizer.learningRate
     }
 
-    /// The training target of a batch: class indices, or the mask for segmentation.
-    func targets(_ batch: Batch) throws -> Tensor {
-        if task == .segmentation {
-            guard let masks = batch.masks else { throw RunError("segmentation needs masks, and the batch of \(batch.ids.first ?? "?") has none") }
-            return masks
-        }
-        return try Tensor(shape: [batch.labels.count], scalars: batch.labels.map(Float.init))
-    }
-
-    /// Runs the model in inference mode over `loader`'s samples (epoch 0 order, unshuffled
-    /// when the loader does not shuffle).
+    /// The model in inference mode over `loader`'s samples (epoch 0 order).
     public func predict(_ loader: DataLoader) throws -> Predictions {
-        model.setTraining(false)
-        defer { model.setTraining(true) }
-        var result = Predictions()
-        var total = 0.0
-        var count = 0
-        let batches = loader.epoch(0)
-        while let batch = try batches.next() {
-            let logits = try withoutGrad { try model(batch.images) }
-            total += Double(try withoutGrad { try loss(logits, targets(batch)).item() }) * Double(batch.ids.count)
-            count += batch.ids.count
-            result.ids += batch.ids
-            if task == .segmentation {
-                result.dice.append(try batchDice(logits, try targets(batch)))
-            } else {
-                let probabilities = try withoutGrad { try logits.softmax() }.scalars
-                let classes = logits.shape.last!
-                for i in 0..<batch.ids.count {
-                    result.probabilities.append(probabilities[(i * classes)..<((i + 1) * classes)].map(Double.init))
-                }
-                result.labels += batch.labels
-            }
-        }
-        result.loss = count > 0 ? total / Double(count) : .nan
-        return result
-    }
-
-    /// Mean foreground Dice of the argmax segmentation against the mask.
-    func batchDice(_ logits: Tensor, _ masks: Tensor) throws -> Double {
-        let classes = logits.shape.last!
-        let predicted = try logits.argmax(axis: -1)
-        let truth = masks.scalars.map { Int($0) }
-        var scores = [Double]()
-        for c in 1..<Swift.max(classes, 2) {
-            var (intersection, sum) = (0, 0)
-            for (p, t) in zip(predicted, truth) {
-                if p == c && t == c { intersection += 1 }
-                if p == c { sum += 1 }
-                if t == c { sum += 1 }
-            }
-            scores.append(sum == 0 ? 1 : 2 * Double(intersection) / Double(sum))
-        }
-        return scores.reduce(0, +) / Double(scores.count)
+        try Predictor(models: [model], task: task, loss: loss).predict(loader)
     }
 
     /// Trains from `startEpoch` (the completed epochs of a resumed run) to `epochs`.
@@ -177,7 +98,7 @@ public final class Trainer {
                 if schedule.unit == "step", let rate = schedule.schedule?.learningRate(at: step) { optimizer.learningRate = rate }
                 model.zeroGradients()
                 let logits = try model(batch.images)
-                let value = try loss(logits, targets(batch))
+                let value = try loss(logits, batch.targets(for: task))
                 let number = try value.item()
                 guard number.isFinite else {
                     batches.cancel()
@@ -209,8 +130,7 @@ public final class Trainer {
                 let predictions = try predict(validation)
                 record.validationLoss = predictions.loss
                 record.validationAccuracy = predictions.accuracy
-                record.validationScore = task == .segmentation
-                    ? predictions.dice.reduce(0, +) / Double(Swift.max(predictions.dice.count, 1)) : predictions.auc
+                record.validationScore = task == .segmentation ? predictions.meanDice : predictions.auc
             }
             record.seconds = Date().timeIntervalSince(started)
             history.append(record)

@@ -15,6 +15,10 @@ public struct EvaluationMetrics {
         public var npv: Double?
         public var f1: Double?
         public var dice: Double?
+        /// Segmentation: detected reference lesions over all of them.
+        public var lesionSensitivity: Double?
+        /// Segmentation: Pearson correlation of predicted and reference volumes over the scans.
+        public var volumeCorrelation: Double?
     }
 
     public var train: Side
@@ -39,11 +43,23 @@ public struct EvaluationMetrics {
     static func side(_ p: Predictions, task: ArchitectureTask, rule: ThresholdRule) -> Side {
         var side = Side()
         if task == .segmentation {
-            side.dice = p.dice.isEmpty ? nil : p.dice.reduce(0, +) / Double(p.dice.count)
+            side.dice = p.meanDice
+            // Per scan, a lesion found or not is the case the detection metrics count.
+            if let summary = try? DetectionSummary(p.segmentation.map(\.detection)) {
+                let scans = summary.scanConfusion
+                side.accuracy = try? scans.accuracy
+                side.sensitivity = try? scans.sensitivity
+                side.specificity = try? scans.specificity
+                side.ppv = try? scans.positivePredictiveValue
+                side.npv = try? scans.negativePredictiveValue
+                side.f1 = try? scans.f1
+                side.lesionSensitivity = try? summary.lesionSensitivity
+            }
+            side.volumeCorrelation = pearson(p.segmentation.map { Double($0.predictedVoxels) }, p.segmentation.map { Double($0.referenceVoxels) })
             return side
         }
         side.accuracy = p.accuracy
-        guard p.probabilities.first?.count == 2, let scores = try? BinaryScores(scores: p.probabilities.map { $0[1] }, labels: p.labels) else {
+        guard let scores = p.binaryScores else {
             return side
         }
         side.auc = try? DeLong.confidenceInterval(scores)
@@ -59,6 +75,15 @@ public struct EvaluationMetrics {
         return side
     }
 
+    static func pearson(_ x: [Double], _ y: [Double]) -> Double? {
+        guard x.count >= 3 else { return nil }
+        let (mx, my) = (x.reduce(0, +) / Double(x.count), y.reduce(0, +) / Double(y.count))
+        let sxy = zip(x, y).reduce(0) { $0 + ($1.0 - mx) * ($1.1 - my) }
+        let sxx = x.reduce(0) { $0 + ($1 - mx) * ($1 - mx) }
+        let syy = y.reduce(0) { $0 + ($1 - my) * ($1 - my) }
+        return sxx > 0 && syy > 0 ? sxy / (sxx * syy).squareRoot() : nil
+    }
+
     /// metrics.json: every number, null where undefined.
     public var json: String {
         func number(_ value: Double?) -> String { value.map { $0.isFinite ? String(format: "%.6g", $0) : "null" } ?? "null" }
@@ -66,7 +91,8 @@ public struct EvaluationMetrics {
             let fields: [(String, Double?)] = [
                 ("auc", s.auc?.auc), ("auc_ci_lower", s.auc?.lower), ("auc_ci_upper", s.auc?.upper), ("threshold", s.threshold),
                 ("accuracy", s.accuracy), ("sensitivity", s.sensitivity), ("specificity", s.specificity), ("ppv", s.ppv),
-                ("npv", s.npv), ("f1", s.f1), ("dice", s.dice),
+                ("npv", s.npv), ("f1", s.f1), ("dice", s.dice), ("lesion_sensitivity", s.lesionSensitivity),
+                ("volume_correlation", s.volumeCorrelation),
             ]
             return "{" + fields.map { "\"\($0.0)\": \(number($0.1))" }.joined(separator: ", ") + "}"
         }
@@ -76,12 +102,23 @@ public struct EvaluationMetrics {
 
 /// Files of the evaluation.
 public enum Evaluation {
-    /// Reads a predictions.csv back (the ids, labels and probabilities it holds).
+    /// Reads a predictions.csv back: `id,label,p_...` (classification) or
+    /// `id,dice,...` (segmentation).
     public static func readPredictions(from url: URL) throws -> Predictions {
         guard let text = try? String(contentsOf: url, encoding: .utf8) else { throw RunError("cannot read \(url.path)") }
+        let lines = text.split(separator: "\n")
+        let segmentation = lines.first.map { $0.hasPrefix("id,dice,") } ?? false
         var result = Predictions()
-        for (number, line) in text.split(separator: "\n").enumerated().dropFirst() {
+        for (number, line) in lines.enumerated().dropFirst() {
             let cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            if segmentation {
+                guard let outcome = SegmentationOutcome(csvCells: Array(cells.dropFirst())) else {
+                    throw RunError("\(url.path):\(number + 1): not id,\(SegmentationOutcome.csvHeader)")
+                }
+                result.ids.append(cells[0])
+                result.segmentation.append(outcome)
+                continue
+            }
             guard cells.count >= 3, let label = Int(cells[1]) else { throw RunError("\(url.path):\(number + 1): not id,label,probabilities") }
             let probabilities = try cells.dropFirst(2).map { cell -> Double in
                 guard let value = Double(cell) else { throw RunError("\(url.path):\(number + 1): '\(cell)' is not a probability") }
@@ -94,12 +131,19 @@ public enum Evaluation {
         return result
     }
 
-    /// predictions.csv: id, label, then one probability column per class.
+    /// predictions.csv: id, label, then one probability column per class; for segmentation
+    /// id, Dice, volumes and lesion counts per sample.
     public static func writePredictions(_ p: Predictions, classNames: [String], to url: URL) throws {
-        let names = classNames.isEmpty ? (0..<(p.probabilities.first?.count ?? 0)).map { "class\($0)" } : classNames
-        var lines = ["id,label," + names.map { "p_\($0)" }.joined(separator: ",")]
-        for (i, id) in p.ids.enumerated() where i < p.probabilities.count {
-            lines.append("\(id),\(p.labels[i])," + p.probabilities[i].map { String(format: "%.6f", $0) }.joined(separator: ","))
+        var lines: [String]
+        if !p.segmentation.isEmpty {
+            lines = ["id," + SegmentationOutcome.csvHeader]
+            for (id, outcome) in zip(p.ids, p.segmentation) { lines.append("\(id),\(outcome.csvCells)") }
+        } else {
+            let names = classNames.isEmpty ? (0..<(p.probabilities.first?.count ?? 0)).map { "class\($0)" } : classNames
+            lines = ["id,label," + names.map { "p_\($0)" }.joined(separator: ",")]
+            for (i, id) in p.ids.enumerated() where i < p.probabilities.count {
+                lines.append("\(id),\(p.labels[i])," + p.probabilities[i].map { String(format: "%.6f", $0) }.joined(separator: ","))
+            }
         }
         try (lines.joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
     }

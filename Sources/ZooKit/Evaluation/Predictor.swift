@@ -1,0 +1,165 @@
+import ZooCore
+import ZooData
+import ZooMetrics
+import ZooNN
+import ZooTensor
+
+/// One segmented sample, as the studies report it: Dice of the foreground, the volumes in
+/// voxels (at the model's resolution), and lesions found per scan (connected components
+/// matched by overlap).
+public struct SegmentationOutcome: Equatable, Sendable {
+    /// Foreground Dice (1 when both masks are empty).
+    public var dice: Double
+    public var referenceVoxels: Int
+    public var predictedVoxels: Int
+    public var detection: ScanDetection
+
+    static let csvHeader = "dice,reference_voxels,predicted_voxels,reference_lesions,detected_lesions,predicted_components,false_positive_components"
+
+    var csvCells: String {
+        String(format: "%.6f", dice) + ",\(referenceVoxels),\(predictedVoxels),\(detection.referenceLesions),"
+            + "\(detection.detectedLesions),\(detection.predictedComponents),\(detection.falsePositiveComponents)"
+    }
+
+    init(predicted: LabelMap, reference: LabelMap) throws {
+        let overlap = try SegmentationMetrics.evaluate(prediction: predicted, reference: reference, hausdorff: false)
+        dice = overlap.dice ?? 1
+        referenceVoxels = overlap.truePositives + overlap.falseNegatives
+        predictedVoxels = overlap.truePositives + overlap.falsePositives
+        detection = try Detection.evaluate(prediction: predicted, reference: reference)
+    }
+
+    init?(csvCells cells: [String]) {
+        let numbers = cells.compactMap { Int($0) }
+        guard cells.count == 7, let dice = Double(cells[0]), numbers.count == 6 else { return nil }
+        self.dice = dice
+        (referenceVoxels, predictedVoxels) = (numbers[0], numbers[1])
+        detection = ScanDetection(
+            referenceLesions: numbers[2], detectedLesions: numbers[3], predictedComponents: numbers[4],
+            falsePositiveComponents: numbers[5])
+    }
+}
+
+/// The outputs of a model over a loader, in sample order: class probabilities
+/// (classification) or per-sample segmentation outcomes, and the mean loss.
+public struct Predictions {
+    public var ids: [String] = []
+    public var labels: [Int] = []
+    public var probabilities: [[Double]] = []
+    public var segmentation: [SegmentationOutcome] = []
+    public var loss = 0.0
+
+    public init() {}
+
+    /// Per-sample Dice (segmentation).
+    public var dice: [Double] { segmentation.map(\.dice) }
+
+    /// Mean Dice over the samples, nil without segmentation outcomes.
+    public var meanDice: Double? { segmentation.isEmpty ? nil : dice.reduce(0, +) / Double(dice.count) }
+
+    /// Accuracy of the argmax.
+    public var accuracy: Double? {
+        guard !labels.isEmpty else { return nil }
+        let correct = zip(probabilities, labels).filter { p, label in p.firstIndex(of: p.max()!) == label }.count
+        return Double(correct) / Double(labels.count)
+    }
+
+    /// The scores of class 1 of a two-class classifier, with the labels.
+    public var binaryScores: BinaryScores? {
+        guard probabilities.first?.count == 2 else { return nil }
+        return try? BinaryScores(scores: probabilities.map { $0[1] }, labels: labels)
+    }
+
+    /// The AUC of class 1 for two classes, the macro one-vs-rest AUC beyond; nil when a class
+    /// is missing.
+    public var auc: Double? {
+        guard let classes = probabilities.first?.count, classes >= 2 else { return nil }
+        if classes == 2 { return binaryScores.flatMap { try? ROCCurve.auc($0) } }
+        return try? MultiClassScores(scores: probabilities, labels: labels).macroAUC()
+    }
+}
+
+/// A model, or an ensemble whose softmax outputs are averaged, run in inference mode.
+public struct Predictor {
+    public let models: [Model]
+    public let task: ArchitectureTask
+    /// The loss reported beside the predictions (of the first model's logits; nil skips it).
+    public let loss: Loss?
+
+    public init(models: [Model], task: ArchitectureTask, loss: Loss?) {
+        precondition(!models.isEmpty, "a predictor needs a model")
+        self.models = models
+        self.task = task
+        self.loss = loss
+    }
+
+    /// The mean softmax of the models for `images` (batch first, classes last).
+    public func probabilities(_ images: Tensor) throws -> (probabilities: Tensor, firstLogits: Tensor) {
+        var firstLogits: Tensor?
+        var sum: Tensor?
+        for model in models {
+            let logits = try withoutGrad { try model(images) }
+            firstLogits = firstLogits ?? logits
+            let probabilities = try withoutGrad { try logits.softmax() }
+            if let previous = sum {
+                sum = try withoutGrad { try previous + probabilities }
+            } else {
+                sum = probabilities
+            }
+        }
+        let mean = models.count == 1 ? sum! : withoutGrad { sum! * (1 / Float(models.count)) }
+        return (mean, firstLogits!)
+    }
+
+    /// Runs over `loader` (epoch 0 order). `masks` receives each segmented sample's predicted
+    /// label map (the ROI stage of a pipeline crops with it).
+    public func predict(_ loader: DataLoader, masks: ((String, LabelMap) throws -> Void)? = nil) throws -> Predictions {
+        for model in models { model.setTraining(false) }
+        defer { for model in models { model.setTraining(true) } }
+        var result = Predictions()
+        var (total, count) = (0.0, 0)
+        let batches = loader.epoch(0)
+        while let batch = try batches.next() {
+            let (probabilities, logits) = try probabilities(batch.images)
+            let n = batch.ids.count
+            if let loss {
+                let target = try batch.targets(for: task)
+                total += Double(try withoutGrad { try loss(logits, target).item() }) * Double(n)
+                count += n
+            }
+            result.ids += batch.ids
+            if task == .segmentation {
+                let truth = try batch.targets(for: task)
+                let predicted = try probabilities.argmax(axis: -1)
+                let spatial = Array(truth.shape.dropFirst().dropLast())
+                let voxels = spatial.reduce(1, *)
+                let reference = truth.scalars
+                for i in 0..<n {
+                    let range = (i * voxels)..<((i + 1) * voxels)
+                    let predictedMap = try LabelMap(labels: Array(predicted[range]), shape: spatial)
+                    let referenceMap = try LabelMap(labels: reference[range].map { Int($0) }, shape: spatial)
+                    result.segmentation.append(try SegmentationOutcome(predicted: predictedMap, reference: referenceMap))
+                    try masks?(batch.ids[i], predictedMap)
+                }
+            } else {
+                let values = probabilities.scalars
+                let classes = probabilities.shape.last!
+                for i in 0..<n { result.probabilities.append(values[(i * classes)..<((i + 1) * classes)].map(Double.init)) }
+                result.labels += batch.labels
+            }
+        }
+        result.loss = count > 0 ? total / Double(count) : .nan
+        return result
+    }
+}
+
+extension Batch {
+    /// The training target: class indices, or the mask for segmentation.
+    func targets(for task: ArchitectureTask) throws -> Tensor {
+        if task == .segmentation {
+            guard let masks else { throw RunError("segmentation needs masks, and the batch of \(ids.first ?? "?") has none") }
+            return masks
+        }
+        return try Tensor(shape: [labels.count], scalars: labels.map(Float.init))
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import ZooExplain
+import ZooMetrics
+
+/// report.md and report.html of one run: what was trained on what, the metrics table of the
+/// sweep report for this one model, the training curves, and (classification) the ROC curve
+/// and confusion matrix of the test set.
+public struct RunReport {
+    public let experiment: String
+    public let result: RunResult
+    public let summary: String
+
+    public init(experiment: String, result: RunResult, summary: String) {
+        self.experiment = experiment
+        self.result = result
+        self.summary = summary
+    }
+
+    var figures: [(file: String, caption: String, figure: Figure)] {
+        var figures = [(String, String, Figure)]()
+        let history = result.history
+        if !history.isEmpty {
+            let validation = history.compactMap(\.validationLoss)
+            let accuracy = history.map(\.trainAccuracy)
+            let curves = TrainingHistory(
+                loss: history.map(\.trainLoss), validationLoss: validation.count == history.count ? validation : nil,
+                accuracy: accuracy.allSatisfy(\.isFinite) ? accuracy : nil,
+                validationAccuracy: history.allSatisfy { $0.validationAccuracy != nil } ? history.map { $0.validationAccuracy! } : nil)
+            if let figure = try? Plots.trainingCurves(curves, title: "\(result.architecture): training") {
+                figures.append(("training.svg", "Loss and accuracy per epoch", figure))
+            }
+        }
+        if let scores = result.test.binaryScores {
+            if let curve = try? ROCCurve(scores), let figure = try? Plots.rocCurves([(result.architecture, curve)], title: "Test set") {
+                figures.append(("roc.svg", "ROC curve on the test set", figure))
+            }
+            if let threshold = result.metrics.test.threshold, let matrix = try? ConfusionMatrix(scores, rule: .fixed(threshold)),
+                let figure = try? Plots.confusionMatrix(matrix, title: String(format: "Test set, threshold %.3f", threshold))
+            {
+                figures.append(("confusion.svg", "Confusion matrix on the test set", figure))
+            }
+        }
+        return figures
+    }
+
+    public var document: ReportDocument {
+        var doc = ReportDocument(title: "\(experiment) / \(result.run.url.lastPathComponent): \(result.architecture)")
+        doc.add(.paragraph(summary))
+        let (header, rows) = SweepReport.metricRows([result])
+        doc.add(.table(header: header, rows: rows))
+        doc.add(.paragraph(String(format: "Training took %.1f s; inference %.1f ms per image (batched, this machine).", result.trainingSeconds, result.millisecondsPerImage)))
+        for figure in figures { doc.add(.figure(file: figure.file, caption: figure.caption)) }
+        return doc
+    }
+
+    /// Writes the figures, report.md and report.html into the run directory.
+    public func write() throws {
+        for figure in figures { try figure.figure.writeSVG(to: result.run.url.appendingPathComponent(figure.file)) }
+        try document.write(to: result.run.url)
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import ZooExplain
+import ZooMetrics
+
+/// The comparison of a sweep in the layout of the papers' tables: per model AUC with its 95%
+/// CI and the threshold metrics on the training and test sets, training and inference time,
+/// pairwise DeLong p-values, the NRI and IDI of the best model over each other, and the ROC
+/// figure of the test set.
+public struct SweepReport {
+    public let experiment: String
+    public let results: [RunResult]
+    /// DeLong p-values between every pair of models on the test set (paired: same cases).
+    public let pValues: [[Double?]]
+    /// The model with the highest test AUC (classification), or Dice (segmentation).
+    public let best: Int?
+    /// Category-free NRI and IDI of the best model over each model (nil for itself or when
+    /// the test sets differ).
+    public let reclassification: [(nri: NRIResult, idi: IDIResult)?]
+
+    public init(experiment: String, results: [RunResult]) throws {
+        self.experiment = experiment
+        self.results = results
+        func paired(_ a: RunResult, _ b: RunResult) -> (BinaryScores, BinaryScores)? {
+            guard a.architecture != b.architecture, a.test.ids == b.test.ids,
+                let first = a.test.binaryScores, let second = b.test.binaryScores
+            else { return nil }
+            return (first, second)
+        }
+        pValues = results.map { a in
+            results.map { b in paired(a, b).flatMap { try? DeLong.pairedTest($0.0, $0.1).p } }
+        }
+        let scores = results.map { $0.metrics.test.auc?.auc ?? $0.metrics.test.dice ?? -1 }
+        let best = scores.indices.max { scores[$0] < scores[$1] }.flatMap { scores[$0] >= 0 ? $0 : nil }
+        self.best = best
+        reclassification = results.map { other in
+            guard let best, let (new, old) = paired(results[best], other) else { return nil }
+            let outcomes = old.labels
+            guard let nri = try? ReclassificationStatistics.continuousNRI(old: old.scores, new: new.scores, outcomes: outcomes),
+                let idi = try? ReclassificationStatistics.idi(old: old.scores, new: new.scores, outcomes: outcomes)
+            else { return nil }
+            return (nri, idi)
+        }
+    }
+
+    static func cell(_ value: Double?, _ digits: Int = 3) -> String {
+        value.map { $0.isFinite ? String(format: "%.\(digits)f", $0) : "-" } ?? "-"
+    }
+
+    static func withP(_ value: Double, _ p: Double) -> String { String(format: "%.3f (p %.3g)", value, p) }
+
+    /// The rows of the metrics table, one per model and set.
+    static func metricRows(_ results: [RunResult]) -> (header: [String], rows: [[String]]) {
+        let segmentation = results.contains { $0.metrics.test.dice != nil }
+        let header = segmentation
+            ? ["model", "set", "Dice", "scan sensitivity", "scan specificity", "lesion sensitivity", "volume r"]
+            : ["model", "set", "AUC (95% CI)", "accuracy", "sensitivity", "specificity", "F1", "PPV", "NPV"]
+        var rows = [[String]]()
+        for r in results {
+            for (name, side) in [("train", r.metrics.train), ("test", r.metrics.test)] {
+                if segmentation {
+                    rows.append([r.architecture, name, cell(side.dice), cell(side.sensitivity), cell(side.specificity), cell(side.lesionSensitivity), cell(side.volumeCorrelation)])
+                } else {
+                    let auc = side.auc.map { String(format: "%.3f (%.3f-%.3f)", $0.auc, $0.lower, $0.upper) } ?? "-"
+                    rows.append([r.architecture, name, auc, cell(side.accuracy), cell(side.sensitivity), cell(side.specificity), cell(side.f1), cell(side.ppv), cell(side.npv)])
+                }
+            }
+        }
+        return (header, rows)
+    }
+
+    /// The figure file the report links (written by `write(to:)`).
+    static let rocFile = "roc.svg"
+
+    public var document: ReportDocument {
+        var doc = ReportDocument(title: "\(experiment): comparison")
+        let (header, rows) = SweepReport.metricRows(results)
+        doc.add(.table(header: header, rows: rows))
+        doc.add(.table(
+            header: ["model", "training (s)", "inference (ms/image)"],
+            rows: results.map { [$0.architecture, String(format: "%.1f", $0.trainingSeconds), String(format: "%.1f", $0.millisecondsPerImage)] }))
+        if results.count > 1, pValues.joined().contains(where: { $0 != nil }) {
+            doc.add(.paragraph("DeLong p-values (paired, test set):"))
+            doc.add(.table(
+                header: [""] + results.map(\.architecture),
+                rows: results.indices.map { i in [results[i].architecture] + pValues[i].map { SweepReport.cell($0, 4) } }))
+        }
+        if let best, reclassification.contains(where: { $0 != nil }) {
+            doc.add(.paragraph("\(results[best].architecture) (highest test AUC) against each other model, test set: category-free NRI and IDI (Pencina et al.):"))
+            doc.add(.table(
+                header: ["model", "NRI (p)", "events NRI", "non-events NRI", "IDI (p)"],
+                rows: results.indices.compactMap { i in
+                    guard let (nri, idi) = reclassification[i] else { return nil }
+                    return [results[i].architecture, SweepReport.withP(nri.nri, nri.p), SweepReport.cell(nri.eventNRI), SweepReport.cell(nri.nonEventNRI), SweepReport.withP(idi.idi, idi.p)]
+                }))
+        }
+        if rocFigure != nil { doc.add(.figure(file: SweepReport.rocFile, caption: "ROC curves on the test set")) }
+        return doc
+    }
+
+    /// The Markdown of the report (what `zoo sweep` prints).
+    public var markdown: String { document.markdown }
+
+    var rocFigure: Figure? {
+        let curves = results.compactMap { r -> (name: String, curve: ROCCurve)? in
+            guard let scores = r.test.binaryScores, let curve = try? ROCCurve(scores) else { return nil }
+            return (r.architecture, curve)
+        }
+        return curves.isEmpty ? nil : try? Plots.rocCurves(curves, title: "\(experiment): test set")
+    }
+
+    /// Writes report.md, report.html and the ROC figure into `folder`.
+    public func write(to folder: URL) throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try rocFigure?.writeSVG(to: folder.appendingPathComponent(SweepReport.rocFile))
+        try document.write(to: folder)
+    }
+}
