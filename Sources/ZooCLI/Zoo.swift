@@ -73,6 +73,9 @@ struct Train: ParsableCommand {
 
     func run() throws {
         let config = try ExperimentConfig.load(experiment.configURL, overrides: experiment.overrides)
+        guard config.ensemble == nil, config.stages.isEmpty else {
+            throw ValidationError("\(experiment.config) is an ensemble or a pipeline of stages; run it with `zoo sweep`")
+        }
         let runner = ExperimentRunner(config: config, runsRoot: experiment.runsURL)
         let result = try runner.run(name: name, resume: try resume.map { try RunDirectory.existing(URL(fileURLWithPath: $0)) })
         print(try SweepReport(experiment: config.experiment, results: [result]).markdown)
@@ -82,18 +85,33 @@ struct Train: ParsableCommand {
 
 struct Sweep: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run one protocol over the architectures of the config's sweep: section and compare them.",
+        abstract: "Run a study: a sweep over architectures, an ensemble, or a pipeline of stages, and compare.",
         discussion: """
-            Prints the comparison table (AUC with 95% CI, threshold metrics on train and test, pairwise
-            DeLong p-values, training and inference time) and writes it to runs/<experiment>/comparison.md.
-            Example: zoo sweep zoo/quickstart.yaml
+            A sweep: section trains one protocol per architecture (sweep.workers > 1 runs them as that many
+            processes sharing the cores); an ensemble: section trains its members on one split and evaluates
+            their averaged probabilities; a stages: section runs a pipeline (segmentation, then classification
+            of the regions the best segmentation model finds). Finished trials are read back, not retrained.
+            Prints and writes runs/<experiment>/report.md and report.html: AUC with 95% CI and threshold metrics
+            on train and test, training and inference time, pairwise DeLong p-values, NRI and IDI of the best
+            model against each other, and the ROC figure (roc.svg); Dice and per-scan detection for segmentation.
+
+            Examples:
+              zoo sweep zoo/quickstart.yaml
+              zoo sweep zoo/lung_ultrasound/lung_ultrasound.yaml --set train.epochs=20 --set sweep.workers=2
+              zoo sweep zoo/parotid_ultrasound/parotid_ultrasound.yaml --set train.epochs=4
+              zoo sweep zoo/lung_ultrasound/lung_ultrasound.yaml --only resnet50
             """)
 
     @OptionGroup var experiment: ExperimentOptions
 
+    @Option(help: "Run only this sweep trial (repeatable); the report is left to the full run.")
+    var only: [String] = []
+
     func run() throws {
-        let sweep = try SweepRunner(configURL: experiment.configURL, overrides: experiment.overrides, runsRoot: experiment.runsURL)
-        print(try sweep.run().markdown)
+        let study = try StudyRunner(configURL: experiment.configURL, overrides: experiment.overrides, runsRoot: experiment.runsURL)
+        study.only = Set(only)
+        study.workerExecutable = Bundle.main.executableURL
+        for report in try study.run() { print(report.markdown) }
     }
 }
 

@@ -45,11 +45,11 @@ final class ExperimentConfigsTests: XCTestCase {
         let shrink = ["data.phantom.count=16", "data.phantom.size=32", "model.input_shape=[32, 32, 3]", "train.batch_size=8",
                       "sweep.architectures=[resnet18, resnet34]", "train.schedule.warmup=1", "train.epochs=2"]
         let url = config("lung_ultrasound/lung_ultrasound.yaml")
-        let report = try SweepRunner(configURL: url, overrides: shrink, runsRoot: runs, progress: Progress(interactive: false, write: { _ in })).run()
+        let report = try StudyRunner(configURL: url, overrides: shrink, runsRoot: runs, progress: Progress(interactive: false, write: { _ in })).run()[0]
         XCTAssertEqual(report.results.map(\.architecture), ["resnet18", "resnet34"])
         XCTAssertTrue(report.markdown.contains("| resnet34 | test |"), report.markdown)
         var messages = [String]()
-        let again = try SweepRunner(configURL: url, overrides: shrink, runsRoot: runs, progress: Progress(interactive: false, write: { messages.append($0) })).run()
+        let again = try StudyRunner(configURL: url, overrides: shrink, runsRoot: runs, progress: Progress(interactive: false, write: { messages.append($0) })).run()[0]
         XCTAssertTrue(messages.contains { $0.contains("finished before") }, "\(messages)")
         func rows(_ text: String) -> [Substring] { text.split(separator: "\n").filter { $0.contains("| test |") || $0.contains("| train |") } }
         XCTAssertEqual(rows(again.markdown), rows(report.markdown), "read back gives the same table")
@@ -59,13 +59,13 @@ final class ExperimentConfigsTests: XCTestCase {
     /// quickstart's three, each for one epoch on a few small phantom slices.
     func testEverySweepConfigRunsShrunk() throws {
         let quiet = Progress(interactive: false, write: { _ in })
-        let ct = try SweepRunner(
+        let ct = try StudyRunner(
             configURL: config("ct_cancer_pneumonia/ct_cancer_pneumonia.yaml"),
             overrides: ["data.phantom.count=12", "data.phantom.size=80", "model.input_shape=[75, 75, 3]", "train.epochs=1", "train.batch_size=4"],
-            runsRoot: runs, progress: quiet).run()
+            runsRoot: runs, progress: quiet).run()[0]
         XCTAssertEqual(ct.results.count, 9)
-        let quickstart = try SweepRunner(
-            configURL: config("quickstart.yaml"), overrides: ["data.phantom.count=20", "train.epochs=1"], runsRoot: runs, progress: quiet).run()
+        let quickstart = try StudyRunner(
+            configURL: config("quickstart.yaml"), overrides: ["data.phantom.count=20", "train.epochs=1"], runsRoot: runs, progress: quiet).run()[0]
         XCTAssertEqual(quickstart.results.map(\.architecture), ["small_cnn", "resnet18", "mobilenetv2"])
     }
 

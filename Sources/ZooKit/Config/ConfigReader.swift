@@ -6,7 +6,7 @@ public final class ConfigReader {
     public let source: String
     /// Dotted path of this map (`train.optimizer`); empty at the root.
     public let path: String
-    private let entries: [(key: String, value: ConfigValue)]
+    let entries: [(key: String, value: ConfigValue)]
     private var known = [String]()
 
     public init(_ value: ConfigValue, source: String, path: String = "") throws {

@@ -137,3 +137,11 @@ public struct ConfigError: Error, CustomStringConvertible, Equatable {
 
     public var description: String { path.isEmpty ? "\(source): \(message)" : "\(source): \(path): \(message)" }
 }
+
+extension ConfigValue {
+    /// The map without `key`.
+    func removing(_ key: String) -> ConfigValue {
+        guard case .map(let entries) = self else { return self }
+        return .map(entries.filter { $0.key != key })
+    }
+}

@@ -11,6 +11,9 @@ public struct ExperimentConfig: Sendable {
     public var train: TrainConfig
     public var eval: EvalConfig
     public var sweep: SweepConfig?
+    public var ensemble: EnsembleConfig?
+    /// Stages of a pipeline, in order (segment, then classify regions of interest).
+    public var stages: [StageConfig]
     /// The resolved document (bases merged, overrides applied), kept with every run.
     public var resolved: ConfigValue
     /// The folder of the config file: relative data paths start there.
@@ -79,8 +82,26 @@ public struct ExperimentConfig: Sendable {
         train = try TrainConfig(root.map("train") ?? ConfigReader(.null, source: source, path: "train"))
         eval = try EvalConfig(root.map("eval") ?? ConfigReader(.null, source: source, path: "eval"))
         sweep = try root.map("sweep").map { try SweepConfig($0) }
+        ensemble = try root.map("ensemble").map { try EnsembleConfig($0) }
+        let stageDocuments = try root.map("stages")
+        stages = []
         try root.finish()
         resolved = document
+        if let stageDocuments {
+            let base = document.removing("stages")
+            for (name, value) in stageDocuments.entries {
+                let stage = try StageConfig(name: name, value: value, base: base, source: source)
+                guard stage.roi.map({ roi in stages.contains { $0.name == roi.from } }) ?? true else {
+                    throw stageDocuments.error(name, "roi.from names '\(stage.roi!.from)', which is not an earlier stage (\(stages.map(\.name).joined(separator: ", ")))")
+                }
+                stages.append(stage)
+            }
+            guard !stages.isEmpty else { throw root.error("stages", "a pipeline needs at least one stage") }
+        }
+        let plans = [sweep != nil ? "sweep" : nil, ensemble != nil ? "ensemble" : nil, stages.isEmpty ? nil : "stages"].compactMap { $0 }
+        guard plans.count <= 1 else {
+            throw root.error(plans[1], "a config has at most one of sweep, ensemble and stages (a stage may hold its own sweep)")
+        }
     }
 }
 
@@ -97,6 +118,9 @@ public struct DataConfig: Sendable {
     public var evalTransforms: [ConfigValue]
     /// `auto` takes the architecture's preprocessing mode.
     public var preprocessing: String
+    /// How images are resized to the model's input (`bilinear`, or `nearest` as the parotid
+    /// study did); masks are always resized by nearest neighbour.
+    public var interpolation: String
 
     init(_ reader: ConfigReader) throws {
         source = try reader.choice("source", DataConfig.sources, default: "phantom")!
@@ -108,6 +132,7 @@ public struct DataConfig: Sendable {
         evalTransforms = try transforms?.list("eval") ?? []
         try transforms?.finish()
         preprocessing = try reader.choice("preprocessing", ["auto", "caffe", "tf", "torch", "none"], default: "auto")!
+        interpolation = try reader.choice("interpolation", ["bilinear", "nearest"], default: "bilinear")!
         try reader.finish()
     }
 }
@@ -215,38 +240,100 @@ public struct EvalConfig: Sendable {
     }
 }
 
-/// One protocol over many architectures, each with its own overrides.
-public struct SweepConfig: Sendable {
-    public struct Entry: Sendable {
-        public var name: String
-        /// Dotted-path overrides applied to the experiment for this architecture.
-        public var overrides: [(path: [String], value: ConfigValue)]
-    }
+/// A named trial of a sweep or member of an ensemble: its name and the dotted-path overrides
+/// applied to the experiment for it.
+public struct TrialEntry: Sendable {
+    public var name: String
+    public var overrides: [(path: [String], value: ConfigValue)]
 
-    public var architectures: [Entry]
-    public var workers: Int
-
-    init(_ reader: ConfigReader) throws {
-        guard let items = try reader.list("architectures"), !items.isEmpty else {
-            throw reader.error("architectures", "a sweep needs a non-empty list of architectures")
+    /// The entries of list `key`: names, or maps with `name` and `set`.
+    static func list(_ reader: ConfigReader, _ key: String, what: String) throws -> [TrialEntry] {
+        guard let items = try reader.list(key), !items.isEmpty else {
+            throw reader.error(key, "\(what) needs a non-empty list of \(key)")
         }
-        architectures = try items.enumerated().map { index, item in
+        let entries = try items.enumerated().map { index, item in
             switch item {
-            case .scalar(let name): return Entry(name: name, overrides: [])
+            case .scalar(let name): return TrialEntry(name: name, overrides: [])
             case .map:
-                let entry = try ConfigReader(item, source: reader.source, path: reader.keyPath("architectures[\(index)]"))
+                let entry = try ConfigReader(item, source: reader.source, path: reader.keyPath("\(key)[\(index)]"))
                 let name = try entry.requiredString("name")
                 var overrides = [(path: [String], value: ConfigValue)]()
                 if case .map(let pairs)? = entry.value("set") {
                     overrides = pairs.map { ($0.key.split(separator: ".").map(String.init), $0.value) }
                 }
                 try entry.finish()
-                return Entry(name: name, overrides: overrides)
+                return TrialEntry(name: name, overrides: overrides)
             default:
-                throw reader.error("architectures[\(index)]", "must be a name or a map with name and set")
+                throw reader.error("\(key)[\(index)]", "must be a name or a map with name and set")
             }
         }
+        let names = entries.map(\.name)
+        if let repeated = names.first(where: { name in names.filter { $0 == name }.count > 1 }) {
+            throw reader.error(key, "'\(repeated)' appears twice; every entry needs its own name (it names the run directory)")
+        }
+        return entries
+    }
+}
+
+/// One protocol over many architectures, each with its own overrides.
+public struct SweepConfig: Sendable {
+    /// Entry names are catalog names.
+    public var architectures: [TrialEntry]
+    /// Trials run at once, each a `zoo` process with its share of the cores.
+    public var workers: Int
+
+    init(_ reader: ConfigReader) throws {
+        architectures = try TrialEntry.list(reader, "architectures", what: "a sweep")
         workers = try reader.int("workers", default: 1, minimum: 1)
         try reader.finish()
+    }
+}
+
+/// Models trained on the same split (different seeds or settings) whose softmax outputs are
+/// averaged: the ensemble is evaluated like one model.
+public struct EnsembleConfig: Sendable {
+    /// Entry names name the members' run directories.
+    public var members: [TrialEntry]
+
+    init(_ reader: ConfigReader) throws {
+        members = try TrialEntry.list(reader, "members", what: "an ensemble")
+        guard members.count >= 2 else { throw reader.error("members", "an ensemble needs at least two members") }
+        try reader.finish()
+    }
+}
+
+/// One stage of a pipeline: the experiment's settings overridden by the stage's own sections
+/// (which may include a sweep), and optionally the region of interest an earlier stage's best
+/// segmentation model finds, to which every image is cropped.
+public struct StageConfig: Sendable {
+    public struct RegionOfInterest: Sendable {
+        /// The earlier (segmentation) stage whose best model draws the boxes.
+        public var from: String
+        /// Grown by this fraction of the box's extent on each side.
+        public var margin: Double
+    }
+
+    public var name: String
+    public var roi: RegionOfInterest?
+    /// The stage's full experiment document (the base merged with the stage's sections).
+    public var document: ConfigValue
+    public var config: ExperimentConfig
+
+    init(name: String, value: ConfigValue, base: ConfigValue, source: String) throws {
+        self.name = name
+        let reader = try ConfigReader(value, source: source, path: "stages.\(name)")
+        if let roi = try reader.map("roi") {
+            self.roi = RegionOfInterest(from: try roi.requiredString("from"), margin: try roi.double("margin", default: 0.1, in: 0...2))
+            try roi.finish()
+        }
+        guard case .map(let entries) = value else { throw reader.error("", "must be a map of experiment sections") }
+        let allowed = ["data", "model", "train", "eval", "sweep", "seed", "roi"]
+        for key in entries.map(\.key) where !allowed.contains(key) {
+            throw reader.error(key, "is not a stage section; stages hold \(allowed.joined(separator: ", "))")
+        }
+        document = base.merged(with: .map(entries.filter { $0.key != "roi" }))
+        let experiment = (base["experiment"]).flatMap { if case .scalar(let text) = $0 { return text } else { return nil } } ?? "experiment"
+        document = document.setting(["experiment"], to: .scalar("\(experiment)/\(name)"))
+        config = try ExperimentConfig(document, source: "\(source) (stage \(name))")
     }
 }

@@ -25,6 +25,11 @@ public final class ExperimentRunner {
     public let config: ExperimentConfig
     public let runsRoot: URL
     public let progress: Progress
+    /// A split to use instead of making one (the stages and members of a study share one).
+    public var presetSplit: Split?
+    /// Regions of interest by sample id: every image is cropped to its box (the second stage
+    /// of a pipeline); kept with the run as roi.csv.
+    public var regionBoxes: [String: RegionBox]?
 
     public init(config: ExperimentConfig, runsRoot: URL, progress: Progress = Progress()) {
         self.config = config
@@ -79,8 +84,9 @@ public final class ExperimentRunner {
     }
 
     /// The split of `dataset` the config asks for (or the one a resumed run saved).
-    func split(_ dataset: Dataset, saved: URL?) throws -> Split {
+    public func split(_ dataset: Dataset, saved: URL? = nil) throws -> Split {
         if let saved, FileManager.default.fileExists(atPath: saved.path) { return try Split.load(from: saved) }
+        if let presetSplit { return presetSplit }
         let s = config.data.split
         if s.method == "kfold" {
             return try Splitter.kFold(dataset, folds: s.folds, fold: s.fold, seed: config.seed)
@@ -93,8 +99,9 @@ public final class ExperimentRunner {
 
     /// Trains and evaluates one run; `resume` continues a run directory from its last checkpoint.
     public func run(name: String? = nil, resume: RunDirectory? = nil) throws -> RunResult {
-        let dataset = try DataSources.make(config.data, seed: config.seed, base: config.baseDirectory)
+        var dataset = try DataSources.make(config.data, seed: config.seed, base: config.baseDirectory)
         guard dataset.count > 0 else { throw RunError("the data source gives no samples") }
+        if let regionBoxes { dataset = RegionCropDataset(dataset, boxes: regionBoxes) }
         let first = try dataset.sample(at: 0)
         let classes = Swift.max(dataset.classNames.count, 2)
         let variant = try ModelZoo.variant(config.model.name)
@@ -104,6 +111,9 @@ public final class ExperimentRunner {
             root: runsRoot, experiment: config.experiment, run: name ?? "\(variant.name)-\(Self.timestamp())")
         if resume == nil { try? FileManager.default.removeItem(at: run.log) }
         try config.resolved.json.write(to: run.config, atomically: true, encoding: .utf8)
+        if let regionBoxes {
+            try RegionCropDataset.csv(regionBoxes).write(to: run.regions, atomically: true, encoding: .utf8)
+        }
         if let base = config.baseDirectory {
             try (base.standardizedFileURL.path + "\n").write(to: run.origin, atomically: true, encoding: .utf8)
         }

@@ -25,7 +25,11 @@ public struct RestoredRun {
         config.baseDirectory = run.configDirectory
         self.config = config
         let runner = ExperimentRunner(config: config, runsRoot: url.deletingLastPathComponent(), progress: Progress(interactive: false, write: { _ in }))
-        dataset = try DataSources.make(config.data, seed: config.seed, base: config.baseDirectory)
+        var dataset = try DataSources.make(config.data, seed: config.seed, base: config.baseDirectory)
+        if FileManager.default.fileExists(atPath: run.regions.path) {
+            dataset = RegionCropDataset(dataset, boxes: try RegionCropDataset.readBoxes(from: run.regions))
+        }
+        self.dataset = dataset
         split = try Split.load(from: run.split)
         variant = try ModelZoo.variant(config.model.name)
         let first = try dataset.sample(at: 0)

@@ -12,7 +12,7 @@ public struct TransformPipeline {
     /// Preprocessing `auto` takes the variant's mode.
     public init(_ data: DataConfig, variant: ArchitectureVariant, inputSize: [Int], sourceChannels: Int, channels: Int) throws {
         let mode = data.preprocessing == "auto" ? variant.preprocessing.rawValue : data.preprocessing
-        var common: [SampleTransform] = [try Transform.named("resize", ["size": .numbers(inputSize.map(Double.init))])]
+        var common: [SampleTransform] = [try Transform.named("resize", ["size": .numbers(inputSize.map(Double.init)), "interpolation": .string(data.interpolation)])]
         if sourceChannels == 1 && channels == 3 { common.append(try Transform.named("to_rgb")) }
         if sourceChannels == 3 && channels == 1 { common.append(try Transform.named("to_gray")) }
         if mode != "none" { common.append(try Transform.named("preprocess", ["mode": .string(mode)])) }

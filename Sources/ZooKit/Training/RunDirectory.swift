@@ -36,6 +36,8 @@ public struct RunDirectory: Sendable {
     public var report: URL { url.appendingPathComponent("report.md") }
     public var reportHTML: URL { url.appendingPathComponent("report.html") }
     /// The folder of the config the run came from: its relative data paths start there.
+    /// The regions of interest the run's images were cropped to (pipeline stages).
+    public var regions: URL { url.appendingPathComponent("roi.csv") }
     public var origin: URL { url.appendingPathComponent("origin.txt") }
 
     /// The config folder recorded by the run (nil for runs that recorded none).
@@ -43,6 +45,14 @@ public struct RunDirectory: Sendable {
         guard let text = try? String(contentsOf: origin, encoding: .utf8) else { return nil }
         let path = text.trimmingCharacters(in: .whitespacesAndNewlines)
         return path.isEmpty ? nil : URL(fileURLWithPath: path, isDirectory: true)
+    }
+
+    /// The best validation score (AUC or Dice) of the epoch log, nil without one.
+    public var bestValidationScore: Double? {
+        guard let text = try? String(contentsOf: log, encoding: .utf8) else { return nil }
+        let rows = text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        guard let column = rows.first?.firstIndex(of: "val_score") else { return nil }
+        return rows.dropFirst().compactMap { $0.count > column ? Double($0[column]) : nil }.max()
     }
 
     /// Whether the run finished (its metrics were written).

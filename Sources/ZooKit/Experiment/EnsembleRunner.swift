@@ -1,0 +1,67 @@
+import Foundation
+import ZooCore
+import ZooData
+import ZooHDF5
+
+/// An ensemble study: every member trained (or read back) on one shared split, then the
+/// members' softmax outputs averaged and evaluated like one model, in runs/<experiment>/ensemble.
+struct EnsembleRunner {
+    let study: StudyRunner
+    let document: ConfigValue
+    let ensemble: EnsembleConfig
+
+    func run() throws -> SweepReport {
+        let experiment = study.config.experiment
+        let members = try ensemble.members.map { ($0.name, try study.trialConfig(document, entry: $0, architecture: false)) }
+        // One split for every member, whatever seed a member trains with.
+        let first = ExperimentRunner(config: members[0].1, runsRoot: study.runsRoot, progress: study.progress)
+        let dataset = try DataSources.make(members[0].1.data, seed: members[0].1.seed, base: study.baseDirectory)
+        let split = try first.split(dataset)
+        var results = try members.map { name, trial in
+            var result = try study.runTrial(trial, name: name) { $0.presetSplit = split }
+            result.architecture = "\(name) (\(result.architecture))"
+            return result
+        }
+        results.append(try evaluate(results.map(\.run.url), config: members[0].1))
+        let report = try SweepReport(experiment: experiment, results: results)
+        try report.write(to: study.runsRoot.appendingPathComponent(experiment))
+        return report
+    }
+
+    /// The averaged members on the training and test parts, written like a run.
+    func evaluate(_ memberRuns: [URL], config: ExperimentConfig) throws -> RunResult {
+        let restored = try memberRuns.map { try RestoredRun($0) }
+        let reference = restored[0]
+        for other in restored.dropFirst() {
+            guard other.variant.task == reference.variant.task, other.split == reference.split,
+                other.config.model.inputShape == reference.config.model.inputShape
+            else {
+                throw RunError("ensemble members \(reference.run.url.lastPathComponent) and \(other.run.url.lastPathComponent) differ in task, split or input shape; members must share them")
+            }
+        }
+        let predictor = Predictor(models: restored.map(\.model), task: reference.variant.task, loss: nil)
+        func loader(_ part: String) throws -> DataLoader {
+            try DataLoader(
+                dataset: reference.dataset, indices: try reference.indices(part), transform: reference.pipeline.eval,
+                options: .init(batchSize: config.train.batchSize, shuffle: false), seed: config.seed)
+        }
+        let run = try RunDirectory.create(root: study.runsRoot, experiment: study.config.experiment, run: "ensemble")
+        let train = try predictor.predict(try loader("train"))
+        let started = Date()
+        let test = try predictor.predict(try loader("test"))
+        let perImage = Date().timeIntervalSince(started) * 1000 / Double(max(test.ids.count, 1))
+        let metrics = try EvaluationMetrics(train: train, test: test, task: reference.variant.task, threshold: config.eval.threshold)
+        try config.resolved.json.write(to: run.config, atomically: true, encoding: .utf8)
+        try Evaluation.writePredictions(test, classNames: reference.dataset.classNames, to: run.predictions)
+        try Evaluation.writePredictions(train, classNames: reference.dataset.classNames, to: run.trainPredictions)
+        let name = "ensemble of \(restored.count) \(reference.variant.name)"
+        let result = RunResult(
+            run: run, architecture: name, history: [], train: train, test: test, metrics: metrics,
+            trainingSeconds: 0, millisecondsPerImage: perImage)
+        let summary = "The mean softmax of \(memberRuns.map(\.lastPathComponent).joined(separator: ", ")) (their best checkpoints), "
+            + "on \(train.ids.count) training and \(test.ids.count) test samples of the members' shared split."
+        try RunReport(experiment: study.config.experiment, result: result, summary: summary).write()
+        try metrics.json.write(to: run.metrics, atomically: true, encoding: .utf8)
+        return result
+    }
+}

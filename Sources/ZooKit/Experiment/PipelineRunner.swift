@@ -1,0 +1,63 @@
+import Foundation
+import ZooCore
+import ZooData
+import ZooMetrics
+
+/// A pipeline study: stages run in order on one shared split; a stage with `roi.from` sees
+/// every image cropped to the box around the mask that the earlier stage's best segmentation
+/// model (highest validation Dice) predicts for it, on training and test images alike.
+struct PipelineRunner {
+    let study: StudyRunner
+
+    func run() throws -> [SweepReport] {
+        let stages = study.config.stages
+        let first = try study.trialConfig(study.sharedData(stages[0].document), entry: TrialEntry(name: stages[0].config.model.name, overrides: []), architecture: false)
+        let dataset = try DataSources.make(first.data, seed: first.seed, base: study.baseDirectory)
+        let split = try ExperimentRunner(config: first, runsRoot: study.runsRoot, progress: study.progress).split(dataset)
+        var reports = [String: SweepReport]()
+        var ordered = [SweepReport]()
+        for stage in stages {
+            study.progress.message("=== stage \(stage.name)")
+            var boxes: [String: RegionBox]?
+            if let roi = stage.roi {
+                boxes = try regionBoxes(from: reports[roi.from]!, stage: roi.from, margin: roi.margin)
+            }
+            let prepare: (ExperimentRunner) throws -> Void = { runner in
+                runner.presetSplit = split
+                runner.regionBoxes = boxes
+            }
+            let report: SweepReport
+            if let sweep = stage.config.sweep {
+                report = try study.runSweep(study.sharedData(stage.document), sweep: sweep, experiment: stage.config.experiment, prepare: prepare)
+            } else {
+                let name = stage.config.model.name
+                let trial = try study.trialConfig(study.sharedData(stage.document), entry: TrialEntry(name: name, overrides: []), architecture: false)
+                report = try SweepReport(experiment: stage.config.experiment, results: [try study.runTrial(trial, name: name, prepare: prepare)])
+                try report.write(to: study.runsRoot.appendingPathComponent(stage.config.experiment))
+            }
+            reports[stage.name] = report
+            ordered.append(report)
+        }
+        return ordered
+    }
+
+    /// Boxes around the masks the best segmentation model of `report` predicts for every sample.
+    func regionBoxes(from report: SweepReport, stage: String, margin: Double) throws -> [String: RegionBox] {
+        let scored = report.results.map { ($0, $0.run.bestValidationScore ?? $0.metrics.train.dice ?? -1) }
+        guard let (best, score) = scored.max(by: { $0.1 < $1.1 }), best.metrics.test.dice != nil || best.train.segmentation.count > 0 else {
+            throw RunError("stage \(stage) has no segmentation model to draw regions of interest with")
+        }
+        let restored = try RestoredRun(best.run.url)
+        study.progress.message(String(format: "regions of interest: %@ of stage %@ (validation Dice %.3f)", best.architecture, stage, score))
+        let loader = try DataLoader(
+            dataset: restored.dataset, indices: Array(0..<restored.dataset.count), transform: restored.pipeline.eval,
+            options: .init(batchSize: restored.config.train.batchSize, shuffle: false), seed: restored.config.seed)
+        var boxes = [String: RegionBox]()
+        var empty = 0
+        _ = try Predictor(models: [restored.model], task: .segmentation, loss: nil).predict(loader) { id, map in
+            if let box = RegionBox(labels: map.labels, shape: map.shape, margin: margin) { boxes[id] = box } else { empty += 1 }
+        }
+        if empty > 0 { study.progress.message("regions of interest: no mask predicted for \(empty) of \(restored.dataset.count) images; those are used whole") }
+        return boxes
+    }
+}
