@@ -92,3 +92,33 @@ final class TransformTests: XCTestCase {
         XCTAssertEqual(roi.mask!.values.reduce(0, +), 1)
     }
 }
+
+final class RegionCropTests: XCTestCase {
+    func testBoxesFollowTheMaskAndCutTheOriginal() throws {
+        // A 4x8 label map with foreground rows 1-2, columns 2-5.
+        var labels = [Int](repeating: 0, count: 32)
+        for y in 1...2 { for x in 2...5 { labels[y * 8 + x] = 1 } }
+        let box = try XCTUnwrap(RegionBox(labels: labels, shape: [4, 8], margin: 0))
+        XCTAssertEqual(box.lower, [0.25, 0.25])
+        XCTAssertEqual(box.upper, [0.75, 0.75])
+        let grown = try XCTUnwrap(RegionBox(labels: labels, shape: [4, 8], margin: 0.5))
+        XCTAssertEqual(grown.lower, [0, 0])
+        XCTAssertEqual(grown.upper, [1, 1])
+        XCTAssertNil(RegionBox(labels: [Int](repeating: 0, count: 32), shape: [4, 8], margin: 0.1))
+
+        // The same fractions cut an image twice the size: rows 2-5, columns 4-11 of 8x16.
+        let image = ImageArray(shape: [8, 16, 1], values: (0..<128).map(Float.init))
+        let base = InMemoryDataset(samples: [Sample(image: image, info: SampleInfo(id: "a"))], classNames: [])
+        let crop = try RegionCropDataset(base, boxes: ["a": box]).sample(at: 0).image
+        XCTAssertEqual(crop.shape, [4, 8, 1])
+        XCTAssertEqual(crop.values.first, Float(2 * 16 + 4))
+        XCTAssertEqual(crop.values.last, Float(5 * 16 + 11))
+
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("roi-\(UUID().uuidString).csv")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try RegionCropDataset.csv(["a": box, "b,c": grown]).write(to: url, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try RegionCropDataset.readBoxes(from: url), ["a": box, "b,c": grown])
+        try "id,lower,upper\na,0.5 0.5,0.2 0.9\n".write(to: url, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try RegionCropDataset.readBoxes(from: url)) { XCTAssertTrue("\($0)".contains("line 2"), "\($0)") }
+    }
+}
