@@ -19,11 +19,17 @@ struct Zoo: ParsableCommand {
               zoo list --models "resnet*"
               zoo train zoo/lidc/lidc.yaml --set train.epochs=5
               zoo sweep zoo/quickstart.yaml
+              zoo predict runs/quickstart/resnet18 images/ --output predictions.csv
+              zoo compare runs/quickstart/small_cnn/predictions.csv runs/quickstart/resnet18/predictions.csv
+              zoo data export zoo/lidc/lidc.yaml --output lidc-phantom/
               zoo inspect weights.h5
               zoo gradcam runs/quickstart/resnet18 --samples 2
               zoo export-keras runs/quickstart/resnet18 --output resnet18.h5
             """,
-        subcommands: [List.self, Train.self, Sweep.self, Evaluate.self, GradCAMCommand.self, Inspect.self, ImportKeras.self, ExportKeras.self])
+        subcommands: [
+            List.self, Train.self, Sweep.self, Evaluate.self, Predict.self, Compare.self, GradCAMCommand.self, Inspect.self,
+            ImportKeras.self, ExportKeras.self, DataCommand.self,
+        ])
 }
 
 /// Options every training command shares.

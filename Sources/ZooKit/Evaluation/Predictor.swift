@@ -114,31 +114,35 @@ public struct Predictor {
     /// Runs over `loader` (epoch 0 order). `masks` receives each segmented sample's predicted
     /// label map (the ROI stage of a pipeline crops with it).
     public func predict(_ loader: DataLoader, masks: ((String, LabelMap) throws -> Void)? = nil) throws -> Predictions {
+        // Inference mode for the pass, and each model's own mode back afterwards.
+        let modes = models.map(\.isTraining)
         for model in models { model.setTraining(false) }
-        defer { for model in models { model.setTraining(true) } }
+        defer { for (model, mode) in zip(models, modes) { model.setTraining(mode) } }
         var result = Predictions()
         var (total, count) = (0.0, 0)
         let batches = loader.epoch(0)
         while let batch = try batches.next() {
             let (probabilities, logits) = try probabilities(batch.images)
             let n = batch.ids.count
-            if let loss {
+            if let loss, task == .classification || batch.masks != nil {
                 let target = try batch.targets(for: task)
                 total += Double(try withoutGrad { try loss(logits, target).item() }) * Double(n)
                 count += n
             }
             result.ids += batch.ids
             if task == .segmentation {
-                let truth = try batch.targets(for: task)
+                // Without reference masks (new images) only the predicted maps are given out.
                 let predicted = try probabilities.argmax(axis: -1)
-                let spatial = Array(truth.shape.dropFirst().dropLast())
+                let spatial = Array(probabilities.shape.dropFirst().dropLast())
                 let voxels = spatial.reduce(1, *)
-                let reference = truth.scalars
+                let reference = batch.masks?.scalars
                 for i in 0..<n {
                     let range = (i * voxels)..<((i + 1) * voxels)
                     let predictedMap = try LabelMap(labels: Array(predicted[range]), shape: spatial)
-                    let referenceMap = try LabelMap(labels: reference[range].map { Int($0) }, shape: spatial)
-                    result.segmentation.append(try SegmentationOutcome(predicted: predictedMap, reference: referenceMap))
+                    if let reference {
+                        let referenceMap = try LabelMap(labels: reference[range].map { Int($0) }, shape: spatial)
+                        result.segmentation.append(try SegmentationOutcome(predicted: predictedMap, reference: referenceMap))
+                    }
                     try masks?(batch.ids[i], predictedMap)
                 }
             } else {

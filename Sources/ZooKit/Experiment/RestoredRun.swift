@@ -16,6 +16,8 @@ public struct RestoredRun {
     public let variant: ArchitectureVariant
     public let model: Model
     public let pipeline: TransformPipeline
+    /// The channels of the run's images as read (the pipeline converts them for the model).
+    public let sourceChannels: Int
 
     public init(_ url: URL) throws {
         run = try RunDirectory.existing(url)
@@ -38,6 +40,7 @@ public struct RestoredRun {
         let checkpoint = FileManager.default.fileExists(atPath: run.bestCheckpoint.path) ? run.bestCheckpoint : run.lastCheckpoint
         _ = try Checkpoint.load(into: model, from: checkpoint)
         model.setTraining(false)
+        sourceChannels = first.image.shape.last!
         pipeline = try TransformPipeline(
             config.data, variant: variant, inputSize: Array(input.dropLast()), sourceChannels: first.image.shape.last!, channels: input.last!)
     }

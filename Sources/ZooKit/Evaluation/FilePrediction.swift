@@ -1,0 +1,47 @@
+import Foundation
+import ZooCore
+import ZooData
+import ZooMetrics
+
+extension RestoredRun {
+    /// Predicts the images `inputs` name (files, folders, CSVs with a `path` column) with the
+    /// run's model and evaluation pipeline, and returns the CSV: per image its path, the
+    /// predicted class and one probability per class; for segmentation the predicted
+    /// foreground voxels and, when `masks` is given, the mask file written there (PNG 0/255 or
+    /// NIfTI, at the model's input size).
+    public func predictFiles(_ inputs: [URL], masks: URL? = nil, batchSize: Int = 8) throws -> String {
+        let channels: ChannelMode = sourceChannels == 1 ? .gray : (sourceChannels == 3 ? .rgb : .keep)
+        let files = try FileListDataset(inputs: inputs, channels: channels)
+        guard files.count > 0 else { throw RunError("no images to predict in \(inputs.map(\.path).joined(separator: ", "))") }
+        let loader = try DataLoader(
+            dataset: files, indices: Array(0..<files.count), transform: pipeline.eval,
+            options: .init(batchSize: batchSize, shuffle: false), seed: config.seed)
+        let predictor = Predictor(models: [model], task: variant.task, loss: nil)
+        if variant.task == .segmentation {
+            if let masks { try FileManager.default.createDirectory(at: masks, withIntermediateDirectories: true) }
+            var lines = ["path,predicted_voxels" + (masks == nil ? "" : ",mask")]
+            _ = try predictor.predict(loader) { id, map in
+                let foreground = map.labels.filter { $0 != 0 }.count
+                var line = "\(CSV.escape(id)),\(foreground)"
+                if let masks {
+                    let volume = map.shape.count == 3
+                    let name = URL(fileURLWithPath: id).deletingPathExtension().deletingPathExtension().lastPathComponent + (volume ? "-mask.nii.gz" : "-mask.png")
+                    let url = masks.appendingPathComponent(name)
+                    let image = ImageArray(shape: map.shape + [1], values: map.labels.map { volume ? Float($0) : ($0 != 0 ? 255 : 0) })
+                    if volume { try NIfTI.write(image, as: .uint8, to: url) } else { try PNG.write(image, to: url) }
+                    line += ",\(CSV.escape(url.path))"
+                }
+                lines.append(line)
+            }
+            return lines.joined(separator: "\n") + "\n"
+        }
+        let predictions = try predictor.predict(loader)
+        let names = dataset.classNames.isEmpty ? (0..<(predictions.probabilities.first?.count ?? 0)).map { "class\($0)" } : dataset.classNames
+        var lines = ["path,predicted," + names.map { "p_\($0)" }.joined(separator: ",")]
+        for (id, p) in zip(predictions.ids, predictions.probabilities) {
+            let best = p.indices.max { p[$0] < p[$1] }!
+            lines.append("\(CSV.escape(id)),\(CSV.escape(names[best]))," + p.map { String(format: "%.6f", $0) }.joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import XCTest
+import ZooCore
+import ZooData
+import ZooMetrics
+import ZooTensor
+
+@testable import ZooKit
+
+/// `zoo predict` on new files and `zoo compare` on CSVs from any source.
+final class PredictCompareTests: XCTestCase {
+    var folder: URL!
+
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("zoo-predict-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
+
+    func write(_ name: String, _ text: String) throws -> URL {
+        let url = folder.appendingPathComponent(name)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url
+    }
+
+    func testPredictGoesThroughTheRunsPipelineAndModel() throws {
+        let config = try ExperimentConfig.load(
+            ExperimentConfigsTests.root.appendingPathComponent("zoo/lidc/lidc.yaml"),
+            overrides: ["data.phantom.count=30", "data.phantom.size=40", "model.input_shape=[32, 32, 1]", "train.epochs=1", "train.batch_size=10"])
+        let result = try ExperimentRunner(config: config, runsRoot: folder, progress: Progress(interactive: false, write: { _ in })).run(name: "tiny")
+        let restored = try RestoredRun(result.run.url)
+        let manifest = try DatasetExport.write(restored.dataset, to: folder.appendingPathComponent("export"), indices: [0, 1, 2])
+        let csv = try restored.predictFiles([manifest])
+        let rows = CSV.parse(csv)
+        XCTAssertEqual(rows[0].fields, ["path", "predicted", "p_benign", "p_malignant"])
+        XCTAssertEqual(rows.count, 4)
+        // The first file by hand: decode, the evaluation pipeline, the model, softmax.
+        let file = URL(fileURLWithPath: rows[1].fields[0])
+        var random = RandomGenerator(seed: config.seed)
+        let sample = try restored.pipeline.eval.apply(
+            Sample(image: try ImageFile.read(file, channels: .gray).image, info: SampleInfo(id: "x")), random: &random)
+        let x = try Tensor(shape: [1] + sample.image.shape, scalars: sample.image.values)
+        let expected = try withoutGrad { try restored.model(x).softmax() }.scalars
+        XCTAssertEqual(Double(rows[1].fields[3])!, Double(expected[1]), accuracy: 1e-5)
+        // A folder gives the same images.
+        XCTAssertEqual(CSV.parse(try restored.predictFiles([folder.appendingPathComponent("export/images")])).count, 4)
+        XCTAssertThrowsError(try restored.predictFiles([folder.appendingPathComponent("missing.png")])) {
+            XCTAssertTrue("\($0)".contains("missing.png"), "\($0)")
+        }
+    }
+
+    func testCompareMatchesByIdAndMeasuresAgainstTheFirst() throws {
+        let labels = [1, 0, 1, 1, 0, 0, 1, 0, 0, 1]
+        let alone = [0.6, 0.4, 0.5, 0.7, 0.5, 0.2, 0.3, 0.6, 0.1, 0.8]
+        let helped = [0.7, 0.3, 0.6, 0.8, 0.4, 0.2, 0.5, 0.4, 0.1, 0.9]
+        func csv(_ scores: [Double], order: [Int]) -> String {
+            "id,label,score\n" + order.map { "case\($0),\(labels[$0]),\(scores[$0])" }.joined(separator: "\n") + "\n"
+        }
+        let a = try write("alone.csv", csv(alone, order: Array(0..<10)))
+        // Another order and one extra case: rows are matched by id.
+        let b = try write("helped.csv", csv(helped, order: Array((0..<10).reversed())) + "extra,1,0.5\n")
+        let comparison = try PredictionComparison(files: [a, b], cutoffs: [0.5])
+        XCTAssertEqual(comparison.ids.count, 10)
+        XCTAssertEqual(comparison.dropped, [0, 1])
+        let outcomes = labels.map { $0 == 1 }
+        let nri = try ReclassificationStatistics.continuousNRI(old: alone, new: helped, outcomes: outcomes)
+        let idi = try ReclassificationStatistics.idi(old: alone, new: helped, outcomes: outcomes)
+        let auc = try DeLong.confidenceInterval(try BinaryScores(scores: helped, labels: outcomes))
+        let markdown = comparison.document.markdown
+        XCTAssertTrue(markdown.contains(SweepReport.withP(nri.nri, nri.p)), markdown)
+        XCTAssertTrue(markdown.contains(SweepReport.withP(idi.idi, idi.p)), markdown)
+        XCTAssertTrue(markdown.contains(String(format: "| helped | %.3f (%.3f-%.3f) |", auc.auc, auc.lower, auc.upper)), markdown)
+
+        let disagreeing = try write("bad.csv", "id,label,score\ncase0,0,0.5\n")
+        XCTAssertThrowsError(try PredictionComparison(files: [a, disagreeing])) { XCTAssertTrue("\($0)".contains("'case0'"), "\($0)") }
+        let noLabel = try write("nolabel.csv", "id,score\ncase0,0.5\n")
+        XCTAssertThrowsError(try PredictionComparison(files: [a, noLabel])) { XCTAssertTrue("\($0)".contains("no column 'label'"), "\($0)") }
+        let text = try write("text.csv", "id,label,score\ncase0,1,high\n")
+        XCTAssertThrowsError(try PredictionComparison(files: [a, text])) { XCTAssertTrue("\($0)".contains("line 2"), "\($0)") }
+    }
+}
