@@ -22,13 +22,14 @@ struct Zoo: ParsableCommand {
               zoo predict runs/quickstart/resnet18 images/ --output predictions.csv
               zoo compare runs/quickstart/small_cnn/predictions.csv runs/quickstart/resnet18/predictions.csv
               zoo data export zoo/lidc/lidc.yaml --output lidc-phantom/
+              zoo bench --workload w2_resnet18_train
               zoo inspect weights.h5
               zoo gradcam runs/quickstart/resnet18 --samples 2
               zoo export-keras runs/quickstart/resnet18 --output resnet18.h5
             """,
         subcommands: [
             List.self, Train.self, Sweep.self, Evaluate.self, Predict.self, Compare.self, GradCAMCommand.self, Inspect.self,
-            ImportKeras.self, ExportKeras.self, DataCommand.self,
+            ImportKeras.self, ExportKeras.self, DataCommand.self, BenchCommand.self,
         ])
 }
 
