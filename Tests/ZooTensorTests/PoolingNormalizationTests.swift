@@ -27,6 +27,15 @@ final class PoolingNormalizationTests: XCTestCase {
         try assertGradientsMatch([x]) { try avgPool2d($0[0], poolSize: [2], countIncludesPadding: true) }
         try assertGradientsMatch([x]) { try globalAvgPool($0[0]) }
         try assertGradientsMatch([x]) { try globalMaxPool($0[0]) }
+        // 11 channels: the eight-lane path and the remainder, with overlapping windows.
+        let wide = separated([2, 5, 5, 11], seed: 5)
+        try assertGradientsMatch([wide]) { try maxPool2d($0[0], poolSize: [3], strides: [2], padding: .same) }
+        let pooled = try maxPool2d(wide, poolSize: [2]).scalars
+        for (index, value) in pooled.enumerated() {
+            let (k, x, y, n) = (index % 11, index / 11 % 2, index / 22 % 2, index / 44)
+            let window = [(0, 0), (0, 1), (1, 0), (1, 1)].map { dy, dx in wide.scalars[((n * 5 + 2 * y + dy) * 5 + 2 * x + dx) * 11 + k] }
+            XCTAssertEqual(value, window.max()!)
+        }
         let v = separated([1, 4, 4, 3, 2], seed: 8)
         try assertGradientsMatch([v]) { try maxPool3d($0[0], poolSize: [2]) }
         try assertGradientsMatch([v]) { try avgPool3d($0[0], poolSize: [2, 2, 3], strides: [1], padding: .same) }

@@ -63,9 +63,27 @@ private func pool(
                             first = false
                             return
                         }
-                        for k in 0..<c where pixel[k] > out[k] {
-                            out[k] = pixel[k]
-                            best[k] = Int32(cell)
+                        // Eight channels at a time: the branch-free maximum and the
+                        // winner's cell by a lane mask (a scalar branch per channel was
+                        // most of this op's time).
+                        var k = 0
+                        let candidate = SIMD8<Int32>(repeating: Int32(cell))
+                        while k + 8 <= c {
+                            let value = UnsafeRawPointer(pixel + k).loadUnaligned(as: SIMD8<Float>.self)
+                            let current = UnsafeRawPointer(out + k).loadUnaligned(as: SIMD8<Float>.self)
+                            let wins = value .> current
+                            var winners = UnsafeRawPointer(best + k).loadUnaligned(as: SIMD8<Int32>.self)
+                            winners.replace(with: candidate, where: wins)
+                            UnsafeMutableRawPointer(out + k).storeBytes(of: current.replacing(with: value, where: wins), as: SIMD8<Float>.self)
+                            UnsafeMutableRawPointer(best + k).storeBytes(of: winners, as: SIMD8<Int32>.self)
+                            k += 8
+                        }
+                        while k < c {
+                            if pixel[k] > out[k] {
+                                out[k] = pixel[k]
+                                best[k] = Int32(cell)
+                            }
+                            k += 1
                         }
                     }
                     if first {  // a window wholly in explicit padding
@@ -78,9 +96,16 @@ private func pool(
         return Tensor.result(op, y, inputs: [x]) { dy in
             let dx = Tensor(zeros: x.shape)
             let (gp, dp) = (dy.data, dx.data)
-            for row in 0..<g.rows {
-                for k in 0..<c where winners[row * c + k] >= 0 {
-                    dp[Int(winners[row * c + k]) * c + k] += gp[row * c + k]
+            // Windows never reach across images, so images scatter in parallel.
+            let rowsPerImage = g.rows / Swift.max(batch, 1)
+            winners.withUnsafeBufferPointer { buffer in
+                let winner = buffer.baseAddress!
+                Parallel.ranges(batch, grain: 1) { images in
+                    for row in (images.lowerBound * rowsPerImage)..<(images.upperBound * rowsPerImage) {
+                        for k in 0..<c where winner[row * c + k] >= 0 {
+                            dp[Int(winner[row * c + k]) * c + k] += gp[row * c + k]
+                        }
+                    }
                 }
             }
             return [dx]
