@@ -3,22 +3,7 @@ import XCTest
 
 @testable import ZooKit
 
-final class ConfigTests: XCTestCase {
-    var directory: URL!
-
-    override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("zoo-config-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
-
-    func write(_ name: String, _ text: String) throws -> URL {
-        let url = directory.appendingPathComponent(name)
-        try text.write(to: url, atomically: true, encoding: .utf8)
-        return url
-    }
-
+final class ConfigTests: FolderTestCase {
     func testExtendsMergesSectionsAndSetOverrides() throws {
         _ = try write("base.yaml", """
             seed: 7

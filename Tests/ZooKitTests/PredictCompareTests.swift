@@ -8,29 +8,14 @@ import ZooTensor
 @testable import ZooKit
 
 /// `zoo predict` on new files and `zoo compare` on CSVs from any source.
-final class PredictCompareTests: XCTestCase {
-    var folder: URL!
-
-    override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("zoo-predict-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
-
-    func write(_ name: String, _ text: String) throws -> URL {
-        let url = folder.appendingPathComponent(name)
-        try text.write(to: url, atomically: true, encoding: .utf8)
-        return url
-    }
-
+final class PredictCompareTests: FolderTestCase {
     func testPredictGoesThroughTheRunsPipelineAndModel() throws {
         let config = try ExperimentConfig.load(
             ExperimentConfigsTests.root.appendingPathComponent("zoo/lidc/lidc.yaml"),
             overrides: ["data.phantom.count=30", "data.phantom.size=40", "model.input_shape=[32, 32, 1]", "train.epochs=1", "train.batch_size=10"])
-        let result = try ExperimentRunner(config: config, runsRoot: folder, progress: Progress(interactive: false, write: { _ in })).run(name: "tiny")
+        let result = try ExperimentRunner(config: config, runsRoot: directory, progress: Progress(interactive: false, write: { _ in })).run(name: "tiny")
         let restored = try RestoredRun(result.run.url)
-        let manifest = try DatasetExport.write(restored.dataset, to: folder.appendingPathComponent("export"), indices: [0, 1, 2])
+        let manifest = try DatasetExport.write(restored.dataset, to: directory.appendingPathComponent("export"), indices: [0, 1, 2])
         let csv = try restored.predictFiles([manifest])
         let rows = CSV.parse(csv)
         XCTAssertEqual(rows[0].fields, ["path", "predicted", "p_benign", "p_malignant"])
@@ -44,8 +29,8 @@ final class PredictCompareTests: XCTestCase {
         let expected = try withoutGrad { try restored.model(x).softmax() }.scalars
         XCTAssertEqual(Double(rows[1].fields[3])!, Double(expected[1]), accuracy: 1e-5)
         // A folder gives the same images.
-        XCTAssertEqual(CSV.parse(try restored.predictFiles([folder.appendingPathComponent("export/images")])).count, 4)
-        XCTAssertThrowsError(try restored.predictFiles([folder.appendingPathComponent("missing.png")])) {
+        XCTAssertEqual(CSV.parse(try restored.predictFiles([directory.appendingPathComponent("export/images")])).count, 4)
+        XCTAssertThrowsError(try restored.predictFiles([directory.appendingPathComponent("missing.png")])) {
             XCTAssertTrue("\($0)".contains("missing.png"), "\($0)")
         }
     }

@@ -19,6 +19,16 @@ public struct EvaluationMetrics {
         public var lesionSensitivity: Double?
         /// Segmentation: Pearson correlation of predicted and reference volumes over the scans.
         public var volumeCorrelation: Double?
+
+        /// The threshold metrics of `matrix` (undefined ones stay nil).
+        mutating func take(_ matrix: ConfusionMatrix) {
+            accuracy = try? matrix.accuracy
+            sensitivity = try? matrix.sensitivity
+            specificity = try? matrix.specificity
+            ppv = try? matrix.positivePredictiveValue
+            npv = try? matrix.negativePredictiveValue
+            f1 = try? matrix.f1
+        }
     }
 
     public var train: Side
@@ -46,13 +56,7 @@ public struct EvaluationMetrics {
             side.dice = p.meanDice
             // Per scan, a lesion found or not is the case the detection metrics count.
             if let summary = try? DetectionSummary(p.segmentation.map(\.detection)) {
-                let scans = summary.scanConfusion
-                side.accuracy = try? scans.accuracy
-                side.sensitivity = try? scans.sensitivity
-                side.specificity = try? scans.specificity
-                side.ppv = try? scans.positivePredictiveValue
-                side.npv = try? scans.negativePredictiveValue
-                side.f1 = try? scans.f1
+                side.take(summary.scanConfusion)
                 side.lesionSensitivity = try? summary.lesionSensitivity
             }
             side.volumeCorrelation = pearson(p.segmentation.map { Double($0.predictedVoxels) }, p.segmentation.map { Double($0.referenceVoxels) })
@@ -65,12 +69,7 @@ public struct EvaluationMetrics {
         side.auc = try? DeLong.confidenceInterval(scores)
         if let matrix = try? ConfusionMatrix(scores, rule: rule) {
             side.threshold = matrix.threshold
-            side.accuracy = try? matrix.accuracy
-            side.sensitivity = try? matrix.sensitivity
-            side.specificity = try? matrix.specificity
-            side.ppv = try? matrix.positivePredictiveValue
-            side.npv = try? matrix.negativePredictiveValue
-            side.f1 = try? matrix.f1
+            side.take(matrix)
         }
         return side
     }
