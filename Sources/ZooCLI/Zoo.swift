@@ -85,7 +85,7 @@ struct Train: ParsableCommand {
         }
         let runner = ExperimentRunner(config: config, runsRoot: experiment.runsURL)
         let result = try runner.run(name: name, resume: try resume.map { try RunDirectory.existing(URL(fileURLWithPath: $0)) })
-        print(try SweepReport(experiment: config.experiment, results: [result]).markdown)
+        print(try SweepReport(experiment: config.experiment, results: [result], metrics: config.eval.metrics).markdown)
         print("run: \(result.run.url.path)")
     }
 }

@@ -102,10 +102,22 @@ final class StudyTests: XCTestCase {
     func testRunReportShowsTheTableAndFigures() throws {
         let config = try ExperimentConfig.load(
             self.config("lidc/lidc.yaml"),
-            overrides: ["data.phantom.count=30", "data.phantom.size=32", "model.input_shape=[32, 32, 1]", "train.epochs=2", "train.batch_size=10"])
+            overrides: ["data.phantom.count=30", "data.phantom.size=32", "model.input_shape=[32, 32, 1]", "train.epochs=2", "train.batch_size=10",
+                        "eval.gradcam=[last, conv2d_1]", "eval.bootstrap=200", "eval.metrics=[auc, specificity]", "eval.threshold=youden"])
         let result = try ExperimentRunner(config: config, runsRoot: runs, progress: quiet).run(name: "tiny")
         let markdown = try String(contentsOf: result.run.report, encoding: .utf8)
+        XCTAssertTrue(markdown.contains("| model | set | AUC (95% CI) | specificity |"), markdown)
         XCTAssertTrue(markdown.contains("| small_cnn | test |"), markdown)
+        // Bootstrap intervals of the threshold metrics, at the threshold chosen on all cases.
+        let interval = try XCTUnwrap(result.metrics.test.intervals["specificity"])
+        XCTAssertLessThanOrEqual(interval.lower, result.metrics.test.specificity!)
+        XCTAssertGreaterThanOrEqual(interval.upper, result.metrics.test.specificity!)
+        XCTAssertTrue(try String(contentsOf: result.run.metrics, encoding: .utf8).contains("\"specificity_ci_lower\""))
+        // Grad-CAM overlays at the last convolution (conv2d_2 in the small CNN) and at conv2d_1.
+        let overlays = try FileManager.default.contentsOfDirectory(atPath: result.run.url.appendingPathComponent("gradcam").path)
+        XCTAssertEqual(overlays.filter { $0.hasSuffix("-conv2d_2.png") }.count, 4, "\(overlays)")
+        XCTAssertEqual(overlays.filter { $0.hasSuffix("-conv2d_1.png") }.count, 4, "\(overlays)")
+        XCTAssertTrue(markdown.contains("](gradcam/"), markdown)
         XCTAssertTrue(markdown.contains("![ROC curve on the test set](roc.svg)"), markdown)
         let html = try String(contentsOf: result.run.reportHTML, encoding: .utf8)
         XCTAssertTrue(html.contains("<td>small_cnn</td>") && html.contains("<img src=\"training.svg\""), html)
@@ -123,5 +135,7 @@ final class StudyTests: XCTestCase {
         XCTAssertTrue(error(["stages.classification.optimizer=adam"]).contains("stages.classification.optimizer"))
         XCTAssertTrue(error(["sweep.architectures=[resnet18]"]).contains("at most one of sweep, ensemble and stages"))
         XCTAssertTrue(error(["stages.segmentation.sweep.architectures=[unet2d, unet2d]"]).contains("appears twice"))
+        XCTAssertTrue(error(["eval.metrics=[auc, sensitivty]"]).contains("eval.metrics[1]: unknown metric 'sensitivty'; did you mean sensitivity"))
+        XCTAssertTrue(error(["eval.bootstrap=10"]).contains("eval.bootstrap"))
     }
 }

@@ -226,16 +226,34 @@ public struct TrainConfig: Sendable {
 
 /// What the evaluation reports.
 public struct EvalConfig: Sendable {
-    public var metrics: [String]
+    /// The report's columns: classification `auc`, `accuracy`, `sensitivity`, `specificity`,
+    /// `f1`, `ppv`, `npv`; segmentation `dice`, `sensitivity`, `specificity`,
+    /// `lesion_sensitivity`, `volume_correlation` (per scan).
+    public static let metricNames = ["auc", "accuracy", "sensitivity", "specificity", "f1", "ppv", "npv", "dice", "lesion_sensitivity", "volume_correlation"]
+    /// nil: every metric of the task.
+    public var metrics: [String]?
     public var threshold: String
+    /// Layers whose Grad-CAM overlays each run writes for its first test samples (`last`: the
+    /// architecture's last convolutional layer).
     public var gradcamLayers: [String]
+    /// Resamples for bootstrap 95% intervals of the threshold metrics (0: none).
     public var bootstrap: Int
 
+    public init() {
+        threshold = "0.5"
+        gradcamLayers = []
+        bootstrap = 0
+    }
+
     init(_ reader: ConfigReader) throws {
-        metrics = try reader.strings("metrics") ?? ["auc", "accuracy", "sensitivity", "specificity", "f1", "ppv", "npv"]
+        metrics = try reader.strings("metrics")
+        for (index, name) in (metrics ?? []).enumerated() where !EvalConfig.metricNames.contains(name) {
+            throw reader.error("metrics[\(index)]", "unknown metric '\(name)'; did you mean \(nearest(name, in: EvalConfig.metricNames).joined(separator: " or "))? (metrics: \(EvalConfig.metricNames.joined(separator: ", ")))")
+        }
         threshold = try reader.string("threshold", default: "0.5")
         gradcamLayers = try reader.strings("gradcam") ?? []
         bootstrap = try reader.int("bootstrap", default: 0, minimum: 0)
+        guard bootstrap == 0 || bootstrap >= 100 else { throw reader.error("bootstrap", "needs at least 100 resamples (or 0 for none), got \(bootstrap)") }
         try reader.finish()
     }
 }

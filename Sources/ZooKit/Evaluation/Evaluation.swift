@@ -19,6 +19,9 @@ public struct EvaluationMetrics {
         public var lesionSensitivity: Double?
         /// Segmentation: Pearson correlation of predicted and reference volumes over the scans.
         public var volumeCorrelation: Double?
+        /// Bootstrap 95% intervals of the threshold metrics at the chosen threshold, by metric
+        /// name (`eval.bootstrap` resamples, stratified by class).
+        public var intervals: [String: BootstrapInterval] = [:]
 
         /// The threshold metrics of `matrix` (undefined ones stay nil).
         mutating func take(_ matrix: ConfusionMatrix) {
@@ -34,11 +37,17 @@ public struct EvaluationMetrics {
     public var train: Side
     public var test: Side
 
-    public init(train: Predictions, test: Predictions, task: ArchitectureTask, threshold: String) throws {
-        let rule = try EvaluationMetrics.rule(threshold)
-        self.train = EvaluationMetrics.side(train, task: task, rule: rule)
-        self.test = EvaluationMetrics.side(test, task: task, rule: rule)
+    public init(train: Predictions, test: Predictions, task: ArchitectureTask, eval: EvalConfig, seed: UInt64 = 42) throws {
+        let rule = try EvaluationMetrics.rule(eval.threshold)
+        self.train = EvaluationMetrics.side(train, task: task, rule: rule, bootstrap: eval.bootstrap, seed: seed)
+        self.test = EvaluationMetrics.side(test, task: task, rule: rule, bootstrap: eval.bootstrap, seed: seed)
     }
+
+    /// The threshold metrics by name.
+    static let thresholdMetrics: [(name: String, value: (ConfusionMatrix) throws -> Double)] = [
+        ("accuracy", { try $0.accuracy }), ("sensitivity", { try $0.sensitivity }), ("specificity", { try $0.specificity }),
+        ("ppv", { try $0.positivePredictiveValue }), ("npv", { try $0.negativePredictiveValue }), ("f1", { try $0.f1 }),
+    ]
 
     /// `0.5`, `youden`, or `sensitivity:0.9`.
     static func rule(_ text: String) throws -> ThresholdRule {
@@ -50,7 +59,7 @@ public struct EvaluationMetrics {
         return .fixed(value)
     }
 
-    static func side(_ p: Predictions, task: ArchitectureTask, rule: ThresholdRule) -> Side {
+    static func side(_ p: Predictions, task: ArchitectureTask, rule: ThresholdRule, bootstrap: Int, seed: UInt64) -> Side {
         var side = Side()
         if task == .segmentation {
             side.dice = p.meanDice
@@ -70,6 +79,15 @@ public struct EvaluationMetrics {
         if let matrix = try? ConfusionMatrix(scores, rule: rule) {
             side.threshold = matrix.threshold
             side.take(matrix)
+            // The threshold stays the one chosen on all cases; only the cases are resampled.
+            if bootstrap > 0 {
+                let threshold = matrix.threshold
+                for (name, value) in thresholdMetrics {
+                    side.intervals[name] = try? Bootstrap.confidenceInterval(scores, replicates: bootstrap, seed: seed) { resampled in
+                        try value(try ConfusionMatrix(resampled, rule: .fixed(threshold)))
+                    }
+                }
+            }
         }
         return side
     }
@@ -87,12 +105,16 @@ public struct EvaluationMetrics {
     public var json: String {
         func number(_ value: Double?) -> String { value.map { $0.isFinite ? String(format: "%.6g", $0) : "null" } ?? "null" }
         func side(_ s: Side) -> String {
-            let fields: [(String, Double?)] = [
+            var fields: [(String, Double?)] = [
                 ("auc", s.auc?.auc), ("auc_ci_lower", s.auc?.lower), ("auc_ci_upper", s.auc?.upper), ("threshold", s.threshold),
                 ("accuracy", s.accuracy), ("sensitivity", s.sensitivity), ("specificity", s.specificity), ("ppv", s.ppv),
                 ("npv", s.npv), ("f1", s.f1), ("dice", s.dice), ("lesion_sensitivity", s.lesionSensitivity),
                 ("volume_correlation", s.volumeCorrelation),
             ]
+            for (name, _) in EvaluationMetrics.thresholdMetrics {
+                guard let interval = s.intervals[name] else { continue }
+                fields += [("\(name)_ci_lower", interval.lower), ("\(name)_ci_upper", interval.upper)]
+            }
             return "{" + fields.map { "\"\($0.0)\": \(number($0.1))" }.joined(separator: ", ") + "}"
         }
         return "{\n  \"train\": \(side(train)),\n  \"test\": \(side(test))\n}\n"

@@ -23,7 +23,7 @@ struct EnsembleRunner {
             return result
         }
         results.append(try evaluate(results.map(\.run.url), config: members[0].1))
-        let report = try SweepReport(experiment: experiment, results: results)
+        let report = try SweepReport(experiment: experiment, results: results, metrics: members[0].1.eval.metrics)
         try report.write(to: study.runsRoot.appendingPathComponent(experiment))
         return report
     }
@@ -50,7 +50,7 @@ struct EnsembleRunner {
         let started = Date()
         let test = try predictor.predict(try loader("test"))
         let perImage = Date().timeIntervalSince(started) * 1000 / Double(max(test.ids.count, 1))
-        let metrics = try EvaluationMetrics(train: train, test: test, task: reference.variant.task, threshold: config.eval.threshold)
+        let metrics = try EvaluationMetrics(train: train, test: test, task: reference.variant.task, eval: config.eval, seed: config.seed)
         try config.resolved.json.write(to: run.config, atomically: true, encoding: .utf8)
         try Evaluation.writePredictions(test, classNames: reference.dataset.classNames, to: run.predictions)
         try Evaluation.writePredictions(train, classNames: reference.dataset.classNames, to: run.trainPredictions)
@@ -60,7 +60,7 @@ struct EnsembleRunner {
             trainingSeconds: 0, millisecondsPerImage: perImage)
         let summary = "The mean softmax of \(memberRuns.map(\.lastPathComponent).joined(separator: ", ")) (their best checkpoints), "
             + "on \(train.ids.count) training and \(test.ids.count) test samples of the members' shared split."
-        try RunReport(experiment: study.config.experiment, result: result, summary: summary).write()
+        try RunReport(experiment: study.config.experiment, result: result, summary: summary, metrics: config.eval.metrics).write()
         try metrics.json.write(to: run.metrics, atomically: true, encoding: .utf8)
         return result
     }

@@ -107,6 +107,7 @@ public final class ExperimentRunner {
         let variant = try ModelZoo.variant(config.model.name)
         let input = try inputShape(variant: variant, sampleShape: first.image.shape)
         let model = try makeModel(classes: classes, inputShape: input, variant: variant)
+        try GradCAMFigures.check(config.eval.gradcamLayers, model: model, task: variant.task)
         let run = try resume ?? RunDirectory.create(
             root: runsRoot, experiment: config.experiment, run: name ?? "\(variant.name)-\(Self.timestamp())")
         if resume == nil { try? FileManager.default.removeItem(at: run.log) }
@@ -165,7 +166,7 @@ public final class ExperimentRunner {
         let inferenceStart = Date()
         let testPredictions = try trainer.predict(try loader(testIndices, train: false))
         let perImage = Date().timeIntervalSince(inferenceStart) * 1000 / Double(Swift.max(testIndices.count, 1))
-        let metrics = try EvaluationMetrics(train: trainPredictions, test: testPredictions, task: variant.task, threshold: config.eval.threshold)
+        let metrics = try EvaluationMetrics(train: trainPredictions, test: testPredictions, task: variant.task, eval: config.eval, seed: config.seed)
         try Evaluation.writePredictions(testPredictions, classNames: dataset.classNames, to: run.predictions)
         try Evaluation.writePredictions(trainPredictions, classNames: dataset.classNames, to: run.trainPredictions)
         let timing = String(format: "{\"architecture\": \"%@\", \"training_seconds\": %.3f, \"ms_per_image\": %.3f, \"task\": \"%@\"}\n", variant.name, trainingSeconds, perImage, variant.task.rawValue)
@@ -176,14 +177,17 @@ public final class ExperimentRunner {
         let summary = "\(variant.name) (\(model.parameterCounts.total) parameters, \(model.parameterCounts.trainable) trainable) "
             + "on \(config.data.source) data: \(trainIndices.count) training, \(validationIndices.count) validation, "
             + "\(testIndices.count) test samples; \(history.count) epochs of batch \(batch); threshold rule \(config.eval.threshold)."
-        try RunReport(experiment: config.experiment, result: result, summary: summary).write()
+        let gradCAM = try GradCAMFigures.write(
+            layers: config.eval.gradcamLayers, model: model, variant: variant, dataset: dataset, indices: testIndices,
+            transform: pipeline.eval, seed: config.seed, run: run)
+        try RunReport(experiment: config.experiment, result: result, summary: summary, metrics: config.eval.metrics, extraFigures: gradCAM).write()
         // metrics.json last: its presence marks the run finished.
         try metrics.json.write(to: run.metrics, atomically: true, encoding: .utf8)
         return result
     }
 
     /// A finished run read back from its files (a sweep skips trials that have finished).
-    public static func finished(_ run: RunDirectory, threshold: String) throws -> RunResult {
+    public static func finished(_ run: RunDirectory, eval: EvalConfig, seed: UInt64) throws -> RunResult {
         guard let data = try? Data(contentsOf: run.timing),
             let timing = try JSONSerialization.jsonObject(with: data) as? [String: Any],
             let architecture = timing["architecture"] as? String,
@@ -193,7 +197,7 @@ public final class ExperimentRunner {
         let test = try Evaluation.readPredictions(from: run.predictions)
         return RunResult(
             run: run, architecture: architecture, history: [], train: train, test: test,
-            metrics: try EvaluationMetrics(train: train, test: test, task: task, threshold: threshold),
+            metrics: try EvaluationMetrics(train: train, test: test, task: task, eval: eval, seed: seed),
             trainingSeconds: timing["training_seconds"] as? Double ?? 0, millisecondsPerImage: timing["ms_per_image"] as? Double ?? 0)
     }
 

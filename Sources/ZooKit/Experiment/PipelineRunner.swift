@@ -32,7 +32,7 @@ struct PipelineRunner {
             } else {
                 let name = stage.config.model.name
                 let trial = try study.trialConfig(study.sharedData(stage.document), entry: TrialEntry(name: name, overrides: []), architecture: false)
-                report = try SweepReport(experiment: stage.config.experiment, results: [try study.runTrial(trial, name: name, prepare: prepare)])
+                report = try SweepReport(experiment: stage.config.experiment, results: [try study.runTrial(trial, name: name, prepare: prepare)], metrics: trial.eval.metrics)
                 try report.write(to: study.runsRoot.appendingPathComponent(stage.config.experiment))
             }
             reports[stage.name] = report

@@ -72,6 +72,6 @@ public struct RestoredRun {
         }
         return try EvaluationMetrics(
             train: try trainer.predict(try loader("train")), test: try trainer.predict(try loader("test")),
-            task: variant.task, threshold: config.eval.threshold)
+            task: variant.task, eval: config.eval, seed: config.seed)
     }
 }

@@ -69,7 +69,7 @@ public final class StudyRunner {
         let existing = RunDirectory(runsRoot.appendingPathComponent(trial.experiment).appendingPathComponent(name))
         if existing.isFinished {
             progress.message("== \(name): finished before, read back from \(existing.url.path)")
-            return try ExperimentRunner.finished(existing, threshold: trial.eval.threshold)
+            return try ExperimentRunner.finished(existing, eval: trial.eval, seed: trial.seed)
         }
         let runner = ExperimentRunner(config: trial, runsRoot: runsRoot, progress: progress)
         try prepare(runner)
@@ -84,7 +84,7 @@ public final class StudyRunner {
         if !only.isEmpty {
             // A worker process: its trials only, and no report (the parent writes it).
             trials = trials.filter { only.contains($0.0) }
-            return try SweepReport(experiment: experiment, results: try trials.map { name, trial in try runTrial(trial, name: name, prepare: prepare) })
+            return try SweepReport(experiment: experiment, results: try trials.map { name, trial in try runTrial(trial, name: name, prepare: prepare) }, metrics: trials.first?.1.eval.metrics)
         }
         if sweep.workers > 1 {
             try WorkerPool(study: self, workers: sweep.workers, experiment: experiment).run(trials.filter { name, trial in
@@ -92,7 +92,7 @@ public final class StudyRunner {
             }.map(\.0))
         }
         let results = try trials.map { name, trial in try runTrial(trial, name: name, prepare: prepare) }
-        let report = try SweepReport(experiment: experiment, results: results)
+        let report = try SweepReport(experiment: experiment, results: results, metrics: trials.first?.1.eval.metrics)
         try report.write(to: runsRoot.appendingPathComponent(experiment))
         return report
     }

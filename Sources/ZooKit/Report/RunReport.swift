@@ -9,11 +9,17 @@ public struct RunReport {
     public let experiment: String
     public let result: RunResult
     public let summary: String
+    /// The table's metric columns (`eval.metrics`).
+    public let metrics: [String]?
+    /// Figures written elsewhere (Grad-CAM overlays), relative to the run.
+    public let extraFigures: [(file: String, caption: String)]
 
-    public init(experiment: String, result: RunResult, summary: String) {
+    public init(experiment: String, result: RunResult, summary: String, metrics: [String]? = nil, extraFigures: [(file: String, caption: String)] = []) {
         self.experiment = experiment
         self.result = result
         self.summary = summary
+        self.metrics = metrics
+        self.extraFigures = extraFigures
     }
 
     var figures: [(file: String, caption: String, figure: Figure)] {
@@ -46,10 +52,11 @@ public struct RunReport {
     public var document: ReportDocument {
         var doc = ReportDocument(title: "\(experiment) / \(result.run.url.lastPathComponent): \(result.architecture)")
         doc.add(.paragraph(summary))
-        let (header, rows) = SweepReport.metricRows([result])
+        let (header, rows) = SweepReport.metricRows([result], metrics: metrics)
         doc.add(.table(header: header, rows: rows))
         doc.add(.paragraph(String(format: "Training took %.1f s; inference %.1f ms per image (batched, this machine).", result.trainingSeconds, result.millisecondsPerImage)))
         for figure in figures { doc.add(.figure(file: figure.file, caption: figure.caption)) }
+        for figure in extraFigures { doc.add(.figure(file: figure.file, caption: figure.caption)) }
         return doc
     }
 

@@ -16,10 +16,13 @@ public struct SweepReport {
     /// Category-free NRI and IDI of the best model over each model (nil for itself or when
     /// the test sets differ).
     public let reclassification: [(nri: NRIResult, idi: IDIResult)?]
+    /// The metric columns of the table (`eval.metrics`; nil: all of the task's).
+    public let metrics: [String]?
 
-    public init(experiment: String, results: [RunResult]) throws {
+    public init(experiment: String, results: [RunResult], metrics: [String]? = nil) throws {
         self.experiment = experiment
         self.results = results
+        self.metrics = metrics
         func paired(_ a: RunResult, _ b: RunResult) -> (BinaryScores, BinaryScores)? {
             guard a.architecture != b.architecture, a.test.ids == b.test.ids,
                 let first = a.test.binaryScores, let second = b.test.binaryScores
@@ -48,24 +51,45 @@ public struct SweepReport {
 
     static func withP(_ value: Double, _ p: Double) -> String { String(format: "%.3f (p %.3g)", value, p) }
 
-    /// The rows of the metrics table, one per model and set.
-    static func metricRows(_ results: [RunResult]) -> (header: [String], rows: [[String]]) {
+    /// A column of the metrics table: its metric name, heading and cell.
+    typealias Column = (name: String, heading: String, cell: (EvaluationMetrics.Side) -> String)
+
+    static func value(_ side: EvaluationMetrics.Side, _ name: String, _ value: Double?) -> String {
+        guard let interval = side.intervals[name], value != nil else { return cell(value) }
+        return String(format: "%@ (%.3f-%.3f)", cell(value), interval.lower, interval.upper)
+    }
+
+    static let classificationColumns: [Column] = [
+        ("auc", "AUC (95% CI)", { s in s.auc.map { String(format: "%.3f (%.3f-%.3f)", $0.auc, $0.lower, $0.upper) } ?? "-" }),
+        ("accuracy", "accuracy", { value($0, "accuracy", $0.accuracy) }),
+        ("sensitivity", "sensitivity", { value($0, "sensitivity", $0.sensitivity) }),
+        ("specificity", "specificity", { value($0, "specificity", $0.specificity) }),
+        ("f1", "F1", { value($0, "f1", $0.f1) }),
+        ("ppv", "PPV", { value($0, "ppv", $0.ppv) }),
+        ("npv", "NPV", { value($0, "npv", $0.npv) }),
+    ]
+
+    static let segmentationColumns: [Column] = [
+        ("dice", "Dice", { cell($0.dice) }),
+        ("sensitivity", "scan sensitivity", { cell($0.sensitivity) }),
+        ("specificity", "scan specificity", { cell($0.specificity) }),
+        ("lesion_sensitivity", "lesion sensitivity", { cell($0.lesionSensitivity) }),
+        ("volume_correlation", "volume r", { cell($0.volumeCorrelation) }),
+    ]
+
+    /// The rows of the metrics table, one per model and set, with the columns `metrics` names
+    /// (every column of the task when nil); threshold metrics show their bootstrap interval
+    /// when the evaluation computed one.
+    static func metricRows(_ results: [RunResult], metrics: [String]?) -> (header: [String], rows: [[String]]) {
         let segmentation = results.contains { $0.metrics.test.dice != nil }
-        let header = segmentation
-            ? ["model", "set", "Dice", "scan sensitivity", "scan specificity", "lesion sensitivity", "volume r"]
-            : ["model", "set", "AUC (95% CI)", "accuracy", "sensitivity", "specificity", "F1", "PPV", "NPV"]
+        let columns = (segmentation ? segmentationColumns : classificationColumns).filter { metrics?.contains($0.name) ?? true }
         var rows = [[String]]()
         for r in results {
             for (name, side) in [("train", r.metrics.train), ("test", r.metrics.test)] {
-                if segmentation {
-                    rows.append([r.architecture, name, cell(side.dice), cell(side.sensitivity), cell(side.specificity), cell(side.lesionSensitivity), cell(side.volumeCorrelation)])
-                } else {
-                    let auc = side.auc.map { String(format: "%.3f (%.3f-%.3f)", $0.auc, $0.lower, $0.upper) } ?? "-"
-                    rows.append([r.architecture, name, auc, cell(side.accuracy), cell(side.sensitivity), cell(side.specificity), cell(side.f1), cell(side.ppv), cell(side.npv)])
-                }
+                rows.append([r.architecture, name] + columns.map { $0.cell(side) })
             }
         }
-        return (header, rows)
+        return (["model", "set"] + columns.map(\.heading), rows)
     }
 
     /// The figure file the report links (written by `write(to:)`).
@@ -73,7 +97,7 @@ public struct SweepReport {
 
     public var document: ReportDocument {
         var doc = ReportDocument(title: "\(experiment): comparison")
-        let (header, rows) = SweepReport.metricRows(results)
+        let (header, rows) = SweepReport.metricRows(results, metrics: metrics)
         doc.add(.table(header: header, rows: rows))
         doc.add(.table(
             header: ["model", "training (s)", "inference (ms/image)"],
