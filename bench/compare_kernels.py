@@ -10,41 +10,17 @@ median over rounds. Prints a Markdown table for docs/PERFORMANCE.md.
 import argparse
 import json
 import os
-import pathlib
-import platform
 import statistics
 import subprocess
 import sys
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-VENV = pathlib.Path(os.environ.get("ZOO_CACHE", pathlib.Path.home() / ".cache" / "zoo")) / "bench-venv"
-
-
-def reference_python():
-    python = VENV / "bin" / "python"
-    stamp = VENV / "requirements.txt"
-    wanted = (ROOT / "bench" / "requirements.txt").read_text()
-    if not python.exists() or not stamp.exists() or stamp.read_text() != wanted:
-        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", "-r", str(ROOT / "bench" / "requirements.txt")],
-                       check=True)
-        stamp.write_text(wanted)
-    return str(python)
+from _machine import cpu_model
+from _venv import ROOT, reference_python
 
 
 def run_json(command, env):
     output = subprocess.run(command, check=True, capture_output=True, text=True, env=env).stdout
     return json.loads(output.strip().splitlines()[-1])
-
-
-def cpu_model():
-    try:
-        for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def main():

@@ -1,8 +1,8 @@
 """Forward time of the reference frameworks' models at batch 1, as zoo-model-bench measures Zoo's.
 
 Keras Applications for every Keras architecture; for ResNet18/34, which Keras lacks, PyTorch
-with torchvision's ResNet structure (written out here, because no torchvision wheel matches the
-CPU build of torch on PyPI). Prints one JSON document.
+with torchvision's ResNet structure (written out in bench/torch_models.py, because no
+torchvision wheel matches the CPU build of torch on PyPI). Prints one JSON document.
 
     python bench/reference_models.py [--repeats 5] [--threads N] [--models a,b,...]
 """
@@ -20,7 +20,7 @@ KERAS = {
     "inceptionv3": ("InceptionV3", 299), "inceptionresnetv2": ("InceptionResNetV2", 299),
     "xception": ("Xception", 299),
 }
-TORCH = {"resnet18": [2, 2, 2, 2], "resnet34": [3, 4, 6, 3]}
+TORCH = ["resnet18", "resnet34"]
 
 
 def timed(fn, repeats):
@@ -31,35 +31,6 @@ def timed(fn, repeats):
         fn()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
-
-
-def torch_resnet(layers):
-    import torch
-    from torch import nn
-
-    class Basic(nn.Module):
-        def __init__(self, cin, cout, stride):
-            super().__init__()
-            self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
-            self.bn1 = nn.BatchNorm2d(cout)
-            self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
-            self.bn2 = nn.BatchNorm2d(cout)
-            self.downsample = None
-            if stride != 1 or cin != cout:
-                self.downsample = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
-
-        def forward(self, x):
-            identity = x if self.downsample is None else self.downsample(x)
-            y = torch.relu(self.bn1(self.conv1(x)))
-            return torch.relu(self.bn2(self.conv2(y)) + identity)
-
-    blocks, cin = [nn.Conv2d(3, 64, 7, 2, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(3, 2, 1)], 64
-    for stage, (count, cout) in enumerate(zip(layers, [64, 128, 256, 512])):
-        for b in range(count):
-            blocks.append(Basic(cin, cout, 2 if b == 0 and stage > 0 else 1))
-            cin = cout
-    blocks += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(512, 1000)]
-    return nn.Sequential(*blocks).eval()
 
 
 def main():
@@ -92,11 +63,12 @@ def main():
     if wanted & set(TORCH):
         try:
             import torch
+            from torch_models import BUILDERS
         except ImportError:
             sys.exit("reference_models.py: PyTorch is missing; install it with: pip install -r Tests/Fixtures/requirements.txt")
         torch.set_num_threads(args.threads)
         for name in [n for n in TORCH if n in wanted]:
-            model = torch_resnet(TORCH[name])
+            model = BUILDERS[name]().eval()
             x = torch.rand(1, 3, 224, 224)
             with torch.no_grad():
                 rows.append({"name": name, "framework": "torch " + torch.__version__,

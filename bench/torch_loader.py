@@ -48,10 +48,10 @@ class PILImageFolder(Dataset):
         return self.transform(image), label
 
 
-def flip_resize_to_tensor(image):
+def flip_resize_to_tensor(image, size=224):
     if random.random() < 0.5:  # RandomHorizontalFlip(p=0.5)
         image = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
-    image = image.resize((224, 224), Image.Resampling.BILINEAR)  # Resize((224, 224))
+    image = image.resize((size, size), Image.Resampling.BILINEAR)  # Resize((size, size))
     return torch.from_numpy(np.array(image, np.uint8, copy=True)).permute(2, 0, 1).float()  # ToTensor, unscaled
 
 

@@ -1,0 +1,130 @@
+"""Runs `zoo bench`, PyTorch and Keras alternately on the workloads of issue 9; prints ratios.
+
+    python3 bench/compare_workloads.py [--rounds 3] [--repeats 5] [--threads N]
+        [--workloads a,b,...] [--zoo PATH] [--output-json FILE]
+
+Builds `zoo` in release mode unless --zoo names an executable, installs the pinned references
+(bench/requirements.txt, through bench/_venv.py), then for every round and every workload runs
+`zoo bench --workload NAME --json`, bench/reference_workloads.py for torch, then for keras,
+each in its own process, so that all three see the same machine load. Per workload and
+framework it takes the median over rounds of the median step time and of the peak RSS, and
+prints a Markdown table for docs/PERFORMANCE.md: ratios are Zoo's time over the reference's
+(below 1: Zoo is faster). A run that fails is reported on stderr and its cell reads
+"unavailable"; the other runs go on.
+"""
+import argparse
+import datetime
+import json
+import os
+import statistics
+import subprocess
+import sys
+
+from _machine import cpu_model
+from _venv import ROOT, reference_python
+from reference_workloads import WORKLOADS
+
+FRAMEWORKS = ["zoo", "torch", "keras"]
+
+
+def run(label, command, env):
+    """The JSON line a benchmark printed, or {"unavailable": why} when it failed."""
+    done = subprocess.run(command, capture_output=True, text=True, env=env)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode != 0 or not lines:
+        why = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}, no output"])[-1]
+        print(f"  {label} failed (exit status {done.returncode}):\n{done.stderr.strip()}", file=sys.stderr)
+        return {"unavailable": why}
+    return json.loads(lines[-1])
+
+
+def summarize(runs):
+    """Median over rounds of each framework's median time and peak RSS; None if never measured."""
+    measured = [r for r in runs if r.get("median_seconds") is not None]
+    if not measured:
+        return {"seconds": None, "peak_rss_mb": None,
+                "unavailable": next((r["unavailable"] for r in runs if "unavailable" in r), "no run")}
+    return {"seconds": statistics.median(r["median_seconds"] for r in measured),
+            "peak_rss_mb": statistics.median(r["peak_rss_mb"] for r in measured)}
+
+
+def cell(value, fmt):
+    return "unavailable" if value is None else fmt.format(value)
+
+
+def ratio(zoo, reference):
+    return None if zoo is None or reference is None else zoo / reference
+
+
+def table(summary, header):
+    lines = [header, "",
+             "| workload | Zoo s/step | PyTorch | Keras | Zoo/PyTorch | Zoo/Keras | Zoo/best | Zoo peak MB "
+             "| PyTorch MB | Keras MB |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for name, s in summary.items():
+        z, t, k = (s[f]["seconds"] for f in FRAMEWORKS)
+        references = [v for v in (t, k) if v is not None]
+        best = ratio(z, min(references)) if references else None
+        lines.append("| " + " | ".join([name, cell(z, "{:.4f}"), cell(t, "{:.4f}"), cell(k, "{:.4f}"),
+                                        cell(ratio(z, t), "{:.2f}"), cell(ratio(z, k), "{:.2f}"), cell(best, "{:.2f}")]
+                                       + [cell(s[f]["peak_rss_mb"], "{:.0f}") for f in FRAMEWORKS]) + " |")
+    notes = [f"- {name}, {f}: {s[f]['unavailable']}" for name, s in summary.items() for f in FRAMEWORKS
+             if "unavailable" in s[f]]
+    return "\n".join(lines + (["", "Unavailable:"] + notes if notes else []))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--workloads", default=",".join(WORKLOADS))
+    parser.add_argument("--zoo", default=None, help="a built zoo executable (default: swift build -c release)")
+    parser.add_argument("--output-json", default=None, help="also write every run and the medians here")
+    args = parser.parse_args()
+    names = args.workloads.split(",")
+    unknown = [n for n in names if n not in WORKLOADS]
+    if unknown:
+        parser.error(f"unknown workloads {', '.join(unknown)}; valid: {', '.join(WORKLOADS)}")
+
+    zoo = args.zoo
+    if zoo is None:
+        subprocess.run(["swift", "build", "-c", "release", "--product", "zoo"], cwd=ROOT, check=True,
+                       stdout=subprocess.DEVNULL)
+        zoo = str(ROOT / ".build" / "release" / "zoo")
+    python = reference_python()
+    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), ZOO_NUM_THREADS=str(args.threads))
+    common = ["--repeats", str(args.repeats), "--threads", str(args.threads)]
+    script = str(ROOT / "bench" / "reference_workloads.py")
+    commands = {"zoo": lambda name: [zoo, "bench", "--workload", name, *common, "--json"]}
+    for framework in ("torch", "keras"):
+        commands[framework] = lambda name, f=framework: [python, script, "--framework", f, "--workload", name, *common]
+
+    load_before = os.getloadavg()[0]
+    runs = {name: {f: [] for f in FRAMEWORKS} for name in names}
+    for round_index in range(args.rounds):
+        for name in names:
+            print(f"round {round_index + 1}/{args.rounds}: {name}", file=sys.stderr)
+            for framework in FRAMEWORKS:
+                runs[name][framework].append(run(f"{framework} {name}", commands[framework](name), env))
+
+    summary = {name: {f: summarize(runs[name][f]) for f in FRAMEWORKS} for name in names}
+
+    def first(framework, key):
+        """A field of the first run of `framework` that has it (versions, the BLAS kernel)."""
+        return next((r[key] for name in names for r in runs[name][framework] if r.get(key)), "unavailable")
+
+    header = (f"{datetime.date.today().isoformat()}, {cpu_model()}, {args.threads} threads; OpenBLAS kernel "
+              f"{first('zoo', 'blas_kernel')}; zoo {first('zoo', 'version')}, torch {first('torch', 'version')}, "
+              f"keras {first('keras', 'version')}; medians of {args.rounds} alternating rounds of "
+              f"{args.repeats} steps (after 2 warm-up steps); times in seconds per step; load average "
+              f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after.")
+    print(table(summary, header))
+    if args.output_json:
+        with open(args.output_json, "w") as f:
+            json.dump({"header": header, "threads": args.threads, "rounds": args.rounds, "repeats": args.repeats,
+                       "summary": summary, "runs": runs}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
