@@ -98,22 +98,23 @@ public enum Bench {
     }
 
     /// Seconds per batch of a shuffled epoch over 256 gray 128x128 PNG files in two class
-    /// folders, flipped at random and resized to 112x112, two worker threads; one epoch per
-    /// repeat after one warm-up epoch.
+    /// folders, read as RGB (ImageFolder's default), flipped at random and resized to 112x112,
+    /// two worker threads; one epoch per repeat. The images are bench/reference_workloads.py's:
+    /// pixel (x, y) of image i is (x^2 + y^2 + 37 i) mod 256, images 0-127 in class0.
     static func loader(_ w: Workload, epochs: Int) throws -> [Double] {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("zoo-bench-loader-v1")
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("zoo-bench-loader-rings")
         let complete = root.appendingPathComponent(".complete")
         if !FileManager.default.fileExists(atPath: complete.path) {
-            var random = RandomGenerator(seed: 3)
             for index in 0..<256 {
-                let folder = root.appendingPathComponent("class\(index % 2)")
+                let folder = root.appendingPathComponent("class\(index * 2 / 256)")
                 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-                let image = ImageArray(shape: [128, 128, 1], values: (0..<(128 * 128)).map { _ in Float(random.nextInt(below: 256)) })
-                try PNG.write(image, to: folder.appendingPathComponent(String(format: "%03d.png", index)))
+                var pixels = [Float](repeating: 0, count: 128 * 128)
+                for y in 0..<128 { for x in 0..<128 { pixels[y * 128 + x] = Float((x * x + y * y + 37 * index) % 256) } }
+                try PNG.write(ImageArray(shape: [128, 128, 1], values: pixels), to: folder.appendingPathComponent(String(format: "%04d.png", index)))
             }
             FileManager.default.createFile(atPath: complete.path, contents: nil)
         }
-        let dataset = try FolderDataset(root: root, channels: .gray)
+        let dataset = try FolderDataset(root: root, channels: .rgb)
         let transform = Compose([
             try Transform.named("random_flip", ["horizontal": .flag(true)]),
             try Transform.named("resize", ["size": .numbers(w.input.dropLast().map(Double.init))]),
@@ -125,7 +126,6 @@ public enum Bench {
                 while try batches.next() != nil {}
             } / Double(loader.batchCount)
         }
-        _ = try epoch(0)
-        return try (1...epochs).map(epoch)
+        return try (0..<epochs).map(epoch)
     }
 }

@@ -25,7 +25,7 @@ public struct Workload: Sendable, Equatable {
         Workload(name: "w6_densenet121_infer", kind: .inference, architecture: "densenet121", batch: 1, input: [224, 224, 3], classes: 1000),
         Workload(name: "w6_mobilenetv2_infer", kind: .inference, architecture: "mobilenetv2", batch: 1, input: [224, 224, 3], classes: 1000),
         Workload(name: "w6_inceptionv3_infer", kind: .inference, architecture: "inceptionv3", batch: 1, input: [299, 299, 3], classes: 1000),
-        Workload(name: "loader", kind: .loader, architecture: nil, batch: 32, input: [112, 112, 1], classes: 2),
+        Workload(name: "loader", kind: .loader, architecture: nil, batch: 32, input: [112, 112, 3], classes: 2),
     ]
 
     public static var names: [String] { all.map(\.name) }
