@@ -34,7 +34,6 @@ let package = Package(
         // System libraries (Debian/Ubuntu: libopenblas-dev, libhdf5-dev, libpng-dev,
         // libjpeg62-turbo-dev). OpenBLAS is declared only: ZooTensor opens it at run time.
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
-        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
         .systemLibrary(
             name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5",
             providers: [.apt(["libhdf5-dev"])]),
@@ -45,7 +44,7 @@ let package = Package(
             name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg",
             providers: [.apt(["libjpeg62-turbo-dev"])]),
 
-        .target(name: "ZooTensor", dependencies: ["CBLAS", "CMalloc"], swiftSettings: kernelSettings),
+        .target(name: "ZooTensor", dependencies: ["CBLAS"], swiftSettings: kernelSettings),
         .target(name: "ZooCore", dependencies: ["ZooTensor"], swiftSettings: kernelSettings),
         .target(name: "ZooNN", dependencies: ["ZooCore", "ZooTensor"], swiftSettings: kernelSettings),
 

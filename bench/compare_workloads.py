@@ -27,6 +27,12 @@ from reference_workloads import WORKLOADS
 FRAMEWORKS = ["zoo", "torch", "keras"]
 
 
+def zoo_commit():
+    """The commit Zoo was built from (its version, until it has releases)."""
+    done = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    return done.stdout.strip() or "unknown"
+
+
 def run(label, command, env):
     """The JSON line a benchmark printed, or {"unavailable": why} when it failed."""
     done = subprocess.run(command, capture_output=True, text=True, env=env)
@@ -115,7 +121,7 @@ def main():
         return next((r[key] for name in names for r in runs[name][framework] if r.get(key)), "unavailable")
 
     header = (f"{datetime.date.today().isoformat()}, {cpu_model()}, {args.threads} threads; OpenBLAS kernel "
-              f"{first('zoo', 'blas_kernel')}; zoo {first('zoo', 'version')}, torch {first('torch', 'version')}, "
+              f"{first('zoo', 'blas_kernel')}; zoo at commit {zoo_commit()}, torch {first('torch', 'version')}, "
               f"keras {first('keras', 'version')}; medians of {args.rounds} alternating rounds of "
               f"{args.repeats} steps (after 2 warm-up steps); times in seconds per step; load average "
               f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after.")
