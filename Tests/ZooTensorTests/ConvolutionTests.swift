@@ -102,6 +102,30 @@ final class ConvolutionTests: XCTestCase {
         assertClose(y.scalars, expected, tolerance: 1e-4)
     }
 
+    /// Few output positions and many channels (a 7x7 stage at batch 1): the threads split the
+    /// output channels instead of the rows, in blocks of 16 with a remainder.
+    func testFewPositionsSplitByChannelsGiveTheDefinition() throws {
+        let x = uniform([1, 7, 7, 24])
+        let w = uniform([3, 3, 24, 150], seed: 3)
+        let bias = uniform([150], seed: 4)
+        let g = try ConvGeometry(
+            op: "test", batch: 1, input: [1, 7, 7], inChannels: 24, outChannels: 150, kernel: [1, 3, 3],
+            strides: [1, 1, 1], dilations: [1, 1, 1], padding: .same)
+        XCTAssertEqual(g.pieceCount(), 1, "49 rows make one row piece")
+        let y = try conv2d(x, kernel: w, bias: bias, padding: .same)
+        var expected = referenceConv(
+            try x.reshaped([1, 1, 7, 7, 24]), try w.reshaped([1, 3, 3, 24, 150]), strides: [1, 1, 1],
+            dilations: [1, 1, 1], padBefore: [0, 1, 1], out: [1, 7, 7])
+        for i in expected.indices { expected[i] += bias.scalars[i % 150] }
+        assertClose(y.scalars, expected, tolerance: 1e-4)
+        // Pointwise: the input is the column matrix.
+        let pointwise = uniform([1, 1, 1, 24, 150], seed: 5)
+        let z = try conv2d(x, kernel: try pointwise.reshaped([1, 1, 24, 150]))
+        let direct = referenceConv(
+            try x.reshaped([1, 1, 7, 7, 24]), pointwise, strides: [1, 1, 1], dilations: [1, 1, 1], padBefore: [0, 0, 0], out: [1, 7, 7])
+        assertClose(z.scalars, direct, tolerance: 1e-4)
+    }
+
     func testChunkedGradientsCrossImageBoundaries() throws {
         let saved = chunkBudget
         chunkBudget = 1  // 64-row chunks: several per thread and per image

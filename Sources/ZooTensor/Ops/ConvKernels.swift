@@ -127,6 +127,9 @@ extension ConvGeometry {
     /// y = conv(x, w) (+ bias), y laid out (rows, outChannels).
     func forward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>) {
         let (n, k, chunk) = (outChannels, columns, chunkRows)
+        if pieceCount() < Parallel.threadCount, n >= 128, rows * k <= 4 * chunkBudget {
+            return forwardByColumns(x, w, bias: bias, into: y)
+        }
         forEachPiece(scratch: isPointwise ? 0 : chunk * k) { _, range, cols in
             var first = range.lowerBound
             while first < range.upperBound {
@@ -141,6 +144,31 @@ extension ConvGeometry {
                     beta: bias == nil ? 0 : 1, c: out, ldc: n)
                 first += count
             }
+        }
+    }
+
+    /// The forward pass of a layer with too few output positions to give every thread its 64
+    /// rows (the 7x7 and 14x14 stages of a network at batch 1): the column matrix once, then
+    /// each thread multiplies it by its own block of output channels, so no thread idles and
+    /// each packs only its share of the weights.
+    func forwardByColumns(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>) {
+        let (n, k) = (outChannels, columns)
+        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: isPointwise ? 1 : rows * k)
+        defer { buffer.deallocate() }
+        let a = columnRows(x, first: 0, count: rows, buffer: buffer)
+        if let bias {
+            for row in 0..<rows { (y + row * n).update(from: bias, count: n) }
+        }
+        // Blocks of whole multiples of 16 channels keep the kernel's full-width tiles.
+        let blocks = (n + 15) / 16
+        let pieces = Swift.min(Parallel.threadCount, blocks)
+        Parallel.forEach(pieces) { piece in
+            let start = Swift.min(n, blocks * piece / pieces * 16)
+            let end = Swift.min(n, blocks * (piece + 1) / pieces * 16)
+            guard start < end else { return }
+            BLAS.sgemm(
+                transA: false, transB: false, m: rows, n: end - start, k: k, a: a, lda: k, b: w + start, ldb: n,
+                beta: bias == nil ? 0 : 1, c: y + start, ldc: n)
         }
     }
 
