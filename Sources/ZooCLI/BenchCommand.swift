@@ -110,7 +110,7 @@ struct BenchCommand: ParsableCommand {
         let byVolume = try rows("w5_unet3d_train", [32, 64, 96].map { (nil, $0) })
         for (title, results) in [("ResNet50 training, 224x224, by batch size", byBatch), ("ResNet50 training, batch 4, by input size", bySize), ("3D U-Net training, batch 1, by volume size", byVolume)] {
             print("\n\(title)\n")
-            print(table(results).split(separator: "\n").dropFirst(2).joined(separator: "\n"))
+            print(table(results).split(separator: "\n").dropFirst().joined(separator: "\n"))
             let base = results[0]
             print("\nTime relative to the first row against work relative to it: "
                 + results.map { String(format: "%.2fx time / %.2fx work", $0.medianSeconds / base.medianSeconds, Double($0.batch * $0.input.dropLast().reduce(1, *)) / Double(base.batch * base.input.dropLast().reduce(1, *))) }.joined(separator: "; "))
