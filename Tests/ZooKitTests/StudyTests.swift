@@ -137,5 +137,6 @@ final class StudyTests: XCTestCase {
         XCTAssertTrue(error(["stages.segmentation.sweep.architectures=[unet2d, unet2d]"]).contains("appears twice"))
         XCTAssertTrue(error(["eval.metrics=[auc, sensitivty]"]).contains("eval.metrics[1]: unknown metric 'sensitivty'; did you mean sensitivity"))
         XCTAssertTrue(error(["eval.bootstrap=10"]).contains("eval.bootstrap"))
+        XCTAssertTrue(error(["stages.classification.sweep.workers=2"]).contains("stages.classification.sweep.workers"))
     }
 }

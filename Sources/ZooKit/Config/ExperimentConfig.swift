@@ -353,5 +353,10 @@ public struct StageConfig: Sendable {
         let experiment = (base["experiment"]).flatMap { if case .scalar(let text) = $0 { return text } else { return nil } } ?? "experiment"
         document = document.setting(["experiment"], to: .scalar("\(experiment)/\(name)"))
         config = try ExperimentConfig(document, source: "\(source) (stage \(name))")
+        // A worker process re-runs the whole study for its one trial; a later stage needs every
+        // trial of the earlier ones, so stages run their trials in this process.
+        if let workers = config.sweep?.workers, workers > 1 {
+            throw reader.error("sweep.workers", "the trials of a stage run one after another; workers applies to a plain sweep")
+        }
     }
 }

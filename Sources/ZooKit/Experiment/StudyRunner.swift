@@ -35,6 +35,9 @@ public final class StudyRunner {
     /// or stage, each also written under runs/<experiment>/.
     public func run() throws -> [SweepReport] {
         let document = try ExperimentConfig.document(configURL)
+        guard only.isEmpty || config.sweep != nil else {
+            throw RunError("--only picks trials of a plain sweep; \(configURL.lastPathComponent) is an ensemble or a pipeline")
+        }
         if let sweep = config.sweep {
             return [try runSweep(document, sweep: sweep, experiment: config.experiment)]
         }
