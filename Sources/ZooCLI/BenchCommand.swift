@@ -7,12 +7,7 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure training and inference speed, throughput and peak memory on synthetic input.",
         discussion: """
-            Workloads: \(Workload.names.joined(separator: ", ")).
-            Each runs in its own process (so its peak memory is its own) and reports the median seconds per step
-            after warm-up steps, images per second, GFLOP/s of the counted arithmetic, peak resident memory, the
-            BLAS kernel and the thread count. --scaling prints time per step of ResNet50 training against batch
-            size and input size and of the 3D U-Net against volume size. bench/compare_workloads.py runs the
-            same workloads in PyTorch and Keras, alternating with Zoo, and prints the ratios.
+            Workloads: \(Workload.names.joined(separator: ", ")). Each runs in its own process (so its peak memory is its own) and reports the median seconds per step after warm-up steps, images per second, GFLOP/s of the counted arithmetic, peak resident memory, the BLAS kernel and the thread count. --scaling prints time per step of ResNet50 training against batch size and input size and of the 3D U-Net against volume size. bench/compare_workloads.py runs the same workloads in PyTorch and Keras, alternating with Zoo, and prints the ratios.
 
             Examples:
               zoo bench

@@ -6,11 +6,7 @@ struct Compare: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Compare scores from prediction CSVs of any source: AUCs, DeLong matrix, NRI and IDI.",
         discussion: """
-            Each CSV has an id column, a 0/1 label column and a score column (by default a column named score,
-            else the last column, which is the positive class of a Zoo predictions.csv). Rows are matched by id;
-            labels must agree. The first file is the reference: NRI (category-free, and categorical with
-            --cutoffs) and IDI measure each other source against it, for instance radiologists' scores without
-            and then with the model. IDI and categorical NRI need scores that are probabilities.
+            Each CSV has an id column, a 0/1 label column and a score column (by default a column named score, else the last column, which is the positive class of a Zoo predictions.csv). Rows are matched by id; labels must agree. The first file is the reference: NRI (category-free, and categorical with --cutoffs) and IDI measure each other source against it, for instance radiologists' scores without and then with the model. IDI and categorical NRI need scores that are probabilities.
 
             Examples:
               zoo compare runs/lung_ultrasound/resnet18/predictions.csv runs/lung_ultrasound/resnet50/predictions.csv

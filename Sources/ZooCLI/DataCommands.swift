@@ -13,9 +13,7 @@ struct DataCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write a config's dataset (or one part of its split) to files and a CSV manifest.",
             discussion: """
-                Images become 8-bit PNG in one folder per class (masks 0/255 PNG), volumes .nii.gz; manifest.csv
-                (path,label,mask,patient_id,id) reads back with data.source csv. Phantom data exported this way
-                is a template for arranging real data.
+                Images become 8-bit PNG in one folder per class (masks 0/255 PNG), volumes .nii.gz; manifest.csv (path,label,mask,patient_id,id) reads back with data.source csv. Phantom data exported this way is a template for arranging real data.
 
                 Examples:
                   zoo data export zoo/lidc/lidc.yaml --output lidc-phantom/

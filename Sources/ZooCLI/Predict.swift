@@ -6,11 +6,7 @@ struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Predict images with a trained run and write a CSV of probabilities.",
         discussion: """
-            Inputs are image files (PNG, JPEG, NIfTI), folders (every image below them) or CSV files with a
-            path column (relative to the CSV). Each image goes through the run's evaluation pipeline (resize,
-            channels, preprocessing) and its best checkpoint. Classification runs write path, predicted class
-            and one probability per class; segmentation runs write the predicted foreground voxels and, with
-            --masks, the predicted masks (PNG 0/255 or NIfTI, at the model's input size).
+            Inputs are image files (PNG, JPEG, NIfTI), folders (every image below them) or CSV files with a path column (relative to the CSV). Each image goes through the run's evaluation pipeline (resize, channels, preprocessing) and its best checkpoint. Classification runs write path, predicted class and one probability per class; segmentation runs write the predicted foreground voxels and, with --masks, the predicted masks (PNG 0/255 or NIfTI, at the model's input size).
 
             Examples:
               zoo predict runs/lidc/small_cnn scans/nodule-017.png scans/more/ --output nodules.csv

@@ -12,8 +12,7 @@ struct Zoo: ParsableCommand {
         commandName: "zoo",
         abstract: "Train, compare and evaluate medical-imaging CNNs from YAML experiment configs.",
         discussion: """
-            Experiments live under zoo/ (one folder per study); each runs as it is on built-in phantom
-            data, and on your own data by changing its data: section. Runs are written to runs/.
+            Experiments live under zoo/ (one folder per study); each runs as it is on built-in phantom data, and on your own data by changing its data: section. Runs are written to runs/.
 
             Examples:
               zoo list --models "resnet*"
@@ -65,8 +64,7 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train one model as a config describes, then evaluate it on the test split.",
         discussion: """
-            Writes runs/<experiment>/<run>/: config.json, split.json, checkpoints (best, last), log.csv,
-            predictions.csv, metrics.json. Ctrl-C saves the last checkpoint; --resume continues it.
+            Writes runs/<experiment>/<run>/: config.json, split.json, checkpoints (best, last), log.csv, predictions.csv, metrics.json, report.md and report.html with their figures (training curves, ROC, confusion matrix, Grad-CAM of eval.gradcam). Ctrl-C saves the last checkpoint; --resume continues it. Ensembles and pipelines run with zoo sweep.
             Example: zoo train zoo/lidc/lidc.yaml --set train.epochs=5 --set data.phantom.count=200
             """)
 
@@ -94,13 +92,7 @@ struct Sweep: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a study: a sweep over architectures, an ensemble, or a pipeline of stages, and compare.",
         discussion: """
-            A sweep: section trains one protocol per architecture (sweep.workers > 1 runs them as that many
-            processes sharing the cores); an ensemble: section trains its members on one split and evaluates
-            their averaged probabilities; a stages: section runs a pipeline (segmentation, then classification
-            of the regions the best segmentation model finds). Finished trials are read back, not retrained.
-            Prints and writes runs/<experiment>/report.md and report.html: AUC with 95% CI and threshold metrics
-            on train and test, training and inference time, pairwise DeLong p-values, NRI and IDI of the best
-            model against each other, and the ROC figure (roc.svg); Dice and per-scan detection for segmentation.
+            A sweep: section trains one protocol per architecture (sweep.workers > 1 runs them as that many processes sharing the cores); an ensemble: section trains its members on one split and evaluates their averaged probabilities; a stages: section runs a pipeline (segmentation, then classification of the regions the best segmentation model finds). Finished trials are read back, not retrained. Prints and writes runs/<experiment>/report.md and report.html: AUC with 95% CI and threshold metrics on train and test, training and inference time, pairwise DeLong p-values, NRI and IDI of the best model against each other, and the ROC figure (roc.svg); Dice and per-scan detection for segmentation.
 
             Examples:
               zoo sweep zoo/quickstart.yaml
@@ -155,8 +147,7 @@ struct GradCAMCommand: ParsableCommand {
         commandName: "gradcam",
         abstract: "Write Grad-CAM overlays (PNG) for test samples of a run, at any named layer.",
         discussion: """
-            The default layer is the architecture's last convolutional layer; Keras names work
-            (conv5_block3_out, or a unit prefix such as conv5_block3_2). 3D runs give a mid-slice montage.
+            The default layer is the architecture's last convolutional layer; Keras names work (conv5_block3_out, or a unit prefix such as conv5_block3_2). 3D runs give a mid-slice montage.
             Example: zoo gradcam runs/ct/resnet50 --layer conv5_block3_2 --samples 4 --output gradcam/
             """)
 
