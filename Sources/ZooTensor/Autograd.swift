@@ -54,9 +54,13 @@ extension Tensor {
     /// Back-propagates from this tensor. Without `gradient` the tensor must hold one element
     /// and its gradient is 1. Gradients add up in the `grad` of every leaf that requires one
     /// (and of intermediates marked with `retainGrad()`), so several calls accumulate.
-    public func backward(_ gradient: Tensor? = nil) throws {
+    /// `retainGraph: false` (PyTorch's default, the trainer's choice) lets go of each node, and
+    /// of the activations it saved, as soon as its gradient has passed: the step's peak memory
+    /// no longer holds every activation and every gradient at once; the graph cannot be
+    /// back-propagated again.
+    public func backward(_ gradient: Tensor? = nil, retainGraph: Bool = true) throws {
         let seed = try seedGradient(gradient)
-        try Tensor.propagate(from: self, seed: seed) { tensor, g in
+        try Tensor.propagate(from: self, seed: seed, release: !retainGraph) { tensor, g in
             guard tensor.retainsGrad || (tensor.node == nil && tensor.requiresGrad) else { return }
             if let existing = tensor.grad {
                 try existing.addInPlace(g)
@@ -95,16 +99,20 @@ extension Tensor {
     /// Visits the graph below `root` in reverse topological order, handing each tensor its
     /// complete gradient before passing it on to the tensor's inputs.
     private static func propagate(
-        from root: Tensor, seed: Tensor, visit: (Tensor, Tensor) throws -> Void
+        from root: Tensor, seed: Tensor, release: Bool = false, visit: (Tensor, Tensor) throws -> Void
     ) throws {
-        let order = topologicalOrder(from: root)
+        var order = topologicalOrder(from: root).reversed().map { Optional($0) }
         var pending = [ObjectIdentifier: Tensor]()
         pending[ObjectIdentifier(root)] = seed
         try withoutGrad {
-            for tensor in order.reversed() {
+            for index in order.indices {
+                guard let tensor = order[index] else { continue }
+                if release { order[index] = nil }
                 guard let g = pending.removeValue(forKey: ObjectIdentifier(tensor)) else { continue }
                 try visit(tensor, g)
                 guard let node = tensor.node else { continue }
+                // Released, the node's saved tensors go once its inputs' gradients exist.
+                if release { tensor.node = nil }
                 let inputGrads = try node.backward(g)
                 for (input, inputGrad) in zip(node.inputs, inputGrads) {
                     guard input.requiresGrad, let inputGrad else { continue }

@@ -133,3 +133,27 @@ final class BLASTests: XCTestCase {
         XCTAssertEqual(c, [14, 15, 20, 21])
     }
 }
+
+final class ReleasedGraphTests: XCTestCase {
+    /// Without the graph retained, the gradients are the same, and every intermediate has let
+    /// go of its node (and so of the activations it saved) by the end.
+    func testReleasingTheGraphGivesTheSameGradients() throws {
+        func run(retain: Bool) throws -> (grads: [[Float]], intermediate: Tensor) {
+            var random = RandomGenerator(seed: 3)
+            let w = Tensor.randomUniform([3, 3, 2, 4], low: -1, high: 1, using: &random)
+            let b = Tensor.randomUniform([4], low: -1, high: 1, using: &random)
+            w.requiresGrad = true
+            b.requiresGrad = true
+            let x = Tensor.randomUniform([2, 6, 6, 2], low: -1, high: 1, using: &random)
+            let hidden = try conv2d(x, kernel: w, bias: b, padding: .same).relu()
+            let loss = try (hidden * hidden).mean()
+            try loss.backward(retainGraph: retain)
+            return ([w.grad!.scalars, b.grad!.scalars], hidden)
+        }
+        let kept = try run(retain: true)
+        let released = try run(retain: false)
+        XCTAssertEqual(kept.grads, released.grads)
+        XCTAssertNotNil(kept.intermediate.node)
+        XCTAssertNil(released.intermediate.node)
+    }
+}

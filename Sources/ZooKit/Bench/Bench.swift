@@ -88,7 +88,7 @@ public enum Bench {
             let optimizer = try Adam(learningRate: 1e-3, convention: .pytorch)
             step = {
                 model.zeroGradients()
-                try loss(try model(x), targets).backward()
+                try loss(try model(x), targets).backward(retainGraph: false)
                 try optimizer.step(model.trainableParameters)
             }
         }

@@ -107,7 +107,7 @@ public final class Trainer {
                             + "The last good checkpoint is \(run.lastCheckpoint.path) (if an epoch finished). "
                             + "Lower the learning rate or raise Adam's epsilon.")
                 }
-                try value.backward()
+                try value.backward(retainGraph: false)
                 try optimizer.step(model.trainableParameters)
                 lossSum += Double(number) * Double(batch.ids.count)
                 seen += batch.ids.count
