@@ -76,6 +76,7 @@ final class StudyTests: XCTestCase {
         XCTAssertEqual(written.map(\.detection), ensemble.test.segmentation.map(\.detection))
         XCTAssertEqual(written.map(\.predictedVoxels), ensemble.test.segmentation.map(\.predictedVoxels))
         exists(ensemble.run.reportHTML)
+        XCTAssertThrowsError(try RestoredRun(ensemble.run.url)) { XCTAssertTrue("\($0)".contains("is an ensemble's evaluation"), "\($0)") }
     }
 
     /// Two trials as two `zoo sweep --only` processes, then the report of both read back.

@@ -52,6 +52,7 @@ struct EnsembleRunner {
         let perImage = Date().timeIntervalSince(started) * 1000 / Double(max(test.ids.count, 1))
         let metrics = try EvaluationMetrics(train: train, test: test, task: reference.variant.task, eval: config.eval, seed: config.seed)
         try config.resolved.json.write(to: run.config, atomically: true, encoding: .utf8)
+        try (memberRuns.map(\.path).joined(separator: "\n") + "\n").write(to: run.members, atomically: true, encoding: .utf8)
         try Evaluation.writePredictions(test, classNames: reference.dataset.classNames, to: run.predictions)
         try Evaluation.writePredictions(train, classNames: reference.dataset.classNames, to: run.trainPredictions)
         let name = "ensemble of \(restored.count) \(reference.variant.name)"

@@ -21,6 +21,11 @@ public struct RestoredRun {
 
     public init(_ url: URL) throws {
         run = try RunDirectory.existing(url)
+        if let members = try? String(contentsOf: run.members, encoding: .utf8) {
+            throw RunError(
+                "\(url.path) is an ensemble's evaluation, not a trained model; its members are "
+                    + members.split(separator: "\n").joined(separator: ", ") + " (restore one of them, or run the study again with zoo sweep)")
+        }
         let document = try ConfigValue.parse(yaml: try String(contentsOf: run.config, encoding: .utf8), source: run.config.lastPathComponent)
         var config = try ExperimentConfig(document, source: run.config.lastPathComponent)
         config.model.weights = nil  // the checkpoint holds the trained weights

@@ -36,6 +36,8 @@ public struct RunDirectory: Sendable {
     public var report: URL { url.appendingPathComponent("report.md") }
     public var reportHTML: URL { url.appendingPathComponent("report.html") }
     /// The folder of the config the run came from: its relative data paths start there.
+    /// The member runs of an ensemble's evaluation, one folder per line.
+    public var members: URL { url.appendingPathComponent("members.txt") }
     /// The regions of interest the run's images were cropped to (pipeline stages).
     public var regions: URL { url.appendingPathComponent("roi.csv") }
     public var origin: URL { url.appendingPathComponent("origin.txt") }
