@@ -65,23 +65,42 @@ open class GradientOptimizer: Optimizer {
 
     public func step(_ parameters: [(path: String, parameter: Parameter)]) throws {
         let active = parameters.filter { $0.parameter.isTrainable && $0.parameter.value.grad != nil }
-        var gradients = try active.map { entry -> [Float] in
+        // Every gradient is checked before any parameter moves: a refused step changes nothing.
+        for entry in active {
             let grad = entry.parameter.value.grad!
             guard grad.shape == entry.parameter.value.shape else {
                 throw TrainingError(name, "gradient of \(entry.path) has shape \(grad.shape), the parameter \(entry.parameter.value.shape)")
             }
-            let values = grad.scalars
-            if let bad = values.firstIndex(where: { !$0.isFinite }) {
-                throw TrainingError(name, "gradient of \(entry.path) is not finite (element \(bad) is \(values[bad]))")
+            if let bad = grad.withUnsafeBufferPointer({ $0.firstIndex { !$0.isFinite } }) {
+                throw TrainingError(name, "gradient of \(entry.path) is not finite (element \(bad) is \(grad.scalars[bad]))")
             }
-            return values
         }
-        clip(&gradients)
+        // Clipping works on copies; without it the gradients are read where they are.
+        var clipped: [[Float]]?
+        if clipping != .none {
+            var copies = active.map { $0.parameter.value.grad!.scalars }
+            clip(&copies)
+            clipped = copies
+        }
         iterations += 1
-        for (entry, gradient) in zip(active, gradients) {
+        let step = iterations
+        func apply(_ index: Int) {
+            let entry = active[index]
             entry.parameter.value.withUnsafeMutableBufferPointer { value in
-                gradient.withUnsafeBufferPointer { update(path: entry.path, value: value, gradient: $0, step: iterations) }
+                if let clipped {
+                    clipped[index].withUnsafeBufferPointer { update(path: entry.path, value: value, gradient: $0, step: step) }
+                } else {
+                    entry.parameter.value.grad!.withUnsafeBufferPointer { update(path: entry.path, value: value, gradient: $0, step: step) }
+                }
             }
+        }
+        // Parameters update independently, in parallel once every slot exists (creating one
+        // writes the shared table; the first step runs in order).
+        let ready = active.allSatisfy { entry in slotNames.allSatisfy { hasSlot($0, for: entry.path) } }
+        if ready, active.count > 1 {
+            DispatchQueue.concurrentPerform(iterations: active.count, execute: apply)
+        } else {
+            for index in active.indices { apply(index) }
         }
     }
 
