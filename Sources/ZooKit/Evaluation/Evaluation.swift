@@ -25,12 +25,7 @@ public struct EvaluationMetrics {
 
         /// The threshold metrics of `matrix` (undefined ones stay nil).
         mutating func take(_ matrix: ConfusionMatrix) {
-            accuracy = try? matrix.accuracy
-            sensitivity = try? matrix.sensitivity
-            specificity = try? matrix.specificity
-            ppv = try? matrix.positivePredictiveValue
-            npv = try? matrix.negativePredictiveValue
-            f1 = try? matrix.f1
+            for metric in EvaluationMetrics.thresholdMetrics { self[keyPath: metric.field] = try? metric.value(matrix) }
         }
     }
 
@@ -43,10 +38,11 @@ public struct EvaluationMetrics {
         self.test = EvaluationMetrics.side(test, task: task, rule: rule, bootstrap: eval.bootstrap, seed: seed)
     }
 
-    /// The threshold metrics by name.
-    static let thresholdMetrics: [(name: String, value: (ConfusionMatrix) throws -> Double)] = [
-        ("accuracy", { try $0.accuracy }), ("sensitivity", { try $0.sensitivity }), ("specificity", { try $0.specificity }),
-        ("ppv", { try $0.positivePredictiveValue }), ("npv", { try $0.negativePredictiveValue }), ("f1", { try $0.f1 }),
+    /// The threshold metrics: name, field of a side, value from a confusion matrix.
+    static let thresholdMetrics: [(name: String, field: WritableKeyPath<Side, Double?>, value: (ConfusionMatrix) throws -> Double)] = [
+        ("accuracy", \.accuracy, { try $0.accuracy }), ("sensitivity", \.sensitivity, { try $0.sensitivity }),
+        ("specificity", \.specificity, { try $0.specificity }), ("ppv", \.ppv, { try $0.positivePredictiveValue }),
+        ("npv", \.npv, { try $0.negativePredictiveValue }), ("f1", \.f1, { try $0.f1 }),
     ]
 
     /// `0.5`, `youden`, or `sensitivity:0.9`.
@@ -82,7 +78,7 @@ public struct EvaluationMetrics {
             // The threshold stays the one chosen on all cases; only the cases are resampled.
             if bootstrap > 0 {
                 let threshold = matrix.threshold
-                for (name, value) in thresholdMetrics {
+                for (name, _, value) in thresholdMetrics {
                     side.intervals[name] = try? Bootstrap.confidenceInterval(scores, replicates: bootstrap, seed: seed) { resampled in
                         try value(try ConfusionMatrix(resampled, rule: .fixed(threshold)))
                     }
@@ -111,7 +107,7 @@ public struct EvaluationMetrics {
                 ("npv", s.npv), ("f1", s.f1), ("dice", s.dice), ("lesion_sensitivity", s.lesionSensitivity),
                 ("volume_correlation", s.volumeCorrelation),
             ]
-            for (name, _) in EvaluationMetrics.thresholdMetrics {
+            for (name, _, _) in EvaluationMetrics.thresholdMetrics {
                 guard let interval = s.intervals[name] else { continue }
                 fields += [("\(name)_ci_lower", interval.lower), ("\(name)_ci_upper", interval.upper)]
             }
@@ -150,6 +146,12 @@ public enum Evaluation {
             result.probabilities.append(probabilities)
         }
         return result
+    }
+
+    /// The run's predictions.csv (test) and predictions-train.csv.
+    public static func writePredictions(train: Predictions, test: Predictions, classNames: [String], in run: RunDirectory) throws {
+        try writePredictions(test, classNames: classNames, to: run.predictions)
+        try writePredictions(train, classNames: classNames, to: run.trainPredictions)
     }
 
     /// predictions.csv: id, label, then one probability column per class; for segmentation

@@ -9,13 +9,11 @@ extension RestoredRun {
     /// predicted class and one probability per class; for segmentation the predicted
     /// foreground voxels and, when `masks` is given, the mask file written there (PNG 0/255 or
     /// NIfTI, at the model's input size).
-    public func predictFiles(_ inputs: [URL], masks: URL? = nil, batchSize: Int = 8) throws -> String {
+    public func predictFiles(_ inputs: [URL], masks: URL? = nil) throws -> String {
         let channels: ChannelMode = sourceChannels == 1 ? .gray : (sourceChannels == 3 ? .rgb : .keep)
         let files = try FileListDataset(inputs: inputs, channels: channels)
         guard files.count > 0 else { throw RunError("no images to predict in \(inputs.map(\.path).joined(separator: ", "))") }
-        let loader = try DataLoader(
-            dataset: files, indices: Array(0..<files.count), transform: pipeline.eval,
-            options: .init(batchSize: batchSize, shuffle: false), seed: config.seed)
+        let loader = try evaluationLoader(Array(0..<files.count), dataset: files)
         let predictor = Predictor(models: [model], task: variant.task, loss: nil)
         if variant.task == .segmentation {
             if let masks { try FileManager.default.createDirectory(at: masks, withIntermediateDirectories: true) }

@@ -40,21 +40,14 @@ struct EnsembleRunner {
             }
         }
         let predictor = Predictor(models: restored.map(\.model), task: reference.variant.task, loss: nil)
-        func loader(_ part: String) throws -> DataLoader {
-            try DataLoader(
-                dataset: reference.dataset, indices: try reference.indices(part), transform: reference.pipeline.eval,
-                options: .init(batchSize: config.train.batchSize, shuffle: false), seed: config.seed)
-        }
         let run = try RunDirectory.create(root: study.runsRoot, experiment: study.config.experiment, run: "ensemble")
-        let train = try predictor.predict(try loader("train"))
-        let started = Date()
-        let test = try predictor.predict(try loader("test"))
-        let perImage = Date().timeIntervalSince(started) * 1000 / Double(max(test.ids.count, 1))
+        let (train, test, perImage) = try predictor.trainAndTest(
+            train: try reference.evaluationLoader(try reference.indices("train")),
+            test: try reference.evaluationLoader(try reference.indices("test")))
         let metrics = try EvaluationMetrics(train: train, test: test, task: reference.variant.task, eval: config.eval, seed: config.seed)
         try config.resolved.json.write(to: run.config, atomically: true, encoding: .utf8)
         try (memberRuns.map(\.path).joined(separator: "\n") + "\n").write(to: run.members, atomically: true, encoding: .utf8)
-        try Evaluation.writePredictions(test, classNames: reference.dataset.classNames, to: run.predictions)
-        try Evaluation.writePredictions(train, classNames: reference.dataset.classNames, to: run.trainPredictions)
+        try Evaluation.writePredictions(train: train, test: test, classNames: reference.dataset.classNames, in: run)
         let name = "ensemble of \(restored.count) \(reference.variant.name)"
         let result = RunResult(
             run: run, architecture: name, history: [], train: train, test: test, metrics: metrics,

@@ -162,13 +162,10 @@ public final class ExperimentRunner {
         if stopping == nil || !(stopping!.restoreBest), FileManager.default.fileExists(atPath: run.bestCheckpoint.path), validationLoader != nil {
             _ = try Checkpoint.load(into: model, from: run.bestCheckpoint)
         }
-        let trainPredictions = try trainer.predict(try loader(trainIndices, train: false))
-        let inferenceStart = Date()
-        let testPredictions = try trainer.predict(try loader(testIndices, train: false))
-        let perImage = Date().timeIntervalSince(inferenceStart) * 1000 / Double(Swift.max(testIndices.count, 1))
+        let (trainPredictions, testPredictions, perImage) = try Predictor(models: [model], task: variant.task, loss: loss).trainAndTest(
+            train: try loader(trainIndices, train: false), test: try loader(testIndices, train: false))
         let metrics = try EvaluationMetrics(train: trainPredictions, test: testPredictions, task: variant.task, eval: config.eval, seed: config.seed)
-        try Evaluation.writePredictions(testPredictions, classNames: dataset.classNames, to: run.predictions)
-        try Evaluation.writePredictions(trainPredictions, classNames: dataset.classNames, to: run.trainPredictions)
+        try Evaluation.writePredictions(train: trainPredictions, test: testPredictions, classNames: dataset.classNames, in: run)
         let timing = String(format: "{\"architecture\": \"%@\", \"training_seconds\": %.3f, \"ms_per_image\": %.3f, \"task\": \"%@\"}\n", variant.name, trainingSeconds, perImage, variant.task.rawValue)
         try timing.write(to: run.timing, atomically: true, encoding: .utf8)
         let result = RunResult(

@@ -49,9 +49,7 @@ struct PipelineRunner {
         }
         let restored = try RestoredRun(best.run.url)
         study.progress.message(String(format: "regions of interest: %@ of stage %@ (validation Dice %.3f)", best.architecture, stage, score))
-        let loader = try DataLoader(
-            dataset: restored.dataset, indices: Array(0..<restored.dataset.count), transform: restored.pipeline.eval,
-            options: .init(batchSize: restored.config.train.batchSize, shuffle: false), seed: restored.config.seed)
+        let loader = try restored.evaluationLoader(Array(0..<restored.dataset.count))
         var boxes = [String: RegionBox]()
         var empty = 0
         _ = try Predictor(models: [restored.model], task: .segmentation, loss: nil).predict(loader) { id, map in

@@ -62,21 +62,20 @@ public struct RestoredRun {
         return try pipeline.eval.apply(try dataset.sample(at: index), random: &random)
     }
 
+    /// Samples `indices` of `dataset` (the run's own by default) through the evaluation
+    /// pipeline, in order, in the run's batch size.
+    public func evaluationLoader(_ indices: [Int], dataset: Dataset? = nil) throws -> DataLoader {
+        try DataLoader(
+            dataset: dataset ?? self.dataset, indices: indices, transform: pipeline.eval,
+            options: .init(batchSize: config.train.batchSize, shuffle: false), seed: config.seed)
+    }
+
     /// The run's metrics recomputed from its checkpoint on the training and test parts.
     public func evaluate() throws -> EvaluationMetrics {
-        let trainer = Trainer(
-            model: model, task: variant.task,
-            loss: try TrainingFactory.loss(config.train.loss, classWeights: nil, source: "config"),
-            optimizer: try TrainingFactory.optimizer(config.train.optimizer, source: "config"),
-            schedule: .init(schedule: nil, unit: "epoch", plateau: nil), epochs: 0, earlyStopping: nil, monitor: "loss",
-            run: run, progress: Progress(interactive: false), configJSON: "")
-        func loader(_ part: String) throws -> DataLoader {
-            try DataLoader(
-                dataset: dataset, indices: try indices(part), transform: pipeline.eval,
-                options: .init(batchSize: config.train.batchSize, shuffle: false), seed: config.seed)
-        }
+        let predictor = Predictor(models: [model], task: variant.task, loss: nil)
         return try EvaluationMetrics(
-            train: try trainer.predict(try loader("train")), test: try trainer.predict(try loader("test")),
+            train: try predictor.predict(try evaluationLoader(try indices("train"))),
+            test: try predictor.predict(try evaluationLoader(try indices("test"))),
             task: variant.task, eval: config.eval, seed: config.seed)
     }
 }
