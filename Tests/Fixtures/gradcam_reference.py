@@ -42,25 +42,12 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
+from keras_small_cnn import small_cnn_32  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 
 def small_cnn():
-    keras.backend.clear_session()
-    layers = [keras.Input((32, 32, 3))]
-    for filters in (32, 64, 64):
-        layers += [
-            keras.layers.Conv2D(filters, 3, activation="relu"),
-            keras.layers.BatchNormalization(),
-            keras.layers.MaxPooling2D(),
-        ]
-    layers += [
-        keras.layers.Flatten(),
-        keras.layers.Dense(128, activation="relu"),
-        keras.layers.Dropout(0.3),
-        keras.layers.Dense(2, activation="softmax"),
-    ]
-    return keras.Sequential(layers), (3, 32, 32, 3)
+    return small_cnn_32(), (3, 32, 32, 3)
 
 
 def resnet50():
