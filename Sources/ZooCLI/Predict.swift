@@ -27,6 +27,7 @@ struct Predict: ParsableCommand {
 
     func run() throws {
         let restored = try RestoredRun(URL(fileURLWithPath: runDirectory))
+        FileHandle.standardError.write(Data((try restored.predictionHeader + "\n").utf8))
         let csv = try restored.predictFiles(inputs.map { URL(fileURLWithPath: $0) }, masks: masks.map { URL(fileURLWithPath: $0, isDirectory: true) })
         if let output {
             try csv.write(to: URL(fileURLWithPath: output), atomically: true, encoding: .utf8)

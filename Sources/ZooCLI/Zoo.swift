@@ -64,25 +64,55 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train one model as a config describes, then evaluate it on the test split.",
         discussion: """
-            Writes runs/<experiment>/<run>/: config.json, split.json, checkpoints (best, last), log.csv, predictions.csv, metrics.json, report.md and report.html with their figures (training curves, ROC, confusion matrix, Grad-CAM of eval.gradcam). Ctrl-C saves the last checkpoint; --resume continues it. Ensembles and pipelines run with zoo sweep.
-            Example: zoo train zoo/lidc/lidc.yaml --set train.epochs=5 --set data.phantom.count=200
+            Writes runs/<experiment>/<run>/: config.json, pipeline.txt (the training and evaluation pipelines), split.json, checkpoints (best, last), log.csv, predictions (train, validation, test), metrics.json (with the threshold and the split it was chosen on), report.md and report.html with their figures (training curves, ROC, confusion matrix, Grad-CAM of eval.gradcam). Ctrl-C saves the last checkpoint; --resume RUN continues it with the run's own config (no config argument needed). Ensembles and pipelines run with zoo sweep.
+
+            Examples:
+              zoo train zoo/lidc/lidc.yaml --set train.epochs=5 --set data.phantom.count=200
+              zoo train --resume runs/lidc/small_cnn-20261127-101500
             """)
 
-    @OptionGroup var experiment: ExperimentOptions
+    @Argument(help: "The experiment config (YAML); with --resume the run's own config is used.")
+    var config: String?
 
-    @Option(help: "Continue an interrupted run directory from its last checkpoint.")
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a config key, e.g. --set train.optimizer.lr=3e-4 (repeatable).", valueName: "key=value"))
+    var overrides: [String] = []
+
+    @Option(help: "Where run directories go.")
+    var runs: String = "runs"
+
+    @Option(help: "Continue an interrupted run directory from its last checkpoint, with the config it recorded.")
     var resume: String?
 
     @Option(help: "Name of the run directory (default: architecture and time).")
     var name: String?
 
     func run() throws {
-        let config = try ExperimentConfig.load(experiment.configURL, overrides: experiment.overrides)
-        guard config.ensemble == nil, config.stages.isEmpty else {
-            throw ValidationError("\(experiment.config) is an ensemble or a pipeline of stages; run it with `zoo sweep`")
+        let resumed = try resume.map { try RunDirectory.existing(URL(fileURLWithPath: $0)) }
+        let config: ExperimentConfig
+        if let resumed {
+            config = try resumed.experimentConfig
+            if let path = self.config {
+                // A config given with --resume must be the run's: resuming under another
+                // protocol would mix two in one run.
+                let given = try ExperimentConfig.load(URL(fileURLWithPath: path), overrides: overrides)
+                let differences = try ConfigValue.differences(config.resolved, given.resolved)
+                guard differences.isEmpty else {
+                    throw ValidationError(
+                        "\(path) differs from the config \(resumed.url.path) ran with (\(differences.prefix(5).joined(separator: ", "))); "
+                            + "--resume continues a run as it was configured: leave out the config, or start a new run")
+                }
+            } else if !overrides.isEmpty {
+                throw ValidationError("--set cannot change a resumed run; it continues with the config it recorded (\(resumed.config.path))")
+            }
+        } else {
+            guard let path = self.config else { throw ValidationError("zoo train needs a config (or --resume RUN)") }
+            config = try ExperimentConfig.load(URL(fileURLWithPath: path), overrides: overrides)
         }
-        let runner = ExperimentRunner(config: config, runsRoot: experiment.runsURL)
-        let result = try runner.run(name: name, resume: try resume.map { try RunDirectory.existing(URL(fileURLWithPath: $0)) })
+        guard config.ensemble == nil, config.stages.isEmpty else {
+            throw ValidationError("\(self.config ?? "the config") is an ensemble or a pipeline of stages; run it with `zoo sweep`")
+        }
+        let runner = ExperimentRunner(config: config, runsRoot: URL(fileURLWithPath: runs))
+        let result = try runner.run(name: name, resume: resumed)
         print(try SweepReport(experiment: config.experiment, results: [result], metrics: config.eval.metrics).markdown)
         print("run: \(result.run.url.path)")
     }
@@ -138,7 +168,7 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         let metrics = try RestoredRun(URL(fileURLWithPath: runDirectory)).evaluate()
-        print(metrics.json, terminator: "")
+        print(try metrics.json, terminator: "")
     }
 }
 

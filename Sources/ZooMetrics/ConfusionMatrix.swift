@@ -45,8 +45,8 @@ public struct ConfusionMatrix: Sendable, Equatable {
         self.init(data, threshold: threshold)
     }
 
-    /// The table at a given threshold, unchecked (rules validate their thresholds).
-    init(_ data: BinaryScores, threshold: Double) {
+    /// The table at a given threshold (score >= threshold is positive).
+    public init(_ data: BinaryScores, threshold: Double) {
         var tp = 0
         var fp = 0
         var tn = 0

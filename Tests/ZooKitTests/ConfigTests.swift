@@ -34,7 +34,17 @@ final class ConfigTests: FolderTestCase {
         XCTAssertEqual(config.data.split.test, 0.3, accuracy: 1e-12)
         XCTAssertEqual(config.model.inputShape, [124, 124, 1])
         XCTAssertEqual(config.data.options["kind"], .scalar("lidc_nodules"))
-        XCTAssertTrue(config.resolved.json.contains("\"lr\": \"3e-4\""))
+        // config.json keeps YAML's types: numbers as numbers, lists as lists (issue 13.10).
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(try config.resolved.json.utf8)) as? [String: Any])
+        let train = try XCTUnwrap(json["train"] as? [String: Any])
+        XCTAssertEqual((train["optimizer"] as? [String: Any])?["lr"] as? Double, 3e-4)
+        XCTAssertEqual(train["epochs"] as? Int, 5)
+        XCTAssertEqual((json["model"] as? [String: Any])?["input_shape"] as? [Int], [124, 124, 1])
+        XCTAssertEqual(json["experiment"] as? String, "lidc")
+        // Read back, it is the same config.
+        let reread = try ExperimentConfig(try ConfigValue.parse(yaml: try config.resolved.json, source: "config.json"), source: "config.json")
+        XCTAssertEqual(try ConfigValue.differences(config.resolved, reread.resolved), [])
+        XCTAssertEqual(reread.train.epochs, 5)
     }
 
     func testUnknownKeysWrongTypesAndNamesAreErrorsWithPaths() throws {

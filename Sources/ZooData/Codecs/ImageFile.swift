@@ -15,7 +15,10 @@ public enum ImageFile {
     }
 
     /// Reads a PNG, JPEG or NIfTI file as an HWC image or DHWC volume (with its spacing).
-    public static func read(_ url: URL, channels: ChannelMode = .keep) throws -> (image: ImageArray, spacing: [Float]?) {
+    /// Values keep the file's range (0-255 for 8-bit, 0-65535 for 16-bit images), so every
+    /// image of a dataset must have one bit depth: `bitDepth` (8 or 16) refuses a PNG or JPEG
+    /// of another depth, naming the file; nil accepts any (masks, whose values are labels).
+    public static func read(_ url: URL, channels: ChannelMode = .keep, bitDepth: Int? = nil) throws -> (image: ImageArray, spacing: [Float]?) {
         if isVolume(url.path) {
             let volume = try NIfTI.read(url)
             return (volume.image, volume.spacing)
@@ -29,6 +32,13 @@ public enum ImageFile {
             decoded = try JPEG.decode(data, source: url.path)
         } else {
             throw DataError(url.path, "not a PNG, JPEG or NIfTI file (unknown signature)")
+        }
+        if let bitDepth, decoded.bitDepth != bitDepth {
+            throw DataError(
+                url.path,
+                "is a \(decoded.bitDepth)-bit image, but the data's bit depth is \(bitDepth) (values 0-\((1 << bitDepth) - 1)); "
+                    + "the same pixels would reach the model on another scale. Convert the file, or set data.bit_depth: "
+                    + "\(decoded.bitDepth) if every image is \(decoded.bitDepth)-bit")
         }
         return (channels.apply(decoded.image), nil)
     }

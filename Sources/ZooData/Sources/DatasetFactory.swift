@@ -37,9 +37,10 @@ public enum DatasetFactory {
     /// The dataset `source` describes. `classNames` (a config's `data.classes`) fixes the
     /// classes and their order where the source allows it; `seed` is the phantom's seed
     /// when its options do not give one; `base` is the folder relative paths start from
-    /// (the config's folder; the working directory when nil).
+    /// (the config's folder; the working directory when nil); `bitDepth` is the bit depth
+    /// every PNG and JPEG file must have (a config's `data.bit_depth`).
     public static func make(source: String, options: [String: DataOption], classNames: [String]? = nil, seed: UInt64 = 0,
-                            base: URL? = nil) throws -> Dataset {
+                            base: URL? = nil, bitDepth: Int = 8) throws -> Dataset {
         guard let known = keys[source] else {
             throw DataError("data.source", "unknown source '\(source)'\(suggestion(source, sources)); sources: \(sources.joined(separator: ", "))")
         }
@@ -51,7 +52,7 @@ public enum DatasetFactory {
         case "phantom":
             return try phantom(reader, classNames: classNames, seed: seed)
         case "folder":
-            return try FolderDataset(root: reader.url("path"), classNames: classNames, channels: reader.channels())
+            return try FolderDataset(root: reader.url("path"), classNames: classNames, channels: reader.channels(), bitDepth: bitDepth)
         case "csv":
             let defaults = ManifestDataset.Columns()
             let columns = ManifestDataset.Columns(
@@ -59,7 +60,7 @@ public enum DatasetFactory {
                 split: try reader.string("split_column", defaults.split), mask: try reader.string("mask_column", defaults.mask),
                 group: try reader.string("group_column", defaults.group), id: try reader.string("id_column", defaults.id))
             return try ManifestDataset(manifest: reader.url("path"), columns: columns, classNames: classNames,
-                                       split: try reader.optionalString("split"), channels: reader.channels())
+                                       split: try reader.optionalString("split"), channels: reader.channels(), bitDepth: bitDepth)
         case "hdf5":
             let names = HDF5ArrayDataset.Names(
                 images: try reader.string("images", "images"), labels: try reader.optionalString("labels", default: "labels"),

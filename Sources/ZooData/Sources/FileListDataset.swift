@@ -6,16 +6,19 @@ import ZooCore
 public struct FileListDataset: Dataset {
     public let files: [URL]
     public let channelMode: ChannelMode
+    /// The bit depth every PNG and JPEG must have (nil: any).
+    public let bitDepth: Int?
     public var classNames: [String] { [] }
 
-    public init(files: [URL], channels: ChannelMode = .keep) {
+    public init(files: [URL], channels: ChannelMode = .keep, bitDepth: Int? = 8) {
         self.files = files
         self.channelMode = channels
+        self.bitDepth = bitDepth
     }
 
     /// The images named by `inputs`; a missing input or a CSV without a `path` column is an
     /// error naming it.
-    public init(inputs: [URL], channels: ChannelMode = .keep) throws {
+    public init(inputs: [URL], channels: ChannelMode = .keep, bitDepth: Int? = 8) throws {
         var files = [URL]()
         for input in inputs {
             var isDirectory: ObjCBool = false
@@ -41,7 +44,7 @@ public struct FileListDataset: Dataset {
                 files.append(input)
             }
         }
-        self.init(files: files, channels: channels)
+        self.init(files: files, channels: channels, bitDepth: bitDepth)
     }
 
     public var count: Int { files.count }
@@ -49,7 +52,7 @@ public struct FileListDataset: Dataset {
     public func info(at index: Int) -> SampleInfo { SampleInfo(id: files[index].path, path: files[index].path) }
 
     public func sample(at index: Int) throws -> Sample {
-        let (image, spacing) = try ImageFile.read(files[index], channels: channelMode)
+        let (image, spacing) = try ImageFile.read(files[index], channels: channelMode, bitDepth: bitDepth)
         return Sample(image: image, info: info(at: index), spacing: spacing)
     }
 }

@@ -10,14 +10,17 @@ public struct FolderDataset: Dataset {
     public let classNames: [String]
     /// How decoded images become channels.
     public let channelMode: ChannelMode
+    /// The bit depth every PNG and JPEG must have (nil: any).
+    public let bitDepth: Int?
     let entries: [SampleInfo]
 
     /// Scans `root`. An empty class folder, or a root without class folders, is an error
     /// naming the folder. `classNames`, when given, fixes the classes and their order (each
     /// must have a folder); otherwise every sub-folder is a class.
-    public init(root: URL, classNames: [String]? = nil, channels: ChannelMode = .keep) throws {
+    public init(root: URL, classNames: [String]? = nil, channels: ChannelMode = .keep, bitDepth: Int? = 8) throws {
         self.root = root
         self.channelMode = channels
+        self.bitDepth = bitDepth
         let manager = FileManager.default
         var isDirectory: ObjCBool = false
         guard manager.fileExists(atPath: root.path, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -69,7 +72,7 @@ public struct FolderDataset: Dataset {
 
     public func sample(at index: Int) throws -> Sample {
         let info = entries[index]
-        let (image, spacing) = try ImageFile.read(URL(fileURLWithPath: info.path!), channels: channelMode)
+        let (image, spacing) = try ImageFile.read(URL(fileURLWithPath: info.path!), channels: channelMode, bitDepth: bitDepth)
         return Sample(image: image, label: info.label, info: info, spacing: spacing)
     }
 }

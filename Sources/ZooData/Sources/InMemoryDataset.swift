@@ -1,13 +1,13 @@
 import ZooCore
 
 /// A view of some of another dataset's samples, in the given order.
-public struct Subset<Base: Dataset>: Dataset {
+public struct Subset: Dataset {
     /// The underlying dataset.
-    public let base: Base
+    public let base: Dataset
     /// Indices into `base`.
     public let indices: [Int]
 
-    public init(_ base: Base, indices: [Int]) {
+    public init(_ base: Dataset, indices: [Int]) {
         self.base = base
         self.indices = indices
     }

@@ -24,6 +24,8 @@ public struct ManifestDataset: Dataset {
     public let manifest: URL
     public let classNames: [String]
     public let channelMode: ChannelMode
+    /// The bit depth every PNG and JPEG image must have (nil: any; masks are not checked).
+    public let bitDepth: Int?
     let entries: [(info: SampleInfo, mask: String?, line: Int)]
 
     /// Reads the manifest. Every listed file must exist and every label must be one of
@@ -32,10 +34,11 @@ public struct ManifestDataset: Dataset {
     /// equals it.
     public init(
         manifest: URL, columns: Columns = Columns(), classNames: [String]? = nil, split: String? = nil,
-        channels: ChannelMode = .keep
+        channels: ChannelMode = .keep, bitDepth: Int? = 8
     ) throws {
         self.manifest = manifest
         self.channelMode = channels
+        self.bitDepth = bitDepth
         let data = try FileAccess.read(manifest)
         guard let text = String(data: data, encoding: .utf8) else {
             throw DataError(manifest.path, "manifest is not UTF-8 text")
@@ -105,7 +108,7 @@ public struct ManifestDataset: Dataset {
     /// an error naming the mask file and the manifest line.
     public func sample(at index: Int) throws -> Sample {
         let entry = entries[index]
-        let (image, spacing) = try ImageFile.read(URL(fileURLWithPath: entry.info.path!), channels: channelMode)
+        let (image, spacing) = try ImageFile.read(URL(fileURLWithPath: entry.info.path!), channels: channelMode, bitDepth: bitDepth)
         var sample = Sample(image: image, label: entry.info.label, info: entry.info, spacing: spacing)
         if let maskPath = entry.mask {
             sample.mask = try MaskFile.read(URL(fileURLWithPath: maskPath))

@@ -88,38 +88,77 @@ public indirect enum ConfigValue: Equatable, Sendable {
         return .map(entries)
     }
 
-    /// The value as JSON text, keys in their order (the run directory's resolved config, and
-    /// the config a checkpoint carries). Scalars stay strings: the typed reading is the
-    /// config's, not the file's.
+    /// The value as JSON text (the run directory's resolved config, and the config a
+    /// checkpoint carries), written by Foundation's encoder with the types YAML gives plain
+    /// scalars: integers and finite decimals as numbers, true/false as booleans, the rest as
+    /// strings. Keys come out sorted; read back, the document is the same config.
     public var json: String {
-        func quoted(_ text: String) -> String {
-            var out = "\""
-            for scalar in text.unicodeScalars {
-                switch scalar {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\t": out += "\\t"
-                default:
-                    if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
-                }
-            }
-            return out + "\""
+        get throws { try JSONText.encode(self) }
+    }
+}
+
+extension ConfigValue {
+    /// The key paths whose values differ between `old` and `new`, as `path: old -> new`,
+    /// compared in the form config.json writes (so `1e-3` equals `0.001`).
+    public static func differences(_ old: ConfigValue, _ new: ConfigValue) throws -> [String] {
+        func canonical(_ value: ConfigValue) throws -> ConfigValue {
+            try ConfigValue.parse(yaml: try value.json, source: "config.json")
         }
-        func render(_ value: ConfigValue, _ indent: String) -> String {
-            let inner = indent + "  "
+        func text(_ value: ConfigValue?) -> String {
             switch value {
-            case .null: return "null"
-            case .scalar(let text): return quoted(text)
-            case .list(let items):
-                if items.isEmpty { return "[]" }
-                return "[\n" + items.map { inner + render($0, inner) }.joined(separator: ",\n") + "\n\(indent)]"
-            case .map(let entries):
-                if entries.isEmpty { return "{}" }
-                return "{\n" + entries.map { inner + quoted($0.key) + ": " + render($0.value, inner) }.joined(separator: ",\n") + "\n\(indent)}"
+            case nil, .null?: return "unset"
+            case .scalar(let text)?: return text
+            case let other?: return (try? other.json)?.replacingOccurrences(of: "\n", with: "").replacingOccurrences(of: "  ", with: "") ?? "?"
             }
         }
-        return render(self, "") + "\n"
+        func walk(_ a: ConfigValue?, _ b: ConfigValue?, _ path: String, into out: inout [String]) {
+            if case .map(let x)? = a, case .map(let y)? = b {
+                for key in Set(x.map(\.key) + y.map(\.key)).sorted() {
+                    walk(a?[key], b?[key], path.isEmpty ? key : "\(path).\(key)", into: &out)
+                }
+            } else if a != b, !(a == nil && b == .null), !(a == .null && b == nil) {
+                out.append("\(path.isEmpty ? "config" : path): \(text(a)) -> \(text(b))")
+            }
+        }
+        var out = [String]()
+        walk(try canonical(old), try canonical(new), "", into: &out)
+        return out
+    }
+}
+
+extension ConfigValue: Encodable {
+    public func encode(to encoder: Encoder) throws {
+        switch self {
+        case .null:
+            var container = encoder.singleValueContainer()
+            try container.encodeNil()
+        case .scalar(let text):
+            var container = encoder.singleValueContainer()
+            if let integer = Int(text) {
+                try container.encode(integer)
+            } else if let number = ConfigValue.decimal(text) {
+                try container.encode(number)
+            } else if text == "true" || text == "false" {
+                try container.encode(text == "true")
+            } else {
+                try container.encode(text)
+            }
+        case .list(let items):
+            var container = encoder.unkeyedContainer()
+            for item in items { try container.encode(item) }
+        case .map(let entries):
+            var container = encoder.container(keyedBy: JSONKey.self)
+            for (key, value) in entries { try container.encode(value, forKey: JSONKey(key)) }
+        }
+    }
+
+    /// A finite decimal number written as YAML writes one (`0.5`, `1e-3`, `-2.`); not hex
+    /// floats, infinities or NaN, which stay text.
+    static func decimal(_ text: String) -> Double? {
+        guard let first = text.first, "+-.0123456789".contains(first), !text.lowercased().contains("x"),
+            let value = Double(text), value.isFinite
+        else { return nil }
+        return value
     }
 }
 

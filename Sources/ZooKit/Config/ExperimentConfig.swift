@@ -121,6 +121,13 @@ public struct DataConfig: Sendable {
     /// How images are resized to the model's input (`bilinear`, or `nearest` as the parotid
     /// study did); masks are always resized by nearest neighbour.
     public var interpolation: String
+    /// The bit depth of every PNG and JPEG file (8 or 16). Pixel values keep the file's range
+    /// (0-255 or 0-65535) in training, evaluation and `zoo predict` alike; a file of another
+    /// depth is refused, naming it.
+    public var bitDepth: Int
+    /// What an unreadable file does: `fail` (the default: the run stops before training,
+    /// naming it) or `skip` (left out, listed in the run's skipped.csv and its report).
+    public var onError: String
 
     init(_ reader: ConfigReader) throws {
         source = try reader.choice("source", DataConfig.sources, default: "phantom")!
@@ -133,6 +140,8 @@ public struct DataConfig: Sendable {
         try transforms?.finish()
         preprocessing = try reader.choice("preprocessing", ["auto", "caffe", "tf", "torch", "none"], default: "auto")!
         interpolation = try reader.choice("interpolation", ["bilinear", "nearest"], default: "bilinear")!
+        bitDepth = Int(try reader.choice("bit_depth", ["8", "16"], default: "8")!)!
+        onError = try reader.choice("on_error", ["fail", "skip"], default: "fail")!
         try reader.finish()
     }
 }

@@ -2,8 +2,43 @@ import Foundation
 import ZooMetrics
 import ZooNN
 
-/// The numbers a study reports for one model: on the test set (and the training set, as the
-/// papers' tables show both), AUC with its DeLong 95% CI and the threshold metrics.
+/// The operating point of a binary classifier: one threshold, chosen once, on the validation
+/// split (on the training split when the run has none, and the reports say so), then applied
+/// unchanged to every set and to `zoo predict`. Choosing it again on the test set would report
+/// an optimistic sensitivity and specificity.
+public struct ChosenThreshold: Codable, Equatable, Sendable, CustomStringConvertible {
+    /// Scores at or above it are called positive.
+    public var value: Double
+    /// The config's rule: `0.5`, `youden` or `sensitivity:0.9`.
+    public var rule: String
+    /// Where it was chosen: `config` (a fixed number), `validation` or `training`.
+    public var source: String
+    /// The samples it was chosen on (0 for a fixed number).
+    public var samples: Int
+
+    public var description: String {
+        source == "config"
+            ? String(format: "%.3f (fixed in the config)", value)
+            : String(format: "%.3f (%@ on the %@ split, %d samples)", value, rule, source, samples)
+    }
+
+    /// The threshold `rule` gives: the number itself, or chosen on `validation` when it has
+    /// both classes, else on `train`.
+    static func choose(_ rule: String, validation: Predictions?, train: Predictions) throws -> ChosenThreshold? {
+        let parsed = try EvaluationMetrics.rule(rule)
+        if case .fixed(let value) = parsed { return ChosenThreshold(value: value, rule: rule, source: "config", samples: 0) }
+        for (source, predictions) in [("validation", validation), ("training", train)] {
+            guard let scores = predictions?.binaryScores, scores.positiveCount > 0, scores.positiveCount < scores.count else { continue }
+            let value = try ConfusionMatrix.threshold(scores, rule: parsed)
+            return ChosenThreshold(value: value, rule: rule, source: source, samples: scores.count)
+        }
+        return nil
+    }
+}
+
+/// The numbers a study reports for one model: on the test set (and the training and
+/// validation sets, as the papers' tables show them), AUC with its DeLong 95% CI and the
+/// threshold metrics at the one threshold chosen on validation.
 public struct EvaluationMetrics {
     public struct Side {
         public var auc: AUCInterval?
@@ -25,17 +60,27 @@ public struct EvaluationMetrics {
 
         /// The threshold metrics of `matrix` (undefined ones stay nil).
         mutating func take(_ matrix: ConfusionMatrix) {
+            // A metric whose denominator is empty (no positives in a set) is undefined: nil.
             for metric in EvaluationMetrics.thresholdMetrics { self[keyPath: metric.field] = try? metric.value(matrix) }
         }
     }
 
     public var train: Side
+    /// nil when the run had no validation split.
+    public var validation: Side?
     public var test: Side
+    /// The operating point of every side (binary classification; nil otherwise).
+    public var threshold: ChosenThreshold?
 
-    public init(train: Predictions, test: Predictions, task: ArchitectureTask, eval: EvalConfig, seed: UInt64 = 42) throws {
-        let rule = try EvaluationMetrics.rule(eval.threshold)
-        self.train = EvaluationMetrics.side(train, task: task, rule: rule, bootstrap: eval.bootstrap, seed: seed)
-        self.test = EvaluationMetrics.side(test, task: task, rule: rule, bootstrap: eval.bootstrap, seed: seed)
+    /// Metrics of each set; the threshold of `eval.threshold` is chosen on `validation` (on
+    /// `train` when nil) and applied unchanged to every set.
+    public init(train: Predictions, validation: Predictions? = nil, test: Predictions, task: ArchitectureTask, eval: EvalConfig, seed: UInt64 = 42) throws {
+        let validation = validation.flatMap { $0.ids.isEmpty ? nil : $0 }
+        threshold = task == .classification ? try ChosenThreshold.choose(eval.threshold, validation: validation, train: train) : nil
+        let value = threshold?.value
+        self.train = EvaluationMetrics.side(train, task: task, threshold: value, bootstrap: eval.bootstrap, seed: seed)
+        self.validation = validation.map { EvaluationMetrics.side($0, task: task, threshold: value, bootstrap: eval.bootstrap, seed: seed) }
+        self.test = EvaluationMetrics.side(test, task: task, threshold: value, bootstrap: eval.bootstrap, seed: seed)
     }
 
     /// The threshold metrics: name, field of a side, value from a confusion matrix.
@@ -48,18 +93,21 @@ public struct EvaluationMetrics {
     /// `0.5`, `youden`, or `sensitivity:0.9`.
     static func rule(_ text: String) throws -> ThresholdRule {
         if text == "youden" { return .youden }
-        if text.hasPrefix("sensitivity:"), let target = Double(text.dropFirst("sensitivity:".count)) { return .sensitivity(target) }
+        if text.hasPrefix("sensitivity:"), let target = Double(text.dropFirst("sensitivity:".count)), (0...1).contains(target) {
+            return .sensitivity(target)
+        }
         guard let value = Double(text), (0...1).contains(value) else {
             throw ConfigError(source: "config", path: "eval.threshold", "'\(text)' is not a probability in 0...1, youden, or sensitivity:S")
         }
         return .fixed(value)
     }
 
-    static func side(_ p: Predictions, task: ArchitectureTask, rule: ThresholdRule, bootstrap: Int, seed: UInt64) -> Side {
+    static func side(_ p: Predictions, task: ArchitectureTask, threshold: Double?, bootstrap: Int, seed: UInt64) -> Side {
         var side = Side()
         if task == .segmentation {
             side.dice = p.meanDice
-            // Per scan, a lesion found or not is the case the detection metrics count.
+            // Per scan, a lesion found or not is the case the detection metrics count; a set
+            // without scans has none to count.
             if let summary = try? DetectionSummary(p.segmentation.map(\.detection)) {
                 side.take(summary.scanConfusion)
                 side.lesionSensitivity = try? summary.lesionSensitivity
@@ -71,17 +119,18 @@ public struct EvaluationMetrics {
         guard let scores = p.binaryScores else {
             return side
         }
+        // A set with one class has no AUC: it stays undefined (nil, "-" in the tables).
         side.auc = try? DeLong.confidenceInterval(scores)
-        if let matrix = try? ConfusionMatrix(scores, rule: rule) {
-            side.threshold = matrix.threshold
-            side.take(matrix)
-            // The threshold stays the one chosen on all cases; only the cases are resampled.
-            if bootstrap > 0 {
-                let threshold = matrix.threshold
-                for (name, _, value) in thresholdMetrics {
-                    side.intervals[name] = try? Bootstrap.confidenceInterval(scores, replicates: bootstrap, seed: seed) { resampled in
-                        try value(try ConfusionMatrix(resampled, rule: .fixed(threshold)))
-                    }
+        guard let threshold else { return side }
+        let matrix = ConfusionMatrix(scores, threshold: threshold)
+        side.threshold = threshold
+        side.take(matrix)
+        // The threshold stays the one chosen on validation; only the cases are resampled.
+        if bootstrap > 0 {
+            for (name, _, value) in thresholdMetrics {
+                // A resampled metric without a denominator leaves that interval undefined.
+                side.intervals[name] = try? Bootstrap.confidenceInterval(scores, replicates: bootstrap, seed: seed) { resampled in
+                    try value(ConfusionMatrix(resampled, threshold: threshold))
                 }
             }
         }
@@ -97,10 +146,21 @@ public struct EvaluationMetrics {
         return sxx > 0 && syy > 0 ? sxy / (sxx * syy).squareRoot() : nil
     }
 
-    /// metrics.json: every number, null where undefined.
+    /// metrics.json: every number at full precision, null where undefined, and the
+    /// threshold with its source.
     public var json: String {
-        func number(_ value: Double?) -> String { value.map { $0.isFinite ? String(format: "%.6g", $0) : "null" } ?? "null" }
-        func side(_ s: Side) -> String {
+        get throws { try JSONText.encode(MetricsFile(self)) }
+    }
+}
+
+/// The layout of metrics.json.
+struct MetricsFile: Encodable {
+    struct SideFile: Encodable {
+        let side: EvaluationMetrics.Side
+
+        func encode(to encoder: Encoder) throws {
+            var container = encoder.container(keyedBy: JSONKey.self)
+            let s = side
             var fields: [(String, Double?)] = [
                 ("auc", s.auc?.auc), ("auc_ci_lower", s.auc?.lower), ("auc_ci_upper", s.auc?.upper), ("threshold", s.threshold),
                 ("accuracy", s.accuracy), ("sensitivity", s.sensitivity), ("specificity", s.specificity), ("ppv", s.ppv),
@@ -111,9 +171,28 @@ public struct EvaluationMetrics {
                 guard let interval = s.intervals[name] else { continue }
                 fields += [("\(name)_ci_lower", interval.lower), ("\(name)_ci_upper", interval.upper)]
             }
-            return "{" + fields.map { "\"\($0.0)\": \(number($0.1))" }.joined(separator: ", ") + "}"
+            for (key, value) in fields { try container.encode(value.flatMap { $0.isFinite ? $0 : nil }, forKey: JSONKey(key)) }
         }
-        return "{\n  \"train\": \(side(train)),\n  \"test\": \(side(test))\n}\n"
+    }
+
+    let train: SideFile
+    let validation: SideFile?
+    let test: SideFile
+    let threshold: ChosenThreshold?
+
+    init(_ metrics: EvaluationMetrics) {
+        train = SideFile(side: metrics.train)
+        validation = metrics.validation.map(SideFile.init)
+        test = SideFile(side: metrics.test)
+        threshold = metrics.threshold
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: JSONKey.self)
+        try container.encode(train, forKey: JSONKey("train"))
+        if let validation { try container.encode(validation, forKey: JSONKey("validation")) }
+        try container.encode(test, forKey: JSONKey("test"))
+        try container.encode(threshold, forKey: JSONKey("threshold"))
     }
 }
 
@@ -148,13 +227,16 @@ public enum Evaluation {
         return result
     }
 
-    /// The run's predictions.csv (test) and predictions-train.csv.
-    public static func writePredictions(train: Predictions, test: Predictions, classNames: [String], in run: RunDirectory) throws {
+    /// The run's predictions.csv (test), predictions-train.csv and, with a validation split,
+    /// predictions-validation.csv (the set its threshold was chosen on).
+    public static func writePredictions(train: Predictions, validation: Predictions? = nil, test: Predictions, classNames: [String], in run: RunDirectory) throws {
         try writePredictions(test, classNames: classNames, to: run.predictions)
         try writePredictions(train, classNames: classNames, to: run.trainPredictions)
+        if let validation { try writePredictions(validation, classNames: classNames, to: run.validationPredictions) }
     }
 
-    /// predictions.csv: id, label, then one probability column per class; for segmentation
+    /// predictions.csv: id, label, then one probability column per class (at full precision:
+    /// a finished run read back reports the numbers it reported first); for segmentation
     /// id, Dice, volumes and lesion counts per sample.
     public static func writePredictions(_ p: Predictions, classNames: [String], to url: URL) throws {
         var lines: [String]
@@ -165,7 +247,7 @@ public enum Evaluation {
             let names = classNames.isEmpty ? (0..<(p.probabilities.first?.count ?? 0)).map { "class\($0)" } : classNames
             lines = ["id,label," + names.map { "p_\($0)" }.joined(separator: ",")]
             for (i, id) in p.ids.enumerated() where i < p.probabilities.count {
-                lines.append("\(id),\(p.labels[i])," + p.probabilities[i].map { String(format: "%.6f", $0) }.joined(separator: ","))
+                lines.append("\(id),\(p.labels[i])," + p.probabilities[i].map { "\($0)" }.joined(separator: ","))
             }
         }
         try (lines.joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)

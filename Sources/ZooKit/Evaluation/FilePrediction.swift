@@ -8,10 +8,11 @@ extension RestoredRun {
     /// run's model and evaluation pipeline, and returns the CSV: per image its path, the
     /// predicted class and one probability per class; for segmentation the predicted
     /// foreground voxels and, when `masks` is given, the mask file written there (PNG 0/255 or
-    /// NIfTI, at the model's input size).
+    /// NIfTI, at the model's input size). A two-class run calls an image positive at the
+    /// threshold its evaluation chose on validation (`threshold`), not at the argmax.
     public func predictFiles(_ inputs: [URL], masks: URL? = nil) throws -> String {
         let channels: ChannelMode = sourceChannels == 1 ? .gray : (sourceChannels == 3 ? .rgb : .keep)
-        let files = try FileListDataset(inputs: inputs, channels: channels)
+        let files = try FileListDataset(inputs: inputs, channels: channels, bitDepth: config.data.bitDepth)
         guard files.count > 0 else { throw RunError("no images to predict in \(inputs.map(\.path).joined(separator: ", "))") }
         let loader = try evaluationLoader(Array(0..<files.count), dataset: files)
         let predictor = Predictor(models: [model], task: variant.task, loss: nil)
@@ -36,10 +37,41 @@ extension RestoredRun {
         let predictions = try predictor.predict(loader)
         let names = dataset.classNames.isEmpty ? (0..<(predictions.probabilities.first?.count ?? 0)).map { "class\($0)" } : dataset.classNames
         var lines = ["path,predicted," + names.map { "p_\($0)" }.joined(separator: ",")]
+        let threshold = try self.threshold
         for (id, p) in zip(predictions.ids, predictions.probabilities) {
-            let best = p.indices.max { p[$0] < p[$1] }!
+            let best = p.count == 2 && threshold != nil ? (p[1] >= threshold!.value ? 1 : 0) : p.indices.max { p[$0] < p[$1] }!
             lines.append("\(CSV.escape(id)),\(CSV.escape(names[best]))," + p.map { String(format: "%.6f", $0) }.joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The threshold the run's evaluation chose and applied (metrics.json); nil for a run that
+    /// has not finished or is not a two-class classifier.
+    public var threshold: ChosenThreshold? {
+        get throws {
+            guard FileManager.default.fileExists(atPath: run.metrics.path) else { return nil }
+            struct Recorded: Decodable { var threshold: ChosenThreshold? }
+            do {
+                return try JSONDecoder().decode(Recorded.self, from: try Data(contentsOf: run.metrics)).threshold
+            } catch {
+                throw RunError("\(run.metrics.path) is not readable: \(error)")
+            }
+        }
+    }
+
+    /// What `zoo predict` applies, in words: the pipeline and the decision rule.
+    public var predictionHeader: String {
+        get throws {
+            var lines = ["pipeline (\(config.data.bitDepth)-bit images): " + pipeline.evalSteps.joined(separator: " -> ")]
+            if variant.task == .classification {
+                if let threshold = try threshold, dataset.classNames.count <= 2 {
+                    let positive = dataset.classNames.count == 2 ? dataset.classNames[1] : "class1"
+                    lines.append("predicted: \(positive) when p_\(positive) >= threshold \(threshold)")
+                } else {
+                    lines.append("predicted: the most probable class")
+                }
+            }
+            return lines.joined(separator: "\n")
+        }
     }
 }

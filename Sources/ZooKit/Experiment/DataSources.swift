@@ -27,6 +27,7 @@ public enum DataSources {
         } else if data.options != .null {
             throw ConfigError(source: "config", path: "data.\(data.source)", "must be a map of the source's options")
         }
-        return try DatasetFactory.make(source: data.source, options: options, classNames: data.classes, seed: seed, base: base)
+        return try DatasetFactory.make(
+            source: data.source, options: options, classNames: data.classes, seed: seed, base: base, bitDepth: data.bitDepth)
     }
 }

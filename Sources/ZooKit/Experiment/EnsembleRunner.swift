@@ -44,18 +44,24 @@ struct EnsembleRunner {
         let (train, test, perImage) = try predictor.trainAndTest(
             train: try reference.evaluationLoader(try reference.indices("train")),
             test: try reference.evaluationLoader(try reference.indices("test")))
-        let metrics = try EvaluationMetrics(train: train, test: test, task: reference.variant.task, eval: config.eval, seed: config.seed)
-        try config.resolved.json.write(to: run.config, atomically: true, encoding: .utf8)
+        let validation = reference.split.parts["validation"] != nil
+            ? try predictor.predict(try reference.evaluationLoader(try reference.indices("validation"))) : nil
+        let metrics = try EvaluationMetrics(
+            train: train, validation: validation, test: test, task: reference.variant.task, eval: config.eval, seed: config.seed)
+        try (try config.resolved.json).write(to: run.config, atomically: true, encoding: .utf8)
         try (memberRuns.map(\.path).joined(separator: "\n") + "\n").write(to: run.members, atomically: true, encoding: .utf8)
-        try Evaluation.writePredictions(train: train, test: test, classNames: reference.dataset.classNames, in: run)
-        let name = "ensemble of \(restored.count) \(reference.variant.name)"
+        try Evaluation.writePredictions(train: train, validation: validation, test: test, classNames: reference.dataset.classNames, in: run)
+        let timing = RunTiming(architecture: "ensemble of \(restored.count) \(reference.variant.name)", task: reference.variant.task.rawValue, trainingSeconds: 0, msPerImage: perImage)
+        try JSONText.encode(timing).write(to: run.timing, atomically: true, encoding: .utf8)
+        let name = timing.architecture
         let result = RunResult(
-            run: run, architecture: name, history: [], train: train, test: test, metrics: metrics,
+            run: run, architecture: name, history: [], train: train, validation: validation, test: test, metrics: metrics,
             trainingSeconds: 0, millisecondsPerImage: perImage)
         let summary = "The mean softmax of \(memberRuns.map(\.lastPathComponent).joined(separator: ", ")) (their best checkpoints), "
             + "on \(train.ids.count) training and \(test.ids.count) test samples of the members' shared split."
+            + (metrics.threshold.map { " Threshold \($0), applied to every set." } ?? "")
         try RunReport(experiment: study.config.experiment, result: result, summary: summary, metrics: config.eval.metrics).write()
-        try metrics.json.write(to: run.metrics, atomically: true, encoding: .utf8)
+        try (try metrics.json).write(to: run.metrics, atomically: true, encoding: .utf8)
         return result
     }
 }

@@ -13,6 +13,8 @@ public struct RunResult {
     public var architecture: String
     public var history: [EpochRecord]
     public var train: Predictions
+    /// nil when the run had no validation split.
+    public var validation: Predictions?
     public var test: Predictions
     public var metrics: EvaluationMetrics
     public var trainingSeconds: Double
@@ -35,6 +37,50 @@ public final class ExperimentRunner {
         self.config = config
         self.runsRoot = runsRoot
         self.progress = progress
+    }
+
+    /// Checks everything that needs no data: the architecture name, the optimizer, loss,
+    /// schedule, early stopping, threshold rule and transforms. A study checks every trial
+    /// this way before the first one trains.
+    public func preflight() throws {
+        let variant = try ModelZoo.variant(config.model.name)
+        let source = "config"
+        _ = try TrainingFactory.optimizer(config.train.optimizer, source: source)
+        _ = try TrainingFactory.loss(config.train.loss, classWeights: nil, source: source)
+        _ = try TrainingFactory.schedule(config.train.schedule, learningRate: 1e-3, epochs: config.train.epochs, stepsPerEpoch: 1, source: source)
+        _ = try TrainingFactory.earlyStopping(config.train.earlyStopping, hasValidation: config.data.split.validation > 0, task: variant.task, source: source)
+        _ = try EvaluationMetrics.rule(config.eval.threshold)
+        let channels = variant.defaultInput.last!
+        _ = try TransformPipeline(
+            config.data, variant: variant, inputSize: Array(variant.defaultInput.dropLast()), sourceChannels: channels, channels: channels)
+    }
+
+    /// The config's dataset, cropped to the regions of interest when a stage has them.
+    public func dataset() throws -> Dataset {
+        let dataset = try DataSources.make(config.data, seed: config.seed, base: config.baseDirectory)
+        guard dataset.count > 0 else { throw RunError("the data source gives no samples") }
+        return regionBoxes.map { RegionCropDataset(dataset, boxes: $0) } ?? dataset
+    }
+
+    /// `dataset` with every file opened once: an unreadable one stops the run here, naming
+    /// the file, or is left out under `data.on_error: skip` (and returned, to be listed).
+    public func checked(_ dataset: Dataset) throws -> (dataset: Dataset, skipped: [DataCheck.Unreadable]) {
+        let unreadable = DataCheck.unreadable(dataset)
+        guard !unreadable.isEmpty else { return (dataset, []) }
+        guard config.data.onError == "skip" else {
+            let more = unreadable.count > 1 ? " (and \(unreadable.count - 1) more unreadable files; data.on_error: skip leaves them out)" : ""
+            throw RunError("\(unreadable[0].message)\(more)")
+        }
+        let bad = Set(unreadable.map(\.id))
+        let kept = (0..<dataset.count).filter { !bad.contains(dataset.info(at: $0).id) }
+        guard !kept.isEmpty else { throw RunError("no file of the data source can be read; the first: \(unreadable[0].message)") }
+        progress.message("skipped \(unreadable.count) unreadable files (data.on_error: skip), the first: \(unreadable[0].message)")
+        return (Subset(dataset, indices: kept), unreadable)
+    }
+
+    /// What this run trains on: its resolved config and its data.
+    public func fingerprint(of dataset: Dataset) throws -> RunFingerprint {
+        try RunFingerprint(document: config.resolved, dataset: dataset, extra: regionBoxes.map(RegionCropDataset.csv) ?? "")
     }
 
     /// The model the config describes, with its weights file loaded and its layers frozen;
@@ -99,9 +145,15 @@ public final class ExperimentRunner {
 
     /// Trains and evaluates one run; `resume` continues a run directory from its last checkpoint.
     public func run(name: String? = nil, resume: RunDirectory? = nil) throws -> RunResult {
-        var dataset = try DataSources.make(config.data, seed: config.seed, base: config.baseDirectory)
-        guard dataset.count > 0 else { throw RunError("the data source gives no samples") }
-        if let regionBoxes { dataset = RegionCropDataset(dataset, boxes: regionBoxes) }
+        try preflight()
+        let given = try self.dataset()
+        let fingerprint = try self.fingerprint(of: given)
+        let (dataset, skipped) = try checked(given)
+        if let resume, let recorded = resume.recordedFingerprint, recorded.data != fingerprint.data {
+            throw RunError(
+                "\(resume.url.path) was trained on other data (\(recorded.samples) samples then, \(given.count) now, or changed files); "
+                    + "it cannot be resumed on this data")
+        }
         let first = try dataset.sample(at: 0)
         let classes = Swift.max(dataset.classNames.count, 2)
         let variant = try ModelZoo.variant(config.model.name)
@@ -110,14 +162,17 @@ public final class ExperimentRunner {
         try GradCAMFigures.check(config.eval.gradcamLayers, model: model, task: variant.task)
         let run = try resume ?? RunDirectory.create(
             root: runsRoot, experiment: config.experiment, run: name ?? "\(variant.name)-\(Self.timestamp())")
-        if resume == nil { try? FileManager.default.removeItem(at: run.log) }
-        try config.resolved.json.write(to: run.config, atomically: true, encoding: .utf8)
+        if resume == nil { try? FileManager.default.removeItem(at: run.log) }  // absent in a new run
+        let configJSON = try config.resolved.json
+        try configJSON.write(to: run.config, atomically: true, encoding: .utf8)
+        try JSONText.encode(fingerprint).write(to: run.fingerprint, atomically: true, encoding: .utf8)
         if let regionBoxes {
             try RegionCropDataset.csv(regionBoxes).write(to: run.regions, atomically: true, encoding: .utf8)
         }
         if let base = config.baseDirectory {
             try (base.standardizedFileURL.path + "\n").write(to: run.origin, atomically: true, encoding: .utf8)
         }
+        if !skipped.isEmpty { try DataCheck.csv(skipped).write(to: run.skipped, atomically: true, encoding: .utf8) }
         let split = try self.split(dataset, saved: resume.map { $0.split })
         try split.save(to: run.split)
         let trainIndices = try split.indices("train", in: dataset)
@@ -127,6 +182,8 @@ public final class ExperimentRunner {
         let pipeline = try TransformPipeline(
             config.data, variant: variant, inputSize: Array(input.dropLast()), sourceChannels: first.image.shape.last!,
             channels: input.last!)
+        try pipeline.text.write(to: run.pipeline, atomically: true, encoding: .utf8)
+        progress.message("pipelines (\(config.data.bitDepth)-bit images):\n" + pipeline.text.split(separator: "\n").map { "  \($0)" }.joined(separator: "\n"))
         let batch = config.train.batchSize
         func loader(_ indices: [Int], train: Bool) throws -> DataLoader {
             try DataLoader(
@@ -148,7 +205,7 @@ public final class ExperimentRunner {
         let trainer = Trainer(
             model: model, task: variant.task, loss: loss, optimizer: optimizer, schedule: schedule,
             epochs: config.train.epochs, earlyStopping: stopping, monitor: monitor, run: run, progress: progress,
-            configJSON: config.resolved.json)
+            configJSON: configJSON)
         var (startEpoch, startStep) = (0, 0)
         if resume != nil, FileManager.default.fileExists(atPath: run.lastCheckpoint.path) {
             let state = try Checkpoint.load(into: model, optimizer: optimizer, from: run.lastCheckpoint)
@@ -162,40 +219,49 @@ public final class ExperimentRunner {
         if stopping == nil || !(stopping!.restoreBest), FileManager.default.fileExists(atPath: run.bestCheckpoint.path), validationLoader != nil {
             _ = try Checkpoint.load(into: model, from: run.bestCheckpoint)
         }
-        let (trainPredictions, testPredictions, perImage) = try Predictor(models: [model], task: variant.task, loss: loss).trainAndTest(
+        let predictor = Predictor(models: [model], task: variant.task, loss: loss)
+        let (trainPredictions, testPredictions, perImage) = try predictor.trainAndTest(
             train: try loader(trainIndices, train: false), test: try loader(testIndices, train: false))
-        let metrics = try EvaluationMetrics(train: trainPredictions, test: testPredictions, task: variant.task, eval: config.eval, seed: config.seed)
-        try Evaluation.writePredictions(train: trainPredictions, test: testPredictions, classNames: dataset.classNames, in: run)
-        let timing = String(format: "{\"architecture\": \"%@\", \"training_seconds\": %.3f, \"ms_per_image\": %.3f, \"task\": \"%@\"}\n", variant.name, trainingSeconds, perImage, variant.task.rawValue)
-        try timing.write(to: run.timing, atomically: true, encoding: .utf8)
+        let validationPredictions = validationIndices.isEmpty ? nil : try predictor.predict(try loader(validationIndices, train: false))
+        let metrics = try EvaluationMetrics(
+            train: trainPredictions, validation: validationPredictions, test: testPredictions, task: variant.task, eval: config.eval,
+            seed: config.seed)
+        if let threshold = metrics.threshold { progress.message("threshold \(threshold)") }
+        try Evaluation.writePredictions(
+            train: trainPredictions, validation: validationPredictions, test: testPredictions, classNames: dataset.classNames, in: run)
+        let timing = RunTiming(architecture: variant.name, task: variant.task.rawValue, trainingSeconds: trainingSeconds, msPerImage: perImage)
+        try JSONText.encode(timing).write(to: run.timing, atomically: true, encoding: .utf8)
         let result = RunResult(
-            run: run, architecture: variant.name, history: history, train: trainPredictions, test: testPredictions,
-            metrics: metrics, trainingSeconds: trainingSeconds, millisecondsPerImage: perImage)
-        let summary = "\(variant.name) (\(model.parameterCounts.total) parameters, \(model.parameterCounts.trainable) trainable) "
+            run: run, architecture: variant.name, history: history, train: trainPredictions, validation: validationPredictions,
+            test: testPredictions, metrics: metrics, trainingSeconds: trainingSeconds, millisecondsPerImage: perImage)
+        var summary = "\(variant.name) (\(model.parameterCounts.total) parameters, \(model.parameterCounts.trainable) trainable) "
             + "on \(config.data.source) data: \(trainIndices.count) training, \(validationIndices.count) validation, "
-            + "\(testIndices.count) test samples; \(history.count) epochs of batch \(batch); threshold rule \(config.eval.threshold)."
+            + "\(testIndices.count) test samples; \(history.count) epochs of batch \(batch)."
+        if let threshold = metrics.threshold { summary += " Threshold \(threshold), applied to every set." }
+        if !skipped.isEmpty { summary += " \(skipped.count) unreadable files were left out (data.on_error: skip; listed in skipped.csv)." }
         let gradCAM = try GradCAMFigures.write(
             layers: config.eval.gradcamLayers, model: model, variant: variant, dataset: dataset, indices: testIndices,
             transform: pipeline.eval, seed: config.seed, run: run)
         try RunReport(experiment: config.experiment, result: result, summary: summary, metrics: config.eval.metrics, extraFigures: gradCAM).write()
         // metrics.json last: its presence marks the run finished.
-        try metrics.json.write(to: run.metrics, atomically: true, encoding: .utf8)
+        try (try metrics.json).write(to: run.metrics, atomically: true, encoding: .utf8)
         return result
     }
 
     /// A finished run read back from its files (a sweep skips trials that have finished).
     public static func finished(_ run: RunDirectory, eval: EvalConfig, seed: UInt64) throws -> RunResult {
-        guard let data = try? Data(contentsOf: run.timing),
-            let timing = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let architecture = timing["architecture"] as? String,
-            let task = (timing["task"] as? String).flatMap(ArchitectureTask.init(rawValue:))
-        else { throw RunError("\(run.url.path) has no readable timing.json; delete the run to train it again") }
+        let timing = try run.timingRecord
+        guard let task = ArchitectureTask(rawValue: timing.task) else {
+            throw RunError("\(run.timing.path): unknown task '\(timing.task)'; delete the run to train it again")
+        }
         let train = try Evaluation.readPredictions(from: run.trainPredictions)
         let test = try Evaluation.readPredictions(from: run.predictions)
+        let validation = FileManager.default.fileExists(atPath: run.validationPredictions.path)
+            ? try Evaluation.readPredictions(from: run.validationPredictions) : nil
         return RunResult(
-            run: run, architecture: architecture, history: [], train: train, test: test,
-            metrics: try EvaluationMetrics(train: train, test: test, task: task, eval: eval, seed: seed),
-            trainingSeconds: timing["training_seconds"] as? Double ?? 0, millisecondsPerImage: timing["ms_per_image"] as? Double ?? 0)
+            run: run, architecture: timing.architecture, history: [], train: train, validation: validation, test: test,
+            metrics: try EvaluationMetrics(train: train, validation: validation, test: test, task: task, eval: eval, seed: seed),
+            trainingSeconds: timing.trainingSeconds, millisecondsPerImage: timing.msPerImage)
     }
 
     static func timestamp() -> String {

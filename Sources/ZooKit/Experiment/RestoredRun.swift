@@ -26,15 +26,19 @@ public struct RestoredRun {
                 "\(url.path) is an ensemble's evaluation, not a trained model; its members are "
                     + members.split(separator: "\n").joined(separator: ", ") + " (restore one of them, or run the study again with zoo sweep)")
         }
-        let document = try ConfigValue.parse(yaml: try String(contentsOf: run.config, encoding: .utf8), source: run.config.lastPathComponent)
-        var config = try ExperimentConfig(document, source: run.config.lastPathComponent)
-        config.model.weights = nil  // the checkpoint holds the trained weights
-        config.baseDirectory = run.configDirectory
+        let config = try run.experimentConfig
         self.config = config
         let runner = ExperimentRunner(config: config, runsRoot: url.deletingLastPathComponent(), progress: Progress(interactive: false, write: { _ in }))
         var dataset = try DataSources.make(config.data, seed: config.seed, base: config.baseDirectory)
         if FileManager.default.fileExists(atPath: run.regions.path) {
             dataset = RegionCropDataset(dataset, boxes: try RegionCropDataset.readBoxes(from: run.regions))
+        }
+        if FileManager.default.fileExists(atPath: run.skipped.path) {
+            // The files the run left out (data.on_error: skip) stay out, as in training.
+            let rows = CSV.parse(try String(contentsOf: run.skipped, encoding: .utf8)).dropFirst()
+            let skipped = Set(rows.compactMap(\.fields.first))
+            let all = dataset
+            dataset = Subset(all, indices: (0..<all.count).filter { !skipped.contains(all.info(at: $0).id) })
         }
         self.dataset = dataset
         split = try Split.load(from: run.split)
@@ -70,11 +74,13 @@ public struct RestoredRun {
             options: .init(batchSize: config.train.batchSize, shuffle: false), seed: config.seed)
     }
 
-    /// The run's metrics recomputed from its checkpoint on the training and test parts.
+    /// The run's metrics recomputed from its checkpoint on the training, validation and test
+    /// parts (the threshold chosen on validation again, as the run chose it).
     public func evaluate() throws -> EvaluationMetrics {
         let predictor = Predictor(models: [model], task: variant.task, loss: nil)
+        let validation = split.parts["validation"] != nil ? try predictor.predict(try evaluationLoader(try indices("validation"))) : nil
         return try EvaluationMetrics(
-            train: try predictor.predict(try evaluationLoader(try indices("train"))),
+            train: try predictor.predict(try evaluationLoader(try indices("train"))), validation: validation,
             test: try predictor.predict(try evaluationLoader(try indices("test"))),
             task: variant.task, eval: config.eval, seed: config.seed)
     }

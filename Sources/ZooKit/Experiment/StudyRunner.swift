@@ -67,23 +67,75 @@ public final class StudyRunner {
         return trial
     }
 
-    /// Runs (or reads back) one trial.
+    /// Checks every trial's config (architecture name, optimizer, loss, schedule, transforms)
+    /// before the first one trains: a typo in the ninth backbone must not wait for eight.
+    func preflight(_ trials: [(String, ExperimentConfig)], key: String) throws {
+        for (index, (name, trial)) in trials.enumerated() {
+            do {
+                try ExperimentRunner(config: trial, runsRoot: runsRoot, progress: progress).preflight()
+            } catch {
+                throw RunError("\(configURL.lastPathComponent): \(key)[\(index)] '\(name)': \(error)")
+            }
+        }
+    }
+
+    /// Runs one trial, or reuses its run directory: a finished run is read back, an
+    /// interrupted one resumed from its last checkpoint, but only while its config and data
+    /// are the ones it was trained with; otherwise the old run is kept under another name and
+    /// the trial trains again.
     func runTrial(_ trial: ExperimentConfig, name: String, prepare: (ExperimentRunner) throws -> Void = { _ in }) throws -> RunResult {
         let existing = RunDirectory(runsRoot.appendingPathComponent(trial.experiment).appendingPathComponent(name))
-        if existing.isFinished {
-            progress.message("== \(name): finished before, read back from \(existing.url.path)")
-            return try ExperimentRunner.finished(existing, eval: trial.eval, seed: trial.seed)
-        }
         let runner = ExperimentRunner(config: trial, runsRoot: runsRoot, progress: progress)
         try prepare(runner)
-        progress.message("== \(name)")
+        guard FileManager.default.fileExists(atPath: existing.url.path) else {
+            progress.message("== \(name)")
+            return try runner.run(name: name)
+        }
+        let changes = try reuseProblems(existing, runner: runner)
+        if changes.isEmpty, existing.isFinished {
+            progress.message("== \(name): finished before with this config and data, read back from \(existing.url.path)")
+            return try ExperimentRunner.finished(existing, eval: trial.eval, seed: trial.seed)
+        }
+        if changes.isEmpty, FileManager.default.fileExists(atPath: existing.lastCheckpoint.path) {
+            progress.message("== \(name): resuming the interrupted run from its last checkpoint")
+            return try runner.run(name: name, resume: existing)
+        }
+        if !changes.isEmpty {
+            let stem = "\(name).stale-\(ExperimentRunner.timestamp())"
+            let folder = existing.url.deletingLastPathComponent()
+            let kept = ([stem] + (2...99).map { "\(stem)-\($0)" }).lazy.map { folder.appendingPathComponent($0) }
+                .first { !FileManager.default.fileExists(atPath: $0.path) } ?? folder.appendingPathComponent("\(stem)-\(UUID().uuidString)")
+            try FileManager.default.moveItem(at: existing.url, to: kept)
+            progress.message("== \(name): \(changes.joined(separator: "; ")); the old run is kept as \(kept.lastPathComponent), training again")
+        } else {
+            progress.message("== \(name): the earlier attempt left no checkpoint, training from the start")
+        }
         return try runner.run(name: name)
+    }
+
+    /// Why the run in `existing` does not match what `runner` would train now (empty: it
+    /// matches): config keys that differ, or data that changed.
+    func reuseProblems(_ existing: RunDirectory, runner: ExperimentRunner) throws -> [String] {
+        guard let recorded = existing.recordedFingerprint else {
+            return ["its run directory records no fingerprint of its config and data (an older Zoo, or an interrupted start)"]
+        }
+        var problems = [String]()
+        let differences = try ConfigValue.differences(try existing.recordedConfig, runner.config.resolved)
+        if !differences.isEmpty {
+            problems.append("the config changed since it ran (\(differences.prefix(5).joined(separator: ", "))\(differences.count > 5 ? ", ..." : ""))")
+        }
+        let current = try runner.fingerprint(of: try runner.dataset())
+        if recorded.data != current.data {
+            problems.append("its data changed (\(recorded.samples) samples then, \(current.samples) now, or files or regions of interest differ)")
+        }
+        return problems
     }
 
     /// A sweep of `document` (the experiment with its `sweep:`); its report is written to
     /// runs/<experiment>/.
     func runSweep(_ document: ConfigValue, sweep: SweepConfig, experiment: String, prepare: (ExperimentRunner) throws -> Void = { _ in }) throws -> SweepReport {
         var trials = try sweep.architectures.map { ($0.name, try trialConfig(document, entry: $0, architecture: true)) }
+        try preflight(trials, key: "sweep.architectures")
         if !only.isEmpty {
             // A worker process: its trials only, and no report (the parent writes it).
             trials = trials.filter { only.contains($0.0) }

@@ -1,64 +1,139 @@
 import ZooData
 import ZooNN
 
-/// The data pipeline of a run: the config's augmentations for training, then what every
-/// split gets (resize to the model's input, channels, the architecture's preprocessing).
+/// The data pipeline of a run. One deterministic preprocessing serves every split, training
+/// included, and `zoo predict`: the config's `data.transforms.eval` steps, then resize to the
+/// model's input, channels, and the architecture's preprocessing. Training adds the config's
+/// augmentations (`data.transforms.train`) before it, or where the entry `eval` stands in
+/// that list. A training pipeline that scaled differently from the evaluation one would
+/// train on one intensity range and report on another, without a word.
 public struct TransformPipeline {
     public let train: SampleTransform
     public let eval: SampleTransform
+    /// The steps of each pipeline in order, in words (printed at a run's start and written
+    /// to its pipeline.txt).
+    public let trainSteps: [String]
+    public let evalSteps: [String]
+
+    /// The word in `data.transforms.train` that places the deterministic steps among the
+    /// augmentations.
+    public static let evalMarker = "eval"
 
     /// Samples are resized to `inputSize` and converted from `sourceChannels` to the model's
     /// `channels` (gray repeated to RGB, as the studies fed CT slices to ImageNet networks).
     /// Preprocessing `auto` takes the variant's mode.
     public init(_ data: DataConfig, variant: ArchitectureVariant, inputSize: [Int], sourceChannels: Int, channels: Int) throws {
         let mode = data.preprocessing == "auto" ? variant.preprocessing.rawValue : data.preprocessing
-        var common: [SampleTransform] = [try Transform.named("resize", ["size": .numbers(inputSize.map(Double.init)), "interpolation": .string(data.interpolation)])]
-        if sourceChannels == 1 && channels == 3 { common.append(try Transform.named("to_rgb")) }
-        if sourceChannels == 3 && channels == 1 { common.append(try Transform.named("to_gray")) }
-        if mode != "none" { common.append(try Transform.named("preprocess", ["mode": .string(mode)])) }
-        let augmentation = try data.trainTransforms.enumerated().map { try TransformPipeline.transform($1, path: "data.transforms.train[\($0)]") }
-        let evaluation = try data.evalTransforms.enumerated().map { try TransformPipeline.transform($1, path: "data.transforms.eval[\($0)]") }
-        train = Compose(augmentation + common)
-        eval = Compose(evaluation + common)
-    }
-
-    /// A transform from its config entry: a name, or a map with `name` and its parameters.
-    static func transform(_ value: ConfigValue, path: String) throws -> SampleTransform {
-        switch value {
-        case .scalar(let name):
-            return try Transform.named(name)
-        case .map(let entries):
-            guard let name = entries.first(where: { $0.key == "name" })?.value, case .scalar(let text) = name else {
-                throw ConfigError(source: "config", path: path, "needs a name (one of \(Transform.names.joined(separator: ", ")))")
+        var common: [Step] = [
+            try Step("resize", ["size": .numbers(inputSize.map(Double.init)), "interpolation": .string(data.interpolation)])
+        ]
+        if sourceChannels == 1 && channels == 3 { common.append(try Step("to_rgb")) }
+        if sourceChannels == 3 && channels == 1 { common.append(try Step("to_gray")) }
+        if mode != "none" { common.append(try Step("preprocess", ["mode": .string(mode)])) }
+        let deterministic = try data.evalTransforms.enumerated().map { index, value in
+            let step = try Step(value, path: "data.transforms.eval[\(index)]")
+            guard !step.isAugmentation else {
+                throw ConfigError(
+                    source: "config", path: "data.transforms.eval[\(index)]",
+                    "\(step.name) is a random augmentation; it belongs in data.transforms.train (evaluation is deterministic)")
             }
-            var parameters = [String: TransformParameter]()
-            for (key, item) in entries where key != "name" {
-                parameters[key] = try parameter(item, path: "\(path).\(key)")
+            return step
+        } + common
+        var training = [Step]()
+        var placed = false
+        for (index, value) in data.trainTransforms.enumerated() {
+            let path = "data.transforms.train[\(index)]"
+            if value == .scalar(TransformPipeline.evalMarker) {
+                guard !placed else { throw ConfigError(source: "config", path: path, "'eval' appears twice") }
+                training += deterministic
+                placed = true
+                continue
             }
-            return try Transform.named(text, parameters)
-        default:
-            throw ConfigError(source: "config", path: path, "must be a transform name or a map with name and parameters")
+            let step = try Step(value, path: path)
+            guard step.isAugmentation else {
+                throw ConfigError(
+                    source: "config", path: path,
+                    "\(step.name) is deterministic preprocessing; list it under data.transforms.eval, which every split "
+                        + "(training included) and zoo predict run, so that it is applied once and the same way everywhere")
+            }
+            training.append(step)
         }
+        if !placed { training += deterministic }
+        train = Compose(training.map(\.transform))
+        eval = Compose(deterministic.map(\.transform))
+        trainSteps = training.map(\.description)
+        evalSteps = deterministic.map(\.description)
     }
 
-    static func parameter(_ value: ConfigValue, path: String) throws -> TransformParameter {
-        switch value {
-        case .scalar(let text):
-            if let number = Double(text) { return .number(number) }
-            switch text.lowercased() {
-            case "true", "yes": return .flag(true)
-            case "false", "no": return .flag(false)
-            default: return .string(text)
-            }
-        case .list(let items):
-            return .numbers(try items.map { item in
-                guard case .scalar(let text) = item, let number = Double(text) else {
-                    throw ConfigError(source: "config", path: path, "must be a list of numbers")
+    /// Both pipelines in words, one step a line (the run's pipeline.txt).
+    public var text: String {
+        "training:\n" + trainSteps.map { "  \($0)\n" }.joined() + "validation, test and predict:\n"
+            + evalSteps.map { "  \($0)\n" }.joined()
+    }
+
+    /// One configured transform with its description.
+    struct Step {
+        let name: String
+        let transform: SampleTransform
+        let description: String
+
+        /// Random transforms are augmentations; every other transform is deterministic.
+        var isAugmentation: Bool { name.hasPrefix("random_") }
+
+        init(_ name: String, _ parameters: [String: TransformParameter] = [:]) throws {
+            self.name = name
+            transform = try Transform.named(name, parameters)
+            let words = parameters.keys.sorted().map { "\($0): \(Step.words(parameters[$0]!))" }
+            description = words.isEmpty ? name : "\(name)(\(words.joined(separator: ", ")))"
+        }
+
+        /// A transform from its config entry: a name, or a map with `name` and its parameters.
+        init(_ value: ConfigValue, path: String) throws {
+            switch value {
+            case .scalar(let name):
+                try self.init(name)
+            case .map(let entries):
+                guard let name = entries.first(where: { $0.key == "name" })?.value, case .scalar(let text) = name else {
+                    throw ConfigError(source: "config", path: path, "needs a name (one of \(Transform.names.joined(separator: ", ")))")
                 }
-                return number
-            })
-        default:
-            throw ConfigError(source: "config", path: path, "must be a number, a list of numbers, a flag or a word")
+                var parameters = [String: TransformParameter]()
+                for (key, item) in entries where key != "name" {
+                    parameters[key] = try Step.parameter(item, path: "\(path).\(key)")
+                }
+                try self.init(text, parameters)
+            default:
+                throw ConfigError(source: "config", path: path, "must be a transform name or a map with name and parameters")
+            }
+        }
+
+        static func words(_ parameter: TransformParameter) -> String {
+            switch parameter {
+            case .number(let value): return "\(value)"
+            case .numbers(let values): return "[" + values.map { "\($0)" }.joined(separator: ", ") + "]"
+            case .string(let text): return text
+            case .flag(let flag): return "\(flag)"
+            }
+        }
+
+        static func parameter(_ value: ConfigValue, path: String) throws -> TransformParameter {
+            switch value {
+            case .scalar(let text):
+                if let number = Double(text) { return .number(number) }
+                switch text.lowercased() {
+                case "true", "yes": return .flag(true)
+                case "false", "no": return .flag(false)
+                default: return .string(text)
+                }
+            case .list(let items):
+                return .numbers(try items.map { item in
+                    guard case .scalar(let text) = item, let number = Double(text) else {
+                        throw ConfigError(source: "config", path: path, "must be a list of numbers")
+                    }
+                    return number
+                })
+            default:
+                throw ConfigError(source: "config", path: path, "must be a number, a list of numbers, a flag or a word")
+            }
         }
     }
 }

@@ -40,8 +40,9 @@ public struct RunReport {
             if let curve = try? ROCCurve(scores), let figure = try? Plots.rocCurves([(result.architecture, curve)], title: "Test set") {
                 figures.append(("roc.svg", "ROC curve on the test set", figure))
             }
-            if let threshold = result.metrics.test.threshold, let matrix = try? ConfusionMatrix(scores, rule: .fixed(threshold)),
-                let figure = try? Plots.confusionMatrix(matrix, title: String(format: "Test set, threshold %.3f", threshold))
+            if let threshold = result.metrics.threshold,
+                let figure = try? Plots.confusionMatrix(
+                    ConfusionMatrix(scores, threshold: threshold.value), title: "Test set, threshold \(SweepReport.thresholdCell(threshold))")
             {
                 figures.append(("confusion.svg", "Confusion matrix on the test set", figure))
             }

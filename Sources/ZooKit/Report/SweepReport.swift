@@ -80,16 +80,26 @@ public struct SweepReport {
     /// The rows of the metrics table, one per model and set, with the columns `metrics` names
     /// (every column of the task when nil); threshold metrics show their bootstrap interval
     /// when the evaluation computed one.
+    /// Classification tables end in the threshold column: its value and the split it was
+    /// chosen on, the same on every set of a model.
     static func metricRows(_ results: [RunResult], metrics: [String]?) -> (header: [String], rows: [[String]]) {
         let segmentation = results.contains { $0.metrics.test.dice != nil }
         let columns = (segmentation ? segmentationColumns : classificationColumns).filter { metrics?.contains($0.name) ?? true }
+        let thresholds = !segmentation && results.contains { $0.metrics.threshold != nil }
         var rows = [[String]]()
         for r in results {
-            for (name, side) in [("train", r.metrics.train), ("test", r.metrics.test)] {
-                rows.append([r.architecture, name] + columns.map { $0.cell(side) })
+            let sides = [("train", r.metrics.train), ("validation", r.metrics.validation), ("test", r.metrics.test)]
+            for case let (name, side?) in sides {
+                let threshold = thresholds ? [r.metrics.threshold.map(thresholdCell) ?? "-"] : []
+                rows.append([r.architecture, name] + columns.map { $0.cell(side) } + threshold)
             }
         }
-        return (["model", "set"] + columns.map(\.heading), rows)
+        return (["model", "set"] + columns.map(\.heading) + (thresholds ? ["threshold (chosen on)"] : []), rows)
+    }
+
+    static func thresholdCell(_ threshold: ChosenThreshold) -> String {
+        threshold.source == "config" ? String(format: "%.3f (config)", threshold.value)
+            : String(format: "%.3f (%@, %@)", threshold.value, threshold.rule, threshold.source)
     }
 
     /// The figure file the report links (written by `write(to:)`).

@@ -31,6 +31,13 @@ public struct RunDirectory: Sendable {
     public var log: URL { url.appendingPathComponent("log.csv") }
     public var predictions: URL { url.appendingPathComponent("predictions.csv") }
     public var trainPredictions: URL { url.appendingPathComponent("predictions-train.csv") }
+    public var validationPredictions: URL { url.appendingPathComponent("predictions-validation.csv") }
+    /// The two data pipelines in words (training; validation, test and predict).
+    public var pipeline: URL { url.appendingPathComponent("pipeline.txt") }
+    /// What the run was trained on (config and data), for reuse decisions.
+    public var fingerprint: URL { url.appendingPathComponent("fingerprint.json") }
+    /// Files left out of the run because they could not be read (`data.on_error: skip`).
+    public var skipped: URL { url.appendingPathComponent("skipped.csv") }
     public var timing: URL { url.appendingPathComponent("timing.json") }
     public var metrics: URL { url.appendingPathComponent("metrics.json") }
     public var report: URL { url.appendingPathComponent("report.md") }

@@ -1,0 +1,21 @@
+import Foundation
+
+/// JSON files of a run (metrics, timing, the resolved config) written by Foundation's
+/// encoder: pretty, keys sorted (Foundation does not keep the order of a keyed container),
+/// numbers at full precision.
+enum JSONText {
+    static func encode<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
+    }
+}
+
+/// A key named at run time (maps whose keys are data: config sections, metric names).
+struct JSONKey: CodingKey {
+    let stringValue: String
+    var intValue: Int? { nil }
+    init(_ name: String) { stringValue = name }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}

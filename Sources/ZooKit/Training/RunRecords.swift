@@ -1,0 +1,105 @@
+import Foundation
+import ZooCore
+
+/// timing.json: what a run trained and how long it took.
+public struct RunTiming: Codable, Equatable {
+    public var architecture: String
+    public var task: String
+    public var trainingSeconds: Double
+    /// Inference time per image on the test set (batched, this machine).
+    public var msPerImage: Double
+
+    enum CodingKeys: String, CodingKey {
+        case architecture, task
+        case trainingSeconds = "training_seconds"
+        case msPerImage = "ms_per_image"
+    }
+}
+
+/// fingerprint.json: what a run was trained on, so that a sweep reuses a trial only while its
+/// config and its data are still the ones it was trained with.
+public struct RunFingerprint: Codable, Equatable {
+    /// FNV-1a (64 bits, hex) of the resolved config as config.json writes it.
+    public var config: String
+    /// FNV-1a of every sample's id, label, group and file (path, size, modification time),
+    /// and of the regions of interest when a pipeline stage crops to them.
+    public var data: String
+    public var samples: Int
+
+    /// The fingerprint of `document` and `dataset` (with `extra` text, such as a stage's
+    /// regions of interest, folded into the data part).
+    public init(document: ConfigValue, dataset: Dataset, extra: String = "") throws {
+        config = Self.hash(try document.json)
+        var hasher = FNV1a()
+        for info in dataset.infos {
+            hasher.add("\(info.id)\t\(info.label.map(String.init) ?? "")\t\(info.group ?? "")\t\(info.path ?? "")")
+            if let path = info.path {
+                // A file replaced in place keeps its name; its size and time change.
+                let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+                let size = (attributes?[.size] as? NSNumber)?.int64Value ?? -1
+                let time = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? -1
+                hasher.add("\t\(size)\t\(time)")
+            }
+            hasher.add("\n")
+        }
+        hasher.add(extra)
+        data = hasher.hex
+        samples = dataset.count
+    }
+
+    static func hash(_ text: String) -> String {
+        var hasher = FNV1a()
+        hasher.add(text)
+        return hasher.hex
+    }
+
+    /// 64-bit FNV-1a: a stable hash (Swift's Hasher is seeded per process).
+    struct FNV1a {
+        var state: UInt64 = 0xcbf2_9ce4_8422_2325
+        mutating func add(_ text: String) {
+            for byte in text.utf8 { state = (state ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        }
+        var hex: String { String(format: "%016llx", state) }
+    }
+}
+
+extension RunDirectory {
+    public var timingRecord: RunTiming {
+        get throws {
+            do {
+                return try JSONDecoder().decode(RunTiming.self, from: try Data(contentsOf: timing))
+            } catch {
+                throw RunError("\(timing.path) is not readable (\(error)); delete the run to train it again")
+            }
+        }
+    }
+
+    /// The fingerprint the run recorded (nil for runs of a Zoo that wrote none).
+    public var recordedFingerprint: RunFingerprint? {
+        // A missing or unreadable record means "unknown": the caller retrains.
+        guard let data = try? Data(contentsOf: fingerprint) else { return nil }
+        return try? JSONDecoder().decode(RunFingerprint.self, from: data)
+    }
+
+    /// The run's experiment as it ran: its config.json, with relative data paths taken from
+    /// the folder of the config it came from (origin.txt) and no weights file to load (its
+    /// checkpoints hold the weights).
+    public var experimentConfig: ExperimentConfig {
+        get throws {
+            var config = try ExperimentConfig(try recordedConfig, source: self.config.path)
+            config.model.weights = nil
+            config.baseDirectory = configDirectory
+            return config
+        }
+    }
+
+    /// The resolved config the run recorded.
+    public var recordedConfig: ConfigValue {
+        get throws {
+            guard let text = try? String(contentsOf: config, encoding: .utf8) else {
+                throw RunError("\(url.path) is not a run directory: it has no readable \(config.lastPathComponent)")
+            }
+            return try ConfigValue.parse(yaml: text, source: config.path)
+        }
+    }
+}
