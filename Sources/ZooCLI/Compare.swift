@@ -11,13 +11,17 @@ struct Compare: ParsableCommand {
             Examples:
               zoo compare runs/lung_ultrasound/resnet18/predictions.csv runs/lung_ultrasound/resnet50/predictions.csv
               zoo compare readers-alone.csv readers-with-model.csv --score probability --cutoffs 0.2 --cutoffs 0.5 --output compare/
+              zoo compare a.csv b.csv --names model,radiologist --format json > numbers.json
             """)
 
     @Argument(help: "Two or more CSV files.")
     var files: [String]
 
-    @Option(help: "Names for the sources, in file order (repeatable; default: file names).")
+    @Option(help: "Names for the sources, in file order (repeatable or comma-separated; default: file names).")
     var names: [String] = []
+
+    @Option(help: "text (the tables) or json (every number at full precision).")
+    var format: OutputFormat = .text
 
     @Option(help: "The score column (default: score, else the last column).")
     var score: String?
@@ -36,9 +40,17 @@ struct Compare: ParsableCommand {
 
     func run() throws {
         let comparison = try PredictionComparison(
-            files: files.map { URL(fileURLWithPath: $0) }, names: names.isEmpty ? nil : names, score: score, label: label, id: id,
-            cutoffs: cutoffs)
-        print(comparison.document.markdown)
+            files: files.map { URL(fileURLWithPath: $0) }, names: names.isEmpty ? nil : names.flatMap { $0.split(separator: ",").map(String.init) },
+            score: score, label: label, id: id, cutoffs: cutoffs)
+        switch format {
+        case .text: print(comparison.document.markdown)
+        case .json: print(try ComparisonNumbers(comparison).json, terminator: "")
+        }
         if let output { try comparison.write(to: URL(fileURLWithPath: output, isDirectory: true)) }
     }
+}
+
+/// How a command prints its results.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
 }

@@ -33,6 +33,11 @@ public struct AUCComparison: Sendable, Equatable {
     public var degreesOfFreedom: Double?
     /// Two-sided p-value.
     public var p: Double
+    /// The DeLong variances of the two AUCs and their covariance (paired test; nil for the
+    /// unpaired one, whose variances are the sets' own).
+    public var variance1: Double? = nil
+    public var variance2: Double? = nil
+    public var covariance: Double? = nil
 }
 
 /// DeLong's method for the AUC.
@@ -121,7 +126,8 @@ public enum DeLong {
         }
         let z = difference / varianceOfDifference.squareRoot()
         return AUCComparison(
-            auc1: a.auc, auc2: b.auc, statistic: z, degreesOfFreedom: nil, p: Normal.twoSidedP(z))
+            auc1: a.auc, auc2: b.auc, statistic: z, degreesOfFreedom: nil, p: Normal.twoSidedP(z),
+            variance1: component(a, a), variance2: component(b, b), covariance: component(a, b))
     }
 
     /// Paired test from one label vector and two score vectors.

@@ -64,4 +64,56 @@ final class PredictCompareTests: FolderTestCase {
         let text = try write("text.csv", "id,label,score\ncase0,1,high\n")
         XCTAssertThrowsError(try PredictionComparison(files: [a, text])) { XCTAssertTrue("\($0)".contains("line 2"), "\($0)") }
     }
+
+    /// Issue 13.9: one class is an error, cut-offs must ascend, tiny p-values print as
+    /// <0.0001, and --format json has every number at full precision.
+    func testCompareRefusesOneClassAndDescendingCutoffsAndWritesEveryNumber() throws {
+        let one = try write("one.csv", "id,label,score\na,1,0.2\nb,1,0.7\n")
+        let other = try write("other.csv", "id,label,score\na,1,0.4\nb,1,0.6\n")
+        XCTAssertThrowsError(try PredictionComparison(files: [one, other])) { error in
+            XCTAssertTrue("\(error)".contains("all 2 matched cases are positive"), "\(error)")
+        }
+        let n = 60
+        let labels = (0..<n).map { $0 % 2 }
+        let strong = labels.enumerated().map { Double($1) * 0.6 + Double($0) / Double(n) * 0.39 }
+        let weak = (0..<n).map { Double(($0 * 37) % n) / Double(n) }
+        func csv(_ name: String, _ scores: [Double]) throws -> URL {
+            try write(name, "id,label,score\n" + (0..<n).map { "c\($0),\(labels[$0]),\(scores[$0])" }.joined(separator: "\n") + "\n")
+        }
+        let (a, b) = (try csv("weak.csv", weak), try csv("strong.csv", strong))
+        XCTAssertThrowsError(try PredictionComparison(files: [a, b], cutoffs: [0.5, 0.2])) { error in
+            XCTAssertTrue("\(error)".contains("--cutoffs must ascend") && "\(error)".contains("0.5 is followed by 0.2"), "\(error)")
+        }
+        let comparison = try PredictionComparison(files: [a, b], names: ["weak", "strong"])
+        let outcomes = labels.map { $0 == 1 }
+        let test = try DeLong.pairedTest(scores1: weak, scores2: strong, labels: outcomes)
+        XCTAssertLessThan(test.p, 0.0001)
+        let markdown = comparison.document.markdown
+        XCTAssertTrue(markdown.contains("<0.0001"), markdown)
+        XCTAssertFalse(markdown.contains("0.0000"), markdown)
+        // Full precision: each number as Swift prints a Double (shortest round trip), within the
+        // last bit that Foundation's JSON parser may drop.
+        let text = try ComparisonNumbers(comparison).json
+        XCTAssertTrue(text.contains("\(test.p)"), text)
+        func same(_ value: Any?, _ expected: Double?, line: UInt = #line) {
+            guard let value = value as? Double, let expected else { return XCTFail("missing \(String(describing: expected))", line: line) }
+            XCTAssertEqual(value, expected, accuracy: abs(expected) * 1e-15, line: line)
+        }
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        let pair = try XCTUnwrap((json["delong"] as? [[String: Any]])?.first)
+        same(pair["p"], test.p)
+        same(pair["z"], test.statistic)
+        same(pair["covariance"], test.covariance)
+        same(pair["variance1"], test.variance1)
+        let interval = try DeLong.confidenceInterval(try BinaryScores(scores: strong, labels: outcomes))
+        let source = try XCTUnwrap((json["sources"] as? [[String: Any]])?.last)
+        same(source["auc"], interval.auc)
+        same(source["auc_variance"], interval.variance)
+        same(source["ci_lower"], interval.lower)
+        let nri = try ReclassificationStatistics.continuousNRI(old: weak, new: strong, outcomes: outcomes)
+        let reclassification = try XCTUnwrap((json["reclassification"] as? [[String: Any]])?.first)
+        same((reclassification["nri"] as? [String: Any])?["standard_error"], nri.standardError)
+        same((reclassification["nri"] as? [String: Any])?["value"], nri.nri)
+        XCTAssertNotNil((reclassification["idi"] as? [String: Any])?["p"] as? Double)
+    }
 }

@@ -26,6 +26,13 @@ public struct PredictionComparison {
         if let names, names.count != files.count {
             throw RunError("--names gives \(names.count) names for \(files.count) files")
         }
+        for (index, cutoff) in cutoffs.enumerated() {
+            guard cutoff > 0, cutoff < 1 else { throw RunError("--cutoffs: \(cutoff) is not a risk between 0 and 1") }
+            if index > 0, cutoff <= cutoffs[index - 1] {
+                throw RunError(
+                    "--cutoffs must ascend (they bound risk categories from low to high): \(cutoffs[index - 1]) is followed by \(cutoff)")
+            }
+        }
         var tables = [(name: String, rows: [String: (label: Bool, score: Double)], order: [String])]()
         for (index, file) in files.enumerated() {
             guard let text = try? String(contentsOf: file, encoding: .utf8) else { throw RunError("\(file.path): cannot be read") }
@@ -68,6 +75,12 @@ public struct PredictionComparison {
         }
         ids = shared
         labels = shared.map { tables[0].rows[$0]!.label }
+        let positives = labels.filter { $0 }.count
+        guard positives > 0, positives < labels.count else {
+            throw RunError(
+                "all \(labels.count) matched cases are \(positives > 0 ? "positive" : "negative") (label \(positives > 0 ? 1 : 0)): "
+                    + "AUC, DeLong, NRI and IDI compare how scores separate the two classes and need cases of both")
+        }
         sources = tables.map { table in Source(name: table.name, scores: shared.map { table.rows[$0]!.score }) }
         self.cutoffs = cutoffs
         // Cases missing from some file are left out of every comparison, and said so.
@@ -99,8 +112,9 @@ public struct PredictionComparison {
         doc.add(.paragraph("DeLong p-values (paired):"))
         doc.add(.table(header: [""] + sources.map(\.name), rows: sources.indices.map { i in
             [sources[i].name] + sources.indices.map { j in
+                // Identical rankings have no test (zero variance of the difference): "-".
                 guard i != j, let a = data[i], let b = data[j], let test = try? DeLong.pairedTest(a, b) else { return "-" }
-                return String(format: "%.4f", test.p)
+                return SweepReport.pValue(test.p)
             }
         }))
         let reference = sources[0]

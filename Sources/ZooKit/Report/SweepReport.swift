@@ -49,7 +49,13 @@ public struct SweepReport {
         value.map { $0.isFinite ? String(format: "%.\(digits)f", $0) : "-" } ?? "-"
     }
 
-    static func withP(_ value: Double, _ p: Double) -> String { String(format: "%.3f (p %.3g)", value, p) }
+    static func withP(_ value: Double, _ p: Double) -> String { String(format: "%.3f (p %@)", value, pValue(p)) }
+
+    /// A p-value as tables print it: four decimals, and `<0.0001` below that (never 0.0000).
+    static func pValue(_ p: Double?) -> String {
+        guard let p, p.isFinite else { return "-" }
+        return p < 0.0001 ? "<0.0001" : String(format: "%.4f", p)
+    }
 
     /// A column of the metrics table: its metric name, heading and cell.
     typealias Column = (name: String, heading: String, cell: (EvaluationMetrics.Side) -> String)
@@ -116,7 +122,7 @@ public struct SweepReport {
             doc.add(.paragraph("DeLong p-values (paired, test set):"))
             doc.add(.table(
                 header: [""] + results.map(\.architecture),
-                rows: results.indices.map { i in [results[i].architecture] + pValues[i].map { SweepReport.cell($0, 4) } }))
+                rows: results.indices.map { i in [results[i].architecture] + pValues[i].map(SweepReport.pValue) }))
         }
         if let best, reclassification.contains(where: { $0 != nil }) {
             doc.add(.paragraph("\(results[best].architecture) (highest test AUC) against each other model, test set: category-free NRI and IDI (Pencina et al.):"))
