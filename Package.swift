@@ -2,11 +2,9 @@
 // Zoo: a model zoo for medical imaging on the CPU. docs/ARCHITECTURE.md explains the layout.
 import PackageDescription
 
-/// Hot loops are written on raw pointers; release builds drop the remaining checks.
-let kernelSettings: [SwiftSetting] = [
-    .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
-]
-
+// No unsafeFlags: SwiftPM refuses them in a package used as a versioned dependency. Hot loops
+// run on raw pointers, which carry no bounds checks; what -Ounchecked saved is measured in
+// docs/PERFORMANCE.md.
 let package = Package(
     name: "Zoo",
     products: [
@@ -44,20 +42,20 @@ let package = Package(
             name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg",
             providers: [.apt(["libjpeg62-turbo-dev"])]),
 
-        .target(name: "ZooTensor", dependencies: ["CBLAS"], swiftSettings: kernelSettings),
-        .target(name: "ZooCore", dependencies: ["ZooTensor"], swiftSettings: kernelSettings),
-        .target(name: "ZooNN", dependencies: ["ZooCore", "ZooTensor"], swiftSettings: kernelSettings),
+        .target(name: "ZooTensor", dependencies: ["CBLAS"]),
+        .target(name: "ZooCore", dependencies: ["ZooTensor"]),
+        .target(name: "ZooNN", dependencies: ["ZooCore", "ZooTensor"]),
 
         // Architectures: one target per family, each depending on ZooNN only.
-        .target(name: "ZooSmallCNN", dependencies: ["ZooNN"], exclude: ["Architectures.json"], swiftSettings: kernelSettings),
-        .target(name: "ZooResNet", dependencies: ["ZooNN"], exclude: ["Architectures.json"], swiftSettings: kernelSettings),
-        .target(name: "ZooVGG", dependencies: ["ZooNN"], exclude: ["Architectures.json"], swiftSettings: kernelSettings),
-        .target(name: "ZooDenseNet", dependencies: ["ZooNN"], exclude: ["Architectures.json"], swiftSettings: kernelSettings),
-        .target(name: "ZooMobileNet", dependencies: ["ZooNN"], exclude: ["Architectures.json"], swiftSettings: kernelSettings),
-        .target(name: "ZooInception", dependencies: ["ZooNN"], exclude: ["Architectures.json"], swiftSettings: kernelSettings),
-        .target(name: "ZooXception", dependencies: ["ZooNN"], exclude: ["Architectures.json"], swiftSettings: kernelSettings),
-        .target(name: "ZooUNet", dependencies: ["ZooNN"], exclude: ["Architectures.json"], swiftSettings: kernelSettings),
-        .target(name: "ZooDeepLab", dependencies: ["ZooNN"], exclude: ["Architectures.json"], swiftSettings: kernelSettings),
+        .target(name: "ZooSmallCNN", dependencies: ["ZooNN"], exclude: ["Architectures.json"]),
+        .target(name: "ZooResNet", dependencies: ["ZooNN"], exclude: ["Architectures.json"]),
+        .target(name: "ZooVGG", dependencies: ["ZooNN"], exclude: ["Architectures.json"]),
+        .target(name: "ZooDenseNet", dependencies: ["ZooNN"], exclude: ["Architectures.json"]),
+        .target(name: "ZooMobileNet", dependencies: ["ZooNN"], exclude: ["Architectures.json"]),
+        .target(name: "ZooInception", dependencies: ["ZooNN"], exclude: ["Architectures.json"]),
+        .target(name: "ZooXception", dependencies: ["ZooNN"], exclude: ["Architectures.json"]),
+        .target(name: "ZooUNet", dependencies: ["ZooNN"], exclude: ["Architectures.json"]),
+        .target(name: "ZooDeepLab", dependencies: ["ZooNN"], exclude: ["Architectures.json"]),
 
         // The catalog: generated from the manifests of the families it depends on. Adding a
         // family is a new target, its Architectures.json and one line here.
@@ -78,8 +76,7 @@ let package = Package(
         // HDF5: the C library's Swift layer, checkpoints, Keras weight files in and out.
         .target(
             name: "ZooHDF5",
-            dependencies: ["CHDF5", "ZooCore", "ZooNN", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
-            swiftSettings: kernelSettings),
+            dependencies: ["CHDF5", "ZooCore", "ZooNN", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
 
         // Data: datasets, decoders (libpng/libjpeg through a C shim that turns their longjmp
         // errors into return codes), NIfTI through zlib, transforms, splits, loaders, phantoms.
@@ -88,12 +85,11 @@ let package = Package(
             name: "CImageCodecs", dependencies: ["CPNG", "CJPEG"],
             linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
         .target(
-            name: "ZooData", dependencies: ["ZooCore", "ZooTensor", "CImageCodecs", "CInflate", "ZooHDF5"],
-            swiftSettings: kernelSettings),
+            name: "ZooData", dependencies: ["ZooCore", "ZooTensor", "CImageCodecs", "CInflate", "ZooHDF5"]),
 
         // Evaluation: clinical metrics and statistics (no model dependency).
-        .target(name: "ZooMetrics", swiftSettings: kernelSettings),
-        .target(name: "ZooExplain", dependencies: ["ZooCore", "ZooNN", "ZooTensor", "ZooData", "ZooMetrics"], swiftSettings: kernelSettings),
+        .target(name: "ZooMetrics"),
+        .target(name: "ZooExplain", dependencies: ["ZooCore", "ZooNN", "ZooTensor", "ZooData", "ZooMetrics"]),
 
         // Experiments: configs, trainer, evaluator, sweeps, reports.
         .target(
@@ -101,22 +97,20 @@ let package = Package(
             dependencies: [
                 "ModelZoo", "ZooNN", "ZooCore", "ZooTensor", "ZooData", "ZooHDF5", "ZooMetrics", "ZooExplain",
                 .product(name: "Yams", package: "Yams"),
-            ],
-            swiftSettings: kernelSettings),
+            ]),
 
         .executableTarget(
             name: "ZooCLI",
             dependencies: [
                 "ZooKit", "ModelZoo", "ZooHDF5", "ZooExplain", "ZooData", "ZooCore", "ZooTensor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            swiftSettings: kernelSettings),
+            ]),
 
         // Test support: reference fixtures of Keras and PyTorch, shared by the test targets.
         .target(name: "ZooTestSupport", dependencies: ["ZooNN"]),
         .executableTarget(
-            name: "ZooKernelBench", dependencies: ["ZooTensor"], swiftSettings: kernelSettings),
-        .executableTarget(name: "ZooModelBench", dependencies: ["ModelZoo"], swiftSettings: kernelSettings),
+            name: "ZooKernelBench", dependencies: ["ZooTensor"]),
+        .executableTarget(name: "ZooModelBench", dependencies: ["ModelZoo"]),
         .executableTarget(name: "EngineDemo", dependencies: ["ZooTensor"], path: "examples/EngineDemo"),
 
         .testTarget(name: "ZooTensorTests", dependencies: ["ZooTensor"]),
