@@ -50,8 +50,11 @@ public struct ExperimentConfig: Sendable {
         guard !seen.contains(url) else {
             throw ConfigError(source: url.lastPathComponent, path: "extends", "forms a cycle: \(seen.map(\.lastPathComponent).joined(separator: " -> "))")
         }
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
-            throw ConfigError(source: url.path, path: "", "cannot be read")
+        let text: String
+        do {
+            text = try UserFile.text(url, what: "config")
+        } catch let error as RunError {
+            throw ConfigError(source: url.path, path: "", error.description.replacingOccurrences(of: "\(url.path): ", with: ""))
         }
         let document = try ConfigValue.parse(yaml: text, source: url.lastPathComponent)
         guard case .map(let entries) = document else {

@@ -110,7 +110,7 @@ public struct EvaluationMetrics {
             // without scans has none to count.
             if let summary = try? DetectionSummary(p.segmentation.map(\.detection)) {
                 side.take(summary.scanConfusion)
-                side.lesionSensitivity = try? summary.lesionSensitivity
+                side.lesionSensitivity = try? summary.lesionSensitivity  // undefined without reference lesions
             }
             side.volumeCorrelation = pearson(p.segmentation.map { Double($0.predictedVoxels) }, p.segmentation.map { Double($0.referenceVoxels) })
             return side
@@ -201,7 +201,7 @@ public enum Evaluation {
     /// Reads a predictions.csv back: `id,label,p_...` (classification) or
     /// `id,dice,...` (segmentation).
     public static func readPredictions(from url: URL) throws -> Predictions {
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else { throw RunError("cannot read \(url.path)") }
+        let text = try UserFile.text(url, what: "predictions CSV")
         let lines = text.split(separator: "\n")
         let segmentation = lines.first.map { $0.hasPrefix("id,dice,") } ?? false
         var result = Predictions()

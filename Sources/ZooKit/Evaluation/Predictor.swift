@@ -68,6 +68,7 @@ public struct Predictions {
     /// The scores of class 1 of a two-class classifier, with the labels.
     public var binaryScores: BinaryScores? {
         guard probabilities.first?.count == 2 else { return nil }
+        // Labels other than 0/1 (or none, for new images) have no binary scores.
         return try? BinaryScores(scores: probabilities.map { $0[1] }, labels: labels)
     }
 
@@ -75,6 +76,7 @@ public struct Predictions {
     /// is missing.
     public var auc: Double? {
         guard let classes = probabilities.first?.count, classes >= 2 else { return nil }
+        // With one class present the AUC is undefined: nil, as documented.
         if classes == 2 { return binaryScores.flatMap { try? ROCCurve.auc($0) } }
         return try? MultiClassScores(scores: probabilities, labels: labels).macroAUC()
     }

@@ -21,6 +21,7 @@ public struct RestoredRun {
 
     public init(_ url: URL) throws {
         run = try RunDirectory.existing(url)
+        // members.txt exists only in an ensemble's evaluation folder.
         if let members = try? String(contentsOf: run.members, encoding: .utf8) {
             throw RunError(
                 "\(url.path) is an ensemble's evaluation, not a trained model; its members are "

@@ -35,7 +35,7 @@ public struct PredictionComparison {
         }
         var tables = [(name: String, rows: [String: (label: Bool, score: Double)], order: [String])]()
         for (index, file) in files.enumerated() {
-            guard let text = try? String(contentsOf: file, encoding: .utf8) else { throw RunError("\(file.path): cannot be read") }
+            let text = try UserFile.text(file, what: "predictions CSV")
             let rows = CSV.parse(text)
             guard let header = rows.first?.fields else { throw RunError("\(file.path): empty") }
             func column(_ name: String) throws -> Int {
@@ -97,6 +97,8 @@ public struct PredictionComparison {
     /// Per source, the cases left out because another file lacks them.
     public let dropped: [Int]
 
+    /// The tables; a statistic undefined for these scores (zero variance, scores outside
+    /// 0...1 for IDI) shows "-" with the reason where one is needed.
     public var document: ReportDocument {
         var doc = ReportDocument(title: "Comparison of \(sources.map(\.name).joined(separator: ", "))")
         let positives = labels.filter { $0 }.count

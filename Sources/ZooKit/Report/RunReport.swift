@@ -22,6 +22,8 @@ public struct RunReport {
         self.extraFigures = extraFigures
     }
 
+    /// The figures that can be drawn: a ROC or confusion matrix needs both classes in the test
+    /// set, and without them the report has none (its table shows "-" for the same reason).
     var figures: [(file: String, caption: String, figure: Figure)] {
         var figures = [(String, String, Figure)]()
         let history = result.history

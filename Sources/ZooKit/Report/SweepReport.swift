@@ -29,6 +29,7 @@ public struct SweepReport {
             else { return nil }
             return (first, second)
         }
+        // A pair without a test (identical rankings, one class) has no p-value: "-".
         pValues = results.map { a in
             results.map { b in paired(a, b).flatMap { try? DeLong.pairedTest($0.0, $0.1).p } }
         }
@@ -38,6 +39,7 @@ public struct SweepReport {
         reclassification = results.map { other in
             guard let best, let (new, old) = paired(results[best], other) else { return nil }
             let outcomes = old.labels
+            // NRI and IDI undefined for these scores leave the row out of the table.
             guard let nri = try? ReclassificationStatistics.continuousNRI(old: old.scores, new: new.scores, outcomes: outcomes),
                 let idi = try? ReclassificationStatistics.idi(old: old.scores, new: new.scores, outcomes: outcomes)
             else { return nil }
@@ -140,6 +142,7 @@ public struct SweepReport {
     /// The Markdown of the report (what `zoo sweep` prints).
     public var markdown: String { document.markdown }
 
+    /// Models whose test set lacks a class have no ROC curve and are left out of the figure.
     var rocFigure: Figure? {
         let curves = results.compactMap { r -> (name: String, curve: ROCCurve)? in
             guard let scores = r.test.binaryScores, let curve = try? ROCCurve(scores) else { return nil }

@@ -51,6 +51,7 @@ public struct RunDirectory: Sendable {
 
     /// The config folder recorded by the run (nil for runs that recorded none).
     public var configDirectory: URL? {
+        // Runs from configs built in code record no origin: their data paths are absolute.
         guard let text = try? String(contentsOf: origin, encoding: .utf8) else { return nil }
         let path = text.trimmingCharacters(in: .whitespacesAndNewlines)
         return path.isEmpty ? nil : URL(fileURLWithPath: path, isDirectory: true)
@@ -58,6 +59,7 @@ public struct RunDirectory: Sendable {
 
     /// The best validation score (AUC or Dice) of the epoch log, nil without one.
     public var bestValidationScore: Double? {
+        // A run that has not finished an epoch has no log yet: no score.
         guard let text = try? String(contentsOf: log, encoding: .utf8) else { return nil }
         let rows = text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
         guard let column = rows.first?.firstIndex(of: "val_score") else { return nil }

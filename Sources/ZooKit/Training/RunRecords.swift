@@ -34,7 +34,8 @@ public struct RunFingerprint: Codable, Equatable {
         for info in dataset.infos {
             hasher.add("\(info.id)\t\(info.label.map(String.init) ?? "")\t\(info.group ?? "")\t\(info.path ?? "")")
             if let path = info.path {
-                // A file replaced in place keeps its name; its size and time change.
+                // A file replaced in place keeps its name; its size and time change. A file that
+                // cannot be read is reported by the data check, and hashes as -1 here.
                 let attributes = try? FileManager.default.attributesOfItem(atPath: path)
                 let size = (attributes?[.size] as? NSNumber)?.int64Value ?? -1
                 let time = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? -1
@@ -96,10 +97,7 @@ extension RunDirectory {
     /// The resolved config the run recorded.
     public var recordedConfig: ConfigValue {
         get throws {
-            guard let text = try? String(contentsOf: config, encoding: .utf8) else {
-                throw RunError("\(url.path) is not a run directory: it has no readable \(config.lastPathComponent)")
-            }
-            return try ConfigValue.parse(yaml: text, source: config.path)
+            try ConfigValue.parse(yaml: try UserFile.text(config, what: "run's config.json"), source: config.path)
         }
     }
 }

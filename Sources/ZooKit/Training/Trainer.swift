@@ -170,7 +170,7 @@ public final class Trainer {
             try (EpochRecord.header + "\n").write(to: run.log, atomically: true, encoding: .utf8)
         }
         let handle = try FileHandle(forWritingTo: run.log)
-        defer { try? handle.close() }
+        defer { try? handle.close() }  // the line was written; a failing close loses nothing
         try handle.seekToEnd()
         try handle.write(contentsOf: (record.csvLine + "\n").data(using: .utf8)!)
     }
