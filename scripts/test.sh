@@ -12,3 +12,5 @@ export ZOO_EXPORT_DIR="$(mktemp -d)"
 trap 'rm -rf "$ZOO_EXPORT_DIR"' EXIT
 swift test -c release -Xswiftc -enable-testing --skip-build --disable-swift-testing "$@"
 scripts/keras-checks.sh "$ZOO_EXPORT_DIR"
+# Zoo as a versioned dependency of another package.
+scripts/consumer-check.sh

@@ -258,4 +258,18 @@ final class TrustworthyNumbersTests: FolderTestCase {
         XCTAssertTrue(try String(contentsOf: result.run.report, encoding: .utf8).contains("1 unreadable files were left out"))
         XCTAssertEqual(try RestoredRun(result.run.url).dataset.count, 7)
     }
+
+    // MARK: 5. Paths
+
+    func testEveryPathAUserGivesFailsWithWordsNamingIt() throws {
+        func message(_ body: () throws -> Void) -> String {
+            do { try body(); return "no error" } catch { return "\(error)" }
+        }
+        XCTAssertTrue(message { _ = try ExperimentConfig.load(self.directory) }.contains("is a folder; the config must be a file"))
+        XCTAssertTrue(message { _ = try ExperimentConfig.load(self.directory.appendingPathComponent("none.yaml")) }.contains("no such config file"))
+        let empty = try write("empty.csv", "")
+        XCTAssertTrue(message { _ = try Evaluation.readPredictions(from: empty) }.contains("empty.csv: the predictions CSV is empty"))
+        XCTAssertTrue(message { _ = try PredictionComparison(files: [self.directory, empty]) }.contains("is a folder"))
+        XCTAssertTrue(message { _ = try RestoredRun(self.directory) }.contains("is not a run directory"))
+    }
 }
