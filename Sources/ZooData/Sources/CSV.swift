@@ -47,9 +47,10 @@ public enum CSV {
         return rows
     }
 
-    /// Quotes a field when it holds a comma, quote or line break.
+    /// Quotes a field when it holds a comma, quote or line break. Scalars, not Characters:
+    /// "\r\n" is one Character, equal to neither "\r" nor "\n" (found by fuzzing).
     public static func escape(_ field: String) -> String {
-        guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
+        guard field.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
         return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }
