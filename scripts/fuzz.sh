@@ -35,7 +35,8 @@ bin="$(cd Fuzz && swift build --scratch-path "$scratch" --show-bin-path)"
 # The Swift runtime's own crash reporter would run inside AddressSanitizer's report; libFuzzer
 # and the sanitizer say what failed. Leak checking is off: Swift's runtime caches look like leaks.
 export SWIFT_BACKTRACE=enable=no
-export ASAN_OPTIONS="detect_leaks=0:${ASAN_OPTIONS:-}"
+# A failed malloc returns NULL, as glibc's does, instead of aborting the process.
+export ASAN_OPTIONS="detect_leaks=0:allocator_may_return_null=1:${ASAN_OPTIONS:-}"
 
 failed=0
 printf '%-15s %12s %10s %s\n' target executions findings "corpus"
@@ -47,10 +48,15 @@ for target in "${targets[@]}"; do
     cp -n Fuzz/corpus/"$target"/* "$work"/ 2>/dev/null || true
     log="$scratch/$target.log"
     # -rss_limit_mb and -malloc_limit_mb: a header that makes a reader ask for more than 2 GB
-    # is a finding (an out-of-memory), not a slow machine.
+    # is a finding (an out-of-memory), not a slow machine. Except single mallocs inside
+    # libhdf5 (the hdf5 and .keras targets): HDF5 1.10 allocates the size a damaged object
+    # header claims before it checks it, and fails and frees it at once; what counts there is
+    # memory actually used (the RSS limit), and Zoo's own arrays are filled, so they count.
+    malloc_limit=2048
+    case "$target" in hdf5|keras-archive) malloc_limit=1048576 ;; esac
     status=0
     nice -n 10 "$bin/fuzz-$target" "$work" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 \
-        -malloc_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$findings/" > "$log" 2>&1 || status=$?
+        -malloc_limit_mb="$malloc_limit" -print_final_stats=1 -artifact_prefix="$findings/" > "$log" 2>&1 || status=$?
     executions="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)"
     found="$(grep -c 'Test unit written to' "$log" || true)"
     if [ "$status" -ne 0 ]; then
