@@ -85,11 +85,20 @@ int cic_png_decode(const unsigned char *data, size_t size, cic_image_info *info,
         return png_info == NULL ? CIC_ERROR_MEMORY : code;
     }
     png_set_read_fn(png, &context, png_read_memory);
+    // libpng then refuses longer sides while reading IHDR; the pixel count is checked below.
+    png_set_user_limits(png, CIC_MAX_SIDE, CIC_MAX_SIDE);
     png_read_info(png, png_info);
 
     png_uint_32 width = 0, height = 0;
     int bit_depth = 0, color_type = 0, interlace = 0;
     png_get_IHDR(png, png_info, &width, &height, &bit_depth, &color_type, &interlace, NULL, NULL);
+    if ((unsigned long long)width * height > CIC_MAX_PIXELS) {
+        code = CIC_ERROR_UNSUPPORTED;
+        char text[160];
+        snprintf(text, sizeof text, "declares %lu x %lu pixels, more than the limit of %llu",
+                 (unsigned long)width, (unsigned long)height, CIC_MAX_PIXELS);
+        png_error(png, text);
+    }
     if (color_type == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
     if (color_type == PNG_COLOR_TYPE_GRAY && bit_depth < 8) png_set_expand_gray_1_2_4_to_8(png);
     if (png_get_valid(png, png_info, PNG_INFO_tRNS)) png_set_tRNS_to_alpha(png);
@@ -254,6 +263,13 @@ int cic_jpeg_decode(const unsigned char *data, size_t size, cic_image_info *info
     jpeg_create_decompress(&decoder);
     jpeg_mem_src(&decoder, data, (unsigned long)size);
     jpeg_read_header(&decoder, TRUE);
+    // Before jpeg_start_decompress, which allocates whole-image buffers for progressive files.
+    if ((unsigned long long)decoder.image_width * decoder.image_height > CIC_MAX_PIXELS) {
+        code = CIC_ERROR_UNSUPPORTED;
+        snprintf(message, message_size, "declares %u x %u pixels, more than the limit of %llu",
+                 (unsigned)decoder.image_width, (unsigned)decoder.image_height, CIC_MAX_PIXELS);
+        longjmp(context.jump, 1);
+    }
     switch (decoder.jpeg_color_space) {
     case JCS_GRAYSCALE:
         decoder.out_color_space = JCS_GRAYSCALE;

@@ -112,6 +112,8 @@ public enum Checkpoint {
             do {
                 try KerasWeights.load(into: model, from: source, options: .strict)
             } catch {
+                // Restores the state the optimizer itself produced a moment ago, which it
+                // accepts; the weight error being thrown is the one to report.
                 try? optimizer.loadStateDictionary(previous)
                 throw error
             }

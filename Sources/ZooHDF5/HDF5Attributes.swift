@@ -73,6 +73,7 @@ extension HDF5Object {
             guard H5Tget_class(type) == H5T_INTEGER || H5Tget_class(type) == H5T_FLOAT else {
                 throw fail("attribute '\(name)' holds \(HDF5DataType(type: type)), not numbers")
             }
+            try checkCellsFit(count, cellSize: max(Int(H5Tget_size(type)), 1), what: "attribute '\(name)'")
             var values = [Int64](repeating: 0, count: count)
             if count > 0 {
                 try check(values.withUnsafeMutableBytes { H5Aread(attribute, H5T_NATIVE_LLONG_g, $0.baseAddress) },

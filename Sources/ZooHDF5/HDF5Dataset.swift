@@ -62,7 +62,8 @@ func dataspaceShape(_ space: hid_t) -> [Int] {
     guard rank > 0 else { return [] }
     var dims = [hsize_t](repeating: 0, count: rank)
     H5Sget_simple_extent_dims(space, &dims, nil)
-    return dims.map { Int($0) }
+    // Clamped: a damaged file's extent above Int.max must reach the size checks, not trap.
+    return dims.map { Int(clamping: $0) }
 }
 
 /// A dataspace for `shape` ([] is a scalar); the caller closes it.
@@ -81,8 +82,8 @@ public final class HDF5Dataset: HDF5Object {
         return dataspaceShape(space)
     }
 
-    /// Number of elements.
-    public var count: Int { shape.reduce(1, *) }
+    /// Number of elements (Int.max when a damaged file declares more than an Int counts).
+    public var count: Int { HDF5SizeLimits.elementCount(shape) ?? Int.max }
 
     /// The stored element type.
     public var dataType: HDF5DataType {
@@ -93,7 +94,7 @@ public final class HDF5Dataset: HDF5Object {
 
     /// The values converted to `T` by HDF5 (float64 to float32, int to float), row-major.
     func read<T: HDF5Scalar & Numeric>(_: T.Type) throws -> [T] {
-        var values = [T](repeating: 0, count: count)
+        var values = [T](repeating: 0, count: try checkedCount(memoryElementSize: MemoryLayout<T>.stride))
         if values.isEmpty { return values }
         let status = values.withUnsafeMutableBytes { H5Dread(id, T.nativeType, H5.all, H5.all, H5.defaultProperties, $0.baseAddress) }
         try check(status, "cannot read the values (truncated file?)")
@@ -130,7 +131,9 @@ extension HDF5Object {
     func readStrings(type: hid_t, space: hid_t, what: String, _ read: (hid_t, UnsafeMutableRawPointer?) -> herr_t) throws -> [String] {
         let count = Int(H5Sget_simple_extent_npoints(space))
         if count == 0 { return [] }
-        if H5Tis_variable_str(type) > 0 {
+        let variable = H5Tis_variable_str(type) > 0
+        try checkCellsFit(count, cellSize: variable ? 16 : Int(H5Tget_size(type)), what: what)
+        if variable {
             let memoryType = H5Tcopy(H5T_C_S1_g)
             defer { H5Tclose(memoryType) }
             H5Tset_size(memoryType, H5.variableLength)

@@ -22,8 +22,8 @@ public final class HDF5File {
     public static func open(_ url: URL, writable: Bool = false) throws -> HDF5File {
         HDF5Library.start()
         let path = url.path
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw HDF5Error(file: path, path: "", "no such file")
+        if let problem = InputFile.problem(url) {
+            throw HDF5Error(file: path, path: "", problem)
         }
         let signature = H5Fis_hdf5(path)
         if signature == 0 {

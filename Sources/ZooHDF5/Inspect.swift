@@ -15,11 +15,17 @@ public func inspectWeightFile(_ url: URL) throws -> String {
     do {
         source = try WeightSource.read(url, readValues: false)
     } catch let error as WeightLoadError {
+        // A file that is not a Keras one may still be HDF5 worth listing; when it is not
+        // even that, the weight reader's error is the one to report.
         guard signature != .zip, let listing = try? genericHDF5Listing(url) else { throw error }
         return listing
     }
     var lines = ["\(url.lastPathComponent): \(source.format)"]
-    let total = source.weights.reduce(0) { $0 + $1.shape.reduce(1, *) }
+    // Saturating: `inspect` reads shapes only, and a damaged file's shape may not be countable.
+    let total = source.weights.reduce(0) { sum, weight in
+        let (next, overflow) = sum.addingReportingOverflow(HDF5SizeLimits.elementCount(weight.shape) ?? Int.max)
+        return overflow ? Int.max : next
+    }
     lines.append("\(source.layers.count) layers, \(source.weights.count) weights, \(total) values")
     lines += fileDetails(url, format: source.format)
     var byLayer = [String: [SourceWeight]]()
@@ -35,7 +41,9 @@ public func inspectWeightFile(_ url: URL) throws -> String {
     return lines.joined(separator: "\n")
 }
 
-/// What a file says about itself beyond its weights, one line each.
+/// What a file says about itself beyond its weights, one line each. Every item is optional
+/// (files written by other tools lack some): one that cannot be read is left out, which is why
+/// the reads below are `try?`. The weights, which matter, were read and checked before.
 func fileDetails(_ url: URL, format: KerasFileFormat) -> [String] {
     var lines = [String]()
     func model(_ data: Data, from origin: String) {
@@ -46,11 +54,9 @@ func fileDetails(_ url: URL, format: KerasFileFormat) -> [String] {
         lines.append("model: \(json["class_name"] as? String ?? "?") '\(name)', \(layers) layers (\(origin); KerasModelImport rebuilds it)")
     }
     if format == .kerasArchive {
-        if let archive = try? Archive(url: url, accessMode: .read) {
+        if let archive = try? KerasArchive.open(url) {
             for name in ["metadata.json", "config.json"] {
-                guard let entry = archive[name] else { continue }
-                var data = Data()
-                guard (try? archive.extract(entry, consumer: { data.append($0) })) != nil else { continue }
+                guard let data = try? KerasArchive.read(name, from: archive, of: url) else { continue }
                 if name == "config.json" {
                     model(data, from: "config.json")
                 } else if let meta = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
@@ -88,6 +94,8 @@ func fileDetails(_ url: URL, format: KerasFileFormat) -> [String] {
 
 /// A PyTorch `torch.save` zip (`<name>/data.pkl`): named, with the converter to use.
 func torchArchiveSummary(_ url: URL) -> String? {
+    // Only entry names are read here; an archive that cannot be opened is not a PyTorch
+    // file, and the Keras reader that runs next reports why.
     guard let archive = try? Archive(url: url, accessMode: .read) else { return nil }
     let entries = archive.map(\.path)
     guard entries.contains(where: { $0.hasSuffix("/data.pkl") || $0 == "data.pkl" }) else { return nil }

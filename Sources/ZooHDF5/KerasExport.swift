@@ -68,6 +68,7 @@ enum AtomicFile {
                 throw HDF5Error(file: url.path, path: "", "cannot rename the temporary file into place: \(String(cString: strerror(errno)))")
             }
         } catch {
+            // Cleanup on the way out: the error being thrown is the one to report.
             try? FileManager.default.removeItem(at: temporary)
             throw error
         }

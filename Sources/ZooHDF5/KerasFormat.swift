@@ -22,11 +22,19 @@ enum FileSignature {
     case zip, hdf5, unknown
 
     init(url: URL) throws {
-        guard let handle = FileHandle(forReadingAtPath: url.path) else {
-            throw WeightLoadError(file: url.path, problems: ["cannot open the file"])
+        if let problem = InputFile.problem(url) {
+            throw WeightLoadError(file: url.path, problems: [problem])
         }
-        defer { try? handle.close() }
-        let head = [UInt8](handle.readData(ofLength: 8))
+        let head: [UInt8]
+        do {
+            let handle = try FileHandle(forReadingFrom: url)
+            // Closing a file opened for reading cannot lose data.
+            defer { try? handle.close() }
+            // The throwing `read(upToCount:)`: `readData(ofLength:)` traps on a read error.
+            head = [UInt8](try handle.read(upToCount: 8) ?? Data())
+        } catch {
+            throw WeightLoadError(file: url.path, problems: ["cannot read the file: \(error.localizedDescription)"])
+        }
         if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
             self = .zip
         } else if head == [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A] {
@@ -50,6 +58,7 @@ func detectHDF5Layout(_ root: HDF5Group) throws -> KerasFileFormat {
     if root.kind(of: "layers") == .group || root.kind(of: "vars") == .group {
         return .keras3Weights
     }
+    // Only decorates the message: a group that cannot be listed still is not a Keras file.
     let members = (try? root.memberNames()) ?? []
     throw WeightLoadError(
         file: root.file.url.path,

@@ -46,26 +46,15 @@ public enum KerasModelImport {
     public static func readConfig(_ url: URL) throws -> Data {
         switch try FileSignature(url: url) {
         case .zip:
-            let archive: Archive
-            do {
-                archive = try Archive(url: url, accessMode: .read)
-            } catch {
-                throw WeightLoadError(file: url.path, problems: ["not a readable zip archive: \(error)"])
-            }
-            guard let entry = archive["config.json"] else {
+            guard let data = try KerasArchive.read("config.json", from: try KerasArchive.open(url), of: url) else {
                 throw WeightLoadError(file: url.path, problems: ["config.json: missing from the .keras archive"])
-            }
-            var data = Data()
-            do {
-                _ = try archive.extract(entry) { data.append($0) }
-            } catch {
-                throw WeightLoadError(file: url.path, problems: ["cannot extract config.json: \(error)"])
             }
             return data
         case .hdf5, .unknown:
             do {
                 let root = try HDF5File.open(url).root
                 guard root.hasAttribute("model_config") else {
+                    // Only names the file's kind in the message; unknown is said as such.
                     let format = (try? detectHDF5Layout(root)).map { "a \($0)" } ?? "not a Keras model file"
                     throw WeightLoadError(
                         file: url.path,
@@ -80,7 +69,13 @@ public enum KerasModelImport {
 
     /// Builds (with fresh initial weights) the model a Keras configuration describes.
     public static func build(config data: Data) throws -> Model {
-        guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+        let parsed: Any
+        do {
+            parsed = try JSONSerialization.jsonObject(with: data)
+        } catch {
+            throw ModelError("the model configuration is not valid JSON: \(error.localizedDescription)")
+        }
+        guard let json = parsed as? [String: Any] else {
             throw ModelError("the model configuration is not a JSON object")
         }
         return try buildModel(json, inputShape: nil, isScope: false)

@@ -163,12 +163,7 @@ struct WeightSource {
     /// A `.keras` archive: `model.weights.h5` (Keras 3 layout) read through a temporary copy,
     /// its class keys turned into layer names with `config.json`.
     static func readArchive(_ url: URL, readValues: Bool) throws -> WeightSource {
-        let archive: Archive
-        do {
-            archive = try Archive(url: url, accessMode: .read)
-        } catch {
-            throw WeightLoadError(file: url.path, problems: ["not a readable zip archive: \(error)"])
-        }
+        let archive = try KerasArchive.open(url)
         if archive.contains(where: { $0.path.hasSuffix("/data.pkl") || $0.path == "data.pkl" }) {
             throw WeightLoadError(
                 file: url.path,
@@ -177,18 +172,14 @@ struct WeightSource {
         var problems = [String]()
         if archive["config.json"] == nil { problems.append("config.json: missing from the .keras archive") }
         if archive["model.weights.h5"] == nil { problems.append("model.weights.h5: missing from the .keras archive") }
-        guard problems.isEmpty, let configEntry = archive["config.json"], let weightsEntry = archive["model.weights.h5"] else {
+        guard problems.isEmpty, let weightsEntry = archive["model.weights.h5"],
+              let configData = try KerasArchive.read("config.json", from: archive, of: url) else {
             throw WeightLoadError(file: url.path, problems: problems)
         }
-        var configData = Data()
         let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("zoo-\(UUID().uuidString).weights.h5")
+        // Removing a temporary file that may not exist: nothing to report either way.
         defer { try? FileManager.default.removeItem(at: temporary) }
-        do {
-            _ = try archive.extract(configEntry) { configData.append($0) }
-            _ = try archive.extract(weightsEntry, to: temporary)
-        } catch {
-            throw WeightLoadError(file: url.path, problems: ["cannot extract from the archive: \(error)"])
-        }
+        try KerasArchive.copy(weightsEntry, from: archive, of: url, to: temporary)
         var source: WeightSource
         do {
             let file = try HDF5File.open(temporary)

@@ -86,6 +86,8 @@ public enum Bootstrap {
             for group in groups {
                 for _ in group.indices { sample.append(group[generator.index(below: group.count)]) }
             }
+            // A resample on which the statistic is undefined (one class only) is counted in
+            // `failed`, which the result reports, rather than stopping the bootstrap.
             if let value = try? statistic(sample), value.isFinite {
                 values.append(value)
             } else {

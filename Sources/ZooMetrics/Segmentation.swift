@@ -158,6 +158,8 @@ public struct SegmentationSummary: Sendable {
     public init(_ cases: [SegmentationCase]) throws {
         dice = try Summary(cases.map(\.dice), what: "mean Dice")
         iou = try Summary(cases.map(\.iou), what: "mean IoU")
+        // These are undefined in some cases (empty masks) and may be in all of them: nil is
+        // the documented "undefined", as the optional properties say.
         precision = try? Summary(cases.map(\.precision))
         recall = try? Summary(cases.map(\.recall))
         falsePositiveRate = try? Summary(cases.map(\.falsePositiveRate))

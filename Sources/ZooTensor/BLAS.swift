@@ -107,6 +107,8 @@ public enum BLAS {
     }
 
     private static func cpuFlags() -> Set<String> {
+        // No /proc/cpuinfo (a container without it): no flags, so OpenBLAS keeps its own
+        // kernel choice, which is always correct, only perhaps slower.
         guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
             let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
         else { return [] }

@@ -24,6 +24,14 @@ enum {
 /// The largest decoded image accepted, in bytes: a corrupt header cannot ask for more.
 #define CIC_MAX_DECODED_BYTES ((size_t)1 << 31)
 
+/// The most pixels (width x height) a decoder accepts, checked from the header before any
+/// pixel memory is allocated: 2^28, a 16384 x 16384 image, which as 4-channel floats is
+/// already 4 GiB. A header claiming more is damaged or hostile.
+#define CIC_MAX_PIXELS 268435456ULL // 2^28
+
+/// The longest side accepted (libpng's user limit; PNG allows 2^31 - 1).
+#define CIC_MAX_SIDE 1000000
+
 /// Decodes a PNG held in memory (any bit depth, gray, gray+alpha, RGB, RGBA or palette).
 /// Bit depths below 8 and palettes are expanded to 8 bits; a tRNS chunk becomes an alpha
 /// channel. On success `*pixels` is a buffer to release with `cic_free`.

@@ -1,11 +1,12 @@
 import Foundation
 import ZooCore
+import ZooHDF5
 
 /// Whole-file reads and writes whose errors name the file.
 enum FileAccess {
     static func read(_ url: URL) throws -> Data {
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            throw DataError(url.path, "file not found")
+        if let problem = InputFile.problem(url) {
+            throw DataError(url.path, problem)
         }
         do {
             return try Data(contentsOf: url)

@@ -17,10 +17,15 @@ public enum PNG {
     static let allowedDepths: [UInt8: Set<UInt8>] = [0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16]]
 
     /// Names an unsupported bit depth or colour type plainly (libpng says only "Invalid
-    /// IHDR data").
+    /// IHDR data"), and refuses dimensions past the decoder's limit before libpng runs.
     static func checkHeader(_ data: Data, source: String) throws {
         let bytes = [UInt8](data.prefix(29))
         guard bytes.count == 29, bytes[12...15].elementsEqual("IHDR".utf8) else { return }
+        let width = bytes[16...19].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        let height = bytes[20...23].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        guard width * height <= UInt64(CIC_MAX_PIXELS) else {
+            throw DataError(source, "PNG declares \(width) x \(height) pixels, more than the limit of \(CIC_MAX_PIXELS) (damaged or hostile file?)")
+        }
         let (depth, color) = (bytes[24], bytes[25])
         guard let depths = allowedDepths[color] else {
             throw DataError(source, "unsupported PNG colour type \(color)")

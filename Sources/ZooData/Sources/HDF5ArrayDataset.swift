@@ -67,6 +67,7 @@ public struct HDF5ArrayDataset: Dataset {
                 switch root.kind(of: name) {
                 case .dataset?: return try root.dataset(name)
                 case nil:
+                    // Only lists alternatives in the message; an unlistable file lists none.
                     let available = (try? root.datasetPaths()) ?? []
                     throw failure(name, "no such dataset; the file holds \(available.isEmpty ? "none" : available.joined(separator: ", "))")
                 default: throw failure(name, "is not a dataset")

@@ -97,7 +97,9 @@ public struct RegionCropDataset: Dataset {
 
     /// Boxes read back from `csv(_:)`'s format; errors name the file and line.
     public static func readBoxes(from url: URL) throws -> [String: RegionBox] {
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else { throw DataError(url.path, "cannot be read") }
+        guard let text = String(data: try FileAccess.read(url), encoding: .utf8) else {
+            throw DataError(url.path, "is not UTF-8 text")
+        }
         var boxes = [String: RegionBox]()
         for (number, cells) in CSV.parse(text).dropFirst() {
             let lower = cells.count == 3 ? cells[1].split(separator: " ").compactMap { Double($0) } : []

@@ -213,6 +213,8 @@ extension ConvGeometry {
             after[axis] = input[axis] - output[axis] - before[axis] + effective[axis] - 1
             if before[axis] < 0 || after[axis] < 0 { return nil }
         }
+        // A geometry that does not validate means this shortcut does not apply; the caller
+        // then takes the general path, so the error carries nothing to report.
         guard
             let geometry = try? ConvGeometry(
                 op: "conv backward", batch: batch, input: output, inChannels: outChannels,
