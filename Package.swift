@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "ZooData", targets: ["ZooData"]),
         .library(name: "ZooMetrics", targets: ["ZooMetrics"]),
         .library(name: "ZooExplain", targets: ["ZooExplain"]),
+        .library(name: "ZooKit", targets: ["ZooKit"]),
         .plugin(name: "CatalogGenerator", targets: ["CatalogGenerator"]),
     ],
     dependencies: [

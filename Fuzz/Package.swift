@@ -19,8 +19,9 @@ let package = Package(
     ],
     targets: [
         .target(name: "FuzzSupport", path: "Sources/FuzzSupport"),
-        // The config reader is part of ZooKit, which the main package does not export as a
-        // product; its Config folder needs only Yams, so it is compiled here from a link.
+        // The config reader is part of ZooKit. Depending on ZooKit would build the catalog's
+        // build-tool plugin with the fuzzer flags (and no entry point), so the reader's files
+        // (Config/ and the three small files it uses) are compiled here from links.
         .target(name: "ZooKitConfig", dependencies: [.product(name: "Yams", package: "Yams")], path: "Sources/ZooKitConfig"),
         .executableTarget(name: "fuzz-png", dependencies: [.product(name: "ZooData", package: "Zoo")], path: "Sources/FuzzPNG", swiftSettings: harness),
         .executableTarget(name: "fuzz-jpeg", dependencies: [.product(name: "ZooData", package: "Zoo")], path: "Sources/FuzzJPEG", swiftSettings: harness),

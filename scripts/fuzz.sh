@@ -6,14 +6,19 @@
 # .build-fuzz/findings/<target>/ (docs/RELIABILITY.md says how to replay one).
 #
 #   scripts/fuzz.sh [--seconds N] [target...]     targets: png jpeg nifti csv hdf5 keras-archive config
+#   scripts/fuzz.sh --ci                          what the test command runs: a fixed number of
+#                                                 inputs per target from the committed seeds with
+#                                                 seed 1, so a run is the same on every machine
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=10
+ci=0
 targets=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --seconds) seconds="$2"; shift 2 ;;
-        -h|--help) sed -n 2,8p "$0"; exit 0 ;;
+        --ci) ci=1; shift ;;
+        -h|--help) sed -n 2,11p "$0"; exit 0 ;;
         *) targets+=("$1"); shift ;;
     esac
 done
@@ -44,6 +49,17 @@ for target in "${targets[@]}"; do
     [ -x "$bin/fuzz-$target" ] || { echo "fuzz: no target '$target'" >&2; exit 2; }
     work="$scratch/corpus/$target"
     findings="$scratch/findings/$target"
+    # --ci: each target's budget in inputs (a few seconds each on 2 cores), from a fresh copy of
+    # the committed seeds, so the same inputs run every time.
+    budget=(-max_total_time="$seconds")
+    if [ "$ci" -eq 1 ]; then
+        work="$scratch/ci-corpus/$target"
+        rm -rf "$work"
+        case "$target" in
+            hdf5) runs=1000 ;; keras-archive) runs=1500 ;; config) runs=10000 ;; *) runs=50000 ;;
+        esac
+        budget=(-runs="$runs" -seed=1)
+    fi
     mkdir -p "$work" "$findings"
     cp -n Fuzz/corpus/"$target"/* "$work"/ 2>/dev/null || true
     log="$scratch/$target.log"
@@ -55,7 +71,7 @@ for target in "${targets[@]}"; do
     malloc_limit=2048
     case "$target" in hdf5|keras-archive) malloc_limit=1048576 ;; esac
     status=0
-    nice -n 10 "$bin/fuzz-$target" "$work" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 \
+    nice -n 10 "$bin/fuzz-$target" "$work" "${budget[@]}" -timeout=20 -rss_limit_mb=2048 \
         -malloc_limit_mb="$malloc_limit" -print_final_stats=1 -artifact_prefix="$findings/" > "$log" 2>&1 || status=$?
     executions="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)"
     found="$(grep -c 'Test unit written to' "$log" || true)"

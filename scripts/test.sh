@@ -11,8 +11,9 @@ swift build -c release -Xswiftc -enable-testing --build-tests
 export ZOO_EXPORT_DIR="$(mktemp -d)"
 trap 'rm -rf "$ZOO_EXPORT_DIR"' EXIT
 swift test -c release -Xswiftc -enable-testing --skip-build --disable-swift-testing "$@"
-# A short run of every fuzz target (docs/RELIABILITY.md); any crash fails the test command.
-scripts/fuzz.sh --seconds 5
+# A short, reproducible run of every fuzz target (docs/RELIABILITY.md); any crash fails the
+# test command.
+scripts/fuzz.sh --ci
 scripts/keras-checks.sh "$ZOO_EXPORT_DIR"
 # Zoo as a versioned dependency of another package.
 scripts/consumer-check.sh

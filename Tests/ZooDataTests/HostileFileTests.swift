@@ -53,13 +53,4 @@ final class HostileFileTests: XCTestCase {
         assertDataError([missing.path, "no such file"]) { _ = try JPEG.read(missing) }
         assertDataError([directory.path, "is a directory"]) { _ = try RegionCropDataset.readBoxes(from: directory) }
     }
-
-    func testUnreadableFileIsNamed() throws {
-        try XCTSkipIf(getuid() == 0, "root reads files whatever their permissions")
-        let url = temporaryFolder().appendingPathComponent("locked.png")
-        try PNG.write(pattern(height: 2, width: 2, channels: 1), to: url)
-        try FileManager.default.setAttributes([.posixPermissions: 0], ofItemAtPath: url.path)
-        defer { try? FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: url.path) }
-        assertDataError([url.path, "not readable"]) { _ = try PNG.read(url) }
-    }
 }

@@ -1,0 +1,1 @@
+../../../Sources/ZooKit/Config/ConfigReader.swift

@@ -1,0 +1,1 @@
+../../../Sources/ZooKit/JSONText.swift
