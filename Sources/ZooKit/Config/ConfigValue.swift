@@ -108,6 +108,7 @@ extension ConfigValue {
             switch value {
             case nil, .null?: return "unset"
             case .scalar(let text)?: return text
+            // A value that cannot be written as JSON would not have been read from YAML: "?".
             case let other?: return (try? other.json)?.replacingOccurrences(of: "\n", with: "").replacingOccurrences(of: "  ", with: "") ?? "?"
             }
         }
