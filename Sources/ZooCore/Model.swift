@@ -52,12 +52,18 @@ extension Module {
     /// models that have one); returns how many were frozen.
     @discardableResult
     public func freeze(fraction: Double) throws -> Int {
+        try freeze(fraction: fraction, of: layers)
+    }
+
+    /// Freezes the first `fraction` of `counted` (a part of this module's layers, such as a
+    /// backbone without its head), as `counted[:int(len(counted) * fraction)]`.
+    @discardableResult
+    public func freeze(fraction: Double, of counted: [Layer]) throws -> Int {
         guard fraction >= 0, fraction <= 1 else {
             throw ModelError("freeze: fraction must lie in 0...1, got \(fraction)")
         }
-        let all = layers
-        let count = Int(Double(all.count) * fraction)
-        for layer in all.prefix(count) { layer.isFrozen = true }
+        let count = Int(Double(counted.count) * fraction)
+        for layer in counted.prefix(count) { layer.isFrozen = true }
         return count
     }
 

@@ -9,12 +9,16 @@ public struct SampleInfo: Equatable, Sendable, Codable {
     public var group: String?
     /// The file the image comes from, if any.
     public var path: String?
+    /// The part a manifest's split column assigns the sample to (`train`, `validation`,
+    /// `test`), for fixed splits (`data.split.method: column`).
+    public var split: String?
 
-    public init(id: String, label: Int? = nil, group: String? = nil, path: String? = nil) {
+    public init(id: String, label: Int? = nil, group: String? = nil, path: String? = nil, split: String? = nil) {
         self.id = id
         self.label = label
         self.group = group
         self.path = path
+        self.split = split
     }
 }
 

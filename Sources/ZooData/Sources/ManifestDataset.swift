@@ -95,7 +95,8 @@ public struct ManifestDataset: Dataset {
             guard seen.insert(id).inserted else {
                 throw DataError(manifest.path, line: line, "duplicate sample id '\(id)'")
             }
-            entries.append((SampleInfo(id: id, label: label, group: field(row, groupColumn), path: imagePath), maskPath, line))
+            let info = SampleInfo(id: id, label: label, group: field(row, groupColumn), path: imagePath, split: field(row, splitColumn))
+            entries.append((info, maskPath, line))
         }
         self.classNames = names
         self.entries = entries

@@ -91,6 +91,37 @@ public enum Splitter {
         return Split(parts: parts, method: "\(stratified ? "stratified" : "random") \(description)\(grouped ? " grouped" : "") seed=\(seed)")
     }
 
+    /// The fixed split a manifest's split column gives (`SampleInfo.split`), followed
+    /// exactly: the published split of a study, or a split by centre. Every sample must carry
+    /// one of `train`, `validation` (or `val`) and `test`; any other value, or none, is an
+    /// error naming the sample and its file. A group (patient) found in two parts is an error
+    /// too: it would leak between training and test.
+    public static func column(_ dataset: Dataset) throws -> Split {
+        let names = ["train": "train", "validation": "validation", "val": "validation", "test": "test"]
+        var parts: [String: [String]] = [:]
+        var partOfGroup: [String: (part: String, id: String)] = [:]
+        for index in 0..<dataset.count {
+            let info = dataset.info(at: index)
+            let file = info.path.map { " (\($0))" } ?? ""
+            guard let value = info.split?.trimmingCharacters(in: .whitespaces), !value.isEmpty else {
+                throw DataError("data.split", "method column: sample '\(info.id)'\(file) has no split value; every row needs train, validation or test")
+            }
+            guard let part = names[value.lowercased()] else {
+                throw DataError("data.split", "method column: sample '\(info.id)'\(file) has split '\(value)', not train, validation or test")
+            }
+            if let group = info.group {
+                if let seen = partOfGroup[group], seen.part != part {
+                    throw DataError(
+                        "data.split", "method column: patient '\(group)' is in \(seen.part) (sample '\(seen.id)') and in \(part) (sample '\(info.id)')")
+                }
+                partOfGroup[group] = (part, info.id)
+            }
+            parts[part, default: []].append(info.id)
+        }
+        guard parts["train"] != nil else { throw DataError("data.split", "method column: no sample is marked train") }
+        return Split(parts: parts, method: "column")
+    }
+
     /// Fold `fold` of `folds`-fold cross-validation: that fold is `validation`, the rest
     /// `train`. Stratified and grouped like `split`; every sample is in exactly one
     /// fold's validation part.

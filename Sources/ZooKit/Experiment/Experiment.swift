@@ -101,9 +101,21 @@ public final class ExperimentRunner {
         if let momentum = config.model.batchNormMomentum {
             for case let norm as BatchNormalization in model.layers { norm.momentum = Float(momentum) }
         }
-        if let fraction = config.model.freezeFraction { try model.freeze(fraction: fraction) }
+        if let fraction = config.model.freezeFraction {
+            // Counted over the backbone, as the studies' Keras code counts base_model.layers;
+            // a head added on top is never part of the fraction.
+            let backbone = (model as? ApplicationModel)?.backboneLayers ?? model.layers
+            let frozen = try model.freeze(fraction: fraction, of: backbone)
+            progress.message("freeze: the first \(frozen) of the backbone's \(backbone.count) layers (int(\(fraction) x \(backbone.count)), as Keras's base_model.layers[:int(\(fraction) * len)])")
+        }
         if !config.model.freezeNames.isEmpty { try model.freeze(names: config.model.freezeNames) }
         if let prefix = config.model.freezePrefix { try model.freeze(prefix: prefix) }
+        let layers = model.layers
+        let frozen = layers.filter(\.isFrozen).count
+        if frozen > 0 {
+            let counts = model.parameterCounts
+            progress.message("\(frozen) of \(layers.count) layers frozen, \(layers.count - frozen) trainable; \(counts.trainable) of \(counts.total) parameters trainable")
+        }
         return model
     }
 
@@ -137,6 +149,7 @@ public final class ExperimentRunner {
         if s.method == "kfold" {
             return try Splitter.kFold(dataset, folds: s.folds, fold: s.fold, seed: config.seed)
         }
+        if s.method == "column" { return try Splitter.column(dataset) }
         let parts = [("train", s.train), ("validation", s.validation), ("test", s.test)].filter { $0.1 > 0 }
         return try Splitter.split(
             dataset, fractions: parts, stratified: s.method == "stratified" || s.method == "grouped",
@@ -205,7 +218,7 @@ public final class ExperimentRunner {
         let trainer = Trainer(
             model: model, task: variant.task, loss: loss, optimizer: optimizer, schedule: schedule,
             epochs: config.train.epochs, earlyStopping: stopping, monitor: monitor, run: run, progress: progress,
-            configJSON: configJSON)
+            configJSON: configJSON, checkpointEvery: config.train.checkpointEvery, keepsBest: validationLoader != nil)
         var (startEpoch, startStep) = (0, 0)
         if resume != nil, FileManager.default.fileExists(atPath: run.lastCheckpoint.path) {
             let state = try Checkpoint.load(into: model, optimizer: optimizer, from: run.lastCheckpoint)
@@ -216,9 +229,9 @@ public final class ExperimentRunner {
         let started = Date()
         let history = try trainer.fit(train: trainLoader, validation: validationLoader, startEpoch: startEpoch, startStep: startStep)
         let trainingSeconds = Date().timeIntervalSince(started)
-        if stopping == nil || !(stopping!.restoreBest), FileManager.default.fileExists(atPath: run.bestCheckpoint.path), validationLoader != nil {
-            _ = try Checkpoint.load(into: model, from: run.bestCheckpoint)
-        }
+        let evaluated = try evaluatedWeights(trainer: trainer, stopping: stopping, monitor: monitor, run: run)
+        try JSONText.encode(evaluated).write(to: run.evaluated, atomically: true, encoding: .utf8)
+        progress.message("evaluating \(evaluated)")
         let predictor = Predictor(models: [model], task: variant.task, loss: loss)
         let (trainPredictions, testPredictions, perImage) = try predictor.trainAndTest(
             train: try loader(trainIndices, train: false), test: try loader(testIndices, train: false))
@@ -237,6 +250,7 @@ public final class ExperimentRunner {
         var summary = "\(variant.name) (\(model.parameterCounts.total) parameters, \(model.parameterCounts.trainable) trainable) "
             + "on \(config.data.source) data: \(trainIndices.count) training, \(validationIndices.count) validation, "
             + "\(testIndices.count) test samples; \(history.count) epochs of batch \(batch)."
+        summary += " Evaluated: \(evaluated)."
         if let threshold = metrics.threshold { summary += " Threshold \(threshold), applied to every set." }
         if !skipped.isEmpty { summary += " \(skipped.count) unreadable files were left out (data.on_error: skip; listed in skipped.csv)." }
         let gradCAM = try GradCAMFigures.write(
@@ -246,6 +260,27 @@ public final class ExperimentRunner {
         // metrics.json last: its presence marks the run finished.
         try (try metrics.json).write(to: run.metrics, atomically: true, encoding: .utf8)
         return result
+    }
+
+    /// Puts the weights the report evaluates into the trainer's model and says which they
+    /// are: with a validation split, the best checkpoint (the best monitored validation
+    /// value), unless `early_stopping.restore_best: false` asks for the final weights; without
+    /// one there is no "best", and the final weights (the last checkpoint) are evaluated.
+    func evaluatedWeights(trainer: Trainer, stopping: EarlyStopping?, monitor: String, run: RunDirectory) throws -> EvaluatedCheckpoint {
+        let (file, reason): (URL, String)
+        if !trainer.keepsBest {
+            if stopping?.restoreBest == true {
+                progress.message("early_stopping.restore_best needs a validation split to choose by; the final weights are evaluated")
+            }
+            (file, reason) = (run.lastCheckpoint, "the final weights; no validation split, so no best checkpoint")
+        } else if stopping?.restoreBest == false {
+            (file, reason) = (run.lastCheckpoint, "the final weights (early_stopping.restore_best: false)")
+        } else {
+            (file, reason) = (run.bestCheckpoint, "the best \(monitor) on the validation split")
+        }
+        // Loaded from the file, so the evaluated weights are exactly the ones later commands load.
+        let state = try Checkpoint.load(into: trainer.model, from: file)
+        return EvaluatedCheckpoint(file: file.lastPathComponent, epoch: state.epoch, reason: reason)
     }
 
     /// A finished run read back from its files (a sweep skips trials that have finished).

@@ -47,8 +47,7 @@ public struct RestoredRun {
         let first = try dataset.sample(at: 0)
         let input = try runner.inputShape(variant: variant, sampleShape: first.image.shape)
         model = try runner.makeModel(classes: Swift.max(dataset.classNames.count, 2), inputShape: input, variant: variant)
-        let checkpoint = FileManager.default.fileExists(atPath: run.bestCheckpoint.path) ? run.bestCheckpoint : run.lastCheckpoint
-        _ = try Checkpoint.load(into: model, from: checkpoint)
+        _ = try Checkpoint.load(into: model, from: try run.evaluatedCheckpoint)
         model.setTraining(false)
         sourceChannels = first.image.shape.last!
         pipeline = try TransformPipeline(

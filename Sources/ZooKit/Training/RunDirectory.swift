@@ -36,6 +36,8 @@ public struct RunDirectory: Sendable {
     public var pipeline: URL { url.appendingPathComponent("pipeline.txt") }
     /// What the run was trained on (config and data), for reuse decisions.
     public var fingerprint: URL { url.appendingPathComponent("fingerprint.json") }
+    /// Which checkpoint the report evaluated, and why.
+    public var evaluated: URL { url.appendingPathComponent("evaluated.json") }
     /// Files left out of the run because they could not be read (`data.on_error: skip`).
     public var skipped: URL { url.appendingPathComponent("skipped.csv") }
     public var timing: URL { url.appendingPathComponent("timing.json") }

@@ -16,6 +16,18 @@ public struct RunTiming: Codable, Equatable {
     }
 }
 
+/// evaluated.json: the checkpoint whose weights the run's report evaluated, so that `zoo eval`,
+/// `predict`, `gradcam` and `export-keras` use that model and no other.
+public struct EvaluatedCheckpoint: Codable, Equatable, CustomStringConvertible {
+    /// `best.h5` or `last.h5`, in the run's checkpoints folder.
+    public var file: String
+    /// The completed epochs of those weights.
+    public var epoch: Int
+    public var reason: String
+
+    public var description: String { "checkpoints/\(file) (epoch \(epoch): \(reason))" }
+}
+
 /// fingerprint.json: what a run was trained on, so that a sweep reuses a trial only while its
 /// config and its data are still the ones it was trained with.
 public struct RunFingerprint: Codable, Equatable {
@@ -65,6 +77,27 @@ public struct RunFingerprint: Codable, Equatable {
 }
 
 extension RunDirectory {
+    /// The checkpoint the report evaluated; for runs that recorded none (older, or not yet
+    /// evaluated), the best checkpoint if there is one, else the last.
+    public var evaluatedCheckpoint: URL {
+        get throws {
+            if FileManager.default.fileExists(atPath: evaluated.path) {
+                let record: EvaluatedCheckpoint
+                do {
+                    record = try JSONDecoder().decode(EvaluatedCheckpoint.self, from: try Data(contentsOf: evaluated))
+                } catch {
+                    throw RunError("\(evaluated.path) is not readable: \(error)")
+                }
+                let url = checkpoints.appendingPathComponent(record.file)
+                guard FileManager.default.fileExists(atPath: url.path) else {
+                    throw RunError("\(url.path), the checkpoint the run's report evaluated (\(record)), is missing")
+                }
+                return url
+            }
+            return FileManager.default.fileExists(atPath: bestCheckpoint.path) ? bestCheckpoint : lastCheckpoint
+        }
+    }
+
     public var timingRecord: RunTiming {
         get throws {
             do {

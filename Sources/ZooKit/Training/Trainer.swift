@@ -53,13 +53,20 @@ public final class Trainer {
     public let run: RunDirectory
     public let progress: Progress
     public let configJSON: String
+    /// Epochs between saves of the last checkpoint (the final epoch is always saved).
+    public let checkpointEvery: Int
+    /// Whether a best checkpoint is kept: only with a validation split, where "best" means the
+    /// best monitored validation value (training loss does not select a model).
+    public let keepsBest: Bool
+    /// The epoch (1-based) of the best checkpoint, when one was written.
+    public private(set) var bestEpoch: Int?
     public private(set) var history: [EpochRecord] = []
     private var baseLearningRate: Float
 
     public init(
         model: Model, task: ArchitectureTask, loss: Loss, optimizer: GradientOptimizer,
         schedule: TrainingFactory.ScheduleChoice, epochs: Int, earlyStopping: EarlyStopping?, monitor: String,
-        run: RunDirectory, progress: Progress, configJSON: String
+        run: RunDirectory, progress: Progress, configJSON: String, checkpointEvery: Int = 1, keepsBest: Bool = true
     ) {
         self.model = model
         self.task = task
@@ -72,6 +79,8 @@ public final class Trainer {
         self.run = run
         self.progress = progress
         self.configJSON = configJSON
+        self.checkpointEvery = checkpointEvery
+        self.keepsBest = keepsBest
         baseLearningRate = optimizer.learningRate
     }
 
@@ -136,22 +145,32 @@ public final class Trainer {
             history.append(record)
             try appendLog(record)
             progress.epoch(describe(record))
-            try save(to: run.lastCheckpoint, completedEpochs: epoch + 1, step: step)
             let monitored = record.value(of: monitor) ?? record.trainLoss
-            if bestValue == nil || (higherIsBetter ? monitored > bestValue! : monitored < bestValue!) {
+            // Early stopping's own rule (with its min_delta) decides what "better" is when it
+            // is configured, so the best checkpoint is the epoch it would restore.
+            let stop = earlyStopping?.observe(epoch: epoch, value: monitored, model: model) ?? false
+            let improved = earlyStopping.map { $0.bestEpoch == epoch }
+                ?? (bestValue == nil || (higherIsBetter ? monitored > bestValue! : monitored < bestValue!))
+            if improved {
                 bestValue = monitored
-                try save(to: run.bestCheckpoint, completedEpochs: epoch + 1, step: step)
+                if keepsBest {
+                    try save(to: run.bestCheckpoint, completedEpochs: epoch + 1, step: step)
+                    bestEpoch = epoch + 1
+                }
+            }
+            if stop || epoch + 1 == epochs || (epoch + 1) % checkpointEvery == 0 {
+                try save(to: run.lastCheckpoint, completedEpochs: epoch + 1, step: step)
             }
             if var current = plateau {
                 optimizer.learningRate = current.update(value: monitored, learningRate: optimizer.learningRate)
                 plateau = current
             }
-            if let earlyStopping, earlyStopping.observe(epoch: epoch, value: monitored, model: model) {
-                progress.message("early stopping after epoch \(epoch + 1): no improvement of \(monitor) for \(earlyStopping.patience) epochs")
+            if stop {
+                progress.message("early stopping after epoch \(epoch + 1): no improvement of \(monitor) for \(earlyStopping!.patience) epochs")
                 break
             }
         }
-        try earlyStopping?.restore(into: model)
+        // The weights stay the final epoch's; the runner loads the checkpoint it evaluates.
         return history
     }
 

@@ -64,6 +64,14 @@ open class ApplicationModel: Model {
         for layer in topLayers { add(layer) }
     }
 
+    /// The backbone's layers: every layer but the top, input layer included. They are what
+    /// Keras code counts in `base_model.layers` when it freezes a fraction of a model built
+    /// with `include_top=False` under a custom head.
+    public var backboneLayers: [Layer] {
+        let top = Set(topLayers.map { ObjectIdentifier($0) })
+        return layers.filter { !top.contains(ObjectIdentifier($0)) }
+    }
+
     public override func forward(_ x: Tensor) throws -> Tensor {
         var y = try features(inputLayer(x))
         for layer in topLayers { y = try layer(y) }

@@ -1,0 +1,143 @@
+import Foundation
+import XCTest
+import ModelZoo
+import ZooCore
+import ZooData
+import ZooHDF5
+import ZooNN
+
+@testable import ZooKit
+
+/// Issue 14: each paper's protocol as its config says, and nothing silently different.
+final class ProtocolTests: FolderTestCase {
+    let quiet = Progress(interactive: false, write: { _ in })
+    var runs: URL { directory.appendingPathComponent("runs") }
+
+    /// A manifest of 30 phantom nodules whose split column marks rows 20-29 as test.
+    func manifest(splits: (Int) -> String) throws -> URL {
+        let phantom = NodulePatchPhantom(count: 30, seed: 4, size: 24)
+        var lines = ["path,label,split,patient_id"]
+        for index in 0..<30 {
+            let sample = try phantom.sample(at: index)
+            let file = "images/\(index).png"
+            try PNG.write(sample.image, to: directory.appendingPathComponent(file))
+            lines.append("\(file),\(phantom.classNames[sample.label!]),\(splits(index)),p\(index)")
+        }
+        return try write("manifest.csv", lines.joined(separator: "\n") + "\n")
+    }
+
+    func config(_ manifest: URL, _ extra: String = "") throws -> ExperimentConfig {
+        try ExperimentConfig(try ConfigValue.parse(yaml: """
+            data: {source: csv, csv: {path: \(manifest.path)}, split: {method: column}}
+            model: {name: small_cnn, input_shape: [24, 24, 1]}
+            train: {epochs: 1, batch_size: 10}
+            \(extra)
+            """, source: "column.yaml"), source: "column.yaml")
+    }
+
+    // MARK: 1. The split column is followed exactly
+
+    func testTheColumnSplitFollowsTheManifest() throws {
+        let url = try manifest { $0 >= 20 ? "test" : ($0 >= 16 ? "val" : "train") }
+        let runner = ExperimentRunner(config: try config(url), runsRoot: runs, progress: quiet)
+        let split = try runner.split(try runner.dataset())
+        XCTAssertEqual(split.parts["test"], (20..<30).map { "images/\($0).png" })
+        XCTAssertEqual(split.parts["validation"], (16..<20).map { "images/\($0).png" })
+        XCTAssertEqual(split.parts["train"]?.count, 16)
+        let result = try runner.run(name: "column")
+        XCTAssertEqual(result.test.ids, (20..<30).map { "images/\($0).png" })
+    }
+
+    func testAnUnknownSplitValueIsAnErrorNamingTheRow() throws {
+        let url = try manifest { $0 == 7 ? "tset" : "train" }
+        let runner = ExperimentRunner(config: try config(url), runsRoot: runs, progress: quiet)
+        XCTAssertThrowsError(try runner.split(try runner.dataset())) { error in
+            XCTAssertTrue("\(error)".contains("sample 'images/7.png'") && "\(error)".contains("has split 'tset'"), "\(error)")
+        }
+    }
+
+    // MARK: 2. Later commands use the model the report evaluated
+
+    func testWithoutValidationTheFinalWeightsAreEvaluatedAndRestored() throws {
+        let url = try manifest { $0 >= 20 ? "test" : "train" }
+        let config = try config(url, "eval: {threshold: '0.5'}").with(epochs: 3)
+        let result = try ExperimentRunner(config: config, runsRoot: runs, progress: quiet).run(name: "novalidation")
+        // No validation split: no "best" by training loss.
+        XCTAssertFalse(FileManager.default.fileExists(atPath: result.run.bestCheckpoint.path))
+        let record = try JSONDecoder().decode(EvaluatedCheckpoint.self, from: try Data(contentsOf: result.run.evaluated))
+        XCTAssertEqual(record.file, "last.h5")
+        XCTAssertEqual(record.epoch, 3)
+        XCTAssertTrue(record.reason.contains("no validation split"))
+        // zoo eval gives the report's numbers.
+        let restored = try RestoredRun(result.run.url)
+        XCTAssertEqual(try restored.evaluate().test.auc?.auc, result.metrics.test.auc?.auc)
+    }
+
+    func testWithValidationTheBestCheckpointIsEvaluatedAndRecorded() throws {
+        let url = try manifest { $0 >= 20 ? "test" : ($0 >= 14 ? "validation" : "train") }
+        let config = try config(url).with(epochs: 3)
+        let result = try ExperimentRunner(config: config, runsRoot: runs, progress: quiet).run(name: "validation")
+        let record = try JSONDecoder().decode(EvaluatedCheckpoint.self, from: try Data(contentsOf: result.run.evaluated))
+        XCTAssertEqual(record.file, "best.h5")
+        let best = try Checkpoint.load(into: try RestoredRun(result.run.url).model, from: result.run.bestCheckpoint)
+        XCTAssertEqual(record.epoch, best.epoch)
+        XCTAssertEqual(try RestoredRun(result.run.url).evaluate().test.auc?.auc, result.metrics.test.auc?.auc)
+        XCTAssertTrue(try String(contentsOf: result.run.report, encoding: .utf8).contains("Evaluated: checkpoints/best.h5"))
+    }
+
+    func testCheckpointEverySavesTheLastCheckpointEveryNEpochsAndAtTheEnd() throws {
+        let url = try manifest { $0 >= 20 ? "test" : "train" }
+        let config = try config(url, "eval: {threshold: '0.5'}").with(epochs: 3, set: ["train", "checkpoint_every"], to: "2")
+        var messages = [String]()
+        let runner = ExperimentRunner(config: config, runsRoot: runs, progress: Progress(interactive: false, write: { messages.append($0) }))
+        let result = try runner.run(name: "every2")
+        let state = try Checkpoint.load(into: try RestoredRun(result.run.url).model, from: result.run.lastCheckpoint)
+        XCTAssertEqual(state.epoch, 3, "the final epoch is always saved")
+        // Stopped after epoch 2 (as Ctrl-C would leave it): epoch 2's checkpoint, not epoch 1's.
+        let trainer = Trainer(
+            model: try RestoredRun(result.run.url).model, task: .classification, loss: try TrainingFactory.loss(.scalar("cross_entropy"), classWeights: nil, source: "t"),
+            optimizer: try TrainingFactory.optimizer(.map([(key: "name", value: .scalar("adam"))]), source: "t"),
+            schedule: try TrainingFactory.schedule(.map([(key: "name", value: .scalar("constant"))]), learningRate: 1e-3, epochs: 2, stepsPerEpoch: 2, source: "t"),
+            epochs: 1, earlyStopping: nil, monitor: "loss", run: try RunDirectory.create(root: runs, experiment: "x", run: "y"), progress: quiet,
+            configJSON: "{}", checkpointEvery: 2, keepsBest: false)
+        let restored = try RestoredRun(result.run.url)
+        let loader = try restored.evaluationLoader(try restored.indices("train"))
+        try trainer.fit(train: loader, validation: nil)
+        XCTAssertEqual(try Checkpoint.load(into: trainer.model, from: trainer.run.lastCheckpoint).epoch, 1, "a one-epoch run still ends in a checkpoint")
+    }
+
+    // MARK: 3. Freezing counts the backbone as Keras does
+
+    func testFreezeFractionCountsTheBackboneLayersNotTheHead() throws {
+        let head = ["up_sampling 4", "batch_norm", "global_average_pooling", "dense 512 relu", "dropout 0.5", "dense 2"]
+        func frozen(_ name: String, input: [Int]) throws -> (frozen: Int, backbone: Int, trainableConvolutions: [String]) {
+            let yaml = """
+                model: {name: \(name), input_shape: \(input), freeze: {fraction: 0.7}, head: [\(head.map { "\"\($0)\"" }.joined(separator: ", "))]}
+                """
+            let config = try ExperimentConfig(try ConfigValue.parse(yaml: yaml, source: "f.yaml"), source: "f.yaml")
+            let runner = ExperimentRunner(config: config, runsRoot: runs, progress: quiet)
+            let model = try runner.makeModel(classes: 2, inputShape: input, variant: try ModelZoo.variant(name))
+            let backbone = try XCTUnwrap(model as? ApplicationModel).backboneLayers
+            let convolutions = model.layers.filter { !$0.isFrozen && $0 is Conv2D }.map(\.name)
+            return (model.layers.filter(\.isFrozen).count, backbone.count, convolutions)
+        }
+        let resnet = try frozen("resnet50", input: [32, 32, 3])
+        XCTAssertEqual(resnet.backbone, 175, "ResNet50(include_top=False).layers")
+        XCTAssertEqual(resnet.frozen, 122, "int(0.7 * 175)")
+        let vgg = try frozen("vgg16", input: [32, 32, 3])
+        XCTAssertEqual(vgg.backbone, 19)
+        XCTAssertEqual(vgg.frozen, 13)
+        XCTAssertEqual(vgg.trainableConvolutions, ["block4_conv3", "block5_conv1", "block5_conv2", "block5_conv3"])
+    }
+}
+
+extension ExperimentConfig {
+    /// The config with `epochs` and one more key set, read again (as --set would).
+    func with(epochs: Int, set path: [String]? = nil, to value: String? = nil) throws -> ExperimentConfig {
+        var document = resolved.setting(["train", "epochs"], to: .scalar(String(epochs)))
+        if let path, let value { document = document.setting(path, to: .scalar(value)) }
+        var config = try ExperimentConfig(document, source: "test")
+        config.baseDirectory = baseDirectory
+        return config
+    }
+}
