@@ -18,8 +18,14 @@ final class PredictCompareTests: FolderTestCase {
         let manifest = try DatasetExport.write(restored.dataset, to: directory.appendingPathComponent("export"), indices: [0, 1, 2])
         let csv = try restored.predictFiles([manifest])
         let rows = CSV.parse(csv)
-        XCTAssertEqual(rows[0].fields, ["path", "predicted", "p_benign", "p_malignant"])
+        // The manifest has labels: the CSV carries them and feeds zoo compare as it is.
+        XCTAssertEqual(rows[0].fields, ["id", "label", "predicted", "p_benign", "p_malignant"])
         XCTAssertEqual(rows.count, 4)
+        let truth = try [0, 1, 2].map { try XCTUnwrap(restored.dataset.info(at: $0).label) }
+        XCTAssertEqual(rows.dropFirst().map { Int($0.fields[1]) }, truth)
+        let predictions = try write("predictions.csv", csv)
+        let comparison = try? PredictionComparison(files: [predictions, predictions], names: ["a", "b"])
+        XCTAssertTrue(comparison != nil || Set(truth).count == 1, "zoo compare reads zoo predict's CSV")
         // The first file by hand: decode, the evaluation pipeline, the model, softmax.
         let file = URL(fileURLWithPath: rows[1].fields[0])
         var random = RandomGenerator(seed: config.seed)
@@ -27,9 +33,11 @@ final class PredictCompareTests: FolderTestCase {
             Sample(image: try ImageFile.read(file, channels: .gray).image, info: SampleInfo(id: "x")), random: &random)
         let x = try Tensor(shape: [1] + sample.image.shape, scalars: sample.image.values)
         let expected = try withoutGrad { try restored.model(x).softmax() }.scalars
-        XCTAssertEqual(Double(rows[1].fields[3])!, Double(expected[1]), accuracy: 1e-5)
-        // A folder gives the same images.
-        XCTAssertEqual(CSV.parse(try restored.predictFiles([directory.appendingPathComponent("export/images")])).count, 4)
+        XCTAssertEqual(Double(rows[1].fields[4])!, Double(expected[1]), accuracy: 1e-5)
+        // A folder gives the same images, without labels.
+        let folder = CSV.parse(try restored.predictFiles([directory.appendingPathComponent("export/images")]))
+        XCTAssertEqual(folder.count, 4)
+        XCTAssertEqual(folder[0].fields, ["id", "predicted", "p_benign", "p_malignant"])
         XCTAssertThrowsError(try restored.predictFiles([directory.appendingPathComponent("missing.png")])) {
             XCTAssertTrue("\($0)".contains("missing.png"), "\($0)")
         }

@@ -100,7 +100,11 @@ final class TrustworthyNumbersTests: FolderTestCase {
         XCTAssertNotNil(metrics["validation"])
         XCTAssertTrue(FileManager.default.fileExists(atPath: result.run.validationPredictions.path))
         XCTAssertTrue(try String(contentsOf: result.run.pipeline, encoding: .utf8).contains("training:\n  random_rotation"))
-        XCTAssertTrue(try String(contentsOf: result.run.report, encoding: .utf8).contains("(youden, validation)"))
+        let report = try String(contentsOf: result.run.report, encoding: .utf8)
+        XCTAssertTrue(report.contains("(youden, validation)"), report)
+        // Issue 14.9: the per-class table and the AUC's p against 0.5.
+        XCTAssertTrue(report.contains("| weighted avg |") && report.contains("| benign |"), report)
+        XCTAssertTrue(report.contains("AUC p (vs 0.5)"), report)
         // The run read back reports the same numbers (full-precision predictions).
         let again = try ExperimentRunner.finished(result.run, eval: config.eval, seed: config.seed)
         XCTAssertEqual(again.metrics.threshold, threshold)

@@ -1,17 +1,21 @@
 import Foundation
 import ZooCore
 
-/// Unlabelled images to predict on: files, folders (every PNG, JPEG and NIfTI file below
-/// them) and CSV manifests (a `path` column, relative to the CSV's folder), in the order given.
+/// Images to predict on: files, folders (every PNG, JPEG and NIfTI file below them) and CSV
+/// manifests (a `path` column, relative to the CSV's folder, and optionally a `label` column),
+/// in the order given.
 public struct FileListDataset: Dataset {
     public let files: [URL]
+    /// Each file's label as its CSV wrote it (nil for files without one).
+    public let labelTexts: [String?]
     public let channelMode: ChannelMode
     /// The bit depth every PNG and JPEG must have (nil: any).
     public let bitDepth: Int?
     public var classNames: [String] { [] }
 
-    public init(files: [URL], channels: ChannelMode = .keep, bitDepth: Int? = 8) {
+    public init(files: [URL], labels: [String?]? = nil, channels: ChannelMode = .keep, bitDepth: Int? = 8) {
         self.files = files
+        labelTexts = labels ?? files.map { _ in nil }
         self.channelMode = channels
         self.bitDepth = bitDepth
     }
@@ -20,6 +24,7 @@ public struct FileListDataset: Dataset {
     /// error naming it.
     public init(inputs: [URL], channels: ChannelMode = .keep, bitDepth: Int? = 8) throws {
         var files = [URL]()
+        var labels = [String?]()
         for input in inputs {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: input.path, isDirectory: &isDirectory) else {
@@ -29,22 +34,27 @@ public struct FileListDataset: Dataset {
                 let found = FolderDataset.imageFiles(under: input)
                 guard !found.isEmpty else { throw DataError(input.path, "holds no PNG, JPEG or NIfTI files") }
                 files += found.map { input.appendingPathComponent($0) }
+                labels += found.map { _ in nil }
             } else if input.pathExtension.lowercased() == "csv" {
                 let rows = CSV.parse(try String(contentsOf: input, encoding: .utf8))
                 guard let header = rows.first?.fields, let column = header.firstIndex(of: "path") else {
                     throw DataError(input.path, "a CSV of images needs a 'path' column")
                 }
+                let labelColumn = header.firstIndex(of: "label")
                 for row in rows.dropFirst() {
                     guard row.fields.count > column, !row.fields[column].isEmpty else {
                         throw DataError(input.path, line: row.line, "no path")
                     }
                     files.append(URL(fileURLWithPath: row.fields[column], relativeTo: input.deletingLastPathComponent()).standardizedFileURL)
+                    let label = labelColumn.flatMap { $0 < row.fields.count ? row.fields[$0] : nil }
+                    labels.append(label?.isEmpty == false ? label : nil)
                 }
             } else {
                 files.append(input)
+                labels.append(nil)
             }
         }
-        self.init(files: files, channels: channels, bitDepth: bitDepth)
+        self.init(files: files, labels: labels, channels: channels, bitDepth: bitDepth)
     }
 
     public var count: Int { files.count }

@@ -238,10 +238,10 @@ public struct TrainConfig: Sendable {
 
 /// What the evaluation reports.
 public struct EvalConfig: Sendable {
-    /// The report's columns: classification `auc`, `accuracy`, `sensitivity`, `specificity`,
+    /// The report's columns: classification `auc`, `auc_p` (its p against 0.5), `accuracy`, `sensitivity`, `specificity`,
     /// `f1`, `ppv`, `npv`; segmentation `dice`, `sensitivity`, `specificity`,
     /// `lesion_sensitivity`, `volume_correlation` (per scan).
-    public static let metricNames = ["auc", "accuracy", "sensitivity", "specificity", "f1", "ppv", "npv", "dice", "lesion_sensitivity", "volume_correlation"]
+    public static let metricNames = ["auc", "auc_p", "accuracy", "sensitivity", "specificity", "f1", "ppv", "npv", "dice", "lesion_sensitivity", "volume_correlation"]
     /// nil: every metric of the task.
     public var metrics: [String]?
     public var threshold: String

@@ -57,6 +57,9 @@ public struct EvaluationMetrics {
         /// Bootstrap 95% intervals of the threshold metrics at the chosen threshold, by metric
         /// name (`eval.bootstrap` resamples, stratified by class).
         public var intervals: [String: BootstrapInterval] = [:]
+        /// Per-class precision, recall and F1 with macro and weighted averages, of the classes
+        /// predicted at the chosen threshold (two classes) or by the argmax (more).
+        public var classReport: ClassificationReport?
 
         /// The threshold metrics of `matrix` (undefined ones stay nil).
         mutating func take(_ matrix: ConfusionMatrix) {
@@ -116,6 +119,13 @@ public struct EvaluationMetrics {
             return side
         }
         side.accuracy = p.accuracy
+        if let classes = p.probabilities.first?.count, !p.labels.isEmpty {
+            let predicted = p.probabilities.map { row in
+                classes == 2 && threshold != nil ? (row[1] >= threshold! ? 1 : 0) : row.indices.max { row[$0] < row[$1] }!
+            }
+            // Labels outside the model's classes leave the report undefined (nil).
+            side.classReport = try? ClassificationReport(predicted: predicted, truth: p.labels, classCount: classes)
+        }
         guard let scores = p.binaryScores else {
             return side
         }
@@ -162,7 +172,8 @@ struct MetricsFile: Encodable {
             var container = encoder.container(keyedBy: JSONKey.self)
             let s = side
             var fields: [(String, Double?)] = [
-                ("auc", s.auc?.auc), ("auc_ci_lower", s.auc?.lower), ("auc_ci_upper", s.auc?.upper), ("threshold", s.threshold),
+                ("auc", s.auc?.auc), ("auc_ci_lower", s.auc?.lower), ("auc_ci_upper", s.auc?.upper),
+                ("auc_variance", s.auc?.variance), ("auc_p", s.auc?.pAgainstChance), ("threshold", s.threshold),
                 ("accuracy", s.accuracy), ("sensitivity", s.sensitivity), ("specificity", s.specificity), ("ppv", s.ppv),
                 ("npv", s.npv), ("f1", s.f1), ("dice", s.dice), ("lesion_sensitivity", s.lesionSensitivity),
                 ("volume_correlation", s.volumeCorrelation),
@@ -172,6 +183,13 @@ struct MetricsFile: Encodable {
                 fields += [("\(name)_ci_lower", interval.lower), ("\(name)_ci_upper", interval.upper)]
             }
             for (key, value) in fields { try container.encode(value.flatMap { $0.isFinite ? $0 : nil }, forKey: JSONKey(key)) }
+            if let report = s.classReport {
+                struct Scores: Encodable { let precision, recall, f1: Double; let support: Int }
+                func scores(_ c: ClassScores) -> Scores { Scores(precision: c.precision, recall: c.recall, f1: c.f1, support: c.support) }
+                try container.encode(report.classes.map(scores), forKey: JSONKey("per_class"))
+                try container.encode(scores(report.macro), forKey: JSONKey("macro_avg"))
+                try container.encode(scores(report.weighted), forKey: JSONKey("weighted_avg"))
+            }
         }
     }
 

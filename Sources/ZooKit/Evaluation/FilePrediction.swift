@@ -5,8 +5,9 @@ import ZooMetrics
 
 extension RestoredRun {
     /// Predicts the images `inputs` name (files, folders, CSVs with a `path` column) with the
-    /// run's model and evaluation pipeline, and returns the CSV: per image its path, the
-    /// predicted class and one probability per class; for segmentation the predicted
+    /// run's model and evaluation pipeline, and returns the CSV: per image its id (the path),
+    /// its label (as a class index, when every input's CSV has a `label` column: the CSV then
+    /// feeds `zoo compare` as it is), the predicted class and one probability per class; for segmentation the predicted
     /// foreground voxels and, when `masks` is given, the mask file written there (PNG 0/255 or
     /// NIfTI, at the model's input size). A two-class run calls an image positive at the
     /// threshold its evaluation chose on validation (`threshold`), not at the argmax.
@@ -18,7 +19,7 @@ extension RestoredRun {
         let predictor = Predictor(models: [model], task: variant.task, loss: nil)
         if variant.task == .segmentation {
             if let masks { try FileManager.default.createDirectory(at: masks, withIntermediateDirectories: true) }
-            var lines = ["path,predicted_voxels" + (masks == nil ? "" : ",mask")]
+            var lines = ["id,predicted_voxels" + (masks == nil ? "" : ",mask")]
             _ = try predictor.predict(loader) { id, map in
                 let foreground = map.labels.filter { $0 != 0 }.count
                 var line = "\(CSV.escape(id)),\(foreground)"
@@ -36,11 +37,20 @@ extension RestoredRun {
         }
         let predictions = try predictor.predict(loader)
         let names = dataset.classNames.isEmpty ? (0..<(predictions.probabilities.first?.count ?? 0)).map { "class\($0)" } : dataset.classNames
-        var lines = ["path,predicted," + names.map { "p_\($0)" }.joined(separator: ",")]
+        // The label column, when every input's CSV gave one: the rows then feed zoo compare.
+        let labels = try files.labelTexts.enumerated().map { index, text -> Int? in
+            guard let text else { return nil }
+            if let position = names.firstIndex(of: text) { return position }
+            if let number = Int(text), names.indices.contains(number) { return number }
+            throw RunError("\(files.files[index].path): label '\(text)' is not one of the run's classes \(names) (or their indices)")
+        }
+        let labelled = !labels.isEmpty && labels.allSatisfy { $0 != nil }
+        var lines = ["id," + (labelled ? "label," : "") + "predicted," + names.map { "p_\($0)" }.joined(separator: ",")]
         let threshold = try self.threshold
-        for (id, p) in zip(predictions.ids, predictions.probabilities) {
+        for (index, (id, p)) in zip(predictions.ids, predictions.probabilities).enumerated() {
             let best = p.count == 2 && threshold != nil ? (p[1] >= threshold!.value ? 1 : 0) : p.indices.max { p[$0] < p[$1] }!
-            lines.append("\(CSV.escape(id)),\(CSV.escape(names[best]))," + p.map { String(format: "%.6f", $0) }.joined(separator: ","))
+            let label = labelled ? "\(labels[index]!)," : ""
+            lines.append("\(CSV.escape(id)),\(label)\(CSV.escape(names[best]))," + p.map { "\($0)" }.joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -60,7 +60,7 @@ struct EnsembleRunner {
         let summary = "The mean softmax of \(memberRuns.map(\.lastPathComponent).joined(separator: ", ")) (their best checkpoints), "
             + "on \(train.ids.count) training and \(test.ids.count) test samples of the members' shared split."
             + (metrics.threshold.map { " Threshold \($0), applied to every set." } ?? "")
-        try RunReport(experiment: study.config.experiment, result: result, summary: summary, metrics: config.eval.metrics).write()
+        try RunReport(experiment: study.config.experiment, result: result, summary: summary, metrics: config.eval.metrics, classNames: reference.dataset.classNames).write()
         try (try metrics.json).write(to: run.metrics, atomically: true, encoding: .utf8)
         return result
     }

@@ -256,7 +256,7 @@ public final class ExperimentRunner {
         let gradCAM = try GradCAMFigures.write(
             layers: config.eval.gradcamLayers, model: model, variant: variant, dataset: dataset, indices: testIndices,
             transform: pipeline.eval, seed: config.seed, run: run)
-        try RunReport(experiment: config.experiment, result: result, summary: summary, metrics: config.eval.metrics, extraFigures: gradCAM).write()
+        try RunReport(experiment: config.experiment, result: result, summary: summary, metrics: config.eval.metrics, extraFigures: gradCAM, classNames: dataset.classNames).write()
         // metrics.json last: its presence marks the run finished.
         try (try metrics.json).write(to: run.metrics, atomically: true, encoding: .utf8)
         return result

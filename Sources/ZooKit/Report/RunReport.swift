@@ -13,8 +13,14 @@ public struct RunReport {
     public let metrics: [String]?
     /// Figures written elsewhere (Grad-CAM overlays), relative to the run.
     public let extraFigures: [(file: String, caption: String)]
+    /// The class names, in label order (per-class tables).
+    public let classNames: [String]
 
-    public init(experiment: String, result: RunResult, summary: String, metrics: [String]? = nil, extraFigures: [(file: String, caption: String)] = []) {
+    public init(
+        experiment: String, result: RunResult, summary: String, metrics: [String]? = nil,
+        extraFigures: [(file: String, caption: String)] = [], classNames: [String] = []
+    ) {
+        self.classNames = classNames
         self.experiment = experiment
         self.result = result
         self.summary = summary
@@ -58,6 +64,17 @@ public struct RunReport {
         let (header, rows) = SweepReport.metricRows([result], metrics: metrics)
         doc.add(.table(header: header, rows: rows))
         doc.add(.paragraph(String(format: "Training took %.1f s; inference %.1f ms per image (batched, this machine).", result.trainingSeconds, result.millisecondsPerImage)))
+        if let report = result.metrics.test.classReport {
+            // scikit-learn's classification_report layout, as the LIDC study's table.
+            let names = classNames.count == report.classes.count ? classNames : report.classes.indices.map { "class \($0)" }
+            func row(_ name: String, _ c: ClassScores) -> [String] {
+                [name, SweepReport.cell(c.precision), SweepReport.cell(c.recall), SweepReport.cell(c.f1), "\(c.support)"]
+            }
+            doc.add(.paragraph("Per class on the test set" + (result.metrics.threshold.map { ", threshold \(SweepReport.thresholdCell($0))" } ?? "") + ":"))
+            doc.add(.table(
+                header: ["class", "precision", "recall", "F1", "support"],
+                rows: zip(names, report.classes).map(row) + [row("macro avg", report.macro), row("weighted avg", report.weighted)]))
+        }
         for figure in figures { doc.add(.figure(file: figure.file, caption: figure.caption)) }
         for figure in extraFigures { doc.add(.figure(file: figure.file, caption: figure.caption)) }
         return doc

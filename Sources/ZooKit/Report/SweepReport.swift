@@ -69,6 +69,7 @@ public struct SweepReport {
 
     static let classificationColumns: [Column] = [
         ("auc", "AUC (95% CI)", { s in s.auc.map { String(format: "%.3f (%.3f-%.3f)", $0.auc, $0.lower, $0.upper) } ?? "-" }),
+        ("auc_p", "AUC p (vs 0.5)", { s in pValue(s.auc?.pAgainstChance) }),
         ("accuracy", "accuracy", { value($0, "accuracy", $0.accuracy) }),
         ("sensitivity", "sensitivity", { value($0, "sensitivity", $0.sensitivity) }),
         ("specificity", "specificity", { value($0, "specificity", $0.specificity) }),
