@@ -129,6 +129,40 @@ final class ProtocolTests: FolderTestCase {
         XCTAssertEqual(vgg.frozen, 13)
         XCTAssertEqual(vgg.trainableConvolutions, ["block4_conv3", "block5_conv1", "block5_conv2", "block5_conv3"])
     }
+
+    /// The released code of the CT study freezes `conv_base.layers[:-N]`; Keras 3.15 gives these
+    /// first trainable layers for the N of each backbone (counted with Keras Applications).
+    func testTrainableLastFreezesAllButTheLastNBackboneLayersAsKerasCode() throws {
+        let expected: [(name: String, input: [Int], last: Int, count: Int, first: String)] = [
+            ("resnet50", [32, 32, 3], 53, 175, "conv4_block4_out"), ("vgg16", [32, 32, 3], 7, 19, "block4_conv2"),
+            ("densenet121", [32, 32, 3], 128, 427, "conv4_block23_1_relu"), ("mobilenetv2", [32, 32, 3], 46, 154, "block_12_expand_BN"),
+            ("xception", [71, 71, 3], 41, 132, "block10_sepconv2_bn"),
+        ]
+        for case let (name, input, last, count, first) in expected {
+            let yaml = "model: {name: \(name), freeze: {trainable_last: \(last)}, head: [global_average_pooling, \"dense 2\"]}"
+            let config = try ExperimentConfig(try ConfigValue.parse(yaml: yaml, source: "t.yaml"), source: "t.yaml")
+            let model = try ExperimentRunner(config: config, runsRoot: runs, progress: quiet)
+                .makeModel(classes: 2, inputShape: input, variant: try ModelZoo.variant(name))
+            let backbone = try XCTUnwrap(model as? ApplicationModel).backboneLayers
+            XCTAssertEqual(backbone.count, count, name)
+            XCTAssertEqual(backbone.filter(\.isFrozen).count, count - last, name)
+            XCTAssertEqual(backbone.first { !$0.isFrozen }?.name, first, name)
+            XCTAssertFalse(model.layers.last!.isFrozen, "\(name): the head stays trainable")
+        }
+        XCTAssertThrowsError(try ExperimentConfig(try ConfigValue.parse(yaml: "model: {freeze: {trainable_last: 0}}", source: "t.yaml"), source: "t.yaml")) {
+            XCTAssertTrue("\($0)".contains("must be at least 1"), "\($0)")
+        }
+    }
+
+    func testEvalCheckpointLastEvaluatesTheFinalWeightsDespiteAValidationSplit() throws {
+        let url = try manifest { $0 >= 20 ? "test" : ($0 >= 14 ? "validation" : "train") }
+        let config = try config(url, "eval: {checkpoint: last}").with(epochs: 2)
+        let result = try ExperimentRunner(config: config, runsRoot: runs, progress: quiet).run(name: "last")
+        let record = try JSONDecoder().decode(EvaluatedCheckpoint.self, from: try Data(contentsOf: result.run.evaluated))
+        XCTAssertEqual(record.file, "last.h5")
+        XCTAssertEqual(record.epoch, 2)
+        XCTAssertTrue(record.reason.contains("eval.checkpoint: last"))
+    }
 }
 
 extension ExperimentConfig {

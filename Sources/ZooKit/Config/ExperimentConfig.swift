@@ -178,6 +178,9 @@ public struct ModelConfig: Sendable {
     public var inputShape: [Int]?
     public var weights: String?
     public var freezeFraction: Double?
+    /// Every backbone layer but the last N frozen, as Keras code's
+    /// `for layer in conv_base.layers[:-N]: layer.trainable = False`.
+    public var trainableLast: Int?
     public var freezeNames: [String]
     public var freezePrefix: String?
     public var head: [String]?
@@ -195,6 +198,14 @@ public struct ModelConfig: Sendable {
             freezeFraction = try freeze.double("fraction")
             if let fraction = freezeFraction, !(0...1).contains(fraction) {
                 throw freeze.error("fraction", "must lie in 0...1, got \(fraction)")
+            }
+            trainableLast = try freeze.int("trainable_last")
+            if let last = trainableLast, last < 1 {
+                // Python's conv_base.layers[:-0] is empty (nothing frozen): a trap, refused.
+                throw freeze.error("trainable_last", "must be at least 1, got \(last) (fraction: 1 freezes the whole backbone)")
+            }
+            if freezeFraction != nil && trainableLast != nil {
+                throw freeze.error("trainable_last", "give fraction or trainable_last, not both")
             }
             freezeNames = try freeze.strings("names") ?? []
             freezePrefix = try freeze.string("prefix")
@@ -250,8 +261,13 @@ public struct EvalConfig: Sendable {
     public var gradcamLayers: [String]
     /// Resamples for bootstrap 95% intervals of the threshold metrics (0: none).
     public var bootstrap: Int
+    /// The weights the report evaluates: `best` (the best validation checkpoint; the final
+    /// weights without a validation split) or `last` (the final weights, as code that scores
+    /// the test set with the model in memory after the last epoch does).
+    public var checkpoint: String
 
     public init() {
+        checkpoint = "best"
         threshold = "0.5"
         gradcamLayers = []
         bootstrap = 0
@@ -265,6 +281,7 @@ public struct EvalConfig: Sendable {
         threshold = try reader.string("threshold", default: "0.5")
         gradcamLayers = try reader.strings("gradcam") ?? []
         bootstrap = try reader.int("bootstrap", default: 0, minimum: 0)
+        checkpoint = try reader.choice("checkpoint", ["best", "last"], default: "best")!
         guard bootstrap == 0 || bootstrap >= 100 else { throw reader.error("bootstrap", "needs at least 100 resamples (or 0 for none), got \(bootstrap)") }
         try reader.finish()
     }

@@ -108,6 +108,14 @@ public final class ExperimentRunner {
             let frozen = try model.freeze(fraction: fraction, of: backbone)
             progress.message("freeze: the first \(frozen) of the backbone's \(backbone.count) layers (int(\(fraction) x \(backbone.count)), as Keras's base_model.layers[:int(\(fraction) * len)])")
         }
+        if let last = config.model.trainableLast {
+            let backbone = (model as? ApplicationModel)?.backboneLayers ?? model.layers
+            guard last <= backbone.count else {
+                throw RunError("model.freeze.trainable_last: \(last) is more than the backbone's \(backbone.count) layers")
+            }
+            for layer in backbone.dropLast(last) { layer.isFrozen = true }
+            progress.message("freeze: all but the last \(last) of the backbone's \(backbone.count) layers (Keras's conv_base.layers[:-\(last)])")
+        }
         if !config.model.freezeNames.isEmpty { try model.freeze(names: config.model.freezeNames) }
         if let prefix = config.model.freezePrefix { try model.freeze(prefix: prefix) }
         let layers = model.layers
@@ -273,6 +281,8 @@ public final class ExperimentRunner {
                 progress.message("early_stopping.restore_best needs a validation split to choose by; the final weights are evaluated")
             }
             (file, reason) = (run.lastCheckpoint, "the final weights; no validation split, so no best checkpoint")
+        } else if config.eval.checkpoint == "last" {
+            (file, reason) = (run.lastCheckpoint, "the final weights (eval.checkpoint: last)")
         } else if stopping?.restoreBest == false {
             (file, reason) = (run.lastCheckpoint, "the final weights (early_stopping.restore_best: false)")
         } else {
