@@ -140,6 +140,10 @@ struct Sweep: ParsableCommand {
         let study = try StudyRunner(configURL: experiment.configURL, overrides: experiment.overrides, runsRoot: experiment.runsURL)
         study.only = Set(only)
         study.workerExecutable = Bundle.main.executableURL
+        if study.config.crossValidation != nil {
+            print(try study.runCrossValidation().markdown)
+            return
+        }
         for report in try study.run() { print(report.markdown) }
     }
 }

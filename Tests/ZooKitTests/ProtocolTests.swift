@@ -4,6 +4,7 @@ import ModelZoo
 import ZooCore
 import ZooData
 import ZooHDF5
+import ZooMetrics
 import ZooNN
 
 @testable import ZooKit
@@ -173,5 +174,60 @@ extension ExperimentConfig {
         var config = try ExperimentConfig(document, source: "test")
         config.baseDirectory = baseDirectory
         return config
+    }
+}
+
+/// Issue 14.4: k-fold cross-validation as a study.
+final class CrossValidationTests: FolderTestCase {
+    let quiet = Progress(interactive: false, write: { _ in })
+
+    func testEveryFoldIsTestedOnceAndTheReportPoolsTheOutOfFoldPredictions() throws {
+        let url = try write("cv.yaml", """
+            experiment: cv
+            data: {source: phantom, phantom: {kind: lidc_nodules, count: 36, size: 32}}
+            model: {name: small_cnn, input_shape: [32, 32, 1]}
+            train: {epochs: 1, batch_size: 12}
+            eval: {threshold: youden}
+            cross_validation: {folds: 3, validation: 0.25}
+            sweep: {architectures: [small_cnn, {name: resnet18, set: {data.preprocessing: tf}}]}
+            """)
+        let runs = directory.appendingPathComponent("runs")
+        let study = try StudyRunner(configURL: url, overrides: [], runsRoot: runs, progress: quiet)
+        XCTAssertThrowsError(try study.run()) { XCTAssertTrue("\($0)".contains("runCrossValidation"), "\($0)") }
+        let report = try study.runCrossValidation()
+        XCTAssertEqual(report.trials.map(\.name), ["small_cnn", "resnet18"])
+        let all = (0..<36).map { NodulePatchPhantom(count: 36, seed: 42, size: 32).info(at: $0).id }.sorted()
+        for trial in report.trials {
+            XCTAssertEqual(trial.folds.count, 3)
+            XCTAssertEqual(trial.pooled.ids, all, "every sample is tested exactly once")
+            for fold in trial.folds {
+                let split = try Split.load(from: fold.run.split)
+                let test = Set(split.parts["test"]!), validation = Set(split.parts["validation"]!), train = Set(split.parts["train"]!)
+                XCTAssertTrue(test.isDisjoint(with: validation) && test.isDisjoint(with: train) && train.isDisjoint(with: validation))
+                XCTAssertEqual(test.count + validation.count + train.count, 36)
+                // The threshold comes from the fold's validation part (from training where that
+                // part holds one class only), never from the held-out fold.
+                let bothClasses = Set(try XCTUnwrap(fold.validation).labels).count == 2
+                XCTAssertEqual(fold.metrics.threshold?.source, bothClasses ? "validation" : "training")
+            }
+        }
+        // The pooled AUC and the DeLong test between the trials use the pooled predictions.
+        let scores = try report.trials.map { try XCTUnwrap($0.pooled.binaryScores) }
+        let auc = try DeLong.confidenceInterval(scores[0])
+        let markdown = report.markdown
+        XCTAssertTrue(markdown.contains(String(format: "| small_cnn | pooled out-of-fold | %.3f (%.3f-%.3f) |", auc.auc, auc.lower, auc.upper)), markdown)
+        XCTAssertTrue(markdown.contains("| small_cnn | mean ± SD |"), markdown)
+        XCTAssertTrue(markdown.contains("| resnet18 | fold 3 |"), markdown)
+        if let p = try? DeLong.pairedTest(scores[0], scores[1]).p {
+            XCTAssertTrue(markdown.contains("| small_cnn | - | \(SweepReport.pValue(p)) |"), markdown)
+        }
+        for file in ["report.md", "report.html", "small_cnn/predictions-pooled.csv", "resnet18/fold-2/metrics.json"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: runs.appendingPathComponent("cv/\(file)").path), file)
+        }
+        XCTAssertTrue(try String(contentsOf: runs.appendingPathComponent("cv/small_cnn/predictions-pooled.csv"), encoding: .utf8).hasPrefix("id,label,p_benign,p_malignant"))
+        // Run again: every fold is read back.
+        var messages = [String]()
+        _ = try StudyRunner(configURL: url, overrides: [], runsRoot: runs, progress: Progress(interactive: false, write: { messages.append($0) })).runCrossValidation()
+        XCTAssertEqual(messages.filter { $0.contains("finished before") }.count, 6, "\(messages)")
     }
 }

@@ -12,6 +12,8 @@ public struct ExperimentConfig: Sendable {
     public var eval: EvalConfig
     public var sweep: SweepConfig?
     public var ensemble: EnsembleConfig?
+    /// k-fold cross-validation as a study: one model per fold (of every sweep trial).
+    public var crossValidation: CrossValidationConfig?
     /// Stages of a pipeline, in order (segment, then classify regions of interest).
     public var stages: [StageConfig]
     /// The resolved document (bases merged, overrides applied), kept with every run.
@@ -86,6 +88,7 @@ public struct ExperimentConfig: Sendable {
         eval = try EvalConfig(root.map("eval") ?? ConfigReader(.null, source: source, path: "eval"))
         sweep = try root.map("sweep").map { try SweepConfig($0) }
         ensemble = try root.map("ensemble").map { try EnsembleConfig($0) }
+        crossValidation = try root.map("cross_validation").map { try CrossValidationConfig($0) }
         let stageDocuments = try root.map("stages")
         stages = []
         try root.finish()
@@ -104,6 +107,9 @@ public struct ExperimentConfig: Sendable {
         let plans = [sweep != nil ? "sweep" : nil, ensemble != nil ? "ensemble" : nil, stages.isEmpty ? nil : "stages"].compactMap { $0 }
         guard plans.count <= 1 else {
             throw root.error(plans[1], "a config has at most one of sweep, ensemble and stages (a stage may hold its own sweep)")
+        }
+        if crossValidation != nil, ensemble != nil || !stages.isEmpty {
+            throw root.error("cross_validation", "runs a single model or a sweep in every fold; not an ensemble or stages")
         }
     }
 }
@@ -155,18 +161,31 @@ public struct SplitConfig: Sendable {
     public var train: Double
     public var validation: Double
     public var test: Double
+    /// k-fold: the fold (0-based) held out as the test part; `validation` is then the
+    /// fraction of the other folds set aside for validation, and `train`/`test` are unused.
     public var folds: Int
     public var fold: Int
+    /// k-fold: folds keep the class proportions.
+    public var stratified: Bool
+    /// k-fold: `patient` keeps every patient (the source's group) in one fold; `none`.
+    public var group: String
 
     init(_ reader: ConfigReader) throws {
         method = try reader.choice("method", ["random", "stratified", "grouped", "kfold", "column"], default: "stratified")!
         train = try reader.double("train", default: 0.8, in: 0...1)
         validation = try reader.double("validation", default: 0, in: 0...1)
-        test = try reader.double("test", default: 1 - train - validation, in: 0...1)
+        test = try reader.double("test", default: Swift.max(0, 1 - train - validation), in: 0...1)
         folds = try reader.int("folds", default: 5, minimum: 2)
         fold = try reader.int("fold", default: 0, minimum: 0)
+        stratified = try reader.bool("stratified", default: true)
+        group = try reader.choice("group", ["patient", "none"], default: "patient")!
         try reader.finish()
-        guard abs(train + validation + test - 1) < 1e-9 else {
+        guard fold < folds else { throw reader.error("fold", "fold \(fold) does not exist among \(folds) folds (0-based)") }
+        if method == "kfold" {
+            guard validation < 1 else { throw reader.error("validation", "k-fold needs training samples: validation must be below 1") }
+            return
+        }
+        guard method == "column" || abs(train + validation + test - 1) < 1e-9 else {
             throw reader.error("train", "train, validation and test must add up to 1, got \(train + validation + test)")
         }
     }
@@ -332,6 +351,27 @@ public struct SweepConfig: Sendable {
     init(_ reader: ConfigReader) throws {
         architectures = try TrialEntry.list(reader, "architectures", what: "a sweep")
         workers = try reader.int("workers", default: 1, minimum: 1)
+        try reader.finish()
+    }
+}
+
+/// k-fold cross-validation (`cross_validation:`): every fold is held out once as the test
+/// part, a model (of every sweep trial) is trained on the rest, with `validation` of it set
+/// aside for model selection and the threshold; the report gives each fold, the mean and SD
+/// of every metric, and the AUC of the pooled out-of-fold predictions.
+public struct CrossValidationConfig: Sendable {
+    public var folds: Int
+    public var stratified: Bool
+    /// `patient` (each patient in one fold) or `none`.
+    public var group: String
+    /// The fraction of the training folds kept for validation (0: none).
+    public var validation: Double
+
+    init(_ reader: ConfigReader) throws {
+        folds = try reader.int("folds", default: 5, minimum: 2)
+        stratified = try reader.bool("stratified", default: true)
+        group = try reader.choice("group", ["patient", "none"], default: "patient")!
+        validation = try reader.double("validation", default: 0.2, in: 0...0.9)
         try reader.finish()
     }
 }

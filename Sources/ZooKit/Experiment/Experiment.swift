@@ -155,7 +155,24 @@ public final class ExperimentRunner {
         if let presetSplit { return presetSplit }
         let s = config.data.split
         if s.method == "kfold" {
-            return try Splitter.kFold(dataset, folds: s.folds, fold: s.fold, seed: config.seed)
+            // The held-out fold is the test part and only ever that; a validation part for
+            // model selection and the threshold is carved from the other folds.
+            let grouped = s.group == "patient"
+            let folds = try Splitter.kFold(dataset, folds: s.folds, fold: s.fold, stratified: s.stratified, grouped: grouped, seed: config.seed)
+            var parts = ["test": folds.parts["validation"] ?? []]
+            let training = try folds.indices("train", in: dataset)
+            if s.validation > 0 {
+                let inner = try Splitter.split(
+                    Subset(dataset, indices: training), fractions: [("train", 1 - s.validation), ("validation", s.validation)],
+                    stratified: s.stratified, grouped: grouped, seed: config.seed &+ UInt64(s.fold) &+ 1)
+                parts["train"] = inner.parts["train"]
+                parts["validation"] = inner.parts["validation"]
+            } else {
+                parts["train"] = folds.parts["train"]
+            }
+            let description = "kfold fold \(s.fold + 1) of \(s.folds) held out as test\(s.stratified ? ", stratified" : "")\(grouped ? ", grouped by patient" : "")"
+                + (s.validation > 0 ? ", validation \(s.validation) of the other folds" : "") + ", seed \(config.seed)"
+            return Split(parts: parts, method: description)
         }
         if s.method == "column" { return try Splitter.column(dataset) }
         let parts = [("train", s.train), ("validation", s.validation), ("test", s.test)].filter { $0.1 > 0 }

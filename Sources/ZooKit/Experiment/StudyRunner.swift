@@ -24,8 +24,8 @@ public final class StudyRunner {
         self.config = try ExperimentConfig.load(configURL, overrides: overrides)
         self.runsRoot = runsRoot
         self.progress = progress
-        guard config.sweep != nil || config.ensemble != nil || !config.stages.isEmpty else {
-            throw RunError("\(configURL.lastPathComponent) has no sweep:, ensemble: or stages: section; use `zoo train`")
+        guard config.sweep != nil || config.ensemble != nil || !config.stages.isEmpty || config.crossValidation != nil else {
+            throw RunError("\(configURL.lastPathComponent) has no sweep:, ensemble:, stages: or cross_validation: section; use `zoo train`")
         }
     }
 
@@ -34,6 +34,9 @@ public final class StudyRunner {
     /// Trains (or reads back) every trial and returns the reports, one per sweep, ensemble
     /// or stage, each also written under runs/<experiment>/.
     public func run() throws -> [SweepReport] {
+        guard config.crossValidation == nil else {
+            throw RunError("\(configURL.lastPathComponent) is a cross-validation study: run it with runCrossValidation()")
+        }
         let document = try ExperimentConfig.document(configURL)
         guard only.isEmpty || config.sweep != nil else {
             throw RunError("--only picks trials of a plain sweep; \(configURL.lastPathComponent) is an ensemble or a pipeline")
@@ -45,6 +48,14 @@ public final class StudyRunner {
             return [try EnsembleRunner(study: self, document: sharedData(document).removing("ensemble"), ensemble: ensemble).run()]
         }
         return try PipelineRunner(study: self).run()
+    }
+
+    /// Runs a `cross_validation:` study (every fold of the model or of each sweep trial) and
+    /// writes its report under runs/<experiment>/.
+    public func runCrossValidation() throws -> CrossValidationReport {
+        guard let cv = config.crossValidation else { throw RunError("\(configURL.lastPathComponent) has no cross_validation: section") }
+        guard only.isEmpty else { throw RunError("--only picks trials of a plain sweep; a cross-validation study runs every fold") }
+        return try CrossValidationRunner(study: self, cv: cv).run()
     }
 
     /// The document with its phantom's seed fixed to the study's seed: members and stages may
@@ -61,7 +72,7 @@ public final class StudyRunner {
         for (path, value) in entry.overrides { document = document.setting(path, to: value) }
         document = try ExperimentConfig.applying(overrides, to: document)
         // The study's own sections stay with the study; a trial is one plain run.
-        document = document.removing("sweep").removing("ensemble").removing("stages")
+        document = document.removing("sweep").removing("ensemble").removing("stages").removing("cross_validation")
         var trial = try ExperimentConfig(document, source: configURL.lastPathComponent)
         trial.baseDirectory = baseDirectory
         return trial
