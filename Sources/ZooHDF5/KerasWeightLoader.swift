@@ -1,5 +1,6 @@
 import Foundation
 import ZooCore
+import ZooNN
 import ZooTensor
 
 /// Keras weight files in and out of Zoo models.
@@ -35,6 +36,7 @@ public enum KerasWeights {
         var staged = [(Parameter, [Float])]()
         var provided = Set<ObjectIdentifier>()
         var problems = [String]()
+        var grayOffset: (kernel: String, values: [Float])?
         for weight in weights {
             guard let layer = layers[weight.layer], let parameter = parameter(of: layer, weight.key), let path = paths[ObjectIdentifier(parameter)] else {
                 report.unexpected.append(weight.location)
@@ -52,10 +54,11 @@ public enum KerasWeights {
             if weight.shape == modelShape {
                 staged.append((parameter, values))
                 report.loaded.append(path)
-            } else if let adapted = adaptFirstConvolution(values, weight.shape, to: modelShape, path: path, options: options) {
+            } else if let (adapted, offset) = adaptFirstConvolution(values, weight.shape, to: modelShape, path: path, options: options) {
                 staged.append((parameter, adapted))
                 report.loaded.append(path)
                 report.adapted.append("\(path): \(weight.shape) summed over input channels to \(modelShape)")
+                grayOffset = offset.contains { $0 != 0 } ? (path, offset) : nil
             } else {
                 report.mismatched.append(.init(path: path, location: weight.location, fileShape: weight.shape, modelShape: modelShape))
             }
@@ -74,6 +77,13 @@ public enum KerasWeights {
         }
         if !options.allowUnexpected && !report.unexpected.isEmpty {
             problems += report.unexpected.map { "\($0): matches no weight of the model (unexpected)" }
+        }
+        if let grayOffset {
+            do {
+                try absorb(grayOffset.values, after: grayOffset.kernel, model: model, staged: &staged, paths: paths, report: &report)
+            } catch {
+                problems.append("\(error)")
+            }
         }
         if !problems.isEmpty { throw WeightLoadError(file: source.url.path, problems: problems, report: report) }
 
@@ -134,9 +144,12 @@ public enum KerasWeights {
     }
 
     /// The first convolution's RGB kernel summed over its input channels for a model with one
-    /// input channel: (..., 3, out) -> (..., 1, out). Summing keeps the response to a gray
-    /// image (R = G = B) what it was.
-    static func adaptFirstConvolution(_ values: [Float], _ fileShape: [Int], to modelShape: [Int], path: String, options: WeightLoadOptions) -> [Float]? {
+    /// input channel: (..., 3, out) -> (..., 1, out), each channel's kernel scaled by the gray
+    /// deviation over its own (`options.grayInput`; 1 for plain summing, which keeps the
+    /// response to a gray image R = G = B). The second result is the constant per output
+    /// channel that the gray form's mean leaves over: sum over taps and channels of
+    /// W (gray mean - channel mean) / channel deviation, to be added to the output.
+    static func adaptFirstConvolution(_ values: [Float], _ fileShape: [Int], to modelShape: [Int], path: String, options: WeightLoadOptions) -> ([Float], [Float])? {
         guard let first = options.firstConvolution, path == first + "/kernel", fileShape.count >= 3,
               fileShape.count == modelShape.count, modelShape[modelShape.count - 2] == 1
         else { return nil }
@@ -144,13 +157,51 @@ public enum KerasWeights {
         expected[expected.count - 2] = 1
         guard expected == modelShape else { return nil }
         let inputs = fileShape[fileShape.count - 2], outputs = fileShape[fileShape.count - 1]
+        let gray = options.grayInput.flatMap { $0.channelMeans.count == inputs && $0.channelDeviations.count == inputs ? $0 : nil }
         let taps = values.count / (inputs * outputs)
         var result = [Float](repeating: 0, count: taps * outputs)
+        var offset = [Double](repeating: 0, count: outputs)
         for tap in 0..<taps {
             for input in 0..<inputs {
-                for output in 0..<outputs { result[tap * outputs + output] += values[(tap * inputs + input) * outputs + output] }
+                let scale = gray.map { $0.grayDeviation / $0.channelDeviations[input] } ?? 1
+                let shift = gray.map { Double($0.grayMean - $0.channelMeans[input]) / Double($0.channelDeviations[input]) } ?? 0
+                for output in 0..<outputs {
+                    let w = values[(tap * inputs + input) * outputs + output]
+                    result[tap * outputs + output] += w * scale
+                    offset[output] += Double(w) * shift
+                }
             }
         }
-        return result
+        return (result, offset.map(Float.init))
+    }
+
+    /// Adds `offset` to the output of the convolution whose kernel is `kernelPath`: to its
+    /// bias, or (a convolution without one) by lowering the moving mean of the batch
+    /// normalization that follows it, which is the same in inference mode and is absorbed by
+    /// the batch statistics in training mode.
+    static func absorb(
+        _ offset: [Float], after kernelPath: String, model: Module, staged: inout [(Parameter, [Float])],
+        paths: [ObjectIdentifier: String], report: inout WeightLoadReport
+    ) throws {
+        let layerName = String(kernelPath.dropLast("/kernel".count))
+        func stagedIndex(_ path: String) -> Int? { staged.firstIndex { paths[ObjectIdentifier($0.0)] == path } }
+        if let index = stagedIndex(layerName + "/bias") {
+            staged[index].1 = zip(staged[index].1, offset).map { $0 + $1 }
+            report.adapted.append("\(layerName)/bias: the gray input's mean offset added")
+            return
+        }
+        let layers = model.layers
+        let name = layerName.split(separator: "/").last.map(String.init)
+        guard let position = layers.firstIndex(where: { $0.name == name }),
+            let norm = layers[(position + 1)...].first(where: { $0 is BatchNormalization }),
+            let index = staged.firstIndex(where: { paths[ObjectIdentifier($0.0)]?.hasSuffix(norm.name + "/moving_mean") == true }),
+            staged[index].1.count == offset.count
+        else {
+            throw WeightLoadError(file: kernelPath, problems: [
+                "\(layerName) has no bias and no loaded batch normalization after it to take the gray input's mean offset; "
+                    + "feed RGB images (the gray image repeated) instead"])
+        }
+        staged[index].1 = zip(staged[index].1, offset).map { $0 - $1 }
+        report.adapted.append("\(norm.name)/moving_mean: lowered by the gray input's mean offset")
     }
 }

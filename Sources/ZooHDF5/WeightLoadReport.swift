@@ -33,12 +33,38 @@ public struct WeightLoadOptions {
     /// the file's kernel there has 3 input channels and the model's 1, the kernel is summed
     /// over its input channels (RGB weights for a 1-channel CT input).
     public var firstConvolution: String?
+    /// How the first kernel is adapted to one input channel: plain summing keeps a gray image
+    /// (R = G = B) as it was for preprocessing that treats every channel alike (`tf`); for
+    /// per-channel means and deviations (`caffe`, `torch`) the gray input is preprocessed with
+    /// their averages, so each channel's kernel is rescaled by the average deviation over its
+    /// own, and the constant left over is moved into the first convolution's bias or, without
+    /// one, into the moving mean of the batch normalization after it. Then a gray image
+    /// through the adapted model equals the RGB-replicated image through the original, away
+    /// from the zero padding at the image border.
+    public var grayInput: GrayInput?
+
+    /// Per input channel of the file's first kernel (in its channel order), the mean and
+    /// deviation its preprocessing uses, and those of the gray form.
+    public struct GrayInput: Sendable, Equatable {
+        public var channelMeans: [Float]
+        public var channelDeviations: [Float]
+        public var grayMean: Float
+        public var grayDeviation: Float
+
+        public init(channelMeans: [Float], channelDeviations: [Float], grayMean: Float, grayDeviation: Float) {
+            self.channelMeans = channelMeans
+            self.channelDeviations = channelDeviations
+            self.grayMean = grayMean
+            self.grayDeviation = grayDeviation
+        }
+    }
 
     /// `strict: false` allows both missing and unexpected weights.
     public init(
         strict: Bool = true, allowMissing: Bool? = nil, allowUnexpected: Bool? = nil, skipMismatch: Bool = false,
-        prefixMap: [PrefixRule] = [], firstConvolution: String? = nil
+        prefixMap: [PrefixRule] = [], firstConvolution: String? = nil, grayInput: GrayInput? = nil
     ) {
+        self.grayInput = grayInput
         self.allowMissing = allowMissing ?? !strict
         self.allowUnexpected = allowUnexpected ?? !strict
         self.skipMismatch = skipMismatch

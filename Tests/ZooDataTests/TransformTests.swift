@@ -42,7 +42,11 @@ final class TransformTests: XCTestCase {
         XCTAssertEqual(caffe[2], 255 - 123.68, accuracy: 1e-4)
         let torch = try Preprocess(mode: .torch).apply(sample(pixel), random: &random).image.values
         XCTAssertEqual(torch[0], (1 - 0.485) / 0.229, accuracy: 1e-4)
-        assertDataError(["to_rgb"]) { _ = try Preprocess(mode: .caffe).apply(self.sample(ImageArray(repeating: 0, shape: [1, 1, 1])), random: &self.random) }
+        // One channel: the gray forms (the means of the three channels' means and deviations).
+        let gray = ImageArray(shape: [1, 1, 1], values: [200])
+        XCTAssertEqual(try Preprocess(mode: .caffe).apply(sample(gray), random: &random).image.values[0], 200 - 114.79933, accuracy: 1e-3)
+        XCTAssertEqual(try Preprocess(mode: .torch).apply(sample(gray), random: &random).image.values[0], (200.0 / 255 - 0.449) / 0.226, accuracy: 1e-4)
+        assertDataError(["1 (gray) or 3 (RGB)"]) { _ = try Preprocess(mode: .caffe).apply(self.sample(ImageArray(repeating: 0, shape: [1, 1, 2])), random: &self.random) }
         let hu = try HUWindow(center: -600, width: 1500).apply(sample(ImageArray(shape: [1, 3, 1], values: [-2000, -600, 500])), random: &random)
         XCTAssertEqual(hu.image.values, [0, 0.5, 1])
         let scaled = try MinMaxScale().apply(sample(ImageArray(shape: [1, 3, 1], values: [2, 4, 6])), random: &random)

@@ -4,6 +4,7 @@ import ModelZoo
 import ZooCore
 import ZooData
 import ZooHDF5
+import ZooTensor
 import ZooMetrics
 import ZooNN
 
@@ -229,5 +230,107 @@ final class CrossValidationTests: FolderTestCase {
         var messages = [String]()
         _ = try StudyRunner(configURL: url, overrides: [], runsRoot: runs, progress: Progress(interactive: false, write: { messages.append($0) })).runCrossValidation()
         XCTAssertEqual(messages.filter { $0.contains("finished before") }.count, 6, "\(messages)")
+    }
+}
+
+/// Issue 14.6: ImageNet weights for a one-channel input under every preprocessing mode.
+final class GrayWeightsTests: FolderTestCase {
+    /// The first layers of `model` up to and including `last`, run in inference mode.
+    func prefix(_ model: Model, through last: String, _ x: Tensor) throws -> Tensor {
+        model.setTraining(false)
+        var y = x
+        for layer in model.layers.dropFirst() {  // the input layer passes x through
+            y = try layer(y)
+            if layer.name == last { return y }
+        }
+        throw RunError("no layer \(last)")
+    }
+
+    /// A gray image through the adapted model equals the RGB-replicated image through the
+    /// original, away from the zero padding: caffe (VGG16, the offset in the first bias) and
+    /// torch (DenseNet121, no bias: the offset in the batch norm's moving mean).
+    func testAGrayImageThroughTheAdaptedModelEqualsTheReplicatedImageThroughTheOriginal() throws {
+        let cases: [(name: String, mode: PreprocessMode, last: String, border: Int)] = [
+            ("vgg16", .caffe, "block1_conv1", 1), ("densenet121", .torch, "conv1_bn", 2),
+        ]
+        for (name, mode, last, border) in cases {
+            let variant = try ModelZoo.variant(name)
+            func make(_ channels: Int) throws -> Model {
+                try BuildContext.run(seed: 11) {
+                    try variant.make(ArchitectureOptions(classes: 2, includeTop: false, inputShape: [32, 32, channels]))
+                }
+            }
+            let original = try make(3)
+            // Batch-norm statistics that are not the identity, so the moving mean matters.
+            for case let norm as BatchNormalization in original.layers { norm.momentum = 0.5 }
+            for parameter in original.namedParameters where parameter.path.hasSuffix("moving_mean") {
+                parameter.parameter.value.withUnsafeMutableBufferPointer { for i in 0..<$0.count { $0[i] = Float(i % 7) * 0.1 } }
+            }
+            let file = directory.appendingPathComponent("\(name).h5")
+            try KerasWeights.exportKeras2(original, to: file)
+            let adapted = try make(1)
+            let options = WeightLoadOptions(
+                firstConvolution: variant.firstConvolution,
+                grayInput: .init(channelMeans: mode.channelMeans, channelDeviations: mode.channelDeviations, grayMean: mode.grayMean, grayDeviation: mode.grayDeviation))
+            let report = try KerasWeights.load(into: adapted, from: file, options: options)
+            XCTAssertEqual(report.adapted.count, 2, "\(name): \(report.adapted)")
+
+            var random = RandomGenerator(seed: 5)
+            let pixels = (0..<(32 * 32)).map { _ in Float(random.next() % 256) }
+            let gray = Sample(image: ImageArray(shape: [32, 32, 1], values: pixels), info: SampleInfo(id: "g"))
+            let rgb = Sample(image: ImageArray(shape: [32, 32, 3], values: pixels.flatMap { [$0, $0, $0] }), info: SampleInfo(id: "c"))
+            let preprocess = Preprocess(mode: mode)
+            let grayInput = try preprocess.apply(gray, random: &random).image
+            let rgbInput = try preprocess.apply(rgb, random: &random).image
+            let a = try prefix(adapted, through: last, try Tensor(shape: [1, 32, 32, 1], scalars: grayInput.values))
+            let b = try prefix(original, through: last, try Tensor(shape: [1, 32, 32, 3], scalars: rgbInput.values))
+            XCTAssertEqual(a.shape, b.shape)
+            let (height, width, channels) = (a.shape[1], a.shape[2], a.shape[3])
+            var largest: Float = 0, scale: Float = 0
+            for row in border..<(height - border) {
+                for column in border..<(width - border) {
+                    for c in 0..<channels {
+                        let i = (row * width + column) * channels + c
+                        largest = max(largest, abs(a.scalars[i] - b.scalars[i]))
+                        scale = max(scale, abs(b.scalars[i]))
+                    }
+                }
+            }
+            XCTAssertLessThan(largest, 1e-4 * max(scale, 1), "\(name) (\(mode)): largest difference \(largest) of \(scale)")
+        }
+    }
+}
+
+extension GrayWeightsTests {
+    /// model.weights_options: the strictness of loading is the config's to set, and a
+    /// prefix map reads a backbone nested in another file.
+    func testWeightsOptionsSetTheStrictnessOfLoading() throws {
+        let variant = try ModelZoo.variant("resnet18")
+        let source = try BuildContext.run(seed: 3) { try variant.make(ArchitectureOptions(classes: 2, inputShape: [32, 32, 3])) }
+        let file = directory.appendingPathComponent("resnet18.h5")
+        try KerasWeights.exportKeras2(source, to: file)
+        func model(_ options: String) throws -> (Model, [String]) {
+            let yaml = "model: {name: resnet18, weights: \(file.path), head: [global_average_pooling, \"dense 2\"]\(options)}"
+            let config = try ExperimentConfig(try ConfigValue.parse(yaml: yaml, source: "w.yaml"), source: "w.yaml")
+            var messages = [String]()
+            let runner = ExperimentRunner(config: config, runsRoot: directory, progress: Progress(interactive: false, write: { messages.append($0) }))
+            return (try runner.makeModel(classes: 2, inputShape: [32, 32, 3], variant: variant), messages)
+        }
+        // The default: the file's top is left out (unexpected), the new head is missing.
+        let (loaded, messages) = try model("")
+        XCTAssertTrue(messages.contains { $0.contains("unused") }, "\(messages)")
+        let first = "\(variant.firstConvolution)/kernel"
+        let kernel = { (m: Model) in m.namedParameters.first { $0.path == first }!.parameter.value.scalars }
+        XCTAssertEqual(kernel(loaded), kernel(source))
+        XCTAssertThrowsError(try model(", weights_options: {allow_unexpected: false}")) { error in
+            XCTAssertTrue("\(error)".contains("unexpected"), "\(error)")
+        }
+        XCTAssertThrowsError(try model(", weights_options: {allow_missing: false}")) { error in
+            XCTAssertTrue("\(error)".contains("missing"), "\(error)")
+        }
+        // A prefix map rewrites the file's layer paths before matching: sending the first
+        // convolution elsewhere leaves the model's own kernel as it was built.
+        let (remapped, _) = try model(", weights_options: {prefix_map: {\(variant.firstConvolution): elsewhere}}")
+        XCTAssertNotEqual(kernel(remapped), kernel(source))
     }
 }

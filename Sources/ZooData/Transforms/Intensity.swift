@@ -11,15 +11,34 @@ func mapValues(_ sample: Sample, _ body: (UnsafeMutableBufferPointer<Float>, Int
 }
 
 /// The input conventions of pretrained networks (Keras Applications' `preprocess_input`),
-/// on RGB images with values 0-255.
+/// on RGB images with values 0-255. A one-channel (gray) image gets each mode's gray form:
+/// the mean of the three channel means and of the three standard deviations (`tf` is the
+/// same for any channel count), which the weight loader pairs with a first kernel adapted
+/// to it (`WeightLoadOptions.GrayInput`).
 public enum PreprocessMode: String, Sendable {
     /// RGB to BGR, then the ImageNet means (BGR) 103.939, 116.779, 123.68 subtracted
-    /// (VGG, ResNet v1).
+    /// (VGG, ResNet v1); gray: x - 114.799.
     case caffe
     /// x / 127.5 - 1 (Inception, Xception, MobileNet); any channel count.
     case tf
-    /// x / 255, then (x - [0.485, 0.456, 0.406]) / [0.229, 0.224, 0.225] (DenseNet).
+    /// x / 255, then (x - [0.485, 0.456, 0.406]) / [0.229, 0.224, 0.225] (DenseNet); gray:
+    /// (x / 255 - 0.449) / 0.226.
     case torch
+
+    /// The scale x is divided by first (255 for torch), then per channel of the network's
+    /// input (BGR for caffe, RGB for torch) the mean subtracted and the deviation divided.
+    public var scale: Float { self == .torch ? 255 : (self == .tf ? 127.5 : 1) }
+    public var channelMeans: [Float] {
+        switch self {
+        case .caffe: return [103.939, 116.779, 123.68]
+        case .tf: return [1, 1, 1]
+        case .torch: return [0.485, 0.456, 0.406]
+        }
+    }
+    public var channelDeviations: [Float] { self == .torch ? [0.229, 0.224, 0.225] : [1, 1, 1] }
+    /// The gray form's mean and deviation: the means of the three channels'.
+    public var grayMean: Float { channelMeans.reduce(0, +) / 3 }
+    public var grayDeviation: Float { channelDeviations.reduce(0, +) / 3 }
 }
 
 /// Per-model preprocessing (`caffe`, `tf`, `torch`).
@@ -28,7 +47,11 @@ public struct Preprocess: SampleTransform {
     public init(mode: PreprocessMode) { self.mode = mode }
     public func apply(_ sample: Sample, random: inout RandomGenerator) throws -> Sample {
         if mode != .tf && sample.image.channels != 3 {
-            throw DataError("preprocess '\(mode.rawValue)'", "needs 3 channels (RGB), got \(sample.image.shape) for sample '\(sample.id)'; add to_rgb first")
+            guard sample.image.channels == 1 else {
+                throw DataError("preprocess '\(mode.rawValue)'", "needs 1 (gray) or 3 (RGB) channels, got \(sample.image.shape) for sample '\(sample.id)'")
+            }
+            let (scale, mean, deviation) = (mode.scale, mode.grayMean, mode.grayDeviation)
+            return mapValues(sample) { v, _ in for i in 0..<v.count { v[i] = (v[i] / scale - mean) / deviation } }
         }
         switch mode {
         case .tf:

@@ -196,6 +196,14 @@ public struct ModelConfig: Sendable {
     public var name: String
     public var inputShape: [Int]?
     public var weights: String?
+    /// How strictly `weights` must match the model (`model.weights_options`): weights of the
+    /// model the file lacks (a new head: allowed by default), weights of the file the model
+    /// lacks (a top the model replaces: allowed by default), weights whose shapes differ
+    /// (refused by default), and layer-path prefixes to rewrite (a backbone nested in a file).
+    public var allowMissing = true
+    public var allowUnexpected = true
+    public var skipMismatch = false
+    public var prefixMap: [(from: String, to: String)] = []
     public var freezeFraction: Double?
     /// Every backbone layer but the last N frozen, as Keras code's
     /// `for layer in conv_base.layers[:-N]: layer.trainable = False`.
@@ -213,6 +221,18 @@ public struct ModelConfig: Sendable {
         name = try reader.string("name", default: "small_cnn")
         inputShape = try reader.ints("input_shape")
         weights = try reader.string("weights")
+        if let options = try reader.map("weights_options") {
+            allowMissing = try options.bool("allow_missing", default: true)
+            allowUnexpected = try options.bool("allow_unexpected", default: true)
+            skipMismatch = try options.bool("skip_mismatch", default: false)
+            if let map = try options.map("prefix_map") {
+                prefixMap = try map.entries.map { key, value in
+                    guard case .scalar(let to) = value else { throw map.error(key, "must be the prefix to write instead") }
+                    return (key, to)
+                }
+            }
+            try options.finish()
+        }
         if let freeze = try reader.map("freeze") {
             freezeFraction = try freeze.double("fraction")
             if let fraction = freezeFraction, !(0...1).contains(fraction) {

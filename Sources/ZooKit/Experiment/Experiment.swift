@@ -94,8 +94,19 @@ public final class ExperimentRunner {
         if let pooling = config.model.pooling { options.pooling = GlobalPoolingMode(rawValue: pooling) }
         let model = try BuildContext.run(seed: config.seed) { try variant.make(options) }
         if let weights = config.model.weights {
-            let options = WeightLoadOptions(strict: false, firstConvolution: variant.firstConvolution)
-            let report = try KerasWeights.load(into: model, from: URL(fileURLWithPath: weights), options: options)
+            // A one-channel input takes the gray form of the preprocessing; the first kernel
+            // is adapted to it (WeightLoadOptions.grayInput).
+            let mode = PreprocessMode(rawValue: config.data.preprocessing == "auto" ? variant.preprocessing.rawValue : config.data.preprocessing)
+            let gray = mode.map {
+                WeightLoadOptions.GrayInput(channelMeans: $0.channelMeans, channelDeviations: $0.channelDeviations, grayMean: $0.grayMean, grayDeviation: $0.grayDeviation)
+            }
+            let options = WeightLoadOptions(
+                allowMissing: config.model.allowMissing, allowUnexpected: config.model.allowUnexpected,
+                skipMismatch: config.model.skipMismatch, prefixMap: config.model.prefixMap.map { WeightLoadOptions.PrefixRule(from: $0.from, to: $0.to) },
+                firstConvolution: variant.firstConvolution, grayInput: gray)
+            let url = config.baseDirectory.map { URL(fileURLWithPath: weights, relativeTo: $0) } ?? URL(fileURLWithPath: weights)
+            let report = try KerasWeights.load(into: model, from: url, options: options)
+            for line in report.adapted { progress.message("weights: \(line)") }
             progress.message("weights: \(report.loaded.count) loaded from \(weights), \(report.missing.count) missing (new), \(report.unexpected.count) unused")
         }
         if let momentum = config.model.batchNormMomentum {
