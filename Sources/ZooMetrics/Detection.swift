@@ -10,11 +10,15 @@ public struct DetectionCriteria: Sendable, Equatable {
     /// A predicted component detects a reference lesion when they share at least this many
     /// voxels.
     public var minimumOverlapVoxels: Int
+    /// Which voxels touch (`ConnectedComponents`): 1 faces (6 in 3D, 4 in 2D), 2 faces and
+    /// edges (18), 3 all (26 in 3D, 8 in 2D).
+    public var neighbourSteps: Int
 
     /// Criteria with a minimum predicted volume and a minimum overlap.
-    public init(minimumVolumeML: Double = 0, minimumOverlapVoxels: Int = 1) {
+    public init(minimumVolumeML: Double = 0, minimumOverlapVoxels: Int = 1, neighbourSteps: Int = 3) {
         self.minimumVolumeML = minimumVolumeML
         self.minimumOverlapVoxels = minimumOverlapVoxels
+        self.neighbourSteps = neighbourSteps
     }
 }
 
@@ -59,8 +63,8 @@ public enum Detection {
                 what: "minimum overlap (voxels)", value: Double(criteria.minimumOverlapVoxels),
                 range: "1...")
         }
-        let predicted = ConnectedComponents(prediction, label: label)
-        let truth = ConnectedComponents(reference, label: label)
+        let predicted = ConnectedComponents(prediction, label: label, neighbourSteps: criteria.neighbourSteps)
+        let truth = ConnectedComponents(reference, label: label, neighbourSteps: criteria.neighbourSteps)
         let kept = predicted.sizes.map {
             Double($0) * prediction.voxelVolumeML >= criteria.minimumVolumeML
         }

@@ -13,6 +13,8 @@ public struct Batch {
     public let ids: [String]
     /// Dataset indices, in batch order.
     public let indices: [Int]
+    /// Each sample's voxel spacing in mm (spatial axes), when its source knows it.
+    public let spacings: [[Float]?]
 
     /// Stacks samples; all must share the image shape, and masks are kept only when every
     /// sample has one.
@@ -35,6 +37,7 @@ public struct Batch {
         }
         labels = samples.map { $0.label ?? -1 }
         ids = samples.map(\.id)
+        spacings = samples.map(\.spacing)
         self.indices = indices
     }
 

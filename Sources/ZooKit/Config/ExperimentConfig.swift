@@ -291,7 +291,10 @@ public struct EvalConfig: Sendable {
     /// The report's columns: classification `auc`, `auc_p` (its p against 0.5), `accuracy`, `sensitivity`, `specificity`,
     /// `f1`, `ppv`, `npv`; segmentation `dice`, `sensitivity`, `specificity`,
     /// `lesion_sensitivity`, `volume_correlation` (per scan).
-    public static let metricNames = ["auc", "auc_p", "accuracy", "sensitivity", "specificity", "f1", "ppv", "npv", "dice", "lesion_sensitivity", "volume_correlation"]
+    public static let metricNames = [
+        "auc", "auc_p", "accuracy", "sensitivity", "specificity", "f1", "ppv", "npv", "dice", "dice_median", "dice_single_lesion",
+        "iou", "hd95", "precision", "recall", "fpr", "lesion_sensitivity", "false_positives_per_scan", "volume_correlation",
+    ]
     /// nil: every metric of the task.
     public var metrics: [String]?
     public var threshold: String
@@ -304,6 +307,11 @@ public struct EvalConfig: Sendable {
     /// weights without a validation split) or `last` (the final weights, as code that scores
     /// the test set with the model in memory after the last epoch does).
     public var checkpoint: String
+    /// What counts as a detected lesion (`eval.detection: {min_volume_mm3, connectivity}`):
+    /// predicted components below the volume are noise; connectivity 6/18/26 in 3D (4/8 in
+    /// 2D) says which voxels touch.
+    public var minimumLesionMM3: Double = 0
+    public var connectivity: Int?
 
     public init() {
         checkpoint = "best"
@@ -321,6 +329,11 @@ public struct EvalConfig: Sendable {
         gradcamLayers = try reader.strings("gradcam") ?? []
         bootstrap = try reader.int("bootstrap", default: 0, minimum: 0)
         checkpoint = try reader.choice("checkpoint", ["best", "last"], default: "best")!
+        if let detection = try reader.map("detection") {
+            minimumLesionMM3 = try detection.double("min_volume_mm3", default: 0, in: 0...1e9)
+            connectivity = try detection.choice("connectivity", ["4", "8", "6", "18", "26"]).flatMap { Int($0) }
+            try detection.finish()
+        }
         guard bootstrap == 0 || bootstrap >= 100 else { throw reader.error("bootstrap", "needs at least 100 resamples (or 0 for none), got \(bootstrap)") }
         try reader.finish()
     }

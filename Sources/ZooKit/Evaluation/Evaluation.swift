@@ -50,6 +50,20 @@ public struct EvaluationMetrics {
         public var npv: Double?
         public var f1: Double?
         public var dice: Double?
+        /// Segmentation, over the samples: the median Dice; the mean Dice of the scans with
+        /// exactly one reference lesion (as the CT tumour study reports); the mean IoU; the
+        /// mean and median 95th-percentile Hausdorff distance (mm where the spacing is known);
+        /// the mean voxel precision, recall and false-positive rate (each over the samples
+        /// where it is defined); false-positive components per scan.
+        public var diceMedian: Double?
+        public var diceSingleLesion: Double?
+        public var iou: Double?
+        public var hausdorff95: Double?
+        public var hausdorff95Median: Double?
+        public var voxelPrecision: Double?
+        public var voxelRecall: Double?
+        public var voxelFalsePositiveRate: Double?
+        public var falsePositivesPerScan: Double?
         /// Segmentation: detected reference lesions over all of them.
         public var lesionSensitivity: Double?
         /// Segmentation: Pearson correlation of predicted and reference volumes over the scans.
@@ -109,13 +123,28 @@ public struct EvaluationMetrics {
         var side = Side()
         if task == .segmentation {
             side.dice = p.meanDice
+            let outcomes = p.segmentation
+            side.diceMedian = median(outcomes.map(\.dice))
+            side.diceSingleLesion = mean(outcomes.filter { $0.detection.referenceLesions == 1 }.map(\.dice))
+            side.iou = mean(outcomes.map(\.iou))
+            side.hausdorff95 = mean(outcomes.compactMap(\.hausdorff95))
+            side.hausdorff95Median = median(outcomes.compactMap(\.hausdorff95))
+            side.voxelPrecision = mean(outcomes.compactMap(\.precision))
+            side.voxelRecall = mean(outcomes.compactMap(\.recall))
+            side.voxelFalsePositiveRate = mean(outcomes.compactMap(\.falsePositiveRate))
+            side.falsePositivesPerScan = outcomes.isEmpty ? nil : Double(outcomes.reduce(0) { $0 + $1.detection.falsePositiveComponents }) / Double(outcomes.count)
             // Per scan, a lesion found or not is the case the detection metrics count; a set
             // without scans has none to count.
             if let summary = try? DetectionSummary(p.segmentation.map(\.detection)) {
                 side.take(summary.scanConfusion)
                 side.lesionSensitivity = try? summary.lesionSensitivity  // undefined without reference lesions
             }
-            side.volumeCorrelation = pearson(p.segmentation.map { Double($0.predictedVoxels) }, p.segmentation.map { Double($0.referenceVoxels) })
+            // In millilitres where every sample has them (voxels otherwise: the same r when the
+            // spacing is constant).
+            let inML = outcomes.allSatisfy { $0.predictedML.isFinite && $0.referenceML.isFinite }
+            side.volumeCorrelation = inML
+                ? pearson(outcomes.map(\.predictedML), outcomes.map(\.referenceML))
+                : pearson(outcomes.map { Double($0.predictedVoxels) }, outcomes.map { Double($0.referenceVoxels) })
             return side
         }
         side.accuracy = p.accuracy
@@ -147,6 +176,15 @@ public struct EvaluationMetrics {
         return side
     }
 
+    static func mean(_ values: [Double]) -> Double? { values.isEmpty ? nil : values.reduce(0, +) / Double(values.count) }
+
+    static func median(_ values: [Double]) -> Double? {
+        guard !values.isEmpty else { return nil }
+        let sorted = values.sorted()
+        let middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+    }
+
     static func pearson(_ x: [Double], _ y: [Double]) -> Double? {
         guard x.count >= 3 else { return nil }
         let (mx, my) = (x.reduce(0, +) / Double(x.count), y.reduce(0, +) / Double(y.count))
@@ -175,8 +213,10 @@ struct MetricsFile: Encodable {
                 ("auc", s.auc?.auc), ("auc_ci_lower", s.auc?.lower), ("auc_ci_upper", s.auc?.upper),
                 ("auc_variance", s.auc?.variance), ("auc_p", s.auc?.pAgainstChance), ("threshold", s.threshold),
                 ("accuracy", s.accuracy), ("sensitivity", s.sensitivity), ("specificity", s.specificity), ("ppv", s.ppv),
-                ("npv", s.npv), ("f1", s.f1), ("dice", s.dice), ("lesion_sensitivity", s.lesionSensitivity),
-                ("volume_correlation", s.volumeCorrelation),
+                ("npv", s.npv), ("f1", s.f1), ("dice", s.dice), ("dice_median", s.diceMedian), ("dice_single_lesion", s.diceSingleLesion),
+                ("iou", s.iou), ("hd95", s.hausdorff95), ("hd95_median", s.hausdorff95Median), ("precision", s.voxelPrecision),
+                ("recall", s.voxelRecall), ("fpr", s.voxelFalsePositiveRate), ("false_positives_per_scan", s.falsePositivesPerScan),
+                ("lesion_sensitivity", s.lesionSensitivity), ("volume_correlation", s.volumeCorrelation),
             ]
             for (name, _, _) in EvaluationMetrics.thresholdMetrics {
                 guard let interval = s.intervals[name] else { continue }
@@ -214,6 +254,15 @@ struct MetricsFile: Encodable {
     }
 }
 
+extension EvalConfig {
+    /// The detection criteria of `eval.detection` (the volume in mL, connectivity as the
+    /// number of axes a neighbour may differ on).
+    public var detectionCriteria: DetectionCriteria {
+        let steps = connectivity.map { [4: 1, 6: 1, 8: 3, 18: 2, 26: 3][$0] ?? 3 } ?? 3
+        return DetectionCriteria(minimumVolumeML: minimumLesionMM3 / 1000, neighbourSteps: steps)
+    }
+}
+
 /// Files of the evaluation.
 public enum Evaluation {
     /// Reads a predictions.csv back: `id,label,p_...` (classification) or
@@ -222,11 +271,14 @@ public enum Evaluation {
         let text = try UserFile.text(url, what: "predictions CSV")
         let lines = text.split(separator: "\n")
         let segmentation = lines.first.map { $0.hasPrefix("id,dice,") } ?? false
+        let header = lines.first.map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) } ?? []
         var result = Predictions()
         for (number, line) in lines.enumerated().dropFirst() {
             let cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             if segmentation {
-                guard let outcome = SegmentationOutcome(csvCells: Array(cells.dropFirst())) else {
+                guard cells.count == header.count,
+                    let outcome = SegmentationOutcome(row: Dictionary(zip(header, cells), uniquingKeysWith: { first, _ in first }))
+                else {
                     throw RunError("\(url.path):\(number + 1): not id,\(SegmentationOutcome.csvHeader)")
                 }
                 result.ids.append(cells[0])

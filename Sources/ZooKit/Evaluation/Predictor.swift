@@ -5,39 +5,77 @@ import ZooMetrics
 import ZooNN
 import ZooTensor
 
-/// One segmented sample, as the studies report it: Dice of the foreground, the volumes in
-/// voxels (at the model's resolution), and lesions found per scan (connected components
-/// matched by overlap).
+/// One segmented sample, as the studies report it: Dice and IoU of the foreground,
+/// precision, recall and false-positive rate of its voxels, the 95th-percentile Hausdorff
+/// distance (mm where the voxel spacing is known, else voxels), the volumes in voxels and in
+/// millilitres, and lesions found per scan (connected components matched by overlap).
 public struct SegmentationOutcome: Equatable, Sendable {
     /// Foreground Dice (1 when both masks are empty).
     public var dice: Double
+    /// Foreground IoU (1 when both masks are empty).
+    public var iou: Double
+    /// nil where undefined (no predicted voxel, no reference voxel, no background voxel).
+    public var precision: Double?
+    public var recall: Double?
+    public var falsePositiveRate: Double?
+    /// nil when either mask is empty.
+    public var hausdorff95: Double?
     public var referenceVoxels: Int
     public var predictedVoxels: Int
+    public var referenceML: Double
+    public var predictedML: Double
     public var detection: ScanDetection
 
-    static let csvHeader = "dice,reference_voxels,predicted_voxels,reference_lesions,detected_lesions,predicted_components,false_positive_components"
+    static let columns = [
+        "dice", "iou", "precision", "recall", "fpr", "hd95", "reference_ml", "predicted_ml", "reference_voxels",
+        "predicted_voxels", "reference_lesions", "detected_lesions", "predicted_components", "false_positive_components",
+    ]
+    static var csvHeader: String { columns.joined(separator: ",") }
 
     var csvCells: String {
-        String(format: "%.6f", dice) + ",\(referenceVoxels),\(predictedVoxels),\(detection.referenceLesions),"
-            + "\(detection.detectedLesions),\(detection.predictedComponents),\(detection.falsePositiveComponents)"
+        func number(_ value: Double?) -> String { value.map { "\($0)" } ?? "" }
+        return [
+            number(dice), number(iou), number(precision), number(recall), number(falsePositiveRate), number(hausdorff95),
+            number(referenceML), number(predictedML), "\(referenceVoxels)", "\(predictedVoxels)", "\(detection.referenceLesions)",
+            "\(detection.detectedLesions)", "\(detection.predictedComponents)", "\(detection.falsePositiveComponents)",
+        ].joined(separator: ",")
     }
 
-    init(predicted: LabelMap, reference: LabelMap) throws {
-        let overlap = try SegmentationMetrics.evaluate(prediction: predicted, reference: reference, hausdorff: false)
+    init(predicted: LabelMap, reference: LabelMap, criteria: DetectionCriteria = DetectionCriteria()) throws {
+        let overlap = try SegmentationMetrics.evaluate(prediction: predicted, reference: reference, hausdorff: true)
         dice = overlap.dice ?? 1
+        iou = overlap.iou ?? 1
+        precision = overlap.precision
+        recall = overlap.recall
+        falsePositiveRate = overlap.falsePositiveRate
+        hausdorff95 = overlap.hausdorff95.flatMap { $0.isFinite ? $0 : nil }
         referenceVoxels = overlap.truePositives + overlap.falseNegatives
         predictedVoxels = overlap.truePositives + overlap.falsePositives
-        detection = try Detection.evaluate(prediction: predicted, reference: reference)
+        referenceML = overlap.referenceVolumeML
+        predictedML = overlap.predictedVolumeML
+        detection = try Detection.evaluate(prediction: predicted, reference: reference, criteria: criteria)
     }
 
-    init?(csvCells cells: [String]) {
-        let numbers = cells.compactMap { Int($0) }
-        guard cells.count == 7, let dice = Double(cells[0]), numbers.count == 6 else { return nil }
+    /// A row of predictions.csv by column name; the columns of older files (Dice, voxels and
+    /// lesions only) are read too, the rest left undefined.
+    init?(row: [String: String]) {
+        func integer(_ key: String) -> Int? { row[key].flatMap { Int($0) } }
+        func number(_ key: String) -> Double? { row[key].flatMap { Double($0) } }
+        guard let dice = number("dice"), let referenceVoxels = integer("reference_voxels"), let predictedVoxels = integer("predicted_voxels"),
+            let lesions = integer("reference_lesions"), let detected = integer("detected_lesions"),
+            let components = integer("predicted_components"), let falsePositives = integer("false_positive_components")
+        else { return nil }
         self.dice = dice
-        (referenceVoxels, predictedVoxels) = (numbers[0], numbers[1])
+        iou = number("iou") ?? dice / (2 - dice)
+        precision = number("precision")
+        recall = number("recall")
+        falsePositiveRate = number("fpr")
+        hausdorff95 = number("hd95")
+        (self.referenceVoxels, self.predictedVoxels) = (referenceVoxels, predictedVoxels)
+        referenceML = number("reference_ml") ?? .nan
+        predictedML = number("predicted_ml") ?? .nan
         detection = ScanDetection(
-            referenceLesions: numbers[2], detectedLesions: numbers[3], predictedComponents: numbers[4],
-            falsePositiveComponents: numbers[5])
+            referenceLesions: lesions, detectedLesions: detected, predictedComponents: components, falsePositiveComponents: falsePositives)
     }
 }
 
@@ -88,12 +126,15 @@ public struct Predictor {
     public let task: ArchitectureTask
     /// The loss reported beside the predictions (of the first model's logits; nil skips it).
     public let loss: Loss?
+    /// What counts as a detected lesion (segmentation).
+    public var detection = DetectionCriteria()
 
-    public init(models: [Model], task: ArchitectureTask, loss: Loss?) {
+    public init(models: [Model], task: ArchitectureTask, loss: Loss?, detection: DetectionCriteria = DetectionCriteria()) {
         precondition(!models.isEmpty, "a predictor needs a model")
         self.models = models
         self.task = task
         self.loss = loss
+        self.detection = detection
     }
 
     /// The mean softmax of the models for `images` (batch first, classes last).
@@ -151,10 +192,13 @@ public struct Predictor {
                 let reference = batch.masks?.scalars
                 for i in 0..<n {
                     let range = (i * voxels)..<((i + 1) * voxels)
-                    let predictedMap = try LabelMap(labels: Array(predicted[range]), shape: spatial)
+                    // The sample's spacing at the model's resolution (resizing rescales it):
+                    // volumes in mL and distances in mm.
+                    let spacing = batch.spacings[i].flatMap { $0.count == spatial.count ? $0.map(Double.init) : nil }
+                    let predictedMap = try LabelMap(labels: Array(predicted[range]), shape: spatial, spacing: spacing)
                     if let reference {
-                        let referenceMap = try LabelMap(labels: reference[range].map { Int($0) }, shape: spatial)
-                        result.segmentation.append(try SegmentationOutcome(predicted: predictedMap, reference: referenceMap))
+                        let referenceMap = try LabelMap(labels: reference[range].map { Int($0) }, shape: spatial, spacing: spacing)
+                        result.segmentation.append(try SegmentationOutcome(predicted: predictedMap, reference: referenceMap, criteria: detection))
                     }
                     try masks?(batch.ids[i], predictedMap)
                 }

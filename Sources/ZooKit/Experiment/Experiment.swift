@@ -268,7 +268,7 @@ public final class ExperimentRunner {
         let evaluated = try evaluatedWeights(trainer: trainer, stopping: stopping, monitor: monitor, run: run)
         try JSONText.encode(evaluated).write(to: run.evaluated, atomically: true, encoding: .utf8)
         progress.message("evaluating \(evaluated)")
-        let predictor = Predictor(models: [model], task: variant.task, loss: loss)
+        let predictor = Predictor(models: [model], task: variant.task, loss: loss, detection: config.eval.detectionCriteria)
         let (trainPredictions, testPredictions, perImage) = try predictor.trainAndTest(
             train: try loader(trainIndices, train: false), test: try loader(testIndices, train: false))
         let validationPredictions = validationIndices.isEmpty ? nil : try predictor.predict(try loader(validationIndices, train: false))

@@ -77,7 +77,7 @@ public struct RestoredRun {
     /// The run's metrics recomputed from its checkpoint on the training, validation and test
     /// parts (the threshold chosen on validation again, as the run chose it).
     public func evaluate() throws -> EvaluationMetrics {
-        let predictor = Predictor(models: [model], task: variant.task, loss: nil)
+        let predictor = Predictor(models: [model], task: variant.task, loss: nil, detection: config.eval.detectionCriteria)
         let validation = split.parts["validation"] != nil ? try predictor.predict(try evaluationLoader(try indices("validation"))) : nil
         return try EvaluationMetrics(
             train: try predictor.predict(try evaluationLoader(try indices("train"))), validation: validation,

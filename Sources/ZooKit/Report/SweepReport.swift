@@ -79,10 +79,18 @@ public struct SweepReport {
     ]
 
     static let segmentationColumns: [Column] = [
-        ("dice", "Dice", { cell($0.dice) }),
+        ("dice", "Dice (mean)", { cell($0.dice) }),
+        ("dice_median", "Dice (median)", { cell($0.diceMedian) }),
+        ("dice_single_lesion", "Dice (one-lesion scans)", { cell($0.diceSingleLesion) }),
+        ("iou", "IoU", { cell($0.iou) }),
+        ("hd95", "HD95", { cell($0.hausdorff95, 2) }),
+        ("precision", "precision", { cell($0.voxelPrecision) }),
+        ("recall", "recall", { cell($0.voxelRecall) }),
+        ("fpr", "FPR", { cell($0.voxelFalsePositiveRate, 4) }),
         ("sensitivity", "scan sensitivity", { cell($0.sensitivity) }),
         ("specificity", "scan specificity", { cell($0.specificity) }),
         ("lesion_sensitivity", "lesion sensitivity", { cell($0.lesionSensitivity) }),
+        ("false_positives_per_scan", "FP per scan", { cell($0.falsePositivesPerScan, 2) }),
         ("volume_correlation", "volume r", { cell($0.volumeCorrelation) }),
     ]
 
