@@ -90,3 +90,64 @@ final class SegmentationReportTests: FolderTestCase {
         }
     }
 }
+
+/// Issue 14.7: sliding-window inference at the volume's own resolution.
+final class SlidingWindowTests: FolderTestCase {
+    /// A voxel-wise "network" (softmax of [x, -x] at every voxel): blending its windows must
+    /// give the voxel-wise result on the whole volume, whatever the windows, overlap, padding.
+    func testBlendedWindowsOfAVoxelwiseModelEqualTheWholeVolume() throws {
+        func voxelwise(_ x: Tensor) throws -> Tensor {
+            let values = x.scalars
+            var out = [Float]()
+            for v in values { let a = exp(v), b = exp(-v); out += [a / (a + b), b / (a + b)] }
+            return try Tensor(shape: Array(x.shape.dropLast()) + [2], scalars: out)
+        }
+        var random = RandomGenerator(seed: 2)
+        for (shape, window) in [([1, 20, 13, 9, 1], [8, 8, 8]), ([1, 5, 30, 1], [8, 8])] {
+            let count = shape.reduce(1, *)
+            let volume = try Tensor(shape: shape, scalars: (0..<count).map { _ in Float(random.next() % 1000) / 250 - 2 })
+            for (overlap, gaussian) in [(0.25, true), (0.5, false), (0.0, true)] {
+                let blended = try SlidingWindow(size: window, overlap: overlap, gaussian: gaussian).infer(volume, voxelwise)
+                let whole = try voxelwise(volume)
+                XCTAssertEqual(blended.shape, whole.shape)
+                for (a, b) in zip(blended.scalars, whole.scalars) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+            }
+        }
+    }
+
+    /// MONAI's layout: windows step by size x (1 - overlap) and the last one ends at the edge;
+    /// the Gaussian importance has its maximum 1 at the centre and sigma = 0.125 x size.
+    func testWindowStartsAndImportanceFollowMONAI() {
+        let window = SlidingWindow(size: [64], overlap: 0.25)
+        XCTAssertEqual(window.starts(extent: 100, window: 64), [0, 36])
+        XCTAssertEqual(window.starts(extent: 200, window: 64), [0, 48, 96, 136])
+        XCTAssertEqual(window.starts(extent: 40, window: 64), [0])
+        let map = SlidingWindow(size: [9], overlap: 0.25, sigmaScale: 0.25).importance
+        XCTAssertEqual(map[4], 1)
+        XCTAssertEqual(map[0], map[8])
+        XCTAssertEqual(Double(map[2]), exp(-4 / (2 * 2.25 * 2.25)), accuracy: 1e-6)
+    }
+
+    /// A 3D U-Net trained on 16^3 copies evaluates 24^3 volumes whole: outcomes at the volume's
+    /// own resolution (its reference voxels are the mask's).
+    func testASegmentationRunEvaluatesWholeVolumes() throws {
+        let config = try ExperimentConfig.load(
+            ExperimentConfigsTests.root.appendingPathComponent("zoo/phantoms/ct_volume.yaml"),
+            overrides: ["data.phantom.count=6", "data.phantom.size=24", "model.input_shape=[16, 16, 16, 1]", "train.epochs=1",
+                        "eval.sliding_window={overlap: 0.5}"])
+        let result = try ExperimentRunner(config: config, runsRoot: directory, progress: Progress(interactive: false, write: { _ in })).run(name: "sw")
+        let phantom = CTVolumePhantom(count: 6, seed: config.seed, shape: [24, 24, 24])
+        var byID = [String: Int]()
+        for index in 0..<phantom.count { byID[phantom.info(at: index).id] = index }
+        for (id, outcome) in zip(result.test.ids, result.test.segmentation) {
+            let mask = try XCTUnwrap(try phantom.sample(at: byID[id]!).mask)
+            XCTAssertEqual(outcome.referenceVoxels, mask.values.filter { $0 != 0 }.count, id)
+        }
+        XCTAssertTrue(try String(contentsOf: result.run.pipeline, encoding: .utf8).contains("validation, test and predict:\n  hu_window"))
+        XCTAssertFalse(try String(contentsOf: result.run.pipeline, encoding: .utf8).split(separator: "validation")[1].contains("resize"))
+        // Restored, the run evaluates the same way.
+        let restored = try RestoredRun(result.run.url)
+        XCTAssertNotNil(restored.slidingWindow)
+        XCTAssertEqual(try restored.evaluate().test.dice, result.metrics.test.dice)
+    }
+}

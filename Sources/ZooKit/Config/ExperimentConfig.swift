@@ -312,6 +312,12 @@ public struct EvalConfig: Sendable {
     /// 2D) says which voxels touch.
     public var minimumLesionMM3: Double = 0
     public var connectivity: Int?
+    /// Sliding-window inference of segmentation at the volume's own resolution
+    /// (`eval.sliding_window: {overlap, mode, sigma_scale}`; windows of the network's input):
+    /// nil evaluates a copy resized to the network's input.
+    public var slidingOverlap: Double?
+    public var slidingGaussian = true
+    public var slidingSigmaScale = 0.125
 
     public init() {
         checkpoint = "best"
@@ -329,6 +335,12 @@ public struct EvalConfig: Sendable {
         gradcamLayers = try reader.strings("gradcam") ?? []
         bootstrap = try reader.int("bootstrap", default: 0, minimum: 0)
         checkpoint = try reader.choice("checkpoint", ["best", "last"], default: "best")!
+        if let window = try reader.map("sliding_window") {
+            slidingOverlap = try window.double("overlap", default: 0.25, in: 0...0.95)
+            slidingGaussian = try window.choice("mode", ["gaussian", "constant"], default: "gaussian")! == "gaussian"
+            slidingSigmaScale = try window.double("sigma_scale", default: 0.125, in: 0.001...10)
+            try window.finish()
+        }
         if let detection = try reader.map("detection") {
             minimumLesionMM3 = try detection.double("min_volume_mm3", default: 0, in: 0...1e9)
             connectivity = try detection.choice("connectivity", ["4", "8", "6", "18", "26"]).flatMap { Int($0) }

@@ -255,6 +255,12 @@ struct MetricsFile: Encodable {
 }
 
 extension EvalConfig {
+    /// The sliding window of `eval.sliding_window` for a network whose input is `input`
+    /// (spatial..., channels); nil when the config evaluates resized copies.
+    public func slidingWindow(input: [Int]) -> SlidingWindow? {
+        slidingOverlap.map { SlidingWindow(size: Array(input.dropLast()), overlap: $0, gaussian: slidingGaussian, sigmaScale: slidingSigmaScale) }
+    }
+
     /// The detection criteria of `eval.detection` (the volume in mL, connectivity as the
     /// number of axes a neighbour may differ on).
     public var detectionCriteria: DetectionCriteria {

@@ -16,7 +16,7 @@ extension RestoredRun {
         let files = try FileListDataset(inputs: inputs, channels: channels, bitDepth: config.data.bitDepth)
         guard files.count > 0 else { throw RunError("no images to predict in \(inputs.map(\.path).joined(separator: ", "))") }
         let loader = try evaluationLoader(Array(0..<files.count), dataset: files)
-        let predictor = Predictor(models: [model], task: variant.task, loss: nil)
+        let predictor = self.predictor()
         if variant.task == .segmentation {
             if let masks { try FileManager.default.createDirectory(at: masks, withIntermediateDirectories: true) }
             var lines = ["id,predicted_voxels" + (masks == nil ? "" : ",mask")]

@@ -128,13 +128,44 @@ public struct Predictor {
     public let loss: Loss?
     /// What counts as a detected lesion (segmentation).
     public var detection = DetectionCriteria()
+    /// Segmentation of whole volumes window by window (nil: the batch is the network's input).
+    public var slidingWindow: SlidingWindow?
 
-    public init(models: [Model], task: ArchitectureTask, loss: Loss?, detection: DetectionCriteria = DetectionCriteria()) {
+    public init(
+        models: [Model], task: ArchitectureTask, loss: Loss?, detection: DetectionCriteria = DetectionCriteria(),
+        slidingWindow: SlidingWindow? = nil
+    ) {
         precondition(!models.isEmpty, "a predictor needs a model")
         self.models = models
         self.task = task
         self.loss = loss
         self.detection = detection
+        self.slidingWindow = slidingWindow
+    }
+
+    /// The mean probabilities of the batch and the logits its loss is computed from: the
+    /// first model's, or with a sliding window the log of the blended probabilities (whose
+    /// softmax gives them back, so cross-entropy and Dice losses read them as they are).
+    func batchProbabilities(_ images: Tensor) throws -> (probabilities: Tensor, logits: Tensor) {
+        guard let slidingWindow else {
+            let (mean, first) = try probabilities(images)
+            return (mean, first)
+        }
+        let n = images.shape[0]
+        let sampleShape = Array(images.shape.dropFirst())
+        let size = sampleShape.reduce(1, *)
+        let values = images.scalars
+        var outputs = [Float]()
+        var outputShape = [Int]()
+        for i in 0..<n {
+            let one = try Tensor(shape: [1] + sampleShape, scalars: Array(values[(i * size)..<((i + 1) * size)]))
+            let p = try slidingWindow.infer(one) { window in try self.probabilities(window).probabilities }
+            outputs += p.scalars
+            outputShape = Array(p.shape.dropFirst())
+        }
+        let blended = try Tensor(shape: [n] + outputShape, scalars: outputs)
+        let logits = try Tensor(shape: blended.shape, scalars: outputs.map { log(Swift.max($0, 1e-12)) })
+        return (blended, logits)
     }
 
     /// The mean softmax of the models for `images` (batch first, classes last).
@@ -176,7 +207,7 @@ public struct Predictor {
         var (total, count) = (0.0, 0)
         let batches = loader.epoch(0)
         while let batch = try batches.next() {
-            let (probabilities, logits) = try probabilities(batch.images)
+            let (probabilities, logits) = try batchProbabilities(batch.images)
             let n = batch.ids.count
             if let loss, task == .classification || batch.masks != nil {
                 let target = try batch.targets(for: task)

@@ -39,7 +39,7 @@ struct EnsembleRunner {
                 throw RunError("ensemble members \(reference.run.url.lastPathComponent) and \(other.run.url.lastPathComponent) differ in task, split or input shape; members must share them")
             }
         }
-        let predictor = Predictor(models: restored.map(\.model), task: reference.variant.task, loss: nil, detection: config.eval.detectionCriteria)
+        let predictor = reference.predictor(with: restored.dropFirst().map(\.model))
         let run = try RunDirectory.create(root: study.runsRoot, experiment: study.config.experiment, run: "ensemble")
         let (train, test, perImage) = try predictor.trainAndTest(
             train: try reference.evaluationLoader(try reference.indices("train")),

@@ -228,16 +228,21 @@ public final class ExperimentRunner {
         let validationIndices = split.parts["validation"] != nil ? try split.indices("validation", in: dataset) : []
         let testIndices = split.parts["test"] != nil ? try split.indices("test", in: dataset) : validationIndices
 
+        let window = config.eval.slidingWindow(input: input)
+        if window != nil, variant.task != .segmentation {
+            throw RunError("eval.sliding_window applies to segmentation; \(variant.name) classifies")
+        }
         let pipeline = try TransformPipeline(
             config.data, variant: variant, inputSize: Array(input.dropLast()), sourceChannels: first.image.shape.last!,
-            channels: input.last!)
+            channels: input.last!, resizeForEvaluation: window == nil)
         try pipeline.text.write(to: run.pipeline, atomically: true, encoding: .utf8)
         progress.message("pipelines (\(config.data.bitDepth)-bit images):\n" + pipeline.text.split(separator: "\n").map { "  \($0)" }.joined(separator: "\n"))
         let batch = config.train.batchSize
         func loader(_ indices: [Int], train: Bool) throws -> DataLoader {
+            // Whole volumes differ in size: evaluated one at a time under a sliding window.
             try DataLoader(
                 dataset: dataset, indices: indices, transform: train ? pipeline.train : pipeline.eval,
-                options: .init(batchSize: batch, shuffle: train, workers: 2), seed: config.seed)
+                options: .init(batchSize: train || window == nil ? batch : 1, shuffle: train, workers: 2), seed: config.seed)
         }
         let trainLoader = try loader(trainIndices, train: true)
         let validationLoader = validationIndices.isEmpty ? nil : try loader(validationIndices, train: false)
@@ -255,6 +260,7 @@ public final class ExperimentRunner {
             model: model, task: variant.task, loss: loss, optimizer: optimizer, schedule: schedule,
             epochs: config.train.epochs, earlyStopping: stopping, monitor: monitor, run: run, progress: progress,
             configJSON: configJSON, checkpointEvery: config.train.checkpointEvery, keepsBest: validationLoader != nil)
+        trainer.slidingWindow = window
         var (startEpoch, startStep) = (0, 0)
         if resume != nil, FileManager.default.fileExists(atPath: run.lastCheckpoint.path) {
             let state = try Checkpoint.load(into: model, optimizer: optimizer, from: run.lastCheckpoint)
@@ -268,7 +274,7 @@ public final class ExperimentRunner {
         let evaluated = try evaluatedWeights(trainer: trainer, stopping: stopping, monitor: monitor, run: run)
         try JSONText.encode(evaluated).write(to: run.evaluated, atomically: true, encoding: .utf8)
         progress.message("evaluating \(evaluated)")
-        let predictor = Predictor(models: [model], task: variant.task, loss: loss, detection: config.eval.detectionCriteria)
+        let predictor = Predictor(models: [model], task: variant.task, loss: loss, detection: config.eval.detectionCriteria, slidingWindow: window)
         let (trainPredictions, testPredictions, perImage) = try predictor.trainAndTest(
             train: try loader(trainIndices, train: false), test: try loader(testIndices, train: false))
         let validationPredictions = validationIndices.isEmpty ? nil : try predictor.predict(try loader(validationIndices, train: false))

@@ -18,6 +18,8 @@ public struct RestoredRun {
     public let pipeline: TransformPipeline
     /// The channels of the run's images as read (the pipeline converts them for the model).
     public let sourceChannels: Int
+    /// Sliding-window inference of whole volumes, when the run's config asks for it.
+    public let slidingWindow: SlidingWindow?
 
     public init(_ url: URL) throws {
         run = try RunDirectory.existing(url)
@@ -50,8 +52,17 @@ public struct RestoredRun {
         _ = try Checkpoint.load(into: model, from: try run.evaluatedCheckpoint)
         model.setTraining(false)
         sourceChannels = first.image.shape.last!
+        slidingWindow = config.eval.slidingWindow(input: input)
         pipeline = try TransformPipeline(
-            config.data, variant: variant, inputSize: Array(input.dropLast()), sourceChannels: first.image.shape.last!, channels: input.last!)
+            config.data, variant: variant, inputSize: Array(input.dropLast()), sourceChannels: first.image.shape.last!, channels: input.last!,
+            resizeForEvaluation: slidingWindow == nil)
+    }
+
+    /// The run's model in inference mode as its evaluation used it (detection rule, sliding
+    /// window), averaged with `others` for an ensemble.
+    public func predictor(with others: [Model] = []) -> Predictor {
+        Predictor(
+            models: [model] + others, task: variant.task, loss: nil, detection: config.eval.detectionCriteria, slidingWindow: slidingWindow)
     }
 
     /// The indices of a split part (`test`, or `validation` when the run had no test part).
@@ -71,13 +82,13 @@ public struct RestoredRun {
     public func evaluationLoader(_ indices: [Int], dataset: Dataset? = nil) throws -> DataLoader {
         try DataLoader(
             dataset: dataset ?? self.dataset, indices: indices, transform: pipeline.eval,
-            options: .init(batchSize: config.train.batchSize, shuffle: false), seed: config.seed)
+            options: .init(batchSize: slidingWindow == nil ? config.train.batchSize : 1, shuffle: false), seed: config.seed)
     }
 
     /// The run's metrics recomputed from its checkpoint on the training, validation and test
     /// parts (the threshold chosen on validation again, as the run chose it).
     public func evaluate() throws -> EvaluationMetrics {
-        let predictor = Predictor(models: [model], task: variant.task, loss: nil, detection: config.eval.detectionCriteria)
+        let predictor = self.predictor()
         let validation = split.parts["validation"] != nil ? try predictor.predict(try evaluationLoader(try indices("validation"))) : nil
         return try EvaluationMetrics(
             train: try predictor.predict(try evaluationLoader(try indices("train"))), validation: validation,

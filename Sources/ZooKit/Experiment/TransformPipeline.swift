@@ -21,8 +21,13 @@ public struct TransformPipeline {
 
     /// Samples are resized to `inputSize` and converted from `sourceChannels` to the model's
     /// `channels` (gray repeated to RGB, as the studies fed CT slices to ImageNet networks).
-    /// Preprocessing `auto` takes the variant's mode.
-    public init(_ data: DataConfig, variant: ArchitectureVariant, inputSize: [Int], sourceChannels: Int, channels: Int) throws {
+    /// Preprocessing `auto` takes the variant's mode. Without `resizeForEvaluation` (sliding-
+    /// window inference) the evaluation pipeline keeps each volume's own size; training still
+    /// resizes to the network's input.
+    public init(
+        _ data: DataConfig, variant: ArchitectureVariant, inputSize: [Int], sourceChannels: Int, channels: Int,
+        resizeForEvaluation: Bool = true
+    ) throws {
         let mode = data.preprocessing == "auto" ? variant.preprocessing.rawValue : data.preprocessing
         var common: [Step] = [
             try Step("resize", ["size": .numbers(inputSize.map(Double.init)), "interpolation": .string(data.interpolation)])
@@ -30,7 +35,7 @@ public struct TransformPipeline {
         if sourceChannels == 1 && channels == 3 { common.append(try Step("to_rgb")) }
         if sourceChannels == 3 && channels == 1 { common.append(try Step("to_gray")) }
         if mode != "none" { common.append(try Step("preprocess", ["mode": .string(mode)])) }
-        let deterministic = try data.evalTransforms.enumerated().map { index, value in
+        let evaluated = try data.evalTransforms.enumerated().map { index, value in
             let step = try Step(value, path: "data.transforms.eval[\(index)]")
             guard !step.isAugmentation else {
                 throw ConfigError(
@@ -38,7 +43,9 @@ public struct TransformPipeline {
                     "\(step.name) is a random augmentation; it belongs in data.transforms.train (evaluation is deterministic)")
             }
             return step
-        } + common
+        }
+        let deterministic = evaluated + common
+        let evaluation = resizeForEvaluation ? deterministic : evaluated + common.filter { $0.name != "resize" }
         var training = [Step]()
         var placed = false
         for (index, value) in data.trainTransforms.enumerated() {
@@ -60,9 +67,9 @@ public struct TransformPipeline {
         }
         if !placed { training += deterministic }
         train = Compose(training.map(\.transform))
-        eval = Compose(deterministic.map(\.transform))
+        eval = Compose(evaluation.map(\.transform))
         trainSteps = training.map(\.description)
-        evalSteps = deterministic.map(\.description)
+        evalSteps = evaluation.map(\.description)
     }
 
     /// Both pipelines in words, one step a line (the run's pipeline.txt).

@@ -58,6 +58,8 @@ public final class Trainer {
     /// Whether a best checkpoint is kept: only with a validation split, where "best" means the
     /// best monitored validation value (training loss does not select a model).
     public let keepsBest: Bool
+    /// Validation of whole volumes window by window (segmentation with eval.sliding_window).
+    public var slidingWindow: SlidingWindow?
     /// The epoch (1-based) of the best checkpoint, when one was written.
     public private(set) var bestEpoch: Int?
     public private(set) var history: [EpochRecord] = []
@@ -86,7 +88,7 @@ public final class Trainer {
 
     /// The model in inference mode over `loader`'s samples (epoch 0 order).
     public func predict(_ loader: DataLoader) throws -> Predictions {
-        try Predictor(models: [model], task: task, loss: loss).predict(loader)
+        try Predictor(models: [model], task: task, loss: loss, slidingWindow: slidingWindow).predict(loader)
     }
 
     /// Trains from `startEpoch` (the completed epochs of a resumed run) to `epochs`.
