@@ -334,3 +334,24 @@ extension GrayWeightsTests {
         XCTAssertNotEqual(kernel(remapped), kernel(source))
     }
 }
+
+extension GrayWeightsTests {
+    /// Issue 14.10: eval.gradcam {layers, average: true} writes one map per sample, the mean of
+    /// the layers' maps.
+    func testGradCAMAveragedOverLayers() throws {
+        let config = try ExperimentConfig.load(
+            ExperimentConfigsTests.root.appendingPathComponent("zoo/lidc/lidc.yaml"),
+            overrides: ["data.phantom.count=20", "data.phantom.size=32", "model.input_shape=[32, 32, 1]", "train.epochs=1",
+                        "eval.gradcam={layers: [conv2d, conv2d_1, conv2d_2], average: true}"])
+        XCTAssertTrue(config.eval.gradcamAverage)
+        let result = try ExperimentRunner(config: config, runsRoot: directory, progress: Progress(interactive: false, write: { _ in })).run(name: "avg")
+        let files = try FileManager.default.contentsOfDirectory(atPath: result.run.url.appendingPathComponent("gradcam").path)
+        XCTAssertEqual(files.count, 4)
+        XCTAssertTrue(files.allSatisfy { $0.hasSuffix("-average.png") }, "\(files)")
+        XCTAssertTrue(try String(contentsOf: result.run.report, encoding: .utf8).contains("averaged over conv2d, conv2d_1, conv2d_2"))
+        XCTAssertThrowsError(try ExperimentConfig.load(
+            ExperimentConfigsTests.root.appendingPathComponent("zoo/lidc/lidc.yaml"), overrides: ["eval.gradcam={layers: [conv2d], average: true}"])) {
+            XCTAssertTrue("\($0)".contains("at least two layers"), "\($0)")
+        }
+    }
+}

@@ -301,6 +301,9 @@ public struct EvalConfig: Sendable {
     /// Layers whose Grad-CAM overlays each run writes for its first test samples (`last`: the
     /// architecture's last convolutional layer).
     public var gradcamLayers: [String]
+    /// One map per sample averaged over `gradcamLayers` (`eval.gradcam: {layers, average:
+    /// true}`), as the CT study compares the frozen with the fine-tuned layers.
+    public var gradcamAverage = false
     /// Resamples for bootstrap 95% intervals of the threshold metrics (0: none).
     public var bootstrap: Int
     /// The weights the report evaluates: `best` (the best validation checkpoint; the final
@@ -332,7 +335,17 @@ public struct EvalConfig: Sendable {
             throw reader.error("metrics[\(index)]", "unknown metric '\(name)'; did you mean \(nearest(name, in: EvalConfig.metricNames).joined(separator: " or "))? (metrics: \(EvalConfig.metricNames.joined(separator: ", ")))")
         }
         threshold = try reader.string("threshold", default: "0.5")
-        gradcamLayers = try reader.strings("gradcam") ?? []
+        if case .map = reader.value("gradcam") {
+            let gradcam = try reader.map("gradcam")!
+            gradcamLayers = try gradcam.strings("layers") ?? []
+            gradcamAverage = try gradcam.bool("average", default: false)
+            try gradcam.finish()
+            guard !gradcamAverage || gradcamLayers.count >= 2 else {
+                throw gradcam.error("layers", "averaging needs at least two layers")
+            }
+        } else {
+            gradcamLayers = try reader.strings("gradcam") ?? []
+        }
         bootstrap = try reader.int("bootstrap", default: 0, minimum: 0)
         checkpoint = try reader.choice("checkpoint", ["best", "last"], default: "best")!
         if let window = try reader.map("sliding_window") {

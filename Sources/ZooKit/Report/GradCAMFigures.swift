@@ -23,7 +23,7 @@ enum GradCAMFigures {
 
     /// Writes the overlays; returns each file (relative to the run) with its caption.
     static func write(
-        layers: [String], model: Model, variant: ArchitectureVariant, dataset: Dataset, indices: [Int],
+        layers: [String], average: Bool = false, model: Model, variant: ArchitectureVariant, dataset: Dataset, indices: [Int],
         transform: SampleTransform, seed: UInt64, run: RunDirectory
     ) throws -> [(file: String, caption: String)] {
         guard !layers.isEmpty else { return [] }
@@ -34,8 +34,17 @@ enum GradCAMFigures {
         for index in indices.prefix(samples) {
             var random = RandomGenerator(seed: seed)
             let sample = try transform.apply(try dataset.sample(at: index), random: &random)
-            for layer in layers {
-                let map = try gradCAM.explain(sample.image, layer: layer == "last" ? nil : layer)
+            let maps = try layers.map { try gradCAM.explain(sample.image, layer: $0 == "last" ? nil : $0) }
+            if average {
+                // One map: the layers' maps (each up-sampled to the input) averaged.
+                let heatmap = try GradCAM.average(maps)
+                let name = "\(sample.id)-average.png".replacingOccurrences(of: "/", with: "_")
+                try PNG.write(try HeatmapOverlay.overlay(image: sample.image, heatmap: heatmap), to: folder.appendingPathComponent(name))
+                let names = maps.map(\.layer).joined(separator: ", ")
+                figures.append(("gradcam/\(name)", "Grad-CAM of \(sample.id) averaged over \(names), class \(maps[0].classIndex)"))
+                continue
+            }
+            for map in maps {
                 let name = "\(sample.id)-\(map.layer).png".replacingOccurrences(of: "/", with: "_")
                 try map.writeOverlay(on: sample.image, to: folder.appendingPathComponent(name))
                 figures.append(("gradcam/\(name)", "Grad-CAM of \(sample.id) at \(map.layer), class \(map.classIndex)"))
