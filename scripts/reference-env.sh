@@ -17,6 +17,8 @@ rm -f "$fixtures/UNAVAILABLE"
 if command -v Rscript >/dev/null 2>&1; then
     ZOO_FIXTURES="$fixtures" Rscript Tests/Fixtures/proc_reference.R >/dev/null \
         || echo "R reference: Tests/Fixtures/proc_reference.R failed" | tee -a "$fixtures/UNAVAILABLE" >&2
+    ZOO_FIXTURES="$fixtures" Rscript Tests/Fixtures/glm_reference.R >/dev/null \
+        || echo "R reference: Tests/Fixtures/glm_reference.R failed" | tee -a "$fixtures/UNAVAILABLE" >&2
 else
     echo "R reference unavailable: Rscript not installed (r-base-core, r-cran-proc)" | tee -a "$fixtures/UNAVAILABLE" >&2
 fi
