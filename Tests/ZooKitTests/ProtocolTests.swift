@@ -355,3 +355,48 @@ extension GrayWeightsTests {
         }
     }
 }
+
+/// Issue 14.10: a clinical-variable model in the same table and DeLong matrix.
+final class ClinicalModelTests: FolderTestCase {
+    func testALogisticRegressionOnClinicalVariablesJoinsTheSweep() throws {
+        let url = try write("clinical.yaml", """
+            experiment: parotid
+            data: {source: phantom, phantom: {kind: parotid_ultrasound, count: 60, size: 32}, split: {method: stratified, train: 0.6, validation: 0.2, test: 0.2}}
+            model: {name: small_cnn, input_shape: [32, 32, 1]}
+            train: {epochs: 1, batch_size: 20}
+            eval: {threshold: youden}
+            clinical: {name: clinical, columns: [age, sex, diameter_mm]}
+            sweep: {architectures: [small_cnn]}
+            """)
+        let runs = directory.appendingPathComponent("runs")
+        let report = try StudyRunner(configURL: url, overrides: [], runsRoot: runs, progress: Progress(interactive: false, write: { _ in })).run()[0]
+        XCTAssertEqual(report.results.map(\.architecture), ["small_cnn", "clinical"])
+        let (image, clinical) = (report.results[0], report.results[1])
+        XCTAssertEqual(clinical.test.ids, image.test.ids, "the same test cases: paired DeLong")
+        XCTAssertEqual(clinical.metrics.threshold?.source, "validation")
+        XCTAssertTrue(report.markdown.contains("| clinical | test |"), report.markdown)
+        if let p = report.pValues[0][1] { XCTAssertTrue(report.markdown.contains(SweepReport.pValue(p)), report.markdown) }
+        // The coefficients are the fit of the training part's variables.
+        let phantom = ParotidUltrasoundPhantom(count: 60, seed: 42, size: 32)
+        let split = try Split.load(from: clinical.run.split)
+        let train = try split.indices("train", in: phantom)
+        let model = try LogisticRegression.fit(
+            train.map { i in ["age", "sex", "diameter_mm"].map { phantom.clinicalValue($0, at: i)! } }, train.map { phantom.info(at: $0).label == 1 })
+        let written = CSV.parse(try String(contentsOf: clinical.run.url.appendingPathComponent("coefficients.csv"), encoding: .utf8))
+        XCTAssertEqual(written.dropFirst().map { Double($0.fields[1])! }, model.coefficients)
+        XCTAssertEqual(written.dropFirst().map(\.fields[0]), ["(intercept)", "age", "sex", "diameter_mm"])
+        // A column the data lacks is named.
+        XCTAssertThrowsError(try StudyRunner(configURL: url, overrides: ["clinical.columns=[age, weight]"], runsRoot: runs, progress: Progress(interactive: false, write: { _ in })).run()) {
+            XCTAssertTrue("\($0)".contains("no column 'weight'"), "\($0)")
+        }
+    }
+
+    func testAManifestsExtraColumnsAreItsClinicalVariables() throws {
+        try PNG.write(ImageArray(repeating: 0, shape: [4, 4, 1]), to: directory.appendingPathComponent("a.png"))
+        let manifest = try write("m.csv", "path,label,age,note\na.png,x,61.5,n/a\n")
+        let dataset = try ManifestDataset(manifest: manifest)
+        XCTAssertEqual(dataset.clinicalColumns, ["age", "note"])
+        XCTAssertEqual(dataset.clinicalValue("age", at: 0), 61.5)
+        XCTAssertNil(dataset.clinicalValue("note", at: 0))
+    }
+}

@@ -39,7 +39,7 @@ final class StudyTests: XCTestCase {
         XCTAssertEqual(reports[0].results.map(\.architecture), ["unet2d", "unetplusplus"])
         XCTAssertNotNil(reports[0].results[0].metrics.test.dice)
         XCTAssertTrue(reports[0].markdown.contains("scan sensitivity"), reports[0].markdown)
-        XCTAssertEqual(reports[1].results.map(\.architecture), ["resnet18", "densenet121"])
+        XCTAssertEqual(reports[1].results.map(\.architecture), ["resnet18", "densenet121", "clinical"])
         let classifier = reports[1].results[0].run
         // The classifiers' images are the crops (roi.csv is read back with the run).
         XCTAssertLessThanOrEqual(try RegionCropDataset.readBoxes(from: classifier.regions).count, 20)

@@ -27,6 +27,9 @@ public struct ManifestDataset: Dataset {
     /// The bit depth every PNG and JPEG image must have (nil: any; masks are not checked).
     public let bitDepth: Int?
     let entries: [(info: SampleInfo, mask: String?, line: Int)]
+    /// The manifest's other columns (clinical variables), and each row's text in them.
+    public let extraColumns: [String]
+    let extraFields: [[String: String]]
 
     /// Reads the manifest. Every listed file must exist and every label must be one of
     /// `classNames` (when given; otherwise the classes are the sorted distinct labels), else
@@ -68,6 +71,9 @@ public struct ManifestDataset: Dataset {
         let names = classNames ?? Array(Set(kept.compactMap { field($0.fields, labelColumn) })).sorted()
         let labelIndex = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
         var entries: [(SampleInfo, String?, Int)] = []
+        var extraFields: [[String: String]] = []
+        let standard = Set([columns.path, columns.label, columns.split, columns.mask, columns.group, columns.id])
+        let extra = header.enumerated().filter { !standard.contains($0.element) && !$0.element.isEmpty }
         var seen = Set<String>()
         for (line, row) in kept {
             guard let path = field(row, pathColumn) else {
@@ -97,9 +103,12 @@ public struct ManifestDataset: Dataset {
             }
             let info = SampleInfo(id: id, label: label, group: field(row, groupColumn), path: imagePath, split: field(row, splitColumn))
             entries.append((info, maskPath, line))
+            extraFields.append(Dictionary(uniqueKeysWithValues: extra.map { ($0.element, $0.offset < row.count ? row[$0.offset] : "") }))
         }
         self.classNames = names
         self.entries = entries
+        self.extraColumns = extra.map(\.element)
+        self.extraFields = extraFields
     }
 
     public var count: Int { entries.count }
@@ -144,5 +153,13 @@ public enum MaskFile {
             mask.values = mask.values.map { $0 > 0 ? 1 : 0 }
         }
         return mask
+    }
+}
+
+extension ManifestDataset: ClinicalVariables {
+    public var clinicalColumns: [String] { extraColumns }
+
+    public func clinicalValue(_ column: String, at index: Int) -> Double? {
+        extraFields[index][column].flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
     }
 }

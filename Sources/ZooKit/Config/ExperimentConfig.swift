@@ -14,6 +14,9 @@ public struct ExperimentConfig: Sendable {
     public var ensemble: EnsembleConfig?
     /// k-fold cross-validation as a study: one model per fold (of every sweep trial).
     public var crossValidation: CrossValidationConfig?
+    /// A logistic-regression model on tabular clinical variables, fitted on the same split
+    /// and reported in a sweep's table and DeLong matrix beside the image models.
+    public var clinical: ClinicalConfig?
     /// Stages of a pipeline, in order (segment, then classify regions of interest).
     public var stages: [StageConfig]
     /// The resolved document (bases merged, overrides applied), kept with every run.
@@ -89,6 +92,7 @@ public struct ExperimentConfig: Sendable {
         sweep = try root.map("sweep").map { try SweepConfig($0) }
         ensemble = try root.map("ensemble").map { try EnsembleConfig($0) }
         crossValidation = try root.map("cross_validation").map { try CrossValidationConfig($0) }
+        clinical = try root.map("clinical").map { try ClinicalConfig($0) }
         let stageDocuments = try root.map("stages")
         stages = []
         try root.finish()
@@ -434,6 +438,23 @@ public struct CrossValidationConfig: Sendable {
     }
 }
 
+/// `clinical: {name: clinical, columns: [age, sex, diameter_mm]}`: a logistic regression of
+/// the class on the data source's clinical variables (a CSV manifest's extra columns).
+public struct ClinicalConfig: Sendable {
+    /// The run's name beside the sweep's architectures.
+    public var name: String
+    public var columns: [String]
+
+    init(_ reader: ConfigReader) throws {
+        name = try reader.string("name", default: "clinical")
+        guard let columns = try reader.strings("columns"), !columns.isEmpty else {
+            throw reader.error("columns", "a clinical model needs the variables' column names")
+        }
+        self.columns = columns
+        try reader.finish()
+    }
+}
+
 /// Models trained on the same split (different seeds or settings) whose softmax outputs are
 /// averaged: the ensemble is evaluated like one model.
 public struct EnsembleConfig: Sendable {
@@ -472,7 +493,7 @@ public struct StageConfig: Sendable {
             try roi.finish()
         }
         guard case .map(let entries) = value else { throw reader.error("", "must be a map of experiment sections") }
-        let allowed = ["data", "model", "train", "eval", "sweep", "seed", "roi"]
+        let allowed = ["data", "model", "train", "eval", "sweep", "seed", "roi", "clinical"]
         for key in entries.map(\.key) where !allowed.contains(key) {
             throw reader.error(key, "is not a stage section; stages hold \(allowed.joined(separator: ", "))")
         }

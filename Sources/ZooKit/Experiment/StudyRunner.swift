@@ -72,7 +72,7 @@ public final class StudyRunner {
         for (path, value) in entry.overrides { document = document.setting(path, to: value) }
         document = try ExperimentConfig.applying(overrides, to: document)
         // The study's own sections stay with the study; a trial is one plain run.
-        document = document.removing("sweep").removing("ensemble").removing("stages").removing("cross_validation")
+        document = document.removing("sweep").removing("ensemble").removing("stages").removing("cross_validation").removing("clinical")
         var trial = try ExperimentConfig(document, source: configURL.lastPathComponent)
         trial.baseDirectory = baseDirectory
         return trial
@@ -157,7 +157,21 @@ public final class StudyRunner {
                 !RunDirectory(runsRoot.appendingPathComponent(trial.experiment).appendingPathComponent(name)).isFinished
             }.map(\.0))
         }
-        let results = try trials.map { name, trial in try runTrial(trial, name: name, prepare: prepare) }
+        // The clinical model first: it takes a second, and a wrong column stops the study
+        // before any image model trains. On the same split as the image models.
+        var clinicalResult: RunResult?
+        // A stage's document already holds the study's overrides of it (stages.<name>.*).
+        let applied = try ExperimentConfig.applying(overrides.filter { !$0.hasPrefix("stages.") }, to: document)
+        if let section = applied["clinical"], section != .null {
+            let clinical = try ClinicalConfig(try ConfigReader(section, source: configURL.lastPathComponent, path: "clinical"))
+            var config = try trialConfig(document, entry: TrialEntry(name: "clinical", overrides: []), architecture: false)
+            config.experiment = experiment
+            let runner = ExperimentRunner(config: config, runsRoot: runsRoot, progress: progress)
+            try prepare(runner)
+            clinicalResult = try ClinicalModel(clinical: clinical, runner: runner).run()
+        }
+        var results = try trials.map { name, trial in try runTrial(trial, name: name, prepare: prepare) }
+        if let clinicalResult { results.append(clinicalResult) }
         let report = try SweepReport(experiment: experiment, results: results, metrics: trials.first?.1.eval.metrics)
         try report.write(to: runsRoot.appendingPathComponent(experiment))
         return report
