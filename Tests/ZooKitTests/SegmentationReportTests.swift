@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import ModelZoo
 import ZooCore
 import ZooData
 import ZooMetrics
@@ -149,5 +150,46 @@ final class SlidingWindowTests: FolderTestCase {
         let restored = try RestoredRun(result.run.url)
         XCTAssertNotNil(restored.slidingWindow)
         XCTAssertEqual(try restored.evaluate().test.dice, result.metrics.test.dice)
+    }
+}
+
+/// Issue 14.8: several crops per image, and oversampling of the rarer class.
+final class SamplingTests: FolderTestCase {
+    let quiet = Progress(interactive: false, write: { _ in })
+
+    func testNumSamplesDrawsSeveralCropsPerImage() throws {
+        let config = try ExperimentConfig.load(
+            ExperimentConfigsTests.root.appendingPathComponent("zoo/phantoms/ct_volume.yaml"),
+            overrides: ["data.transforms.train=[{name: random_crop_pos_neg, size: [16, 16, 16], pos: 2, neg: 1, num_samples: 3}]"])
+        let variant = try ModelZoo.variant("unet3d")
+        let pipeline = try TransformPipeline(config.data, variant: variant, inputSize: [16, 16, 16], sourceChannels: 1, channels: 1)
+        XCTAssertEqual(pipeline.samplesPerImage, 3)
+        XCTAssertTrue(pipeline.text.contains("(3 draws per image)"), pipeline.text)
+        let phantom = CTVolumePhantom(count: 2, seed: 1, shape: [24, 24, 24])
+        var options = DataLoader.Options(batchSize: 2, shuffle: false)
+        options.samplesPerItem = pipeline.samplesPerImage
+        let loader = try DataLoader(dataset: phantom, transform: pipeline.train, options: options, seed: 1)
+        let batch = try XCTUnwrap(try loader.epoch(0).next())
+        XCTAssertEqual(batch.images.shape, [6, 16, 16, 16, 1], "2 images x 3 crops")
+        XCTAssertThrowsError(try TransformPipeline(
+            try ExperimentConfig.load(ExperimentConfigsTests.root.appendingPathComponent("zoo/lidc/lidc.yaml"),
+                                      overrides: ["data.transforms.train=[{name: random_flip, num_samples: 2}]"]).data,
+            variant: variant, inputSize: [16, 16, 16], sourceChannels: 1, channels: 1)) {
+            XCTAssertTrue("\($0)".contains("num_samples: applies to random_crop_pos_neg only"), "\($0)")
+        }
+    }
+
+    func testOversamplingDrawsEveryClassAsOftenAsTheLargest() throws {
+        let config = try ExperimentConfig.load(
+            ExperimentConfigsTests.root.appendingPathComponent("zoo/lidc/lidc.yaml"), overrides: ["data.sampling=oversample"])
+        let runner = ExperimentRunner(config: config, runsRoot: directory, progress: quiet)
+        let phantom = NodulePatchPhantom(count: 40, seed: 3, size: 24)
+        let indices = Array(0..<40)
+        let drawn = runner.oversampled(indices, in: phantom)
+        let counts = Dictionary(grouping: drawn) { phantom.info(at: $0).label! }.mapValues(\.count)
+        let original = Dictionary(grouping: indices) { phantom.info(at: $0).label! }.mapValues(\.count)
+        XCTAssertEqual(Set(counts.values).count, 1, "\(counts)")
+        XCTAssertEqual(counts.values.first, original.values.max())
+        XCTAssertEqual(Set(drawn), Set(indices), "every sample at least once")
     }
 }

@@ -95,6 +95,28 @@ final class LossTests: XCTestCase {
         try assertScalarGradient(uniform([2, 3, 3, 1], -2, 2)) { try DiceLoss()($0, Tensor(shape: [2, 3, 3], scalars: (0..<18).map { Float($0 % 2) })) }
     }
 
+    /// Issue 14.8: pixels with the ignore label weigh 0 in both terms of DiceCE: the loss
+    /// equals the loss over the labelled pixels alone, and its gradient there is zero.
+    func testDiceCEIgnoresUnlabelledPixels() throws {
+        // One sample of 6 pixels, the last two unlabelled (255).
+        let logits = try Tensor(shape: [1, 1, 6, 2], scalars: [2, -1, 0, 1, -1, 3, 1, 1, 5, -5, -3, 4])
+        let labels = try Tensor(shape: [1, 1, 6], scalars: [0, 1, 1, 0, 255, 255])
+        let loss = try DiceCELoss(includeBackground: false, ignoreLabel: 255)
+        let kept = try Tensor(shape: [1, 1, 4, 2], scalars: Array(logits.scalars.prefix(8)))
+        let keptLabels = try Tensor(shape: [1, 1, 4], scalars: [0, 1, 1, 0])
+        XCTAssertEqual(try loss(logits, labels).item(), try DiceCELoss(includeBackground: false)(kept, keptLabels).item(), accuracy: 1e-6)
+        var ce = try SoftmaxCrossEntropy()
+        ce.ignoreLabel = 255
+        XCTAssertEqual(try ce(logits, labels).item(), try SoftmaxCrossEntropy()(kept, keptLabels).item(), accuracy: 1e-6)
+        try assertScalarGradient(uniform([2, 3, 3, 3], -2, 2)) { x in
+            try DiceCELoss(includeBackground: false, ignoreLabel: 7)(x, Tensor(shape: [2, 3, 3], scalars: (0..<18).map { Float($0 % 4 == 3 ? 7 : $0 % 3) }))
+        }
+        let x = try Tensor(shape: [1, 1, 6, 2], scalars: logits.scalars)
+        x.requiresGrad = true
+        try loss(x, labels).backward()
+        XCTAssertEqual(Array(try XCTUnwrap(x.grad).scalars.suffix(4)), [0, 0, 0, 0], "unlabelled pixels get no gradient")
+    }
+
     func testBadTargetsNameTheLossAndTheShapes() {
         assertThrows(["SoftmaxCrossEntropy", "batch sizes differ", "[2, 3]", "[3]"]) {
             _ = try SoftmaxCrossEntropy()(self.logits, Tensor(zeros: [3]))

@@ -195,7 +195,7 @@ public enum Splitter {
 
     /// Fisher-Yates with the given generator (the standard library's shuffle does not
     /// promise a stable algorithm across versions).
-    static func shuffle<T>(_ items: inout [T], _ random: inout RandomGenerator) {
+    public static func shuffle<T>(_ items: inout [T], _ random: inout RandomGenerator) {
         guard items.count > 1 else { return }
         for i in stride(from: items.count - 1, to: 0, by: -1) {
             items.swapAt(i, random.nextInt(below: i + 1))

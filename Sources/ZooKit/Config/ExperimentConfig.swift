@@ -141,6 +141,8 @@ public struct DataConfig: Sendable {
     /// What an unreadable file does: `fail` (the default: the run stops before training,
     /// naming it) or `skip` (left out, listed in the run's skipped.csv and its report).
     public var onError: String
+    /// `oversample`: training draws every class as often as the largest one; `none`.
+    public var sampling: String
 
     init(_ reader: ConfigReader) throws {
         source = try reader.choice("source", DataConfig.sources, default: "phantom")!
@@ -155,6 +157,7 @@ public struct DataConfig: Sendable {
         interpolation = try reader.choice("interpolation", ["bilinear", "nearest"], default: "bilinear")!
         bitDepth = Int(try reader.choice("bit_depth", ["8", "16"], default: "8")!)!
         onError = try reader.choice("on_error", ["fail", "skip"], default: "fail")!
+        sampling = try reader.choice("sampling", ["none", "oversample"], default: "none")!
         try reader.finish()
     }
 }

@@ -130,6 +130,9 @@ public struct Predictor {
     public var detection = DetectionCriteria()
     /// Segmentation of whole volumes window by window (nil: the batch is the network's input).
     public var slidingWindow: SlidingWindow?
+    /// Reference voxels with this label are unlabelled: they count as background in both
+    /// masks, so they add to no overlap, surface or lesion (`train.loss.ignore_label`).
+    public var ignoreLabel: Int?
 
     public init(
         models: [Model], task: ArchitectureTask, loss: Loss?, detection: DetectionCriteria = DetectionCriteria(),
@@ -226,12 +229,18 @@ public struct Predictor {
                     // The sample's spacing at the model's resolution (resizing rescales it):
                     // volumes in mL and distances in mm.
                     let spacing = batch.spacings[i].flatMap { $0.count == spatial.count ? $0.map(Double.init) : nil }
-                    let predictedMap = try LabelMap(labels: Array(predicted[range]), shape: spatial, spacing: spacing)
-                    if let reference {
-                        let referenceMap = try LabelMap(labels: reference[range].map { Int($0) }, shape: spatial, spacing: spacing)
+                    var predictedLabels = Array(predicted[range])
+                    var referenceLabels = reference.map { $0[range].map { Int($0) } }
+                    if let ignoreLabel, var labels = referenceLabels {
+                        for j in labels.indices where labels[j] == ignoreLabel { labels[j] = 0; predictedLabels[j] = 0 }
+                        referenceLabels = labels
+                    }
+                    let predictedMap = try LabelMap(labels: predictedLabels, shape: spatial, spacing: spacing)
+                    if let referenceLabels {
+                        let referenceMap = try LabelMap(labels: referenceLabels, shape: spatial, spacing: spacing)
                         result.segmentation.append(try SegmentationOutcome(predicted: predictedMap, reference: referenceMap, criteria: detection))
                     }
-                    try masks?(batch.ids[i], predictedMap)
+                    try masks?(batch.ids[i], try LabelMap(labels: Array(predicted[range]), shape: spatial, spacing: spacing))
                 }
             } else {
                 let values = probabilities.scalars

@@ -240,11 +240,12 @@ public final class ExperimentRunner {
         let batch = config.train.batchSize
         func loader(_ indices: [Int], train: Bool) throws -> DataLoader {
             // Whole volumes differ in size: evaluated one at a time under a sliding window.
-            try DataLoader(
-                dataset: dataset, indices: indices, transform: train ? pipeline.train : pipeline.eval,
-                options: .init(batchSize: train || window == nil ? batch : 1, shuffle: train, workers: 2), seed: config.seed)
+            var options = DataLoader.Options(batchSize: train || window == nil ? batch : 1, shuffle: train, workers: 2)
+            if train { options.samplesPerItem = pipeline.samplesPerImage }
+            return try DataLoader(
+                dataset: dataset, indices: indices, transform: train ? pipeline.train : pipeline.eval, options: options, seed: config.seed)
         }
-        let trainLoader = try loader(trainIndices, train: true)
+        let trainLoader = try loader(config.data.sampling == "oversample" ? oversampled(trainIndices, in: dataset) : trainIndices, train: true)
         let validationLoader = validationIndices.isEmpty ? nil : try loader(validationIndices, train: false)
 
         let source = "config"
@@ -274,7 +275,8 @@ public final class ExperimentRunner {
         let evaluated = try evaluatedWeights(trainer: trainer, stopping: stopping, monitor: monitor, run: run)
         try JSONText.encode(evaluated).write(to: run.evaluated, atomically: true, encoding: .utf8)
         progress.message("evaluating \(evaluated)")
-        let predictor = Predictor(models: [model], task: variant.task, loss: loss, detection: config.eval.detectionCriteria, slidingWindow: window)
+        var predictor = Predictor(models: [model], task: variant.task, loss: loss, detection: config.eval.detectionCriteria, slidingWindow: window)
+        predictor.ignoreLabel = TrainingFactory.ignoreLabel(config.train.loss)
         let (trainPredictions, testPredictions, perImage) = try predictor.trainAndTest(
             train: try loader(trainIndices, train: false), test: try loader(testIndices, train: false))
         let validationPredictions = validationIndices.isEmpty ? nil : try predictor.predict(try loader(validationIndices, train: false))
@@ -301,6 +303,32 @@ public final class ExperimentRunner {
         try RunReport(experiment: config.experiment, result: result, summary: summary, metrics: config.eval.metrics, extraFigures: gradCAM, classNames: dataset.classNames).write()
         // metrics.json last: its presence marks the run finished.
         try (try metrics.json).write(to: run.metrics, atomically: true, encoding: .utf8)
+        return result
+    }
+
+    /// `data.sampling: oversample`: the training indices with every class's repeated (in a
+    /// seeded order) up to the largest class's count, so each epoch sees the classes equally
+    /// often. Samples without a label are kept once.
+    func oversampled(_ indices: [Int], in dataset: Dataset) -> [Int] {
+        var byClass = [Int: [Int]]()
+        var unlabelled = [Int]()
+        for index in indices {
+            if let label = dataset.info(at: index).label { byClass[label, default: []].append(index) } else { unlabelled.append(index) }
+        }
+        let largest = byClass.values.map(\.count).max() ?? 0
+        var random = RandomGenerator(seed: SeedMix.mix(config.seed, 0x0FE5))
+        var result = unlabelled
+        for label in byClass.keys.sorted() {
+            var members = byClass[label]!
+            result += members
+            var extra = [Int]()
+            while extra.count < largest - members.count {
+                Splitter.shuffle(&members, &random)
+                extra += members.prefix(largest - members.count - extra.count)
+            }
+            result += extra
+        }
+        progress.message("oversampling: \(indices.count) training samples drawn as \(result.count) (every class \(largest) times per epoch)")
         return result
     }
 

@@ -61,8 +61,10 @@ public struct RestoredRun {
     /// The run's model in inference mode as its evaluation used it (detection rule, sliding
     /// window), averaged with `others` for an ensemble.
     public func predictor(with others: [Model] = []) -> Predictor {
-        Predictor(
+        var predictor = Predictor(
             models: [model] + others, task: variant.task, loss: nil, detection: config.eval.detectionCriteria, slidingWindow: slidingWindow)
+        predictor.ignoreLabel = TrainingFactory.ignoreLabel(config.train.loss)
+        return predictor
     }
 
     /// The indices of a split part (`test`, or `validation` when the run had no test part).

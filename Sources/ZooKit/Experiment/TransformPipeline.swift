@@ -14,6 +14,10 @@ public struct TransformPipeline {
     /// to its pipeline.txt).
     public let trainSteps: [String]
     public let evalSteps: [String]
+    /// Training draws per image and epoch (`random_crop_pos_neg`'s `num_samples`, as MONAI's
+    /// `RandCropByPosNegLabeld`: each draw runs the training pipeline with its own randomness,
+    /// so a batch of B images holds B x num_samples crops).
+    public let samplesPerImage: Int
 
     /// The word in `data.transforms.train` that places the deterministic steps among the
     /// augmentations.
@@ -48,6 +52,7 @@ public struct TransformPipeline {
         let evaluation = resizeForEvaluation ? deterministic : evaluated + common.filter { $0.name != "resize" }
         var training = [Step]()
         var placed = false
+        var draws = 1
         for (index, value) in data.trainTransforms.enumerated() {
             let path = "data.transforms.train[\(index)]"
             if value == .scalar(TransformPipeline.evalMarker) {
@@ -55,6 +60,18 @@ public struct TransformPipeline {
                 training += deterministic
                 placed = true
                 continue
+            }
+            var value = value
+            if case .map(var entries) = value, let at = entries.firstIndex(where: { $0.key == "num_samples" }) {
+                guard entries.contains(where: { $0.key == "name" && $0.value == .scalar("random_crop_pos_neg") }) else {
+                    throw ConfigError(source: "config", path: "\(path).num_samples", "applies to random_crop_pos_neg only")
+                }
+                guard case .scalar(let text) = entries[at].value, let count = Int(text), count >= 1 else {
+                    throw ConfigError(source: "config", path: "\(path).num_samples", "must be a whole number of at least 1")
+                }
+                draws = count
+                entries.remove(at: at)
+                value = .map(entries)
             }
             let step = try Step(value, path: path)
             guard step.isAugmentation else {
@@ -68,7 +85,8 @@ public struct TransformPipeline {
         if !placed { training += deterministic }
         train = Compose(training.map(\.transform))
         eval = Compose(evaluation.map(\.transform))
-        trainSteps = training.map(\.description)
+        samplesPerImage = draws
+        trainSteps = training.map(\.description) + (draws > 1 ? ["(\(draws) draws per image)"] : [])
         evalSteps = evaluation.map(\.description)
     }
 

@@ -15,6 +15,12 @@ public enum TrainingFactory {
         return try ConfigReader(value, source: source, path: path)
     }
 
+    /// The class index `train.loss.ignore_label` marks as unlabelled (nil: none).
+    public static func ignoreLabel(_ loss: ConfigValue) -> Int? {
+        guard case .scalar(let text)? = loss["ignore_label"] else { return nil }
+        return Int(text)
+    }
+
     /// `train.optimizer`: name, lr, epsilon, beta1, beta2, momentum, nesterov, weight_decay,
     /// convention (keras or pytorch), clip_norm, clip_value.
     public static func optimizer(_ value: ConfigValue, source: String) throws -> GradientOptimizer {
@@ -68,8 +74,10 @@ public enum TrainingFactory {
             let background = try r.bool("include_background", default: true)
             let lambdaDice = Float(try r.double("lambda_dice", default: 1, in: 0...1e6))
             let lambdaCE = Float(try r.double("lambda_ce", default: 1, in: 0...1e6))
+            let ignore = try r.int("ignore_label")
             try r.finish()
-            return try DiceCELoss(includeBackground: background, lambdaDice: lambdaDice, lambdaCE: lambdaCE, classWeights: classWeights)
+            return try DiceCELoss(
+                includeBackground: background, lambdaDice: lambdaDice, lambdaCE: lambdaCE, classWeights: classWeights, ignoreLabel: ignore)
         default:
             let gamma = Float(try r.double("gamma", default: 2, in: 0...100))
             try r.finish()

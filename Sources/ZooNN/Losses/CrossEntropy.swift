@@ -36,6 +36,16 @@ func classTargets(_ logits: Tensor, _ targets: Tensor, loss: String) throws -> (
     return (try Tensor(shape: logits.shape, scalars: oneHot), classes)
 }
 
+/// Class-index targets with the positions labelled `ignoreLabel` set to class 0, and a 0/1
+/// mask (1: kept) over the positions: unlabelled pixels that a loss must not count (PyTorch's
+/// `ignore_index`).
+func withoutIgnored(_ targets: Tensor, ignoreLabel: Int) throws -> (targets: Tensor, keep: [Float]) {
+    let labels = targets.scalars
+    let keep = labels.map { Int($0) == ignoreLabel && Float(ignoreLabel) == $0 ? Float(0) : 1 }
+    let cleaned = zip(labels, keep).map { $1 == 0 ? 0 : $0 }
+    return (try Tensor(shape: targets.shape, scalars: cleaned), keep)
+}
+
 /// Checks a class-weight list against the number of classes.
 func checkClassWeights(_ weights: [Float]?, classes: Int, loss: String) throws {
     if let weights, weights.count != classes {
@@ -51,6 +61,9 @@ public struct SoftmaxCrossEntropy: Loss {
     public let classWeights: [Float]?
     public let labelSmoothing: Float
     public let weightedMean: WeightedMean
+    /// Positions whose target is this class index weigh 0 and leave the mean (PyTorch's
+    /// `ignore_index`, the parotid study's unlabelled pixels).
+    public var ignoreLabel: Int?
 
     public init(classWeights: [Float]? = nil, labelSmoothing: Float = 0, weightedMean: WeightedMean = .batchSize) throws {
         guard labelSmoothing >= 0, labelSmoothing < 1 else {
@@ -69,9 +82,13 @@ public struct SoftmaxCrossEntropy: Loss {
             throw TrainingError("SoftmaxCrossEntropy", "batch sizes differ: logits \(logits.shape), targets \(targets.shape)")
         }
         try checkClassWeights(classWeights, classes: classCount, loss: "SoftmaxCrossEntropy")
+        var targets = targets
+        var keep: [Float]?
+        if let ignoreLabel, targets.shape != logits.shape { (targets, keep) = try withoutIgnored(targets, ignoreLabel: ignoreLabel) }
         let (soft, classes) = try classTargets(logits, targets, loss: "SoftmaxCrossEntropy")
         let positions = classes.count
-        let weights = classes.map { classWeights?[$0] ?? 1 }
+        let counted = keep.map { $0.reduce(0, +) } ?? Float(positions)
+        let weights = classes.indices.map { (classWeights?[classes[$0]] ?? 1) * (keep?[$0] ?? 1) }
         // Target distribution times the position's weight: the loss is then one product.
         var coefficients = soft.scalars
         let smoothing = labelSmoothing
@@ -81,8 +98,8 @@ public struct SoftmaxCrossEntropy: Loss {
                 coefficients[index] = (coefficients[index] * (1 - smoothing) + smoothing / Float(classCount)) * weights[i]
             }
         }
-        let denominator = weightedMean == .batchSize ? Float(positions) : weights.reduce(0, +)
-        guard denominator > 0 else { throw TrainingError("SoftmaxCrossEntropy", "the weights of the targets sum to zero") }
+        let denominator = weightedMean == .batchSize ? counted : weights.reduce(0, +)
+        guard denominator > 0 else { throw TrainingError("SoftmaxCrossEntropy", "the weights of the targets sum to zero (every position ignored?)") }
         let target = try Tensor(shape: logits.shape, scalars: coefficients)
         return try -(logits.logSoftmax() * target).sum() / denominator
     }

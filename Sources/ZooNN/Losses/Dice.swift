@@ -80,19 +80,33 @@ public struct DiceCELoss: Loss {
     public let crossEntropy: SoftmaxCrossEntropy
     public let lambdaDice: Float
     public let lambdaCE: Float
+    /// Pixels labelled with this class index count in neither term (weight 0).
+    public let ignoreLabel: Int?
 
-    public init(includeBackground: Bool = true, lambdaDice: Float = 1, lambdaCE: Float = 1, classWeights: [Float]? = nil, batch: Bool = false) throws {
+    public init(
+        includeBackground: Bool = true, lambdaDice: Float = 1, lambdaCE: Float = 1, classWeights: [Float]? = nil, batch: Bool = false,
+        ignoreLabel: Int? = nil
+    ) throws {
         guard lambdaDice >= 0, lambdaCE >= 0, lambdaDice + lambdaCE > 0 else {
             throw TrainingError("DiceCELoss", "lambdas must not be negative and not both zero, got \(lambdaDice) and \(lambdaCE)")
         }
         let diceWeights = classWeights.map { includeBackground ? $0 : Array($0.dropFirst()) }
         dice = DiceLoss(includeBackground: includeBackground, batch: batch, classWeights: diceWeights)
-        crossEntropy = try SoftmaxCrossEntropy(classWeights: classWeights, weightedMean: .sumOfWeights)
+        var crossEntropy = try SoftmaxCrossEntropy(classWeights: classWeights, weightedMean: .sumOfWeights)
+        crossEntropy.ignoreLabel = ignoreLabel
+        self.crossEntropy = crossEntropy
         self.lambdaDice = lambdaDice
         self.lambdaCE = lambdaCE
+        self.ignoreLabel = ignoreLabel
     }
 
     public func callAsFunction(_ logits: Tensor, _ targets: Tensor) throws -> Tensor {
-        try dice(logits, targets) * lambdaDice + crossEntropy(logits, targets) * lambdaCE
+        guard let ignoreLabel, targets.shape != logits.shape else {
+            return try dice(logits, targets) * lambdaDice + crossEntropy(logits, targets) * lambdaCE
+        }
+        let (cleaned, keep) = try withoutIgnored(targets, ignoreLabel: ignoreLabel)
+        var dice = self.dice
+        dice.ignore = try Tensor(shape: [keep.count], scalars: keep)
+        return try dice(logits, cleaned) * lambdaDice + crossEntropy(logits, targets) * lambdaCE
     }
 }
