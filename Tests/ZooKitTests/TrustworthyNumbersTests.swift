@@ -123,14 +123,19 @@ final class TrustworthyNumbersTests: FolderTestCase {
 
     // MARK: 3. Stale trials are not reused
 
-    func testASweepRetrainsTrialsWhoseConfigChangedAndKeepsTheOldRun() throws {
-        let url = try write("sweep.yaml", """
-            experiment: stale
+    /// A one-trial sweep of the small CNN on 24 phantom nodules.
+    func smallSweep(_ experiment: String, epochs: Int) throws -> URL {
+        try write("\(experiment).yaml", """
+            experiment: \(experiment)
             data: {source: phantom, phantom: {kind: lidc_nodules, count: 24, size: 24}, split: {method: stratified, train: 0.5, test: 0.5}}
             model: {name: small_cnn, input_shape: [24, 24, 1]}
-            train: {epochs: 1, batch_size: 12}
+            train: {epochs: \(epochs), batch_size: 12}
             sweep: {architectures: [small_cnn]}
             """)
+    }
+
+    func testASweepRetrainsTrialsWhoseConfigChangedAndKeepsTheOldRun() throws {
+        let url = try smallSweep("stale", epochs: 1)
         var messages = [String]()
         let progress = Progress(interactive: false, write: { messages.append($0) })
         let first = try StudyRunner(configURL: url, overrides: [], runsRoot: runs, progress: progress).run()[0]
@@ -151,13 +156,7 @@ final class TrustworthyNumbersTests: FolderTestCase {
     }
 
     func testASweepResumesAnInterruptedTrialFromItsLastCheckpoint() throws {
-        let url = try write("resume.yaml", """
-            experiment: resumed
-            data: {source: phantom, phantom: {kind: lidc_nodules, count: 24, size: 24}, split: {method: stratified, train: 0.5, test: 0.5}}
-            model: {name: small_cnn, input_shape: [24, 24, 1]}
-            train: {epochs: 2, batch_size: 12}
-            sweep: {architectures: [small_cnn]}
-            """)
+        let url = try smallSweep("resumed", epochs: 2)
         let first = try StudyRunner(configURL: url, overrides: [], runsRoot: runs, progress: quiet).run()[0].results[0]
         // As if the process died after its last checkpoint, before the metrics.
         try FileManager.default.removeItem(at: first.run.metrics)

@@ -235,7 +235,8 @@ public final class ExperimentRunner {
         let pipeline = try TransformPipeline(
             config.data, variant: variant, inputSize: Array(input.dropLast()), sourceChannels: first.image.shape.last!,
             channels: input.last!, resizeForEvaluation: window == nil)
-        try pipeline.text.write(to: run.pipeline, atomically: true, encoding: .utf8)
+        let intensities = "images: PNG and JPEG files of \(config.data.bitDepth) bits, values as stored (0-\((1 << config.data.bitDepth) - 1))\n"
+        try (intensities + pipeline.text).write(to: run.pipeline, atomically: true, encoding: .utf8)
         progress.message("pipelines (\(config.data.bitDepth)-bit images):\n" + pipeline.text.split(separator: "\n").map { "  \($0)" }.joined(separator: "\n"))
         let batch = config.train.batchSize
         func loader(_ indices: [Int], train: Bool) throws -> DataLoader {
