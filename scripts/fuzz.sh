@@ -8,7 +8,7 @@
 #   scripts/fuzz.sh [--seconds N] [target...]     targets: png jpeg nifti csv hdf5 keras-archive config
 #   scripts/fuzz.sh --ci                          what the test command runs: a fixed number of
 #                                                 inputs per target from the committed seeds with
-#                                                 seed 1, so a run is the same on every machine
+#                                                 seed 1 (nearly the same inputs every run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=10
