@@ -400,3 +400,58 @@ final class ClinicalModelTests: FolderTestCase {
         XCTAssertNil(dataset.clinicalValue("note", at: 0))
     }
 }
+
+/// Issue 20.1: named external test sets, evaluated with the validation threshold.
+final class ExternalTestSetTests: FolderTestCase {
+    func testExternalSetsAreEvaluatedAndComparedWithTheValidationThreshold() throws {
+        let url = try write("external.yaml", """
+            experiment: external
+            data:
+              source: phantom
+              phantom: {kind: lidc_nodules, count: 40, size: 32}
+              split: {method: stratified, train: 0.6, validation: 0.2, test: 0.2}
+              test_sets:
+                center2: {source: phantom, phantom: {kind: lidc_nodules, count: 20, size: 32, seed: 99}, scanner: {gain: 0.9, offset: 8, noise: 4}}
+            model: {name: small_cnn, input_shape: [32, 32, 1]}
+            train: {epochs: 1, batch_size: 10}
+            eval: {threshold: youden}
+            sweep: {architectures: [small_cnn, {name: resnet18, set: {data.preprocessing: tf}}]}
+            """)
+        let runs = directory.appendingPathComponent("runs")
+        let report = try StudyRunner(configURL: url, overrides: [], runsRoot: runs, progress: Progress(interactive: false, write: { _ in })).run()[0]
+        let first = report.results[0]
+        let external = try XCTUnwrap(first.external.first)
+        XCTAssertEqual(external.name, "center2")
+        XCTAssertEqual(external.predictions.ids.count, 20)
+        XCTAssertTrue(external.predictions.ids.allSatisfy { $0.hasPrefix("center2/") })
+        let side = try XCTUnwrap(first.metrics.external.first?.side)
+        XCTAssertEqual(side.threshold, first.metrics.threshold?.value, "the validation threshold, not one chosen on the set")
+        XCTAssertTrue(report.markdown.contains("| small_cnn | center2 |"), report.markdown)
+        XCTAssertEqual(report.externalSets.map(\.name), ["center2"])
+        XCTAssertTrue(FileManager.default.fileExists(atPath: first.run.externalPredictions("center2").path))
+        let metrics = try XCTUnwrap(JSONSerialization.jsonObject(with: try Data(contentsOf: first.run.metrics)) as? [String: Any])
+        XCTAssertNotNil(metrics["center2"])
+        // Read back and restored, the same numbers.
+        let again = try StudyRunner(configURL: url, overrides: [], runsRoot: runs, progress: Progress(interactive: false, write: { _ in })).run()[0]
+        XCTAssertEqual(again.results[0].metrics.external.first?.side.auc?.auc, side.auc?.auc)
+        XCTAssertEqual(try RestoredRun(first.run.url).evaluate().external.first?.side.auc?.auc, side.auc?.auc)
+    }
+
+    func testAnExternalSetWithTheTrainingPatientsOrOtherClassesIsRefusedBeforeTraining() throws {
+        func config(_ set: String) throws -> ExperimentConfig {
+            try ExperimentConfig(try ConfigValue.parse(yaml: """
+                data: {source: phantom, phantom: {kind: lidc_nodules, count: 20, size: 32}, test_sets: {again: \(set)}}
+                model: {name: small_cnn, input_shape: [32, 32, 1]}
+                train: {epochs: 1, batch_size: 10}
+                """, source: "x.yaml"), source: "x.yaml")
+        }
+        let runs = directory.appendingPathComponent("runs")
+        XCTAssertThrowsError(try ExperimentRunner(config: try config("{source: phantom, phantom: {kind: lidc_nodules, count: 20, size: 32}}"), runsRoot: runs, progress: Progress(interactive: false, write: { _ in })).run(name: "same")) {
+            XCTAssertTrue("\($0)".contains("shares patients with the training data: patient_0000"), "\($0)")
+        }
+        XCTAssertThrowsError(try ExperimentRunner(config: try config("{source: phantom, phantom: {kind: chest_ct, count: 20, size: 32, seed: 5}}"), runsRoot: runs, progress: Progress(interactive: false, write: { _ in })).run(name: "other")) {
+            XCTAssertTrue("\($0)".contains("are not the model's"), "\($0)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: runs.appendingPathComponent("experiment/same/log.csv").path), "trained first")
+    }
+}

@@ -29,6 +29,7 @@ final class StudyTests: XCTestCase {
     func testParotidPipelineSegmentsThenClassifiesRegions() throws {
         let shrink = [
             "data.phantom.count=20", "data.phantom.size=48", "train.epochs=1",
+            "data.test_sets.external_1.phantom.count=6", "data.test_sets.external_1.phantom.size=48",
             "stages.segmentation.model.input_shape=[32, 32, 1]", "stages.segmentation.data.transforms.train=[]",
             "stages.segmentation.sweep.architectures=[unet2d, unetplusplus]",
             "stages.classification.model.input_shape=[32, 32, 3]",
@@ -42,7 +43,10 @@ final class StudyTests: XCTestCase {
         XCTAssertEqual(reports[1].results.map(\.architecture), ["resnet18", "densenet121", "clinical"])
         let classifier = reports[1].results[0].run
         // The classifiers' images are the crops (roi.csv is read back with the run).
-        XCTAssertLessThanOrEqual(try RegionCropDataset.readBoxes(from: classifier.regions).count, 20)
+        // Boxes for the 20 images and the 6 of the external set, which is cropped the same way.
+        let boxes = try RegionCropDataset.readBoxes(from: classifier.regions)
+        XCTAssertLessThanOrEqual(boxes.count, 26)
+        XCTAssertEqual(reports[1].results[0].external.first?.predictions.ids.count, 6)
         XCTAssertTrue(try RestoredRun(classifier.url).dataset is RegionCropDataset)
         // Every stage and every trial shares one split.
         XCTAssertEqual(try Data(contentsOf: classifier.split), try Data(contentsOf: reports[0].results[1].run.split))
@@ -58,6 +62,7 @@ final class StudyTests: XCTestCase {
 
     func testCTTumourEnsembleAveragesItsMembers() throws {
         let shrink = ["data.phantom.count=10", "data.phantom.size=16", "model.input_shape=[16, 16, 16, 1]", "train.epochs=1",
+                      "data.test_sets.external.phantom.count=3", "data.test_sets.external.phantom.size=16",
                       "ensemble.members=[{name: a, set: {seed: 1}}, {name: b, set: {seed: 2}}]"]
         let report = try StudyRunner(configURL: config("ct_tumour/ct_tumour.yaml"), overrides: shrink, runsRoot: runs, progress: quiet).run()[0]
         XCTAssertEqual(report.results.map(\.architecture), ["a (unet3d)", "b (unet3d)", "ensemble of 2 unet3d"])

@@ -143,6 +143,9 @@ public struct DataConfig: Sendable {
     public var onError: String
     /// `oversample`: training draws every class as often as the largest one; `none`.
     public var sampling: String
+    /// Named test sets beyond the split's own test part (`internal`): other hospitals'
+    /// data, evaluated with the model and the threshold chosen on validation.
+    public var testSets: [TestSetConfig]
 
     init(_ reader: ConfigReader) throws {
         source = try reader.choice("source", DataConfig.sources, default: "phantom")!
@@ -158,6 +161,39 @@ public struct DataConfig: Sendable {
         bitDepth = Int(try reader.choice("bit_depth", ["8", "16"], default: "8")!)!
         onError = try reader.choice("on_error", ["fail", "skip"], default: "fail")!
         sampling = try reader.choice("sampling", ["none", "oversample"], default: "none")!
+        testSets = try (reader.map("test_sets")?.entries ?? []).map { name, value in
+            guard name != "internal", name != "train", name != "validation", name != "test" else {
+                throw reader.error("test_sets.\(name)", "is the name of a split part; name external sets otherwise (external_1, center2)")
+            }
+            return try TestSetConfig(name: name, ConfigReader(value, source: reader.source, path: reader.keyPath("test_sets.\(name)")))
+        }
+        try reader.finish()
+    }
+}
+
+/// One external test set: a data source of its own (`source` and that source's map, as in
+/// `data:`), and for simulations a `scanner` shift (`gain`, `offset`, `noise`: the intensity
+/// profile of another hospital's machine, applied to every image).
+public struct TestSetConfig: Sendable {
+    public var name: String
+    public var source: String
+    public var options: ConfigValue
+    public var gain: Double
+    public var offset: Double
+    public var noise: Double
+
+    init(name: String, _ reader: ConfigReader) throws {
+        self.name = name
+        source = try reader.choice("source", DataConfig.sources, default: "phantom")!
+        options = reader.value(source) ?? .map([])
+        if let scanner = try reader.map("scanner") {
+            gain = try scanner.double("gain", default: 1, in: 0.01...100)
+            offset = try scanner.double("offset", default: 0, in: -1e6...1e6)
+            noise = try scanner.double("noise", default: 0, in: 0...1e6)
+            try scanner.finish()
+        } else {
+            (gain, offset, noise) = (1, 0, 0)
+        }
         try reader.finish()
     }
 }

@@ -88,16 +88,22 @@ public struct EvaluationMetrics {
     public var test: Side
     /// The operating point of every side (binary classification; nil otherwise).
     public var threshold: ChosenThreshold?
+    /// The external test sets (`data.test_sets`), by name, at the same threshold.
+    public var external: [(name: String, side: Side)] = []
 
     /// Metrics of each set; the threshold of `eval.threshold` is chosen on `validation` (on
     /// `train` when nil) and applied unchanged to every set.
-    public init(train: Predictions, validation: Predictions? = nil, test: Predictions, task: ArchitectureTask, eval: EvalConfig, seed: UInt64 = 42) throws {
+    public init(
+        train: Predictions, validation: Predictions? = nil, test: Predictions, external: [(name: String, predictions: Predictions)] = [],
+        task: ArchitectureTask, eval: EvalConfig, seed: UInt64 = 42
+    ) throws {
         let validation = validation.flatMap { $0.ids.isEmpty ? nil : $0 }
         threshold = task == .classification ? try ChosenThreshold.choose(eval.threshold, validation: validation, train: train) : nil
         let value = threshold?.value
         self.train = EvaluationMetrics.side(train, task: task, threshold: value, bootstrap: eval.bootstrap, seed: seed)
         self.validation = validation.map { EvaluationMetrics.side($0, task: task, threshold: value, bootstrap: eval.bootstrap, seed: seed) }
         self.test = EvaluationMetrics.side(test, task: task, threshold: value, bootstrap: eval.bootstrap, seed: seed)
+        self.external = external.map { ($0.name, EvaluationMetrics.side($0.predictions, task: task, threshold: value, bootstrap: eval.bootstrap, seed: seed)) }
     }
 
     /// The threshold metrics: name, field of a side, value from a confusion matrix.
@@ -236,12 +242,14 @@ struct MetricsFile: Encodable {
     let train: SideFile
     let validation: SideFile?
     let test: SideFile
+    let external: [(String, SideFile)]
     let threshold: ChosenThreshold?
 
     init(_ metrics: EvaluationMetrics) {
         train = SideFile(side: metrics.train)
         validation = metrics.validation.map(SideFile.init)
         test = SideFile(side: metrics.test)
+        external = metrics.external.map { ($0.name, SideFile(side: $0.side)) }
         threshold = metrics.threshold
     }
 
@@ -250,6 +258,7 @@ struct MetricsFile: Encodable {
         try container.encode(train, forKey: JSONKey("train"))
         if let validation { try container.encode(validation, forKey: JSONKey("validation")) }
         try container.encode(test, forKey: JSONKey("test"))
+        for (name, side) in external { try container.encode(side, forKey: JSONKey(name)) }
         try container.encode(threshold, forKey: JSONKey("threshold"))
     }
 }
@@ -305,7 +314,11 @@ public enum Evaluation {
 
     /// The run's predictions.csv (test), predictions-train.csv and, with a validation split,
     /// predictions-validation.csv (the set its threshold was chosen on).
-    public static func writePredictions(train: Predictions, validation: Predictions? = nil, test: Predictions, classNames: [String], in run: RunDirectory) throws {
+    public static func writePredictions(
+        train: Predictions, validation: Predictions? = nil, test: Predictions, external: [(name: String, predictions: Predictions)] = [],
+        classNames: [String], in run: RunDirectory
+    ) throws {
+        for (name, predictions) in external { try writePredictions(predictions, classNames: classNames, to: run.externalPredictions(name)) }
         try writePredictions(test, classNames: classNames, to: run.predictions)
         try writePredictions(train, classNames: classNames, to: run.trainPredictions)
         if let validation { try writePredictions(validation, classNames: classNames, to: run.validationPredictions) }

@@ -16,6 +16,8 @@ public struct RunResult {
     /// nil when the run had no validation split.
     public var validation: Predictions?
     public var test: Predictions
+    /// The external test sets' predictions, by name (`data.test_sets`).
+    public var external: [(name: String, predictions: Predictions)] = []
     public var metrics: EvaluationMetrics
     public var trainingSeconds: Double
     /// Inference time per image on the test set (batched, this machine).
@@ -232,6 +234,15 @@ public final class ExperimentRunner {
         if window != nil, variant.task != .segmentation {
             throw RunError("eval.sliding_window applies to segmentation; \(variant.name) classifies")
         }
+        // External test sets are built and read before anything trains: a wrong class, a
+        // shared patient or an unreadable file stops the run here.
+        // In a stage with regions of interest, the external images are cropped to the boxes the
+        // segmentation model drew on them, as the internal ones.
+        let externalSets: [Dataset & NamedTestSet] = try ExternalTestSet.all(config, training: dataset, trainingIndices: trainIndices + validationIndices)
+            .map { set -> Dataset & NamedTestSet in regionBoxes.map { CroppedTestSet(set: set, boxes: $0) } ?? set }
+        for set in externalSets {
+            if let bad = DataCheck.unreadable(set).first { throw RunError("data.test_sets.\(set.name): \(bad.message)") }
+        }
         let pipeline = try TransformPipeline(
             config.data, variant: variant, inputSize: Array(input.dropLast()), sourceChannels: first.image.shape.last!,
             channels: input.last!, resizeForEvaluation: window == nil)
@@ -281,20 +292,26 @@ public final class ExperimentRunner {
         let (trainPredictions, testPredictions, perImage) = try predictor.trainAndTest(
             train: try loader(trainIndices, train: false), test: try loader(testIndices, train: false))
         let validationPredictions = validationIndices.isEmpty ? nil : try predictor.predict(try loader(validationIndices, train: false))
+        let external = try externalSets.map { set -> (name: String, predictions: Predictions) in
+            let options = DataLoader.Options(batchSize: window == nil ? batch : 1, shuffle: false, workers: 2)
+            return (set.name, try predictor.predict(try DataLoader(dataset: set, transform: pipeline.eval, options: options, seed: config.seed)))
+        }
         let metrics = try EvaluationMetrics(
-            train: trainPredictions, validation: validationPredictions, test: testPredictions, task: variant.task, eval: config.eval,
-            seed: config.seed)
+            train: trainPredictions, validation: validationPredictions, test: testPredictions, external: external, task: variant.task,
+            eval: config.eval, seed: config.seed)
         if let threshold = metrics.threshold { progress.message("threshold \(threshold)") }
         try Evaluation.writePredictions(
-            train: trainPredictions, validation: validationPredictions, test: testPredictions, classNames: dataset.classNames, in: run)
+            train: trainPredictions, validation: validationPredictions, test: testPredictions, external: external,
+            classNames: dataset.classNames, in: run)
         let timing = RunTiming(architecture: variant.name, task: variant.task.rawValue, trainingSeconds: trainingSeconds, msPerImage: perImage)
         try JSONText.encode(timing).write(to: run.timing, atomically: true, encoding: .utf8)
         let result = RunResult(
             run: run, architecture: variant.name, history: history, train: trainPredictions, validation: validationPredictions,
-            test: testPredictions, metrics: metrics, trainingSeconds: trainingSeconds, millisecondsPerImage: perImage)
+            test: testPredictions, external: external, metrics: metrics, trainingSeconds: trainingSeconds, millisecondsPerImage: perImage)
         var summary = "\(variant.name) (\(model.parameterCounts.total) parameters, \(model.parameterCounts.trainable) trainable) "
             + "on \(config.data.source) data: \(trainIndices.count) training, \(validationIndices.count) validation, "
-            + "\(testIndices.count) test samples; \(history.count) epochs of batch \(batch)."
+            + "\(testIndices.count) test samples" + external.map { "; \($0.predictions.ids.count) in \($0.name)" }.joined()
+            + "; \(history.count) epochs of batch \(batch)."
         summary += " Evaluated: \(evaluated)."
         if let threshold = metrics.threshold { summary += " Threshold \(threshold), applied to every set." }
         if !skipped.isEmpty { summary += " \(skipped.count) unreadable files were left out (data.on_error: skip; listed in skipped.csv)." }
@@ -357,7 +374,7 @@ public final class ExperimentRunner {
     }
 
     /// A finished run read back from its files (a sweep skips trials that have finished).
-    public static func finished(_ run: RunDirectory, eval: EvalConfig, seed: UInt64) throws -> RunResult {
+    public static func finished(_ run: RunDirectory, eval: EvalConfig, seed: UInt64, testSets: [String] = []) throws -> RunResult {
         let timing = try run.timingRecord
         guard let task = ArchitectureTask(rawValue: timing.task) else {
             throw RunError("\(run.timing.path): unknown task '\(timing.task)'; delete the run to train it again")
@@ -366,9 +383,10 @@ public final class ExperimentRunner {
         let test = try Evaluation.readPredictions(from: run.predictions)
         let validation = FileManager.default.fileExists(atPath: run.validationPredictions.path)
             ? try Evaluation.readPredictions(from: run.validationPredictions) : nil
+        let external = try testSets.map { (name: $0, predictions: try Evaluation.readPredictions(from: run.externalPredictions($0))) }
         return RunResult(
-            run: run, architecture: timing.architecture, history: [], train: train, validation: validation, test: test,
-            metrics: try EvaluationMetrics(train: train, validation: validation, test: test, task: task, eval: eval, seed: seed),
+            run: run, architecture: timing.architecture, history: [], train: train, validation: validation, test: test, external: external,
+            metrics: try EvaluationMetrics(train: train, validation: validation, test: test, external: external, task: task, eval: eval, seed: seed),
             trainingSeconds: timing.trainingSeconds, millisecondsPerImage: timing.msPerImage)
     }
 

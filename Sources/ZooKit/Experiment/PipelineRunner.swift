@@ -20,7 +20,12 @@ struct PipelineRunner {
             study.progress.message("=== stage \(stage.name)")
             var boxes: [String: RegionBox]?
             if let roi = stage.roi {
-                boxes = try regionBoxes(from: reports[roi.from]!, stage: roi.from, margin: roi.margin)
+                // The stage's external test sets are cropped the same way: boxes keyed by their
+                // prefixed ids, predicted by the same segmentation model.
+                let stageConfig = try study.trialConfig(study.sharedData(stage.document), entry: TrialEntry(name: stage.config.model.name, overrides: []), architecture: false)
+                let training = try split.indices("train", in: dataset) + (split.parts["validation"] != nil ? try split.indices("validation", in: dataset) : [])
+                let external = try ExternalTestSet.all(stageConfig, training: dataset, trainingIndices: training)
+                boxes = try regionBoxes(from: reports[roi.from]!, stage: roi.from, margin: roi.margin, external: external)
             }
             let prepare: (ExperimentRunner) throws -> Void = { runner in
                 runner.presetSplit = split
@@ -42,20 +47,24 @@ struct PipelineRunner {
     }
 
     /// Boxes around the masks the best segmentation model of `report` predicts for every sample.
-    func regionBoxes(from report: SweepReport, stage: String, margin: Double) throws -> [String: RegionBox] {
+    func regionBoxes(from report: SweepReport, stage: String, margin: Double, external: [ExternalTestSet] = []) throws -> [String: RegionBox] {
         let scored = report.results.map { ($0, $0.run.bestValidationScore ?? $0.metrics.train.dice ?? -1) }
         guard let (best, score) = scored.max(by: { $0.1 < $1.1 }), best.metrics.test.dice != nil || best.train.segmentation.count > 0 else {
             throw RunError("stage \(stage) has no segmentation model to draw regions of interest with")
         }
         let restored = try RestoredRun(best.run.url)
         study.progress.message(String(format: "regions of interest: %@ of stage %@ (validation Dice %.3f)", best.architecture, stage, score))
-        let loader = try restored.evaluationLoader(Array(0..<restored.dataset.count))
         var boxes = [String: RegionBox]()
-        var empty = 0
-        _ = try Predictor(models: [restored.model], task: .segmentation, loss: nil).predict(loader) { id, map in
-            if let box = RegionBox(labels: map.labels, shape: map.shape, margin: margin) { boxes[id] = box } else { empty += 1 }
+        var (empty, total) = (0, 0)
+        let sets: [Dataset] = [restored.dataset] + external
+        for set in sets {
+            let loader = try restored.evaluationLoader(Array(0..<set.count), dataset: set)
+            _ = try Predictor(models: [restored.model], task: .segmentation, loss: nil).predict(loader) { id, map in
+                if let box = RegionBox(labels: map.labels, shape: map.shape, margin: margin) { boxes[id] = box } else { empty += 1 }
+            }
+            total += set.count
         }
-        if empty > 0 { study.progress.message("regions of interest: no mask predicted for \(empty) of \(restored.dataset.count) images; those are used whole") }
+        if empty > 0 { study.progress.message("regions of interest: no mask predicted for \(empty) of \(total) images; those are used whole") }
         return boxes
     }
 }

@@ -92,9 +92,15 @@ public struct RestoredRun {
     public func evaluate() throws -> EvaluationMetrics {
         let predictor = self.predictor()
         let validation = split.parts["validation"] != nil ? try predictor.predict(try evaluationLoader(try indices("validation"))) : nil
+        let training = try indices("train") + (split.parts["validation"] != nil ? try indices("validation") : [])
+        let boxes = FileManager.default.fileExists(atPath: run.regions.path) ? try RegionCropDataset.readBoxes(from: run.regions) : nil
+        let external = try ExternalTestSet.all(config, training: dataset, trainingIndices: training).map { set in
+            let cropped: Dataset = boxes.map { CroppedTestSet(set: set, boxes: $0) } ?? set
+            return (name: set.name, predictions: try predictor.predict(try evaluationLoader(Array(0..<set.count), dataset: cropped)))
+        }
         return try EvaluationMetrics(
             train: try predictor.predict(try evaluationLoader(try indices("train"))), validation: validation,
-            test: try predictor.predict(try evaluationLoader(try indices("test"))),
+            test: try predictor.predict(try evaluationLoader(try indices("test"))), external: external,
             task: variant.task, eval: config.eval, seed: config.seed)
     }
 }

@@ -105,7 +105,7 @@ public final class StudyRunner {
         let changes = try reuseProblems(existing, runner: runner)
         if changes.isEmpty, existing.isFinished {
             progress.message("== \(name): finished before with this config and data, read back from \(existing.url.path)")
-            return try ExperimentRunner.finished(existing, eval: trial.eval, seed: trial.seed)
+            return try ExperimentRunner.finished(existing, eval: trial.eval, seed: trial.seed, testSets: trial.data.testSets.map(\.name))
         }
         if changes.isEmpty, FileManager.default.fileExists(atPath: existing.lastCheckpoint.path) {
             progress.message("== \(name): resuming the interrupted run from its last checkpoint")

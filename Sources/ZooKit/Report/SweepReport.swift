@@ -18,33 +18,50 @@ public struct SweepReport {
     public let reclassification: [(nri: NRIResult, idi: IDIResult)?]
     /// The metric columns of the table (`eval.metrics`; nil: all of the task's).
     public let metrics: [String]?
+    /// The same comparison on each external test set every model was evaluated on.
+    public let externalSets: [ExternalComparison]
+
+    /// DeLong p-values and the best model's NRI and IDI on one external test set.
+    public struct ExternalComparison {
+        public let name: String
+        public let pValues: [[Double?]]
+        public let best: Int?
+        public let reclassification: [(nri: NRIResult, idi: IDIResult)?]
+    }
 
     public init(experiment: String, results: [RunResult], metrics: [String]? = nil) throws {
         self.experiment = experiment
         self.results = results
         self.metrics = metrics
-        func paired(_ a: RunResult, _ b: RunResult) -> (BinaryScores, BinaryScores)? {
-            guard a.architecture != b.architecture, a.test.ids == b.test.ids,
-                let first = a.test.binaryScores, let second = b.test.binaryScores
-            else { return nil }
+        let names = results.first?.external.map(\.name) ?? []
+        externalSets = names.filter { name in results.allSatisfy { $0.external.contains { $0.name == name } } }.map { name in
+            let sets = results.map { $0.external.first { $0.name == name }!.predictions }
+            let (pValues, best, reclassification) = SweepReport.compare(sets, names: results.map(\.architecture))
+            return ExternalComparison(name: name, pValues: pValues, best: best, reclassification: reclassification)
+        }
+        (pValues, best, reclassification) = SweepReport.compare(results.map(\.test), names: results.map(\.architecture))
+    }
+
+    /// Paired DeLong p-values between every two models of `sets` (the same cases), the model
+    /// with the highest AUC (or Dice), and its NRI and IDI over each other.
+    static func compare(_ sets: [Predictions], names: [String]) -> ([[Double?]], Int?, [(nri: NRIResult, idi: IDIResult)?]) {
+        func paired(_ a: Int, _ b: Int) -> (BinaryScores, BinaryScores)? {
+            guard names[a] != names[b], sets[a].ids == sets[b].ids, let first = sets[a].binaryScores, let second = sets[b].binaryScores else { return nil }
             return (first, second)
         }
         // A pair without a test (identical rankings, one class) has no p-value: "-".
-        pValues = results.map { a in
-            results.map { b in paired(a, b).flatMap { try? DeLong.pairedTest($0.0, $0.1).p } }
-        }
-        let scores = results.map { $0.metrics.test.auc?.auc ?? $0.metrics.test.dice ?? -1 }
+        let pValues = sets.indices.map { a in sets.indices.map { b in paired(a, b).flatMap { try? DeLong.pairedTest($0.0, $0.1).p } } }
+        let scores = sets.map { set -> Double in (set.binaryScores.flatMap { try? ROCCurve.auc($0) }) ?? set.meanDice ?? -1 }
         let best = scores.indices.max { scores[$0] < scores[$1] }.flatMap { scores[$0] >= 0 ? $0 : nil }
-        self.best = best
-        reclassification = results.map { other in
-            guard let best, let (new, old) = paired(results[best], other) else { return nil }
-            let outcomes = old.labels
+        let reclassification = sets.indices.map { other -> (nri: NRIResult, idi: IDIResult)? in
+            guard let best, let (new, old) = paired(best, other) else { return nil }
             // NRI and IDI undefined for these scores leave the row out of the table.
-            guard let nri = try? ReclassificationStatistics.continuousNRI(old: old.scores, new: new.scores, outcomes: outcomes),
-                let idi = try? ReclassificationStatistics.idi(old: old.scores, new: new.scores, outcomes: outcomes)
+            guard let nri = try? ReclassificationStatistics.continuousNRI(old: old.scores, new: new.scores, outcomes: old.labels),
+                let idi = try? ReclassificationStatistics.idi(old: old.scores, new: new.scores, outcomes: old.labels)
             else { return nil }
             return (nri, idi)
         }
+        return (pValues, best, reclassification)
     }
 
     static func cell(_ value: Double?, _ digits: Int = 3) -> String {
@@ -106,6 +123,7 @@ public struct SweepReport {
         var rows = [[String]]()
         for r in results {
             let sides = [("train", r.metrics.train), ("validation", r.metrics.validation), ("test", r.metrics.test)]
+                + r.metrics.external.map { ($0.name, Optional($0.side)) }
             for case let (name, side?) in sides {
                 let threshold = thresholds ? [r.metrics.threshold.map(thresholdCell) ?? "-"] : []
                 rows.append([r.architecture, name] + columns.map { $0.cell(side) } + threshold)
@@ -145,11 +163,40 @@ public struct SweepReport {
                 }))
         }
         if rocFigure != nil { doc.add(.figure(file: SweepReport.rocFile, caption: "ROC curves on the test set")) }
+        for set in externalSets {
+            if results.count > 1, set.pValues.joined().contains(where: { $0 != nil }) {
+                doc.add(.paragraph("DeLong p-values (paired, external test set \(set.name)):"))
+                doc.add(.table(
+                    header: [""] + results.map(\.architecture),
+                    rows: results.indices.map { i in [results[i].architecture] + set.pValues[i].map(SweepReport.pValue) }))
+            }
+            if let best = set.best, set.reclassification.contains(where: { $0 != nil }) {
+                doc.add(.paragraph("\(results[best].architecture) (highest AUC on \(set.name)) against each other model on \(set.name): NRI and IDI:"))
+                doc.add(.table(
+                    header: ["model", "NRI (p)", "events NRI", "non-events NRI", "IDI (p)"],
+                    rows: results.indices.compactMap { i in
+                        guard let (nri, idi) = set.reclassification[i] else { return nil }
+                        return [results[i].architecture, SweepReport.withP(nri.nri, nri.p), SweepReport.cell(nri.eventNRI), SweepReport.cell(nri.nonEventNRI), SweepReport.withP(idi.idi, idi.p)]
+                    }))
+            }
+            if rocFigure(set.name) != nil { doc.add(.figure(file: "roc-\(set.name).svg", caption: "ROC curves on the external test set \(set.name)")) }
+        }
         return doc
     }
 
     /// The Markdown of the report (what `zoo sweep` prints).
     public var markdown: String { document.markdown }
+
+    /// The ROC figure of an external test set (one panel per set, each its own file).
+    func rocFigure(_ name: String) -> Figure? {
+        let curves = results.compactMap { r -> (name: String, curve: ROCCurve)? in
+            guard let set = r.external.first(where: { $0.name == name }), let scores = set.predictions.binaryScores,
+                let curve = try? ROCCurve(scores) else { return nil }
+            return (r.architecture, curve)
+        }
+        // A set without both classes has no ROC curve: no figure.
+        return curves.isEmpty ? nil : try? Plots.rocCurves(curves, title: "\(experiment): \(name)")
+    }
 
     /// Models whose test set lacks a class have no ROC curve and are left out of the figure.
     var rocFigure: Figure? {
@@ -164,6 +211,7 @@ public struct SweepReport {
     public func write(to folder: URL) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try rocFigure?.writeSVG(to: folder.appendingPathComponent(SweepReport.rocFile))
+        for set in externalSets { try rocFigure(set.name)?.writeSVG(to: folder.appendingPathComponent("roc-\(set.name).svg")) }
         try document.write(to: folder)
     }
 }

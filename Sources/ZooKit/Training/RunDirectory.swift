@@ -32,6 +32,8 @@ public struct RunDirectory: Sendable {
     public var predictions: URL { url.appendingPathComponent("predictions.csv") }
     public var trainPredictions: URL { url.appendingPathComponent("predictions-train.csv") }
     public var validationPredictions: URL { url.appendingPathComponent("predictions-validation.csv") }
+    /// The predictions of an external test set (`data.test_sets`).
+    public func externalPredictions(_ name: String) -> URL { url.appendingPathComponent("predictions-\(name).csv") }
     /// The two data pipelines in words (training; validation, test and predict).
     public var pipeline: URL { url.appendingPathComponent("pipeline.txt") }
     /// What the run was trained on (config and data), for reuse decisions.
