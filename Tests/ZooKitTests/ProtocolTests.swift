@@ -428,6 +428,14 @@ final class ExternalTestSetTests: FolderTestCase {
         XCTAssertEqual(side.threshold, first.metrics.threshold?.value, "the validation threshold, not one chosen on the set")
         XCTAssertTrue(report.markdown.contains("| small_cnn | center2 |"), report.markdown)
         XCTAssertEqual(report.externalSets.map(\.name), ["center2"])
+        // Issue 20.3: decision curves per set, the numbers of ZooMetrics' DecisionCurve.
+        let curve = try DecisionCurve(try XCTUnwrap(external.predictions.binaryScores))
+        let at = curve.thresholds.firstIndex { abs($0 - 0.2) < 1e-9 }!
+        XCTAssertTrue(report.markdown.contains("Decision curve analysis, center2"), report.markdown)
+        XCTAssertTrue(report.markdown.contains(String(format: "%.3f", curve.model[at])), report.markdown)
+        for file in ["dca.svg", "dca-center2.svg", "roc-center2.svg"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: runs.appendingPathComponent("external/\(file)").path), file)
+        }
         XCTAssertTrue(FileManager.default.fileExists(atPath: first.run.externalPredictions("center2").path))
         let metrics = try XCTUnwrap(JSONSerialization.jsonObject(with: try Data(contentsOf: first.run.metrics)) as? [String: Any])
         XCTAssertNotNil(metrics["center2"])

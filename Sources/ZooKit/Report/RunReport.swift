@@ -54,6 +54,9 @@ public struct RunReport {
             {
                 figures.append(("confusion.svg", "Confusion matrix on the test set", figure))
             }
+            if let figure = DecisionCurves.figure(DecisionCurves.curves([(result.architecture, result.test)]), title: "Decision curve, test set") {
+                figures.append(("dca.svg", "Net benefit on the test set against treating all and none (decision curve)", figure))
+            }
         }
         return figures
     }
@@ -74,6 +77,10 @@ public struct RunReport {
             doc.add(.table(
                 header: ["class", "precision", "recall", "F1", "support"],
                 rows: zip(names, report.classes).map(row) + [row("macro avg", report.macro), row("weighted avg", report.weighted)]))
+        }
+        if let (header, rows) = DecisionCurves.table(DecisionCurves.curves([(result.architecture, result.test)])) {
+            doc.add(.paragraph("Decision curve analysis, test set (net benefit at threshold probabilities):"))
+            doc.add(.table(header: header, rows: rows))
         }
         for figure in figures { doc.add(.figure(file: figure.file, caption: figure.caption)) }
         for figure in extraFigures { doc.add(.figure(file: figure.file, caption: figure.caption)) }

@@ -163,6 +163,12 @@ public struct SweepReport {
                 }))
         }
         if rocFigure != nil { doc.add(.figure(file: SweepReport.rocFile, caption: "ROC curves on the test set")) }
+        let testCurves = DecisionCurves.curves(results.map { ($0.architecture, $0.test) })
+        if let (header, rows) = DecisionCurves.table(testCurves) {
+            doc.add(.paragraph("Decision curve analysis, test set (net benefit at threshold probabilities):"))
+            doc.add(.table(header: header, rows: rows))
+            doc.add(.figure(file: "dca.svg", caption: "Decision curves on the test set"))
+        }
         for set in externalSets {
             if results.count > 1, set.pValues.joined().contains(where: { $0 != nil }) {
                 doc.add(.paragraph("DeLong p-values (paired, external test set \(set.name)):"))
@@ -180,12 +186,23 @@ public struct SweepReport {
                     }))
             }
             if rocFigure(set.name) != nil { doc.add(.figure(file: "roc-\(set.name).svg", caption: "ROC curves on the external test set \(set.name)")) }
+            let curves = DecisionCurves.curves(externalPredictions(set.name))
+            if let (header, rows) = DecisionCurves.table(curves) {
+                doc.add(.paragraph("Decision curve analysis, \(set.name):"))
+                doc.add(.table(header: header, rows: rows))
+                doc.add(.figure(file: "dca-\(set.name).svg", caption: "Decision curves on \(set.name)"))
+            }
         }
         return doc
     }
 
     /// The Markdown of the report (what `zoo sweep` prints).
     public var markdown: String { document.markdown }
+
+    /// Every model's predictions on the external set `name`.
+    func externalPredictions(_ name: String) -> [(name: String, predictions: Predictions)] {
+        results.compactMap { r in r.external.first { $0.name == name }.map { (r.architecture, $0.predictions) } }
+    }
 
     /// The ROC figure of an external test set (one panel per set, each its own file).
     func rocFigure(_ name: String) -> Figure? {
@@ -212,6 +229,12 @@ public struct SweepReport {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try rocFigure?.writeSVG(to: folder.appendingPathComponent(SweepReport.rocFile))
         for set in externalSets { try rocFigure(set.name)?.writeSVG(to: folder.appendingPathComponent("roc-\(set.name).svg")) }
+        try DecisionCurves.figure(DecisionCurves.curves(results.map { ($0.architecture, $0.test) }), title: "\(experiment): test set")?
+            .writeSVG(to: folder.appendingPathComponent("dca.svg"))
+        for set in externalSets {
+            try DecisionCurves.figure(DecisionCurves.curves(externalPredictions(set.name)), title: "\(experiment): \(set.name)")?
+                .writeSVG(to: folder.appendingPathComponent("dca-\(set.name).svg"))
+        }
         try document.write(to: folder)
     }
 }
