@@ -463,3 +463,54 @@ final class ExternalTestSetTests: FolderTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: runs.appendingPathComponent("experiment/same/log.csv").path), "trained first")
     }
 }
+
+/// Issue 20.4: patient-level results, image-level beside.
+final class PatientLevelTests: FolderTestCase {
+    func testImagesCombinePerPatientByTheRule() throws {
+        var p = Predictions()
+        p.ids = ["a1", "a2", "b1", "c1"]
+        p.labels = [1, 1, 0, 0]
+        p.probabilities = [[0.4, 0.6], [0.8, 0.2], [0.7, 0.3], [0.1, 0.9]]
+        let groups = ["a1": "A", "a2": "A", "b1": "B"]
+        let mean = try PatientAggregation(rule: .mean).aggregate(p, groups: groups)
+        XCTAssertEqual(mean.ids, ["A", "B", "c1"])
+        XCTAssertEqual(mean.probabilities[0][1], 0.4, accuracy: 1e-12)
+        XCTAssertEqual(try PatientAggregation(rule: .max).aggregate(p, groups: groups).probabilities[0], [0.4, 0.6])
+        let largest = try PatientAggregation(rule: .largestROI).aggregate(p, groups: groups, roiSizes: ["a1": 0.1, "a2": 0.3, "b1": 1, "c1": 1])
+        XCTAssertEqual(largest.probabilities[0], [0.8, 0.2])
+        XCTAssertThrowsError(try PatientAggregation(rule: .largestROI).aggregate(p, groups: groups)) { XCTAssertTrue("\($0)".contains("largest_roi"), "\($0)") }
+        p.labels = [1, 0, 0, 0]
+        XCTAssertThrowsError(try PatientAggregation(rule: .mean).aggregate(p, groups: groups)) { XCTAssertTrue("\($0)".contains("patient 'A'"), "\($0)") }
+    }
+
+    /// Two images per patient (of one class): a run reports patients, images beside.
+    func testARunReportsPatientsWithImagesBeside() throws {
+        let phantom = NodulePatchPhantom(count: 48, seed: 6, size: 32)
+        var byClass = [Int: [Int]]()
+        for index in 0..<phantom.count { byClass[phantom.info(at: index).label!, default: []].append(index) }
+        var lines = ["path,label,patient_id"]
+        for (label, indices) in byClass.sorted(by: { $0.key < $1.key }) {
+            for (position, index) in indices.enumerated() where position / 2 < indices.count / 2 {
+                try PNG.write(try phantom.sample(at: index).image, to: directory.appendingPathComponent("images/\(index).png"))
+                lines.append("images/\(index).png,\(phantom.classNames[label]),p\(label)_\(position / 2)")
+            }
+        }
+        let manifest = try write("patients.csv", lines.joined(separator: "\n") + "\n")
+        let config = try ExperimentConfig(try ConfigValue.parse(yaml: """
+            data: {source: csv, csv: {path: \(manifest.path)}, split: {method: stratified, train: 0.5, validation: 0.25, test: 0.25}}
+            model: {name: small_cnn, input_shape: [32, 32, 1]}
+            train: {epochs: 1, batch_size: 8}
+            eval: {threshold: youden, aggregate: {by: patient, rule: mean}}
+            """, source: "p.yaml"), source: "p.yaml")
+        let result = try ExperimentRunner(config: config, runsRoot: directory, progress: Progress(interactive: false, write: { _ in })).run(name: "patients")
+        XCTAssertTrue(result.test.ids.allSatisfy { $0.hasPrefix("p") && !$0.hasSuffix(".png") }, "\(result.test.ids)")
+        let images = try Evaluation.readPredictions(from: result.run.url.appendingPathComponent("predictions-images.csv"))
+        XCTAssertEqual(images.ids.count, 2 * result.test.ids.count, "two nodules per patient")
+        let report = try String(contentsOf: result.run.report, encoding: .utf8)
+        XCTAssertTrue(report.contains("| test (patients) |") && report.contains("| test (images) |"), report)
+        XCTAssertTrue(report.contains("evaluated per patient"), report)
+        let again = try ExperimentRunner.finished(result.run, eval: config.eval, seed: config.seed)
+        XCTAssertEqual(again.imageMetrics?.test.auc?.auc, result.imageMetrics?.test.auc?.auc)
+        XCTAssertEqual(again.metrics.test.auc?.auc, result.metrics.test.auc?.auc)
+    }
+}

@@ -361,6 +361,9 @@ public struct EvalConfig: Sendable {
     /// Sliding-window inference of segmentation at the volume's own resolution
     /// (`eval.sliding_window: {overlap, mode, sigma_scale}`; windows of the network's input):
     /// nil evaluates a copy resized to the network's input.
+    /// Patient-level results: how a patient's images combine (`eval.aggregate: {by:
+    /// patient, rule: mean | max | largest_roi}`); nil reports images.
+    public var aggregateRule: String?
     public var slidingOverlap: Double?
     public var slidingGaussian = true
     public var slidingSigmaScale = 0.125
@@ -391,6 +394,11 @@ public struct EvalConfig: Sendable {
         }
         bootstrap = try reader.int("bootstrap", default: 0, minimum: 0)
         checkpoint = try reader.choice("checkpoint", ["best", "last"], default: "best")!
+        if let aggregate = try reader.map("aggregate") {
+            _ = try aggregate.choice("by", ["patient"], default: "patient")
+            aggregateRule = try aggregate.choice("rule", ["mean", "max", "largest_roi"], default: "mean")
+            try aggregate.finish()
+        }
         if let window = try reader.map("sliding_window") {
             slidingOverlap = try window.double("overlap", default: 0.25, in: 0...0.95)
             slidingGaussian = try window.choice("mode", ["gaussian", "constant"], default: "gaussian")! == "gaussian"

@@ -316,12 +316,16 @@ public enum Evaluation {
     /// predictions-validation.csv (the set its threshold was chosen on).
     public static func writePredictions(
         train: Predictions, validation: Predictions? = nil, test: Predictions, external: [(name: String, predictions: Predictions)] = [],
-        classNames: [String], in run: RunDirectory
+        classNames: [String], in run: RunDirectory, suffix: String = ""
     ) throws {
-        for (name, predictions) in external { try writePredictions(predictions, classNames: classNames, to: run.externalPredictions(name)) }
-        try writePredictions(test, classNames: classNames, to: run.predictions)
-        try writePredictions(train, classNames: classNames, to: run.trainPredictions)
-        if let validation { try writePredictions(validation, classNames: classNames, to: run.validationPredictions) }
+        // `suffix` ("-images"): the per-image predictions of a run evaluated per patient.
+        func named(_ url: URL) -> URL {
+            suffix.isEmpty ? url : url.deletingLastPathComponent().appendingPathComponent(url.lastPathComponent.replacingOccurrences(of: "predictions", with: "predictions\(suffix)"))
+        }
+        for (name, predictions) in external { try writePredictions(predictions, classNames: classNames, to: named(run.externalPredictions(name))) }
+        try writePredictions(test, classNames: classNames, to: named(run.predictions))
+        try writePredictions(train, classNames: classNames, to: named(run.trainPredictions))
+        if let validation { try writePredictions(validation, classNames: classNames, to: named(run.validationPredictions)) }
     }
 
     /// predictions.csv: id, label, then one probability column per class (at full precision:

@@ -19,6 +19,9 @@ public struct RunResult {
     /// The external test sets' predictions, by name (`data.test_sets`).
     public var external: [(name: String, predictions: Predictions)] = []
     public var metrics: EvaluationMetrics
+    /// With `eval.aggregate`, `metrics` and the predictions are per patient and these are the
+    /// same metrics per image, reported beside them.
+    public var imageMetrics: EvaluationMetrics?
     public var trainingSeconds: Double
     /// Inference time per image on the test set (batched, this machine).
     public var millisecondsPerImage: Double
@@ -289,12 +292,25 @@ public final class ExperimentRunner {
         progress.message("evaluating \(evaluated)")
         var predictor = Predictor(models: [model], task: variant.task, loss: loss, detection: config.eval.detectionCriteria, slidingWindow: window)
         predictor.ignoreLabel = TrainingFactory.ignoreLabel(config.train.loss)
-        let (trainPredictions, testPredictions, perImage) = try predictor.trainAndTest(
+        let (imageTrain, imageTest, perImage) = try predictor.trainAndTest(
             train: try loader(trainIndices, train: false), test: try loader(testIndices, train: false))
-        let validationPredictions = validationIndices.isEmpty ? nil : try predictor.predict(try loader(validationIndices, train: false))
-        let external = try externalSets.map { set -> (name: String, predictions: Predictions) in
+        let imageValidation = validationIndices.isEmpty ? nil : try predictor.predict(try loader(validationIndices, train: false))
+        let imageExternal = try externalSets.map { set -> (name: String, predictions: Predictions) in
             let options = DataLoader.Options(batchSize: window == nil ? batch : 1, shuffle: false, workers: 2)
             return (set.name, try predictor.predict(try DataLoader(dataset: set, transform: pipeline.eval, options: options, seed: config.seed)))
+        }
+        let imageLevel = (train: imageTrain, validation: imageValidation, test: imageTest, external: imageExternal)
+        var imageMetrics: EvaluationMetrics?
+        var (trainPredictions, validationPredictions, testPredictions, external) = imageLevel
+        if let rule = config.eval.aggregateRule.flatMap(PatientAggregation.Rule.init) {
+            imageMetrics = try EvaluationMetrics(
+                train: trainPredictions, validation: validationPredictions, test: testPredictions, external: external, task: variant.task,
+                eval: config.eval, seed: config.seed)
+            try Evaluation.writePredictions(
+                train: trainPredictions, validation: validationPredictions, test: testPredictions, external: external,
+                classNames: dataset.classNames, in: run, suffix: "-images")
+            (trainPredictions, validationPredictions, testPredictions, external) = try PatientAggregation(rule: rule).aggregate(
+                imageLevel, datasets: [dataset] + externalSets, boxes: regionBoxes)
         }
         let metrics = try EvaluationMetrics(
             train: trainPredictions, validation: validationPredictions, test: testPredictions, external: external, task: variant.task,
@@ -307,11 +323,15 @@ public final class ExperimentRunner {
         try JSONText.encode(timing).write(to: run.timing, atomically: true, encoding: .utf8)
         let result = RunResult(
             run: run, architecture: variant.name, history: history, train: trainPredictions, validation: validationPredictions,
-            test: testPredictions, external: external, metrics: metrics, trainingSeconds: trainingSeconds, millisecondsPerImage: perImage)
+            test: testPredictions, external: external, metrics: metrics, imageMetrics: imageMetrics, trainingSeconds: trainingSeconds, millisecondsPerImage: perImage)
         var summary = "\(variant.name) (\(model.parameterCounts.total) parameters, \(model.parameterCounts.trainable) trainable) "
-            + "on \(config.data.source) data: \(trainIndices.count) training, \(validationIndices.count) validation, "
-            + "\(testIndices.count) test samples" + external.map { "; \($0.predictions.ids.count) in \($0.name)" }.joined()
-            + "; \(history.count) epochs of batch \(batch)."
+        if let rule = config.eval.aggregateRule {
+            let patients = "\(trainPredictions.ids.count) training, \(validationPredictions?.ids.count ?? 0) validation, \(testPredictions.ids.count) test patients"
+            summary += "evaluated per patient (images combined by \(rule); per-image rows beside): \(patients); "
+        }
+        summary += "on \(config.data.source) data: \(trainIndices.count) training, \(validationIndices.count) validation, "
+        summary += "\(testIndices.count) test samples" + imageExternal.map { "; \($0.predictions.ids.count) in \($0.name)" }.joined()
+        summary += "; \(history.count) epochs of batch \(batch)."
         summary += " Evaluated: \(evaluated)."
         if let threshold = metrics.threshold { summary += " Threshold \(threshold), applied to every set." }
         if !skipped.isEmpty { summary += " \(skipped.count) unreadable files were left out (data.on_error: skip; listed in skipped.csv)." }
@@ -384,9 +404,21 @@ public final class ExperimentRunner {
         let validation = FileManager.default.fileExists(atPath: run.validationPredictions.path)
             ? try Evaluation.readPredictions(from: run.validationPredictions) : nil
         let external = try testSets.map { (name: $0, predictions: try Evaluation.readPredictions(from: run.externalPredictions($0))) }
+        // A run evaluated per patient kept its per-image predictions beside.
+        var imageMetrics: EvaluationMetrics?
+        if eval.aggregateRule != nil {
+            func images(_ url: URL) -> URL { url.deletingLastPathComponent().appendingPathComponent(url.lastPathComponent.replacingOccurrences(of: "predictions", with: "predictions-images")) }
+            let validationImages = validation == nil ? nil : try Evaluation.readPredictions(from: images(run.validationPredictions))
+            imageMetrics = try EvaluationMetrics(
+                train: try Evaluation.readPredictions(from: images(run.trainPredictions)), validation: validationImages,
+                test: try Evaluation.readPredictions(from: images(run.predictions)),
+                external: try testSets.map { (name: $0, predictions: try Evaluation.readPredictions(from: images(run.externalPredictions($0)))) },
+                task: task, eval: eval, seed: seed)
+        }
         return RunResult(
             run: run, architecture: timing.architecture, history: [], train: train, validation: validation, test: test, external: external,
             metrics: try EvaluationMetrics(train: train, validation: validation, test: test, external: external, task: task, eval: eval, seed: seed),
+            imageMetrics: imageMetrics,
             trainingSeconds: timing.trainingSeconds, millisecondsPerImage: timing.msPerImage)
     }
 

@@ -126,7 +126,17 @@ public struct SweepReport {
                 + r.metrics.external.map { ($0.name, Optional($0.side)) }
             for case let (name, side?) in sides {
                 let threshold = thresholds ? [r.metrics.threshold.map(thresholdCell) ?? "-"] : []
-                rows.append([r.architecture, name] + columns.map { $0.cell(side) } + threshold)
+                rows.append([r.architecture, r.imageMetrics == nil ? name : "\(name) (patients)"] + columns.map { $0.cell(side) } + threshold)
+            }
+            // Evaluated per patient: the same metrics per image beside, at the image level's
+            // own validation threshold.
+            if let images = r.imageMetrics {
+                let imageSides = [("train", images.train), ("validation", images.validation), ("test", images.test)]
+                    + images.external.map { ($0.name, Optional($0.side)) }
+                for case let (name, side?) in imageSides {
+                    let threshold = thresholds ? [images.threshold.map(thresholdCell) ?? "-"] : []
+                    rows.append([r.architecture, "\(name) (images)"] + columns.map { $0.cell(side) } + threshold)
+                }
             }
         }
         return (["model", "set"] + columns.map(\.heading) + (thresholds ? ["threshold (chosen on)"] : []), rows)
