@@ -47,8 +47,8 @@ export PYTHONWARNINGS=ignore TF_CPP_MIN_LOG_LEVEL=3
     || unavailable "Tests/Fixtures/keras_weight_files.py failed"
 "$venv/bin/python" Tests/Fixtures/gradcam_reference.py "$fixtures/gradcam" \
     || unavailable "Tests/Fixtures/gradcam_reference.py failed"
-"$venv/bin/python" Tests/Fixtures/dca_reference.py "$fixtures/dca" \
-    || unavailable "Tests/Fixtures/dca_reference.py failed"
+"$venv/bin/python" Tests/Fixtures/reader_reference.py "$fixtures/readers" \
+    || unavailable "Tests/Fixtures/reader_reference.py failed"
 # Parity tier (ZooHDF5Tests.ParityTests, ModelImportTests): every Keras classification variant
 # and torchvision ResNet18/34 (through tools/torch_to_zoo.py) with random weights, ~2.4 GB.
 "$venv/bin/python" Tests/Fixtures/parity_fixtures.py "$fixtures/parity" \

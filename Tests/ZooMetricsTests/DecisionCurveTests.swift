@@ -4,17 +4,17 @@ import ZooTestSupport
 
 @testable import ZooMetrics
 
-/// Decision curves against numpy's closed form (Tests/Fixtures/dca_reference.py).
+/// Decision curves against numpy's closed form (Tests/Fixtures/reader_reference.py).
 final class DecisionCurveTests: XCTestCase {
     struct Fixture: Decodable {
         let scores: [Double], labels: [Int], thresholds: [Double], model: [Double], treat_all: [Double]
     }
 
     func testNetBenefitMatchesTheClosedForm() throws {
-        let url = fixturesDirectory.appendingPathComponent("dca/dca.json")
+        let url = fixturesDirectory.appendingPathComponent("readers/dca.json")
         guard let data = try? Data(contentsOf: url) else {
             let reason = (try? String(contentsOf: fixturesDirectory.appendingPathComponent("UNAVAILABLE"), encoding: .utf8))
-                ?? "run Tests/Fixtures/dca_reference.py to generate it"
+                ?? "run Tests/Fixtures/reader_reference.py to generate it"
             print("SKIPPED: no decision-curve fixture \(url.path): \(reason)")
             throw XCTSkip("no decision-curve fixture: \(reason)")
         }
@@ -26,5 +26,26 @@ final class DecisionCurveTests: XCTestCase {
         }
         XCTAssertTrue(curve.treatNone.allSatisfy { $0 == 0 })
         XCTAssertThrowsError(try DecisionCurve(try BinaryScores(scores: [0.2], labels: [1]), thresholds: [1]))
+    }
+}
+
+/// Cohen's and Fleiss' kappa against numpy's contingency-table forms.
+final class KappaTests: XCTestCase {
+    struct Fixture: Decodable { let reads: [[Int]], cohen_01: Double, fleiss: Double }
+
+    func testKappasMatchTheClosedForms() throws {
+        let url = fixturesDirectory.appendingPathComponent("readers/kappa.json")
+        guard let data = try? Data(contentsOf: url) else {
+            let reason = (try? String(contentsOf: fixturesDirectory.appendingPathComponent("UNAVAILABLE"), encoding: .utf8))
+                ?? "run Tests/Fixtures/reader_reference.py to generate it"
+            print("SKIPPED: no kappa fixture \(url.path): \(reason)")
+            throw XCTSkip("no kappa fixture: \(reason)")
+        }
+        let f = try JSONDecoder().decode(Fixture.self, from: data)
+        XCTAssertEqual(try Agreement.cohenKappa(f.reads[0], f.reads[1]), f.cohen_01, accuracy: 1e-12)
+        XCTAssertEqual(try Agreement.fleissKappa(f.reads), f.fleiss, accuracy: 1e-12)
+        // Two readers: Fleiss' kappa is Scott's pi, not Cohen's kappa; perfect agreement is 1.
+        XCTAssertEqual(try Agreement.cohenKappa([0, 1, 1, 0], [0, 1, 1, 0]), 1)
+        XCTAssertThrowsError(try Agreement.cohenKappa([1, 1], [1, 1]))
     }
 }
