@@ -514,3 +514,54 @@ final class PatientLevelTests: FolderTestCase {
         XCTAssertEqual(again.metrics.test.auc?.auc, result.metrics.test.auc?.auc)
     }
 }
+
+/// Issue 20.2: readers without and with the model, beside the models.
+final class ReaderStudyTests: FolderTestCase {
+    func testSimulatedReadersAreTabledPerSetWithTheirAgreement() throws {
+        let url = try write("readers.yaml", """
+            experiment: readers
+            data:
+              source: phantom
+              phantom: {kind: lidc_nodules, count: 60, size: 32}
+              split: {method: stratified, train: 0.5, validation: 0.2, test: 0.3}
+              test_sets: {center2: {source: phantom, phantom: {kind: lidc_nodules, count: 30, size: 32, seed: 77}}}
+            model: {name: small_cnn, input_shape: [32, 32, 1]}
+            train: {epochs: 1, batch_size: 10}
+            eval: {threshold: youden}
+            readers:
+              - {name: a, simulated: {auc: 0.7, assisted_auc: 0.85}, seed: 1}
+              - {name: b, simulated: {auc: 0.75, assisted_auc: 0.8}, seed: 2}
+              - {name: c, simulated: {auc: 0.65, assisted_auc: 0.8}, seed: 3}
+            sweep: {architectures: [small_cnn]}
+            """)
+        let runs = directory.appendingPathComponent("runs")
+        let report = try StudyRunner(configURL: url, overrides: [], runsRoot: runs, progress: Progress(interactive: false, write: { _ in })).run()[0]
+        let markdown = report.markdown
+        XCTAssertTrue(markdown.contains("Readers on the test set") && markdown.contains("Readers on center2"), markdown)
+        XCTAssertTrue(markdown.contains("Fleiss' kappa"), markdown)
+        // Reader a on the test set, recomputed from the CSV the study wrote.
+        let test = report.results[0].test
+        let alone = try ReaderStudy.read(runs.appendingPathComponent("readers/readers/a-alone.csv"), reader: "a", truth: Dictionary(uniqueKeysWithValues: zip(test.ids, test.labels)).merging(
+            Dictionary(uniqueKeysWithValues: zip(report.results[0].external[0].predictions.ids, report.results[0].external[0].predictions.labels)), uniquingKeysWith: { a, _ in a }))
+        let auc = try DeLong.confidenceInterval(try BinaryScores(scores: test.ids.map { alone[$0]!.score }, labels: test.labels))
+        XCTAssertTrue(markdown.contains(String(format: "| a | %.3f (%.3f-%.3f) |", auc.auc, auc.lower, auc.upper)), markdown)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: runs.appendingPathComponent("readers/dca-center2.svg").path))
+    }
+
+    func testAReaderFileWithOtherIdsStopsTheStudyBeforeTraining() throws {
+        try write("a-alone.csv", "id,score\nnodule_99999,0.5\n")
+        let url = try write("bad.yaml", """
+            experiment: bad
+            data: {source: phantom, phantom: {kind: lidc_nodules, count: 20, size: 32}}
+            model: {name: small_cnn, input_shape: [32, 32, 1]}
+            train: {epochs: 1, batch_size: 10}
+            readers: [{name: a, alone: a-alone.csv, assisted: a-alone.csv}]
+            sweep: {architectures: [small_cnn]}
+            """)
+        let runs = directory.appendingPathComponent("runs")
+        XCTAssertThrowsError(try StudyRunner(configURL: url, overrides: [], runsRoot: runs, progress: Progress(interactive: false, write: { _ in })).run()) {
+            XCTAssertTrue("\($0)".contains("reader a's ids do not match the test sets: 1 unknown (nodule_99999)"), "\($0)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: runs.appendingPathComponent("bad/small_cnn").path), "trained first")
+    }
+}

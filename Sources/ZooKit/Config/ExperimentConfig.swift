@@ -17,6 +17,8 @@ public struct ExperimentConfig: Sendable {
     /// A logistic-regression model on tabular clinical variables, fitted on the same split
     /// and reported in a sweep's table and DeLong matrix beside the image models.
     public var clinical: ClinicalConfig?
+    /// A reader study beside a sweep: each reader's scores without and with the model.
+    public var readers: [ReaderConfig]
     /// Stages of a pipeline, in order (segment, then classify regions of interest).
     public var stages: [StageConfig]
     /// The resolved document (bases merged, overrides applied), kept with every run.
@@ -93,6 +95,9 @@ public struct ExperimentConfig: Sendable {
         ensemble = try root.map("ensemble").map { try EnsembleConfig($0) }
         crossValidation = try root.map("cross_validation").map { try CrossValidationConfig($0) }
         clinical = try root.map("clinical").map { try ClinicalConfig($0) }
+        readers = try (root.list("readers") ?? []).enumerated().map { index, value in
+            try ReaderConfig(try ConfigReader(value, source: source, path: "readers[\(index)]"))
+        }
         let stageDocuments = try root.map("stages")
         stages = []
         try root.finish()
@@ -485,6 +490,33 @@ public struct CrossValidationConfig: Sendable {
     }
 }
 
+/// One reader of a reader study (`readers:`): score CSVs without and with the model's help
+/// (`id,score` and optionally `call`, the binary read; ids of any test set), or, on phantom
+/// data, a simulated reader of a given AUC alone and assisted.
+public struct ReaderConfig: Sendable {
+    public var name: String
+    public var alone: String?
+    public var assisted: String?
+    /// Simulation: the binormal AUC alone and assisted, and the reader's seed.
+    public var simulatedAUC: (alone: Double, assisted: Double)?
+    public var seed: UInt64
+
+    init(_ reader: ConfigReader) throws {
+        name = try reader.requiredString("name")
+        alone = try reader.string("alone")
+        assisted = try reader.string("assisted")
+        seed = UInt64(try reader.int("seed", default: 1, minimum: 0))
+        if let simulated = try reader.map("simulated") {
+            simulatedAUC = (try simulated.double("auc", default: 0.75, in: 0.5...0.999), try simulated.double("assisted_auc", default: 0.82, in: 0.5...0.999))
+            try simulated.finish()
+        }
+        try reader.finish()
+        guard (alone != nil && assisted != nil) != (simulatedAUC != nil) else {
+            throw reader.error("name", "reader '\(name)' needs alone and assisted score files, or simulated: {auc, assisted_auc}")
+        }
+    }
+}
+
 /// `clinical: {name: clinical, columns: [age, sex, diameter_mm]}`: a logistic regression of
 /// the class on the data source's clinical variables (a CSV manifest's extra columns).
 public struct ClinicalConfig: Sendable {
@@ -540,7 +572,7 @@ public struct StageConfig: Sendable {
             try roi.finish()
         }
         guard case .map(let entries) = value else { throw reader.error("", "must be a map of experiment sections") }
-        let allowed = ["data", "model", "train", "eval", "sweep", "seed", "roi", "clinical"]
+        let allowed = ["data", "model", "train", "eval", "sweep", "seed", "roi", "clinical", "readers"]
         for key in entries.map(\.key) where !allowed.contains(key) {
             throw reader.error(key, "is not a stage section; stages hold \(allowed.joined(separator: ", "))")
         }

@@ -73,9 +73,42 @@ public final class StudyRunner {
         document = try ExperimentConfig.applying(overrides, to: document)
         // The study's own sections stay with the study; a trial is one plain run.
         document = document.removing("sweep").removing("ensemble").removing("stages").removing("cross_validation").removing("clinical")
+            .removing("readers")
         var trial = try ExperimentConfig(document, source: configURL.lastPathComponent)
         trial.baseDirectory = baseDirectory
         return trial
+    }
+
+    /// The readers of `document` (`readers:`) with their scores for every test case (the
+    /// split's test part and the external sets), read or simulated before anything trains, so
+    /// a reader file whose ids do not match stops the study first.
+    func readerStudy(_ document: ConfigValue, trial: ExperimentConfig?, experiment: String, prepare: (ExperimentRunner) throws -> Void) throws -> ReaderStudy? {
+        guard case .list(let items)? = document["readers"], !items.isEmpty, let trial else { return nil }
+        let configs = try items.enumerated().map { index, value in
+            try ReaderConfig(try ConfigReader(value, source: configURL.lastPathComponent, path: "readers[\(index)]"))
+        }
+        guard trial.eval.aggregateRule == nil else {
+            throw RunError("\(configURL.lastPathComponent): readers are compared image by image; eval.aggregate (per patient) is not supported with them yet")
+        }
+        let runner = ExperimentRunner(config: trial, runsRoot: runsRoot, progress: progress)
+        try prepare(runner)
+        let dataset = try runner.dataset()
+        let split = try runner.split(dataset)
+        var truth = [String: Int]()
+        let testPart = split.parts["test"] != nil ? "test" : "validation"
+        for index in try split.indices(testPart, in: dataset) {
+            let info = dataset.info(at: index)
+            truth[info.id] = info.label
+        }
+        let training = try split.indices("train", in: dataset) + (split.parts["validation"] != nil ? try split.indices("validation", in: dataset) : [])
+        for set in try ExternalTestSet.all(trial, training: dataset, trainingIndices: training) {
+            for index in 0..<set.count {
+                let info = set.info(at: index)
+                truth[info.id] = info.label
+            }
+        }
+        let folder = runsRoot.appendingPathComponent(experiment).appendingPathComponent("readers")
+        return try ReaderStudy(configs, truth: truth, base: baseDirectory, folder: folder)
     }
 
     /// Checks every trial's config (architecture name, optimizer, loss, schedule, transforms)
@@ -170,9 +203,11 @@ public final class StudyRunner {
             try prepare(runner)
             clinicalResult = try ClinicalModel(clinical: clinical, runner: runner).run()
         }
+        let readers = try readerStudy(applied, trial: trials.first?.1, experiment: experiment, prepare: prepare)
         var results = try trials.map { name, trial in try runTrial(trial, name: name, prepare: prepare) }
         if let clinicalResult { results.append(clinicalResult) }
-        let report = try SweepReport(experiment: experiment, results: results, metrics: trials.first?.1.eval.metrics)
+        var report = try SweepReport(experiment: experiment, results: results, metrics: trials.first?.1.eval.metrics)
+        report.readerStudy = readers
         try report.write(to: runsRoot.appendingPathComponent(experiment))
         return report
     }

@@ -20,6 +20,8 @@ public struct SweepReport {
     public let metrics: [String]?
     /// The same comparison on each external test set every model was evaluated on.
     public let externalSets: [ExternalComparison]
+    /// The study's readers, tabled per test set beside the models (`readers:`).
+    var readerStudy: ReaderStudy?
 
     /// DeLong p-values and the best model's NRI and IDI on one external test set.
     public struct ExternalComparison {
@@ -173,7 +175,8 @@ public struct SweepReport {
                 }))
         }
         if rocFigure != nil { doc.add(.figure(file: SweepReport.rocFile, caption: "ROC curves on the test set")) }
-        let testCurves = DecisionCurves.curves(results.map { ($0.architecture, $0.test) })
+        if let readerStudy, let test = results.first?.test { doc.blocks += readerStudy.blocks(set: "the test set", ids: test.ids, labels: test.labels) }
+        let testCurves = DecisionCurves.curves(results.map { ($0.architecture, $0.test) } + readerCurves(results.first?.test))
         if let (header, rows) = DecisionCurves.table(testCurves) {
             doc.add(.paragraph("Decision curve analysis, test set (net benefit at threshold probabilities):"))
             doc.add(.table(header: header, rows: rows))
@@ -196,7 +199,9 @@ public struct SweepReport {
                     }))
             }
             if rocFigure(set.name) != nil { doc.add(.figure(file: "roc-\(set.name).svg", caption: "ROC curves on the external test set \(set.name)")) }
-            let curves = DecisionCurves.curves(externalPredictions(set.name))
+            let external = results.first?.external.first { $0.name == set.name }?.predictions
+            if let readerStudy, let external { doc.blocks += readerStudy.blocks(set: set.name, ids: external.ids, labels: external.labels) }
+            let curves = DecisionCurves.curves(externalPredictions(set.name) + readerCurves(external))
             if let (header, rows) = DecisionCurves.table(curves) {
                 doc.add(.paragraph("Decision curve analysis, \(set.name):"))
                 doc.add(.table(header: header, rows: rows))
@@ -208,6 +213,12 @@ public struct SweepReport {
 
     /// The Markdown of the report (what `zoo sweep` prints).
     public var markdown: String { document.markdown }
+
+    /// The readers' decision-curve series on a set (none without a reader study).
+    func readerCurves(_ set: Predictions?) -> [(name: String, predictions: Predictions)] {
+        guard let readerStudy, let set else { return [] }
+        return readerStudy.decisionSets(ids: set.ids, labels: set.labels)
+    }
 
     /// Every model's predictions on the external set `name`.
     func externalPredictions(_ name: String) -> [(name: String, predictions: Predictions)] {
@@ -239,10 +250,11 @@ public struct SweepReport {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try rocFigure?.writeSVG(to: folder.appendingPathComponent(SweepReport.rocFile))
         for set in externalSets { try rocFigure(set.name)?.writeSVG(to: folder.appendingPathComponent("roc-\(set.name).svg")) }
-        try DecisionCurves.figure(DecisionCurves.curves(results.map { ($0.architecture, $0.test) }), title: "\(experiment): test set")?
+        try DecisionCurves.figure(DecisionCurves.curves(results.map { ($0.architecture, $0.test) } + readerCurves(results.first?.test)), title: "\(experiment): test set")?
             .writeSVG(to: folder.appendingPathComponent("dca.svg"))
         for set in externalSets {
-            try DecisionCurves.figure(DecisionCurves.curves(externalPredictions(set.name)), title: "\(experiment): \(set.name)")?
+            let external = results.first?.external.first { $0.name == set.name }?.predictions
+            try DecisionCurves.figure(DecisionCurves.curves(externalPredictions(set.name) + readerCurves(external)), title: "\(experiment): \(set.name)")?
                 .writeSVG(to: folder.appendingPathComponent("dca-\(set.name).svg"))
         }
         try document.write(to: folder)
