@@ -11,13 +11,7 @@ final class DecisionCurveTests: XCTestCase {
     }
 
     func testNetBenefitMatchesTheClosedForm() throws {
-        let url = fixturesDirectory.appendingPathComponent("readers/dca.json")
-        guard let data = try? Data(contentsOf: url) else {
-            let reason = (try? String(contentsOf: fixturesDirectory.appendingPathComponent("UNAVAILABLE"), encoding: .utf8))
-                ?? "run Tests/Fixtures/reader_reference.py to generate it"
-            print("SKIPPED: no decision-curve fixture \(url.path): \(reason)")
-            throw XCTSkip("no decision-curve fixture: \(reason)")
-        }
+        let data = try Data(contentsOf: try fixtureFile("readers", "dca.json", generator: "Tests/Fixtures/reader_reference.py"))
         let f = try JSONDecoder().decode(Fixture.self, from: data)
         let curve = try DecisionCurve(try BinaryScores(scores: f.scores, labels: f.labels), thresholds: f.thresholds)
         for i in f.thresholds.indices {
@@ -34,13 +28,7 @@ final class KappaTests: XCTestCase {
     struct Fixture: Decodable { let reads: [[Int]], cohen_01: Double, fleiss: Double }
 
     func testKappasMatchTheClosedForms() throws {
-        let url = fixturesDirectory.appendingPathComponent("readers/kappa.json")
-        guard let data = try? Data(contentsOf: url) else {
-            let reason = (try? String(contentsOf: fixturesDirectory.appendingPathComponent("UNAVAILABLE"), encoding: .utf8))
-                ?? "run Tests/Fixtures/reader_reference.py to generate it"
-            print("SKIPPED: no kappa fixture \(url.path): \(reason)")
-            throw XCTSkip("no kappa fixture: \(reason)")
-        }
+        let data = try Data(contentsOf: try fixtureFile("readers", "kappa.json", generator: "Tests/Fixtures/reader_reference.py"))
         let f = try JSONDecoder().decode(Fixture.self, from: data)
         XCTAssertEqual(try Agreement.cohenKappa(f.reads[0], f.reads[1]), f.cohen_01, accuracy: 1e-12)
         XCTAssertEqual(try Agreement.fleissKappa(f.reads), f.fleiss, accuracy: 1e-12)

@@ -18,13 +18,7 @@ final class LogisticRegressionTests: XCTestCase {
     }
 
     func testMatchesRGLM() throws {
-        let url = fixturesDirectory.appendingPathComponent("glm/clinical.json")
-        guard let data = try? Data(contentsOf: url) else {
-            let reason = (try? String(contentsOf: fixturesDirectory.appendingPathComponent("UNAVAILABLE"), encoding: .utf8))
-                ?? "run Rscript Tests/Fixtures/glm_reference.R to generate it"
-            print("SKIPPED: no glm fixture \(url.path): \(reason)")
-            throw XCTSkip("no glm fixture: \(reason)")
-        }
+        let data = try Data(contentsOf: try fixtureFile("glm", "clinical.json", generator: "Rscript Tests/Fixtures/glm_reference.R"))
         let f = try JSONDecoder().decode(Fixture.self, from: data)
         let model = try LogisticRegression.fit(f.x, f.y.map { $0 == 1 })
         for i in f.coefficients.indices {

@@ -126,21 +126,9 @@ public struct CrossValidationReport {
         }
         doc.add(.table(header: ["model", "fold"] + metrics.map(\.heading) + (segmentation ? [] : ["threshold (chosen on)"]), rows: rows))
         let comparison = pooledComparison
-        if trials.count > 1, comparison.pValues.joined().contains(where: { $0 != nil }) {
-            doc.add(.paragraph("DeLong p-values (paired, pooled out-of-fold predictions):"))
-            doc.add(.table(
-                header: [""] + trials.map(\.name),
-                rows: trials.indices.map { i in [trials[i].name] + comparison.pValues[i].map(SweepReport.pValue) }))
-        }
-        if let best = comparison.best, comparison.reclassification.contains(where: { $0 != nil }) {
-            doc.add(.paragraph("\(trials[best].name) (highest pooled AUC) against each other model, pooled out-of-fold predictions: category-free NRI and IDI:"))
-            doc.add(.table(
-                header: ["model", "NRI (p)", "events NRI", "non-events NRI", "IDI (p)"],
-                rows: trials.indices.compactMap { i in
-                    guard let (nri, idi) = comparison.reclassification[i] else { return nil }
-                    return [trials[i].name, SweepReport.withP(nri.nri, nri.p), SweepReport.cell(nri.eventNRI), SweepReport.cell(nri.nonEventNRI), SweepReport.withP(idi.idi, idi.p)]
-                }))
-        }
+        doc.blocks += SweepReport.comparisonBlocks(
+            names: trials.map(\.name), pValues: comparison.pValues, best: comparison.best, reclassification: comparison.reclassification,
+            where: "pooled out-of-fold predictions", bestBy: "highest pooled AUC")
         if comparison.rocFigure != nil { doc.add(.figure(file: SweepReport.rocFile, caption: "ROC curves of the pooled out-of-fold predictions")) }
         return doc
     }

@@ -66,6 +66,28 @@ public struct SweepReport {
         return (pValues, best, reclassification)
     }
 
+    /// The DeLong matrix and the best model's NRI and IDI of one set, as report blocks
+    /// (`where` names the set in the captions; `best` says how the best was chosen).
+    static func comparisonBlocks(
+        names: [String], pValues: [[Double?]], best: Int?, reclassification: [(nri: NRIResult, idi: IDIResult)?], where set: String, bestBy: String
+    ) -> [ReportDocument.Block] {
+        var blocks = [ReportDocument.Block]()
+        if names.count > 1, pValues.joined().contains(where: { $0 != nil }) {
+            blocks.append(.paragraph("DeLong p-values (paired, \(set)):"))
+            blocks.append(.table(header: [""] + names, rows: names.indices.map { i in [names[i]] + pValues[i].map(pValue) }))
+        }
+        if let best, reclassification.contains(where: { $0 != nil }) {
+            blocks.append(.paragraph("\(names[best]) (\(bestBy)) against each other model, \(set): category-free NRI and IDI (Pencina et al.):"))
+            blocks.append(.table(
+                header: ["model", "NRI (p)", "events NRI", "non-events NRI", "IDI (p)"],
+                rows: names.indices.compactMap { i in
+                    guard let (nri, idi) = reclassification[i] else { return nil }
+                    return [names[i], withP(nri.nri, nri.p), cell(nri.eventNRI), cell(nri.nonEventNRI), withP(idi.idi, idi.p)]
+                }))
+        }
+        return blocks
+    }
+
     static func cell(_ value: Double?, _ digits: Int = 3) -> String {
         value.map { $0.isFinite ? String(format: "%.\(digits)f", $0) : "-" } ?? "-"
     }
@@ -159,21 +181,9 @@ public struct SweepReport {
         doc.add(.table(
             header: ["model", "training (s)", "inference (ms/image)"],
             rows: results.map { [$0.architecture, String(format: "%.1f", $0.trainingSeconds), String(format: "%.1f", $0.millisecondsPerImage)] }))
-        if results.count > 1, pValues.joined().contains(where: { $0 != nil }) {
-            doc.add(.paragraph("DeLong p-values (paired, test set):"))
-            doc.add(.table(
-                header: [""] + results.map(\.architecture),
-                rows: results.indices.map { i in [results[i].architecture] + pValues[i].map(SweepReport.pValue) }))
-        }
-        if let best, reclassification.contains(where: { $0 != nil }) {
-            doc.add(.paragraph("\(results[best].architecture) (highest test AUC) against each other model, test set: category-free NRI and IDI (Pencina et al.):"))
-            doc.add(.table(
-                header: ["model", "NRI (p)", "events NRI", "non-events NRI", "IDI (p)"],
-                rows: results.indices.compactMap { i in
-                    guard let (nri, idi) = reclassification[i] else { return nil }
-                    return [results[i].architecture, SweepReport.withP(nri.nri, nri.p), SweepReport.cell(nri.eventNRI), SweepReport.cell(nri.nonEventNRI), SweepReport.withP(idi.idi, idi.p)]
-                }))
-        }
+        doc.blocks += SweepReport.comparisonBlocks(
+            names: results.map(\.architecture), pValues: pValues, best: best, reclassification: reclassification, where: "test set",
+            bestBy: "highest test AUC")
         if rocFigure != nil { doc.add(.figure(file: SweepReport.rocFile, caption: "ROC curves on the test set")) }
         if let readerStudy, let test = results.first?.test { doc.blocks += readerStudy.blocks(set: "the test set", ids: test.ids, labels: test.labels) }
         let testCurves = DecisionCurves.curves(results.map { ($0.architecture, $0.test) } + readerCurves(results.first?.test))
@@ -183,21 +193,9 @@ public struct SweepReport {
             doc.add(.figure(file: "dca.svg", caption: "Decision curves on the test set"))
         }
         for set in externalSets {
-            if results.count > 1, set.pValues.joined().contains(where: { $0 != nil }) {
-                doc.add(.paragraph("DeLong p-values (paired, external test set \(set.name)):"))
-                doc.add(.table(
-                    header: [""] + results.map(\.architecture),
-                    rows: results.indices.map { i in [results[i].architecture] + set.pValues[i].map(SweepReport.pValue) }))
-            }
-            if let best = set.best, set.reclassification.contains(where: { $0 != nil }) {
-                doc.add(.paragraph("\(results[best].architecture) (highest AUC on \(set.name)) against each other model on \(set.name): NRI and IDI:"))
-                doc.add(.table(
-                    header: ["model", "NRI (p)", "events NRI", "non-events NRI", "IDI (p)"],
-                    rows: results.indices.compactMap { i in
-                        guard let (nri, idi) = set.reclassification[i] else { return nil }
-                        return [results[i].architecture, SweepReport.withP(nri.nri, nri.p), SweepReport.cell(nri.eventNRI), SweepReport.cell(nri.nonEventNRI), SweepReport.withP(idi.idi, idi.p)]
-                    }))
-            }
+            doc.blocks += SweepReport.comparisonBlocks(
+                names: results.map(\.architecture), pValues: set.pValues, best: set.best, reclassification: set.reclassification,
+                where: "external test set \(set.name)", bestBy: "highest AUC on \(set.name)")
             if rocFigure(set.name) != nil { doc.add(.figure(file: "roc-\(set.name).svg", caption: "ROC curves on the external test set \(set.name)")) }
             let external = results.first?.external.first { $0.name == set.name }?.predictions
             if let readerStudy, let external { doc.blocks += readerStudy.blocks(set: set.name, ids: external.ids, labels: external.labels) }
