@@ -176,6 +176,15 @@ public struct SweepReport {
 
     public var document: ReportDocument {
         var doc = ReportDocument(title: "\(experiment): comparison")
+        if let first = results.first {
+            // What each set holds (the first model's; the models share the split).
+            let unit = first.imageMetrics == nil ? "cases" : "patients"
+            var parts = ["training \(first.train.ids.count)"]
+            if let validation = first.validation { parts.append("validation \(validation.ids.count)") }
+            parts.append("test \(first.test.ids.count)")
+            parts += first.external.map { "\($0.name) \($0.predictions.ids.count)" }
+            doc.add(.paragraph("Sets (\(unit)): " + parts.joined(separator: ", ") + "."))
+        }
         let (header, rows) = SweepReport.metricRows(results, metrics: metrics)
         doc.add(.table(header: header, rows: rows))
         doc.add(.table(
