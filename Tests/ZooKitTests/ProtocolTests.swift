@@ -349,6 +349,10 @@ extension GrayWeightsTests {
         XCTAssertEqual(files.count, 4)
         XCTAssertTrue(files.allSatisfy { $0.hasSuffix("-average.png") }, "\(files)")
         XCTAssertTrue(try String(contentsOf: result.run.report, encoding: .utf8).contains("averaged over conv2d, conv2d_1, conv2d_2"))
+        // Issue 21.4: the HTML report carries its figures (SVG inline, PNG as data URIs).
+        let html = try String(contentsOf: result.run.reportHTML, encoding: .utf8)
+        XCTAssertTrue(html.contains("<svg") && html.contains("data:image/png;base64,"), "figures not embedded")
+        XCTAssertFalse(html.contains("src=\"roc.svg\"") || html.contains("src=\"gradcam/"), "a figure is still a link")
         XCTAssertThrowsError(try ExperimentConfig.load(
             ExperimentConfigsTests.root.appendingPathComponent("zoo/lidc/lidc.yaml"), overrides: ["eval.gradcam={layers: [conv2d], average: true}"])) {
             XCTAssertTrue("\($0)".contains("at least two layers"), "\($0)")

@@ -1,7 +1,8 @@
 import Foundation
 
-/// A report as blocks, written both as Markdown (for the terminal and the repository) and as
-/// a self-contained HTML page (figures are linked SVG files beside it).
+/// A report as blocks, written both as Markdown (for the terminal and the repository, figures
+/// linked beside it) and as a self-contained HTML page (figures embedded: SVG inline, PNG as
+/// data URIs), so that the one file can be mailed.
 public struct ReportDocument {
     public enum Block {
         case heading(String, level: Int)
@@ -34,7 +35,10 @@ public struct ReportDocument {
         return lines.joined(separator: "\n")
     }
 
-    public var html: String {
+    public var html: String { html(embeddingFrom: nil) }
+
+    /// The page, with the figures found in `folder` embedded (linked when not found there).
+    public func html(embeddingFrom folder: URL?) -> String {
         func escape(_ text: String) -> String {
             text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
                 .replacingOccurrences(of: ">", with: "&gt;")
@@ -55,7 +59,9 @@ public struct ReportDocument {
                 }
                 body.append("</table>")
             case .figure(let file, let caption):
-                body.append("<figure><img src=\"\(escape(file))\" alt=\"\(escape(caption))\"><figcaption>\(escape(caption))</figcaption></figure>")
+                let image = folder.flatMap { ReportDocument.embedded(file, in: $0, alt: escape(caption)) }
+                    ?? "<img src=\"\(escape(file))\" alt=\"\(escape(caption))\">"
+                body.append("<figure>\(image)<figcaption>\(escape(caption))</figcaption></figure>")
             }
         }
         return """
@@ -74,9 +80,26 @@ public struct ReportDocument {
             """
     }
 
-    /// Writes `report.md` and `report.html` into `folder`.
+    /// Writes `report.md` and `report.html` (its figures embedded) into `folder`.
     public func write(to folder: URL, name: String = "report") throws {
         try markdown.write(to: folder.appendingPathComponent("\(name).md"), atomically: true, encoding: .utf8)
-        try html.write(to: folder.appendingPathComponent("\(name).html"), atomically: true, encoding: .utf8)
+        try html(embeddingFrom: folder).write(to: folder.appendingPathComponent("\(name).html"), atomically: true, encoding: .utf8)
+    }
+
+    /// The figure `file` of `folder` as inline markup: an SVG's own element, a PNG as a data
+    /// URI; nil when the file is missing or of another kind (then it stays a link).
+    static func embedded(_ file: String, in folder: URL, alt: String) -> String? {
+        let url = folder.appendingPathComponent(file)
+        // A figure that could not be drawn was not written: the page links its name instead.
+        guard let data = try? Data(contentsOf: url) else { return nil }
+        switch url.pathExtension.lowercased() {
+        case "svg":
+            guard let text = String(data: data, encoding: .utf8), let start = text.range(of: "<svg") else { return nil }
+            return String(text[start.lowerBound...])
+        case "png":
+            return "<img src=\"data:image/png;base64,\(data.base64EncodedString())\" alt=\"\(alt)\">"
+        default:
+            return nil
+        }
     }
 }
