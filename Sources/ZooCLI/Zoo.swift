@@ -164,15 +164,29 @@ struct Inspect: ParsableCommand {
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
-        abstract: "Evaluate a run's best checkpoint on its test split again and print the metrics.",
-        discussion: "Example: zoo eval runs/lidc/small_cnn-20261127-101500")
+        abstract: "Evaluate a run's checkpoint (the one its report evaluated) on its sets again and print the metrics.",
+        discussion: """
+            Prints the run's table (every set, the threshold and where it was chosen, the per-class table and decision curve of the test set); --format json prints metrics.json's layout at full precision.
+            Example: zoo eval runs/lidc/small_cnn-20261127-101500
+            """)
 
     @Argument(help: "A run directory.")
     var runDirectory: String
 
+    @Option(help: "text (tables) or json (every number).")
+    var format: OutputFormat = .text
+
     func run() throws {
-        let metrics = try RestoredRun(URL(fileURLWithPath: runDirectory)).evaluate()
-        print(try metrics.json, terminator: "")
+        let restored = try RestoredRun(URL(fileURLWithPath: runDirectory))
+        let result = try restored.evaluateRun()
+        switch format {
+        case .json: print(try result.metrics.json, terminator: "")
+        case .text:
+            // The tables only: this evaluation writes no figure files to link.
+            var document = try SweepReport(experiment: result.run.url.lastPathComponent, results: [result], metrics: restored.config.eval.metrics).document
+            document.blocks = document.blocks.filter { if case .figure = $0 { return false } else { return true } }
+            print(document.markdown)
+        }
     }
 }
 

@@ -516,6 +516,10 @@ final class PatientLevelTests: FolderTestCase {
         let again = try ExperimentRunner.finished(result.run, eval: config.eval, seed: config.seed)
         XCTAssertEqual(again.imageMetrics?.test.auc?.auc, result.imageMetrics?.test.auc?.auc)
         XCTAssertEqual(again.metrics.test.auc?.auc, result.metrics.test.auc?.auc)
+        // zoo eval evaluates per patient too.
+        let evaluated = try RestoredRun(result.run.url).evaluateRun()
+        XCTAssertEqual(evaluated.metrics.test.auc?.auc, result.metrics.test.auc?.auc)
+        XCTAssertEqual(evaluated.imageMetrics?.test.auc?.auc, result.imageMetrics?.test.auc?.auc)
     }
 }
 

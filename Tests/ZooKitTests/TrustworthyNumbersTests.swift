@@ -149,6 +149,10 @@ final class TrustworthyNumbersTests: FolderTestCase {
         messages = []
         _ = try StudyRunner(configURL: url, overrides: ["train.epochs=2"], runsRoot: runs, progress: progress).run()
         XCTAssertTrue(messages.contains { $0.contains("finished before with this config and data") }, "\(messages)")
+        // Issue 21.5: the sweep says which trial of how many.
+        XCTAssertTrue(messages.contains { $0.hasPrefix("=== trial 1 of 1: small_cnn;") && $0.contains("elapsed") }, "\(messages)")
+        XCTAssertEqual(StudyRunner.duration(3725), "1 h 02 min")
+        XCTAssertEqual(StudyRunner.duration(187), "3 min 07 s")
         // Other data (the phantom's size): retrained.
         messages = []
         _ = try StudyRunner(configURL: url, overrides: ["train.epochs=2", "data.phantom.count=26"], runsRoot: runs, progress: progress).run()

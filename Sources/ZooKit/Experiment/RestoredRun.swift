@@ -89,18 +89,35 @@ public struct RestoredRun {
 
     /// The run's metrics recomputed from its checkpoint on the training, validation and test
     /// parts (the threshold chosen on validation again, as the run chose it).
-    public func evaluate() throws -> EvaluationMetrics {
+    public func evaluate() throws -> EvaluationMetrics { try evaluateRun().metrics }
+
+    /// The run evaluated again from its checkpoint: predictions and metrics of every set, per
+    /// patient with the per-image metrics beside when the run aggregates (`eval.aggregate`).
+    public func evaluateRun() throws -> RunResult {
         let predictor = self.predictor()
         let validation = split.parts["validation"] != nil ? try predictor.predict(try evaluationLoader(try indices("validation"))) : nil
         let training = try indices("train") + (split.parts["validation"] != nil ? try indices("validation") : [])
         let boxes = FileManager.default.fileExists(atPath: run.regions.path) ? try RegionCropDataset.readBoxes(from: run.regions) : nil
-        let external = try ExternalTestSet.all(config, training: dataset, trainingIndices: training).map { set in
+        let sets = try ExternalTestSet.all(config, training: dataset, trainingIndices: training)
+        let external = try sets.map { set in
             let cropped: Dataset = boxes.map { CroppedTestSet(set: set, boxes: $0) } ?? set
             return (name: set.name, predictions: try predictor.predict(try evaluationLoader(Array(0..<set.count), dataset: cropped)))
         }
-        return try EvaluationMetrics(
+        var levels = (
             train: try predictor.predict(try evaluationLoader(try indices("train"))), validation: validation,
-            test: try predictor.predict(try evaluationLoader(try indices("test"))), external: external,
-            task: variant.task, eval: config.eval, seed: config.seed)
+            test: try predictor.predict(try evaluationLoader(try indices("test"))), external: external)
+        var imageMetrics: EvaluationMetrics?
+        if let rule = config.eval.aggregateRule.flatMap(PatientAggregation.Rule.init) {
+            imageMetrics = try EvaluationMetrics(
+                train: levels.train, validation: levels.validation, test: levels.test, external: levels.external, task: variant.task,
+                eval: config.eval, seed: config.seed)
+            levels = try PatientAggregation(rule: rule).aggregate(levels, datasets: [dataset] + sets, boxes: boxes)
+        }
+        let metrics = try EvaluationMetrics(
+            train: levels.train, validation: levels.validation, test: levels.test, external: levels.external, task: variant.task,
+            eval: config.eval, seed: config.seed)
+        return RunResult(
+            run: run, architecture: variant.name, history: [], train: levels.train, validation: levels.validation, test: levels.test,
+            external: levels.external, metrics: metrics, imageMetrics: imageMetrics, trainingSeconds: 0, millisecondsPerImage: 0)
     }
 }

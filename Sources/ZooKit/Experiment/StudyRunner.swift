@@ -111,6 +111,14 @@ public final class StudyRunner {
         return try ReaderStudy(configs, truth: truth, base: baseDirectory, folder: folder)
     }
 
+    /// `1 h 02 min`, `3 min 07 s` or `42 s`.
+    static func duration(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        if s >= 3600 { return String(format: "%d h %02d min", s / 3600, (s % 3600) / 60) }
+        if s >= 60 { return String(format: "%d min %02d s", s / 60, s % 60) }
+        return "\(s) s"
+    }
+
     /// Checks every trial's config (architecture name, optimizer, loss, schedule, transforms)
     /// before the first one trains: a typo in the ninth backbone must not wait for eight.
     func preflight(_ trials: [(String, ExperimentConfig)], key: String) throws {
@@ -204,7 +212,17 @@ public final class StudyRunner {
             clinicalResult = try ClinicalModel(clinical: clinical, runner: runner).run()
         }
         let readers = try readerStudy(applied, trial: trials.first?.1, experiment: experiment, prepare: prepare)
-        var results = try trials.map { name, trial in try runTrial(trial, name: name, prepare: prepare) }
+        var results = [RunResult]()
+        let started = Date()
+        for (index, (name, trial)) in trials.enumerated() {
+            // Progress a person can plan by: which trial, how long so far, how long still
+            // (the mean of the trials so far, read-back ones included).
+            let elapsed = Date().timeIntervalSince(started)
+            var line = "=== trial \(index + 1) of \(trials.count): \(name); \(StudyRunner.duration(elapsed)) elapsed"
+            if index > 0 { line += ", about \(StudyRunner.duration(elapsed / Double(index) * Double(trials.count - index))) to go" }
+            progress.message(line)
+            results.append(try runTrial(trial, name: name, prepare: prepare))
+        }
         if let clinicalResult { results.append(clinicalResult) }
         var report = try SweepReport(experiment: experiment, results: results, metrics: trials.first?.1.eval.metrics)
         report.readerStudy = readers

@@ -50,7 +50,9 @@ public struct RunReport {
             }
             if let threshold = result.metrics.threshold,
                 let figure = try? Plots.confusionMatrix(
-                    ConfusionMatrix(scores, threshold: threshold.value), title: "Test set, threshold \(SweepReport.thresholdCell(threshold))")
+                    ConfusionMatrix(scores, threshold: threshold.value),
+                    classNames: classNames.count == 2 ? classNames : ["negative", "positive"],
+                    title: "Test set, threshold \(SweepReport.thresholdCell(threshold))")
             {
                 figures.append(("confusion.svg", "Confusion matrix on the test set", figure))
             }

@@ -187,9 +187,12 @@ public struct SweepReport {
         }
         let (header, rows) = SweepReport.metricRows(results, metrics: metrics)
         doc.add(.table(header: header, rows: rows))
-        doc.add(.table(
-            header: ["model", "training (s)", "inference (ms/image)"],
-            rows: results.map { [$0.architecture, String(format: "%.1f", $0.trainingSeconds), String(format: "%.1f", $0.millisecondsPerImage)] }))
+        // Times are known for models trained here (not for an evaluation of a saved run).
+        if results.contains(where: { $0.trainingSeconds > 0 || $0.millisecondsPerImage > 0 }) {
+            doc.add(.table(
+                header: ["model", "training (s)", "inference (ms/image)"],
+                rows: results.map { [$0.architecture, String(format: "%.1f", $0.trainingSeconds), String(format: "%.1f", $0.millisecondsPerImage)] }))
+        }
         doc.blocks += SweepReport.comparisonBlocks(
             names: results.map(\.architecture), pValues: pValues, best: best, reclassification: reclassification, where: "test set",
             bestBy: "highest test AUC")
