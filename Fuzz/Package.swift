@@ -22,7 +22,9 @@ let package = Package(
         // The config reader is part of ZooKit. Depending on ZooKit would build the catalog's
         // build-tool plugin with the fuzzer flags (and no entry point), so the reader's files
         // (Config/ and the three small files it uses) are compiled here from links.
-        .target(name: "ZooKitConfig", dependencies: [.product(name: "Yams", package: "Yams")], path: "Sources/ZooKitConfig"),
+        .target(
+            name: "ZooKitConfig", dependencies: [.product(name: "Yams", package: "Yams"), .product(name: "ZooHDF5", package: "Zoo")],
+            path: "Sources/ZooKitConfig"),
         .executableTarget(name: "fuzz-png", dependencies: [.product(name: "ZooData", package: "Zoo")], path: "Sources/FuzzPNG", swiftSettings: harness),
         .executableTarget(name: "fuzz-jpeg", dependencies: [.product(name: "ZooData", package: "Zoo")], path: "Sources/FuzzJPEG", swiftSettings: harness),
         .executableTarget(name: "fuzz-nifti", dependencies: [.product(name: "ZooData", package: "Zoo")], path: "Sources/FuzzNIfTI", swiftSettings: harness),

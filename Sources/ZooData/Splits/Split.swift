@@ -28,6 +28,12 @@ public struct Split: Codable, Equatable, Sendable {
         }
     }
 
+    /// The indices of the parts a model learns from or is selected on (`train` and, when
+    /// there is one, `validation`): what no test set may share a patient with.
+    public func trainingIndices(in dataset: Dataset) throws -> [Int] {
+        try indices("train", in: dataset) + (parts["validation"] != nil ? try indices("validation", in: dataset) : [])
+    }
+
     /// Writes the split as JSON.
     public func save(to url: URL) throws {
         let encoder = JSONEncoder()

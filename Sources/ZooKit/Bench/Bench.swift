@@ -31,7 +31,9 @@ public struct BenchResult: Codable, Sendable {
     public var json: String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        return String(data: try! encoder.encode(self), encoding: .utf8)!
+        // Plain numbers and strings, non-finite ones written as strings: encoding cannot fail.
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return String(decoding: try! encoder.encode(self), as: UTF8.self)
     }
 }
 

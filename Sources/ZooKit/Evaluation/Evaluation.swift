@@ -130,14 +130,16 @@ public struct EvaluationMetrics {
         if task == .segmentation {
             side.dice = p.meanDice
             let outcomes = p.segmentation
-            side.diceMedian = median(outcomes.map(\.dice))
-            side.diceSingleLesion = mean(outcomes.filter { $0.detection.referenceLesions == 1 }.map(\.dice))
-            side.iou = mean(outcomes.map(\.iou))
-            side.hausdorff95 = mean(outcomes.compactMap(\.hausdorff95))
-            side.hausdorff95Median = median(outcomes.compactMap(\.hausdorff95))
-            side.voxelPrecision = mean(outcomes.compactMap(\.precision))
-            side.voxelRecall = mean(outcomes.compactMap(\.recall))
-            side.voxelFalsePositiveRate = mean(outcomes.compactMap(\.falsePositiveRate))
+            // ZooMetrics' Summary over the samples where a value is defined; none defined: nil.
+            func summary(_ values: [Double?]) -> Summary? { try? Summary(values) }
+            side.diceMedian = summary(outcomes.map(\.dice))?.median
+            side.diceSingleLesion = summary(outcomes.filter { $0.detection.referenceLesions == 1 }.map(\.dice))?.mean
+            side.iou = summary(outcomes.map(\.iou))?.mean
+            let hausdorff = summary(outcomes.map(\.hausdorff95))
+            (side.hausdorff95, side.hausdorff95Median) = (hausdorff?.mean, hausdorff?.median)
+            side.voxelPrecision = summary(outcomes.map(\.precision))?.mean
+            side.voxelRecall = summary(outcomes.map(\.recall))?.mean
+            side.voxelFalsePositiveRate = summary(outcomes.map(\.falsePositiveRate))?.mean
             side.falsePositivesPerScan = outcomes.isEmpty ? nil : Double(outcomes.reduce(0) { $0 + $1.detection.falsePositiveComponents }) / Double(outcomes.count)
             // Per scan, a lesion found or not is the case the detection metrics count; a set
             // without scans has none to count.
@@ -155,9 +157,7 @@ public struct EvaluationMetrics {
         }
         side.accuracy = p.accuracy
         if let classes = p.probabilities.first?.count, !p.labels.isEmpty {
-            let predicted = p.probabilities.map { row in
-                classes == 2 && threshold != nil ? (row[1] >= threshold! ? 1 : 0) : row.indices.max { row[$0] < row[$1] }!
-            }
+            let predicted = p.probabilities.map { Predictions.predictedClass($0, threshold: threshold) }
             // Labels outside the model's classes leave the report undefined (nil).
             side.classReport = try? ClassificationReport(predicted: predicted, truth: p.labels, classCount: classes)
         }
@@ -180,15 +180,6 @@ public struct EvaluationMetrics {
             }
         }
         return side
-    }
-
-    static func mean(_ values: [Double]) -> Double? { values.isEmpty ? nil : values.reduce(0, +) / Double(values.count) }
-
-    static func median(_ values: [Double]) -> Double? {
-        guard !values.isEmpty else { return nil }
-        let sorted = values.sorted()
-        let middle = sorted.count / 2
-        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
     }
 
     static func pearson(_ x: [Double], _ y: [Double]) -> Double? {
@@ -312,16 +303,21 @@ public enum Evaluation {
         return result
     }
 
+    /// Every set of `sets`, as `writePredictions(train:validation:test:external:...)` writes.
+    public static func writePredictions(_ sets: PredictionSets, classNames: [String], in run: RunDirectory, perImage: Bool = false) throws {
+        try writePredictions(
+            train: sets.train, validation: sets.validation, test: sets.test, external: sets.external, classNames: classNames, in: run,
+            perImage: perImage)
+    }
+
     /// The run's predictions.csv (test), predictions-train.csv and, with a validation split,
     /// predictions-validation.csv (the set its threshold was chosen on).
     public static func writePredictions(
         train: Predictions, validation: Predictions? = nil, test: Predictions, external: [(name: String, predictions: Predictions)] = [],
-        classNames: [String], in run: RunDirectory, suffix: String = ""
+        classNames: [String], in run: RunDirectory, perImage: Bool = false
     ) throws {
-        // `suffix` ("-images"): the per-image predictions of a run evaluated per patient.
-        func named(_ url: URL) -> URL {
-            suffix.isEmpty ? url : url.deletingLastPathComponent().appendingPathComponent(url.lastPathComponent.replacingOccurrences(of: "predictions", with: "predictions\(suffix)"))
-        }
+        // `perImage`: the per-image twins of a run evaluated per patient.
+        func named(_ url: URL) -> URL { perImage ? run.perImage(url) : url }
         for (name, predictions) in external { try writePredictions(predictions, classNames: classNames, to: named(run.externalPredictions(name))) }
         try writePredictions(test, classNames: classNames, to: named(run.predictions))
         try writePredictions(train, classNames: classNames, to: named(run.trainPredictions))

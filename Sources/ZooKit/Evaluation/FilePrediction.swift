@@ -48,7 +48,7 @@ extension RestoredRun {
         var lines = ["id," + (labelled ? "label," : "") + "predicted," + names.map { "p_\($0)" }.joined(separator: ",")]
         let threshold = try self.threshold
         for (index, (id, p)) in zip(predictions.ids, predictions.probabilities).enumerated() {
-            let best = p.count == 2 && threshold != nil ? (p[1] >= threshold!.value ? 1 : 0) : p.indices.max { p[$0] < p[$1] }!
+            let best = Predictions.predictedClass(p, threshold: threshold?.value)
             let label = labelled ? "\(labels[index]!)," : ""
             lines.append("\(CSV.escape(id)),\(label)\(CSV.escape(names[best]))," + p.map { "\($0)" }.joined(separator: ","))
         }

@@ -1,6 +1,7 @@
 import Foundation
 import ZooCore
 import ZooData
+import ZooNN
 
 /// Patient-level results (`eval.aggregate: {by: patient, rule}`): the images of one patient
 /// (slices, views) combine into one score, the mean or the maximum of their probabilities, or
@@ -56,10 +57,7 @@ public struct PatientAggregation: Sendable, Equatable {
 
     /// Every set of a run aggregated: patients from the samples' groups in `datasets` (the
     /// run's and its external sets'), region sizes from `boxes` (largest_roi).
-    func aggregate(
-        _ sets: (train: Predictions, validation: Predictions?, test: Predictions, external: [(name: String, predictions: Predictions)]),
-        datasets: [Dataset], boxes: [String: RegionBox]?
-    ) throws -> (Predictions, Predictions?, Predictions, [(name: String, predictions: Predictions)]) {
+    func aggregate(_ sets: PredictionSets, datasets: [Dataset], boxes: [String: RegionBox]?) throws -> PredictionSets {
         var groups = [String: String]()
         for dataset in datasets {
             for index in 0..<dataset.count {
@@ -68,10 +66,42 @@ public struct PatientAggregation: Sendable, Equatable {
             }
         }
         let sizes = (boxes ?? [:]).mapValues { box in zip(box.lower, box.upper).reduce(1.0) { $0 * ($1.1 - $1.0) } }
+        return PredictionSets(
+            train: try aggregate(sets.train, groups: groups, roiSizes: sizes),
+            validation: try sets.validation.map { try aggregate($0, groups: groups, roiSizes: sizes) },
+            test: try aggregate(sets.test, groups: groups, roiSizes: sizes),
+            external: try sets.external.map { (name: $0.name, predictions: try aggregate($0.predictions, groups: groups, roiSizes: sizes)) })
+    }
+}
+
+/// The predictions of a run's sets: training, validation, test and the external test sets.
+public struct PredictionSets {
+    public var train: Predictions
+    public var validation: Predictions?
+    public var test: Predictions
+    public var external: [(name: String, predictions: Predictions)]
+
+    /// The sets' metrics as the config asks: per image, or with `eval.aggregate` per patient
+    /// (the aggregated sets are returned) with the per-image metrics beside. `datasets` give
+    /// the samples' patients, `boxes` the regions of interest.
+    func evaluated(task: ArchitectureTask, eval: EvalConfig, seed: UInt64, datasets: [Dataset], boxes: [String: RegionBox]?) throws
+        -> (sets: PredictionSets, metrics: EvaluationMetrics, imageMetrics: EvaluationMetrics?)
+    {
+        guard let rule = eval.aggregateRule.flatMap(PatientAggregation.Rule.init) else {
+            return (self, try EvaluationMetrics(self, task: task, eval: eval, seed: seed), nil)
+        }
+        let patients = try PatientAggregation(rule: rule).aggregate(self, datasets: datasets, boxes: boxes)
         return (
-            try aggregate(sets.train, groups: groups, roiSizes: sizes), try sets.validation.map { try aggregate($0, groups: groups, roiSizes: sizes) },
-            try aggregate(sets.test, groups: groups, roiSizes: sizes),
-            try sets.external.map { (name: $0.name, predictions: try aggregate($0.predictions, groups: groups, roiSizes: sizes)) }
+            patients, try EvaluationMetrics(patients, task: task, eval: eval, seed: seed),
+            try EvaluationMetrics(self, task: task, eval: eval, seed: seed)
         )
+    }
+}
+
+extension EvaluationMetrics {
+    /// The metrics of every set of `sets`.
+    init(_ sets: PredictionSets, task: ArchitectureTask, eval: EvalConfig, seed: UInt64) throws {
+        try self.init(
+            train: sets.train, validation: sets.validation, test: sets.test, external: sets.external, task: task, eval: eval, seed: seed)
     }
 }

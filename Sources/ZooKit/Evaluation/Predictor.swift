@@ -103,6 +103,13 @@ public struct Predictions {
         return Double(correct) / Double(labels.count)
     }
 
+    /// The class a row of probabilities is called: with two classes and a threshold, class 1
+    /// when its probability reaches the threshold, else the most probable class.
+    public static func predictedClass(_ probabilities: [Double], threshold: Double?) -> Int {
+        if probabilities.count == 2, let threshold { return probabilities[1] >= threshold ? 1 : 0 }
+        return probabilities.indices.max { probabilities[$0] < probabilities[$1] }!
+    }
+
     /// The scores of class 1 of a two-class classifier, with the labels.
     public var binaryScores: BinaryScores? {
         guard probabilities.first?.count == 2 else { return nil }

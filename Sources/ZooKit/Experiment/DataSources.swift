@@ -89,7 +89,17 @@ struct ExternalTestSet: Dataset, NamedTestSet {
     }
 
     /// The config's external sets, each checked against the training data: the same classes,
-    /// and no patient of the training or validation part among its patients.
+    /// and no patient of the training or validation part among its patients. With `boxes` (a
+    /// pipeline's ROI stage) each is cropped to the regions its prefixed ids have there.
+    static func all(
+        _ config: ExperimentConfig, training: Dataset, trainingIndices: [Int], croppedTo boxes: [String: RegionBox]?
+    ) throws -> [Dataset & NamedTestSet] {
+        try all(config, training: training, trainingIndices: trainingIndices).map { set -> Dataset & NamedTestSet in
+            boxes.map { CroppedTestSet(set: set, boxes: $0) } ?? set
+        }
+    }
+
+    /// The sets uncropped (what a segmentation stage draws the boxes on).
     static func all(_ config: ExperimentConfig, training: Dataset, trainingIndices: [Int]) throws -> [ExternalTestSet] {
         // A phantom's patients are its seed's: the same numbers under another seed are other
         // (simulated) people.

@@ -241,8 +241,8 @@ public final class ExperimentRunner {
         // shared patient or an unreadable file stops the run here.
         // In a stage with regions of interest, the external images are cropped to the boxes the
         // segmentation model drew on them, as the internal ones.
-        let externalSets: [Dataset & NamedTestSet] = try ExternalTestSet.all(config, training: dataset, trainingIndices: trainIndices + validationIndices)
-            .map { set -> Dataset & NamedTestSet in regionBoxes.map { CroppedTestSet(set: set, boxes: $0) } ?? set }
+        let externalSets = try ExternalTestSet.all(
+            config, training: dataset, trainingIndices: trainIndices + validationIndices, croppedTo: regionBoxes)
         for set in externalSets {
             if let bad = DataCheck.unreadable(set).first { throw RunError("data.test_sets.\(set.name): \(bad.message)") }
         }
@@ -299,34 +299,21 @@ public final class ExperimentRunner {
             let options = DataLoader.Options(batchSize: window == nil ? batch : 1, shuffle: false, workers: 2)
             return (set.name, try predictor.predict(try DataLoader(dataset: set, transform: pipeline.eval, options: options, seed: config.seed)))
         }
-        let imageLevel = (train: imageTrain, validation: imageValidation, test: imageTest, external: imageExternal)
-        var imageMetrics: EvaluationMetrics?
-        var (trainPredictions, validationPredictions, testPredictions, external) = imageLevel
-        if let rule = config.eval.aggregateRule.flatMap(PatientAggregation.Rule.init) {
-            imageMetrics = try EvaluationMetrics(
-                train: trainPredictions, validation: validationPredictions, test: testPredictions, external: external, task: variant.task,
-                eval: config.eval, seed: config.seed)
-            try Evaluation.writePredictions(
-                train: trainPredictions, validation: validationPredictions, test: testPredictions, external: external,
-                classNames: dataset.classNames, in: run, suffix: "-images")
-            (trainPredictions, validationPredictions, testPredictions, external) = try PatientAggregation(rule: rule).aggregate(
-                imageLevel, datasets: [dataset] + externalSets, boxes: regionBoxes)
-        }
-        let metrics = try EvaluationMetrics(
-            train: trainPredictions, validation: validationPredictions, test: testPredictions, external: external, task: variant.task,
-            eval: config.eval, seed: config.seed)
+        let images = PredictionSets(train: imageTrain, validation: imageValidation, test: imageTest, external: imageExternal)
+        let (sets, metrics, imageMetrics) = try images.evaluated(
+            task: variant.task, eval: config.eval, seed: config.seed, datasets: [dataset] + externalSets, boxes: regionBoxes)
+        if imageMetrics != nil { try Evaluation.writePredictions(images, classNames: dataset.classNames, in: run, perImage: true) }
         if let threshold = metrics.threshold { progress.message("threshold \(threshold)") }
-        try Evaluation.writePredictions(
-            train: trainPredictions, validation: validationPredictions, test: testPredictions, external: external,
-            classNames: dataset.classNames, in: run)
+        try Evaluation.writePredictions(sets, classNames: dataset.classNames, in: run)
         let timing = RunTiming(architecture: variant.name, task: variant.task.rawValue, trainingSeconds: trainingSeconds, msPerImage: perImage)
         try JSONText.encode(timing).write(to: run.timing, atomically: true, encoding: .utf8)
         let result = RunResult(
-            run: run, architecture: variant.name, history: history, train: trainPredictions, validation: validationPredictions,
-            test: testPredictions, external: external, metrics: metrics, imageMetrics: imageMetrics, trainingSeconds: trainingSeconds, millisecondsPerImage: perImage)
+            run: run, architecture: variant.name, history: history, train: sets.train, validation: sets.validation,
+            test: sets.test, external: sets.external, metrics: metrics, imageMetrics: imageMetrics, trainingSeconds: trainingSeconds,
+            millisecondsPerImage: perImage)
         var summary = "\(variant.name) (\(model.parameterCounts.total) parameters, \(model.parameterCounts.trainable) trainable) "
         if let rule = config.eval.aggregateRule {
-            let patients = "\(trainPredictions.ids.count) training, \(validationPredictions?.ids.count ?? 0) validation, \(testPredictions.ids.count) test patients"
+            let patients = "\(sets.train.ids.count) training, \(sets.validation?.ids.count ?? 0) validation, \(sets.test.ids.count) test patients"
             summary += "evaluated per patient (images combined by \(rule); per-image rows beside): \(patients); "
         }
         summary += "on \(config.data.source) data: \(trainIndices.count) training, \(validationIndices.count) validation, "
@@ -399,26 +386,20 @@ public final class ExperimentRunner {
         guard let task = ArchitectureTask(rawValue: timing.task) else {
             throw RunError("\(run.timing.path): unknown task '\(timing.task)'; delete the run to train it again")
         }
-        let train = try Evaluation.readPredictions(from: run.trainPredictions)
-        let test = try Evaluation.readPredictions(from: run.predictions)
-        let validation = FileManager.default.fileExists(atPath: run.validationPredictions.path)
-            ? try Evaluation.readPredictions(from: run.validationPredictions) : nil
-        let external = try testSets.map { (name: $0, predictions: try Evaluation.readPredictions(from: run.externalPredictions($0))) }
-        // A run evaluated per patient kept its per-image predictions beside.
-        var imageMetrics: EvaluationMetrics?
-        if eval.aggregateRule != nil {
-            func images(_ url: URL) -> URL { url.deletingLastPathComponent().appendingPathComponent(url.lastPathComponent.replacingOccurrences(of: "predictions", with: "predictions-images")) }
-            let validationImages = validation == nil ? nil : try Evaluation.readPredictions(from: images(run.validationPredictions))
-            imageMetrics = try EvaluationMetrics(
-                train: try Evaluation.readPredictions(from: images(run.trainPredictions)), validation: validationImages,
-                test: try Evaluation.readPredictions(from: images(run.predictions)),
-                external: try testSets.map { (name: $0, predictions: try Evaluation.readPredictions(from: images(run.externalPredictions($0)))) },
-                task: task, eval: eval, seed: seed)
+        // The sets as the run wrote them; a run evaluated per patient also wrote their per-image twins.
+        func read(_ name: (URL) -> URL) throws -> PredictionSets {
+            let validation = FileManager.default.fileExists(atPath: run.validationPredictions.path)
+            return PredictionSets(
+                train: try Evaluation.readPredictions(from: name(run.trainPredictions)),
+                validation: validation ? try Evaluation.readPredictions(from: name(run.validationPredictions)) : nil,
+                test: try Evaluation.readPredictions(from: name(run.predictions)),
+                external: try testSets.map { (name: $0, predictions: try Evaluation.readPredictions(from: name(run.externalPredictions($0)))) })
         }
+        let sets = try read { $0 }
+        let imageMetrics = eval.aggregateRule == nil ? nil : try EvaluationMetrics(try read(run.perImage), task: task, eval: eval, seed: seed)
         return RunResult(
-            run: run, architecture: timing.architecture, history: [], train: train, validation: validation, test: test, external: external,
-            metrics: try EvaluationMetrics(train: train, validation: validation, test: test, external: external, task: task, eval: eval, seed: seed),
-            imageMetrics: imageMetrics,
+            run: run, architecture: timing.architecture, history: [], train: sets.train, validation: sets.validation, test: sets.test,
+            external: sets.external, metrics: try EvaluationMetrics(sets, task: task, eval: eval, seed: seed), imageMetrics: imageMetrics,
             trainingSeconds: timing.trainingSeconds, millisecondsPerImage: timing.msPerImage)
     }
 

@@ -23,8 +23,7 @@ struct PipelineRunner {
                 // The stage's external test sets are cropped the same way: boxes keyed by their
                 // prefixed ids, predicted by the same segmentation model.
                 let stageConfig = try study.trialConfig(study.sharedData(stage.document), entry: TrialEntry(name: stage.config.model.name, overrides: []), architecture: false)
-                let training = try split.indices("train", in: dataset) + (split.parts["validation"] != nil ? try split.indices("validation", in: dataset) : [])
-                let external = try ExternalTestSet.all(stageConfig, training: dataset, trainingIndices: training)
+                let external = try ExternalTestSet.all(stageConfig, training: dataset, trainingIndices: try split.trainingIndices(in: dataset))
                 boxes = try regionBoxes(from: reports[roi.from]!, stage: roi.from, margin: roi.margin, external: external)
             }
             let prepare: (ExperimentRunner) throws -> Void = { runner in
@@ -47,7 +46,7 @@ struct PipelineRunner {
     }
 
     /// Boxes around the masks the best segmentation model of `report` predicts for every sample.
-    func regionBoxes(from report: SweepReport, stage: String, margin: Double, external: [ExternalTestSet] = []) throws -> [String: RegionBox] {
+    func regionBoxes(from report: SweepReport, stage: String, margin: Double, external: [Dataset] = []) throws -> [String: RegionBox] {
         let scored = report.results.map { ($0, $0.run.bestValidationScore ?? $0.metrics.train.dice ?? -1) }
         guard let (best, score) = scored.max(by: { $0.1 < $1.1 }), best.metrics.test.dice != nil || best.train.segmentation.count > 0 else {
             throw RunError("stage \(stage) has no segmentation model to draw regions of interest with")

@@ -96,26 +96,14 @@ public struct RestoredRun {
     public func evaluateRun() throws -> RunResult {
         let predictor = self.predictor()
         let validation = split.parts["validation"] != nil ? try predictor.predict(try evaluationLoader(try indices("validation"))) : nil
-        let training = try indices("train") + (split.parts["validation"] != nil ? try indices("validation") : [])
         let boxes = FileManager.default.fileExists(atPath: run.regions.path) ? try RegionCropDataset.readBoxes(from: run.regions) : nil
-        let sets = try ExternalTestSet.all(config, training: dataset, trainingIndices: training)
-        let external = try sets.map { set in
-            let cropped: Dataset = boxes.map { CroppedTestSet(set: set, boxes: $0) } ?? set
-            return (name: set.name, predictions: try predictor.predict(try evaluationLoader(Array(0..<set.count), dataset: cropped)))
-        }
-        var levels = (
+        let sets = try ExternalTestSet.all(config, training: dataset, trainingIndices: try split.trainingIndices(in: dataset), croppedTo: boxes)
+        let images = PredictionSets(
             train: try predictor.predict(try evaluationLoader(try indices("train"))), validation: validation,
-            test: try predictor.predict(try evaluationLoader(try indices("test"))), external: external)
-        var imageMetrics: EvaluationMetrics?
-        if let rule = config.eval.aggregateRule.flatMap(PatientAggregation.Rule.init) {
-            imageMetrics = try EvaluationMetrics(
-                train: levels.train, validation: levels.validation, test: levels.test, external: levels.external, task: variant.task,
-                eval: config.eval, seed: config.seed)
-            levels = try PatientAggregation(rule: rule).aggregate(levels, datasets: [dataset] + sets, boxes: boxes)
-        }
-        let metrics = try EvaluationMetrics(
-            train: levels.train, validation: levels.validation, test: levels.test, external: levels.external, task: variant.task,
-            eval: config.eval, seed: config.seed)
+            test: try predictor.predict(try evaluationLoader(try indices("test"))),
+            external: try sets.map { (name: $0.name, predictions: try predictor.predict(try evaluationLoader(Array(0..<$0.count), dataset: $0))) })
+        let (levels, metrics, imageMetrics) = try images.evaluated(
+            task: variant.task, eval: config.eval, seed: config.seed, datasets: [dataset] + sets, boxes: boxes)
         return RunResult(
             run: run, architecture: variant.name, history: [], train: levels.train, validation: levels.validation, test: levels.test,
             external: levels.external, metrics: metrics, imageMetrics: imageMetrics, trainingSeconds: 0, millisecondsPerImage: 0)

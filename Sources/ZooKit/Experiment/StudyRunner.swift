@@ -100,8 +100,7 @@ public final class StudyRunner {
             let info = dataset.info(at: index)
             truth[info.id] = info.label
         }
-        let training = try split.indices("train", in: dataset) + (split.parts["validation"] != nil ? try split.indices("validation", in: dataset) : [])
-        for set in try ExternalTestSet.all(trial, training: dataset, trainingIndices: training) {
+        for set in try ExternalTestSet.all(trial, training: dataset, trainingIndices: try split.trainingIndices(in: dataset)) {
             for index in 0..<set.count {
                 let info = set.info(at: index)
                 truth[info.id] = info.label

@@ -83,12 +83,9 @@ public struct CrossValidationReport {
 
     /// Mean and sample standard deviation of the defined values, as `0.812 ± 0.031`.
     static func meanSD(_ values: [Double?]) -> String {
-        let defined = values.compactMap { $0 }.filter(\.isFinite)
-        guard !defined.isEmpty else { return "-" }
-        let mean = defined.reduce(0, +) / Double(defined.count)
-        guard defined.count > 1 else { return String(format: "%.3f", mean) }
-        let variance = defined.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(defined.count - 1)
-        return String(format: "%.3f ± %.3f", mean, variance.squareRoot())
+        // No fold with the metric defined: "-".
+        guard let summary = try? Summary(values.map { $0.flatMap { $0.isFinite ? $0 : nil } }) else { return "-" }
+        return summary.standardDeviation.map { String(format: "%.3f ± %.3f", summary.mean, $0) } ?? String(format: "%.3f", summary.mean)
     }
 
     public var document: ReportDocument {

@@ -34,6 +34,11 @@ public struct RunDirectory: Sendable {
     public var validationPredictions: URL { url.appendingPathComponent("predictions-validation.csv") }
     /// The predictions of an external test set (`data.test_sets`).
     public func externalPredictions(_ name: String) -> URL { url.appendingPathComponent("predictions-\(name).csv") }
+    /// For a run evaluated per patient, the per-image twin of one of its predictions files
+    /// (`predictions-train.csv` -> `predictions-images-train.csv`).
+    public func perImage(_ predictions: URL) -> URL {
+        url.appendingPathComponent(predictions.lastPathComponent.replacingOccurrences(of: "predictions", with: "predictions-images"))
+    }
     /// The two data pipelines in words (training; validation, test and predict).
     public var pipeline: URL { url.appendingPathComponent("pipeline.txt") }
     /// What the run was trained on (config and data), for reuse decisions.
