@@ -83,9 +83,9 @@ public final class ExperimentRunner {
         return (Subset(dataset, indices: kept), unreadable)
     }
 
-    /// What this run trains on: its resolved config and its data.
-    public func fingerprint(of dataset: Dataset) throws -> RunFingerprint {
-        try RunFingerprint(document: config.resolved, dataset: dataset, extra: regionBoxes.map(RegionCropDataset.csv) ?? "")
+    /// The data this run trains on, as a fingerprint.
+    public func fingerprint(of dataset: Dataset) -> RunFingerprint {
+        RunFingerprint(dataset: dataset, extra: regionBoxes.map(RegionCropDataset.csv) ?? "")
     }
 
     /// The model the config describes, with its weights file loaded and its layers frozen;
@@ -201,7 +201,7 @@ public final class ExperimentRunner {
     public func run(name: String? = nil, resume: RunDirectory? = nil) throws -> RunResult {
         try preflight()
         let given = try self.dataset()
-        let fingerprint = try self.fingerprint(of: given)
+        let fingerprint = self.fingerprint(of: given)
         let (dataset, skipped) = try checked(given)
         if let resume, let recorded = resume.recordedFingerprint, recorded.data != fingerprint.data {
             throw RunError(

@@ -175,7 +175,7 @@ public final class StudyRunner {
         if !differences.isEmpty {
             problems.append("the config changed since it ran (\(differences.prefix(5).joined(separator: ", "))\(differences.count > 5 ? ", ..." : ""))")
         }
-        let current = try runner.fingerprint(of: try runner.dataset())
+        let current = runner.fingerprint(of: try runner.dataset())
         if recorded.data != current.data {
             problems.append("its data changed (\(recorded.samples) samples then, \(current.samples) now, or files or regions of interest differ)")
         }

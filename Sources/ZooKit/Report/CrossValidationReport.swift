@@ -105,7 +105,7 @@ public struct CrossValidationReport {
                 let test = fold.metrics.test
                 var row = [trial.name, "fold \(index + 1)"]
                 for metric in metrics {
-                    row.append(metric.name == "auc" ? (test.auc.map { String(format: "%.3f (%.3f-%.3f)", $0.auc, $0.lower, $0.upper) } ?? "-") : SweepReport.cell(metric.value(test)))
+                    row.append(metric.name == "auc" ? SweepReport.aucCell(test.auc) : SweepReport.cell(metric.value(test)))
                 }
                 if !segmentation { row.append(fold.metrics.threshold.map(SweepReport.thresholdCell) ?? "-") }
                 rows.append(row)
@@ -114,7 +114,7 @@ public struct CrossValidationReport {
             let pooled = pooledComparison.results.first { $0.architecture == trial.name }!.metrics.test
             let pooledCells = metrics.map { metric -> String in
                 switch metric.name {
-                case "auc": return pooled.auc.map { String(format: "%.3f (%.3f-%.3f)", $0.auc, $0.lower, $0.upper) } ?? "-"
+                case "auc": return SweepReport.aucCell(pooled.auc)
                 case "dice": return SweepReport.cell(pooled.dice)
                 default: return "-"
                 }

@@ -109,7 +109,7 @@ public struct PredictionComparison {
         doc.add(.paragraph(note))
         let data = sources.map { try? BinaryScores(scores: $0.scores, labels: labels) }
         doc.add(.table(header: ["source", "AUC (95% CI)"], rows: zip(sources, data).map { source, scores in
-            [source.name, scores.flatMap { try? DeLong.confidenceInterval($0) }.map { String(format: "%.3f (%.3f-%.3f)", $0.auc, $0.lower, $0.upper) } ?? "-"]
+            [source.name, SweepReport.aucCell(scores.flatMap { try? DeLong.confidenceInterval($0) })]
         }))
         doc.add(.paragraph("DeLong p-values (paired):"))
         doc.add(.table(header: [""] + sources.map(\.name), rows: sources.indices.map { i in

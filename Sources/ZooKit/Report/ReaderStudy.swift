@@ -97,8 +97,7 @@ struct ReaderStudy {
         func calls(_ reads: [String: Read]) -> [Int] { ids.map { reads[$0]!.call } }
         func auc(_ values: [Double]) -> String {
             // One class in the set: no AUC ("-").
-            (try? DeLong.confidenceInterval(try BinaryScores(scores: values, labels: outcomes)))
-                .map { String(format: "%.3f (%.3f-%.3f)", $0.auc, $0.lower, $0.upper) } ?? "-"
+            SweepReport.aucCell(try? DeLong.confidenceInterval(try BinaryScores(scores: values, labels: outcomes)))
         }
         func rates(_ reads: [Int]) -> (String, String) {
             func rate(_ label: Int) -> String {

@@ -88,6 +88,11 @@ public struct SweepReport {
         return blocks
     }
 
+    /// An AUC with its 95% CI as the tables print it, `-` when undefined.
+    static func aucCell(_ interval: AUCInterval?) -> String {
+        interval.map { String(format: "%.3f (%.3f-%.3f)", $0.auc, $0.lower, $0.upper) } ?? "-"
+    }
+
     static func cell(_ value: Double?, _ digits: Int = 3) -> String {
         value.map { $0.isFinite ? String(format: "%.\(digits)f", $0) : "-" } ?? "-"
     }
@@ -109,7 +114,7 @@ public struct SweepReport {
     }
 
     static let classificationColumns: [Column] = [
-        ("auc", "AUC (95% CI)", { s in s.auc.map { String(format: "%.3f (%.3f-%.3f)", $0.auc, $0.lower, $0.upper) } ?? "-" }),
+        ("auc", "AUC (95% CI)", { aucCell($0.auc) }),
         ("auc_p", "AUC p (vs 0.5)", { s in pValue(s.auc?.pAgainstChance) }),
         ("accuracy", "accuracy", { value($0, "accuracy", $0.accuracy) }),
         ("sensitivity", "sensitivity", { value($0, "sensitivity", $0.sensitivity) }),

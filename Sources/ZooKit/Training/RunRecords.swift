@@ -28,20 +28,18 @@ public struct EvaluatedCheckpoint: Codable, Equatable, CustomStringConvertible {
     public var description: String { "checkpoints/\(file) (epoch \(epoch): \(reason))" }
 }
 
-/// fingerprint.json: what a run was trained on, so that a sweep reuses a trial only while its
-/// config and its data are still the ones it was trained with.
+/// fingerprint.json: the data a run was trained on, so that a sweep reuses a trial only while
+/// its data are still the ones it was trained with (its config is compared key by key with
+/// config.json).
 public struct RunFingerprint: Codable, Equatable {
-    /// FNV-1a (64 bits, hex) of the resolved config as config.json writes it.
-    public var config: String
     /// FNV-1a of every sample's id, label, group and file (path, size, modification time),
     /// and of the regions of interest when a pipeline stage crops to them.
     public var data: String
     public var samples: Int
 
-    /// The fingerprint of `document` and `dataset` (with `extra` text, such as a stage's
-    /// regions of interest, folded into the data part).
-    public init(document: ConfigValue, dataset: Dataset, extra: String = "") throws {
-        config = Self.hash(try document.json)
+    /// The fingerprint of `dataset` (with `extra` text, such as a stage's regions of
+    /// interest, folded in).
+    public init(dataset: Dataset, extra: String = "") {
         var hasher = FNV1a()
         for info in dataset.infos {
             hasher.add("\(info.id)\t\(info.label.map(String.init) ?? "")\t\(info.group ?? "")\t\(info.path ?? "")")
@@ -58,12 +56,6 @@ public struct RunFingerprint: Codable, Equatable {
         hasher.add(extra)
         data = hasher.hex
         samples = dataset.count
-    }
-
-    static func hash(_ text: String) -> String {
-        var hasher = FNV1a()
-        hasher.add(text)
-        return hasher.hex
     }
 
     /// 64-bit FNV-1a: a stable hash (Swift's Hasher is seeded per process).
