@@ -83,6 +83,8 @@ final class TrustworthyNumbersTests: FolderTestCase {
         XCTAssertEqual(noValidation.threshold?.source, "training")
         XCTAssertEqual(noValidation.test.threshold, 0.3)
         XCTAssertTrue("\(noValidation.threshold!)".contains("youden on the training split"))
+        // A target sensitivity outside 0...1 is no rule (it was taken as given before).
+        XCTAssertThrowsError(try EvaluationMetrics.rule("sensitivity:1.5"))
         // A fixed number is the config's.
         eval.threshold = "0.3"
         XCTAssertEqual(try EvaluationMetrics(train: train, validation: validation, test: test, task: .classification, eval: eval).threshold?.source, "config")
@@ -119,6 +121,15 @@ final class TrustworthyNumbersTests: FolderTestCase {
         let row = try restored.predictFiles([image]).split(separator: "\n")[1].split(separator: ",")
         let positive = try XCTUnwrap(Double(row[3]))
         XCTAssertEqual(String(row[1]), positive >= threshold.value ? restored.dataset.classNames[1] : restored.dataset.classNames[0])
+    }
+
+    /// predictions.csv keeps every digit: a run read back reports what it reported (six
+    /// decimals used to move AUCs and thresholds of close scores).
+    func testPredictionsAreWrittenAtFullPrecision() throws {
+        let p = predictions([0.123456789012, 0.1234567, 0.98765432109876], [0, 1, 1])
+        let url = directory.appendingPathComponent("p.csv")
+        try Evaluation.writePredictions(p, classNames: ["a", "b"], to: url)
+        XCTAssertEqual(try Evaluation.readPredictions(from: url).probabilities, p.probabilities)
     }
 
     // MARK: 3. Stale trials are not reused
