@@ -47,7 +47,7 @@ let package = Package(
         .target(name: "ZooCore", dependencies: ["ZooTensor"]),
         .target(name: "ZooNN", dependencies: ["ZooCore", "ZooTensor"]),
 
-        // Architectures: one target per family, each depending on ZooNN only.
+        // Architectures: one target per family, each depending on ZooNN (DeepLab also on ZooResNet).
         .target(name: "ZooSmallCNN", dependencies: ["ZooNN"], exclude: ["Architectures.json"]),
         .target(name: "ZooResNet", dependencies: ["ZooNN"], exclude: ["Architectures.json"]),
         .target(name: "ZooVGG", dependencies: ["ZooNN"], exclude: ["Architectures.json"]),
@@ -56,7 +56,8 @@ let package = Package(
         .target(name: "ZooInception", dependencies: ["ZooNN"], exclude: ["Architectures.json"]),
         .target(name: "ZooXception", dependencies: ["ZooNN"], exclude: ["Architectures.json"]),
         .target(name: "ZooUNet", dependencies: ["ZooNN"], exclude: ["Architectures.json"]),
-        .target(name: "ZooDeepLab", dependencies: ["ZooNN"], exclude: ["Architectures.json"]),
+        // DeepLabv3's backbone is ResNet-50 with atrous stages: ZooResNet's blocks, not a copy.
+        .target(name: "ZooDeepLab", dependencies: ["ZooNN", "ZooResNet"], exclude: ["Architectures.json"]),
 
         // The catalog: generated from the manifests of the families it depends on. Adding a
         // family is a new target, its Architectures.json and one line here.

@@ -131,6 +131,21 @@ open class Layer: Module {
         throw LayerError(layer: name, "\(kerasClassName) does not define a forward pass")
     }
 
+    /// The output shape (batch excluded; nil extents unknown) for inputs of `inputShapes`, as
+    /// Keras's `compute_output_shape`: what lets a functional graph check shapes as it is
+    /// built. Single-input layers override `computeOutputShape(_:)` instead.
+    open func computeOutputShape(inputs inputShapes: [[Int?]]) throws -> [Int?] {
+        guard inputShapes.count == 1 else {
+            throw LayerError(layer: name, "takes one input, got \(inputShapes.count)")
+        }
+        return try computeOutputShape(inputShapes[0])
+    }
+
+    /// The output shape of a single-input layer for an input of `inputShape`.
+    open func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] {
+        throw LayerError(layer: name, "\(kerasClassName) does not define its output shape")
+    }
+
     /// The layer applied to one input. Shape errors of the engine come back naming the layer.
     public func callAsFunction(_ input: Tensor) throws -> Tensor {
         try callAsFunction([input])

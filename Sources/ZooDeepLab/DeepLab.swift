@@ -1,6 +1,14 @@
 // DeepLabv3: "Rethinking Atrous Convolution for Semantic Image Segmentation" (Chen,
-// Papandreou, Schroff, Adam, arXiv:1706.05587), on the dilated ResNet-50 of
-// DilatedResNet.swift, for the parotid ultrasound segmentation experiment.
+// Papandreou, Schroff, Adam, arXiv:1706.05587), for the parotid ultrasound segmentation
+// experiment.
+//
+// The backbone is ZooResNet's ResNet-50 as Keras Applications builds it (its names, so the
+// ImageNet weights of `keras.applications.ResNet50` load by name), with the paper's atrous
+// stages (section 3.1): past the output stride, a stage's first block keeps stride 1 and its
+// 3x3 convolutions are dilated instead (rate 2 for output stride 16 on stage 5; rates 2 and 4
+// on stages 4 and 5 for output stride 8), as the authors' TensorFlow code does with unit
+// rates 1. torchvision differs only in leaving the first block of a dilated stage at the
+// previous rate.
 //
 // The head is the paper's section 3.3: atrous spatial pyramid pooling with a 1x1 convolution,
 // three 3x3 atrous convolutions (rates 6, 12, 18 at output stride 16, doubled at 8) and
@@ -16,10 +24,11 @@
 // must load into both. The image-level branch pools with an average pooling over the whole
 // feature map (Keras's `GlobalAveragePooling2D(keepdims=True)` in effect) and broadcasts back
 // with an up-sampling by the feature map's size, so the input size is fixed at build time.
-// Layers are added in Keras's `model.layers` order for the same graph
-// (Tests/Fixtures/deeplab_reference.py builds it).
+// The model is one functional graph, so its layers come in Keras's `model.layers` order for
+// the same graph (Tests/Fixtures/deeplab_reference.py builds it).
 import ZooCore
 import ZooNN
+import ZooResNet
 import ZooTensor
 
 /// DeepLabv3 with a ResNet-50 backbone, giving logits (N, height, width, classes).
@@ -32,23 +41,13 @@ public final class DeepLabV3: Model {
     public let inputShape: [Int]
     public let classes: Int
     public let outputStride: Int
-    public let inputLayer: InputLayer
-    private let backbone: DilatedResNet50
-    /// aspp_conv1x1, the three aspp_atrous, and aspp_pooling, each a chain ending in ReLU
-    /// (the pooling chain ends in its up-sampling).
-    private var branches: [[Layer]] = []
-    private var concat: Concatenate!
-    /// aspp_project (+ bn, relu), aspp_dropout, classifier, output_upsample.
-    private var top: [Layer] = []
 
     /// `inputShape` is (height, width, channels); both extents must be multiples of
     /// `outputStride` (16 or 8) and at least 32.
     public init(
         inputShape: [Int] = [224, 224, 3], classes: Int = 2, outputStride: Int = 16,
         name: String = "deeplabv3"
-    )
-        throws
-    {
+    ) throws {
         guard outputStride == 16 || outputStride == 8 else {
             throw ModelError("\(name): output stride must be 16 or 8, got \(outputStride)")
         }
@@ -59,14 +58,13 @@ public final class DeepLabV3: Model {
         self.inputShape = inputShape
         self.classes = classes
         self.outputStride = outputStride
-        inputLayer = InputLayer(shape: inputShape.map { $0 }, name: "input_layer")
-        // Unnamed layers would take fresh Keras names; all are named, and the scope keeps the
-        // house rule for any added later.
-        backbone = BuildContext.freshNames {
-            DilatedResNet50(inputChannels: inputShape[2], outputStride: outputStride)
+        // Every layer is named; the fresh scope keeps the house rule for any added later.
+        let (input, output) = try BuildContext.freshNames {
+            let input = try Input(shape: inputShape, name: "input_layer")
+            let features = try ResNetConfiguration.resnet50.features(input, outputStride: outputStride)
+            return (input, try DeepLabV3.head(features, classes: classes, outputStride: outputStride))
         }
-        super.init(name: name)
-        BuildContext.freshNames { buildHead() }
+        try super.init(inputs: [input], outputs: [output], name: name)
     }
 
     static func checkInput(_ shape: [Int], outputStride: Int, name: String) throws {
@@ -82,74 +80,39 @@ public final class DeepLabV3: Model {
         }
     }
 
-    private func buildHead() {
-        let (filters, features) = (DeepLabV3.headFilters, backbone.outputChannels)
-        let feature = [inputShape[0] / outputStride, inputShape[1] / outputStride]
-        func normalized(_ conv: Layer, _ name: String) -> [Layer] {
-            [
-                conv, BatchNormalization(channels: filters, epsilon: 1e-5, name: "\(name)_bn"),
-                Activation(.relu, name: "\(name)_relu"),
-            ]
+    /// Atrous spatial pyramid pooling, the projection and the classifier on the backbone's
+    /// `features`, up-sampled to the input size: the logits.
+    static func head(_ features: SymbolicTensor, classes: Int, outputStride: Int) throws -> SymbolicTensor {
+        let filters = DeepLabV3.headFilters
+        let featureExtent = features.spatial.map { $0 ?? 0 }
+        func normalized(_ x: SymbolicTensor, _ conv: Layer, _ name: String) throws -> SymbolicTensor {
+            let y = try BatchNormalization(channels: filters, epsilon: 1e-5, name: "\(name)_bn")(conv(x))
+            return try Activation(.relu, name: "\(name)_relu")(y)
         }
-        branches.append(
-            normalized(
-                Conv2D(
-                    filters: filters, kernelSize: [1], inputChannels: features, useBias: false,
-                    name: "aspp_conv1x1"),
-                "aspp_conv1x1"))
+        var pyramid = [try normalized(
+            features,
+            Conv2D(filters: filters, kernelSize: [1], inputChannels: features.channels, useBias: false, name: "aspp_conv1x1"),
+            "aspp_conv1x1")]
         for base in DeepLabV3.atrousRates {
-            let rate = base * 16 / outputStride
             let conv = Conv2D(
-                filters: filters, kernelSize: [3], inputChannels: features, padding: .same,
-                dilations: [rate],
-                useBias: false, name: "aspp_atrous\(base)")
-            branches.append(normalized(conv, "aspp_atrous\(base)"))
+                filters: filters, kernelSize: [3], inputChannels: features.channels, padding: .same,
+                dilations: [base * 16 / outputStride], useBias: false, name: "aspp_atrous\(base)")
+            pyramid.append(try normalized(features, conv, "aspp_atrous\(base)"))
         }
-        branches.append(
-            [AveragePooling2D(poolSize: feature, name: "aspp_pooling")]
-                + normalized(
-                    Conv2D(
-                        filters: filters, kernelSize: [1], inputChannels: features, useBias: false,
-                        name: "aspp_pooling_conv"),
-                    "aspp_pooling")
-                + [UpSampling(size: feature, interpolation: .linear, name: "aspp_pooling_upsample")]
-        )
-        concat = Concatenate(name: "aspp_concat")
-        top =
-            normalized(
-                Conv2D(
-                    filters: filters, kernelSize: [1], inputChannels: 5 * filters, useBias: false,
-                    name: "aspp_project"),
-                "aspp_project")
-            + [
-                Dropout(rate: 0.1, name: "aspp_dropout"),
-                Conv2D(
-                    filters: classes, kernelSize: [1], inputChannels: filters, name: "classifier"),
-                UpSampling(
-                    size: [outputStride, outputStride], interpolation: .linear,
-                    name: "output_upsample"),
-            ]
+        let pooled = try AveragePooling2D(poolSize: featureExtent, name: "aspp_pooling")(features)
+        let imageLevel = try normalized(
+            pooled,
+            Conv2D(filters: filters, kernelSize: [1], inputChannels: features.channels, useBias: false, name: "aspp_pooling_conv"),
+            "aspp_pooling")
+        pyramid.append(try UpSampling(size: featureExtent, interpolation: .linear, name: "aspp_pooling_upsample")(imageLevel))
 
-        var graph = KerasLayerOrder()
-        // One mutation of `graph` per statement: an argument that mutated it too would be lost.
-        let input = graph.record(inputLayer, [])
-        let backboneOutput = backbone.record(in: &graph, from: input)
-        var branchOutputs = [Int]()
-        for chain in branches { branchOutputs.append(graph.chain(chain, from: backboneOutput)) }
-        let joined = graph.record(concat, branchOutputs)
-        let output = graph.chain(top, from: joined)
-        for layer in graph.ordered(outputs: [output]) { add(layer) }
-    }
-
-    public override func forward(_ x: Tensor) throws -> Tensor {
-        let features = try backbone(inputLayer(x))
-        let pyramid = try branches.map { chain -> Tensor in
-            var y = features
-            for layer in chain { y = try layer(y) }
-            return y
-        }
-        var y = try concat(pyramid)
-        for layer in top { y = try layer(y) }
-        return y
+        let joined = try Concatenate(name: "aspp_concat")(pyramid)
+        var y = try normalized(
+            joined,
+            Conv2D(filters: filters, kernelSize: [1], inputChannels: joined.channels, useBias: false, name: "aspp_project"),
+            "aspp_project")
+        y = try Dropout(rate: 0.1, name: "aspp_dropout")(y)
+        y = try Conv2D(filters: classes, kernelSize: [1], inputChannels: filters, name: "classifier")(y)
+        return try UpSampling(size: [outputStride, outputStride], interpolation: .linear, name: "output_upsample")(y)
     }
 }

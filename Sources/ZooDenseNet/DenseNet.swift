@@ -39,45 +39,48 @@ extension DenseNet {
 
 /// One conv block of a dense block (Keras `conv_block`, e.g. `conv2_block1`): BN-ReLU-1x1 conv
 /// to 4k channels, BN-ReLU-3x3 conv to k channels, then the result joined to the input.
-final class DenseConvBlock: Model {
-    let norm0, norm1: BatchNormalization
-    let relu0, relu1: Activation
-    let bottleneck, conv: Conv2D
-    let concat: Concatenate
-
-    init(name: String, inputChannels: Int, growthRate: Int) {
-        norm0 = BatchNormalization(channels: inputChannels, epsilon: DenseNet.epsilon, name: "\(name)_0_bn")
-        relu0 = Activation(.relu, name: "\(name)_0_relu")
-        bottleneck = Conv2D(
-            filters: 4 * growthRate, kernelSize: [1], inputChannels: inputChannels, useBias: false,
-            name: "\(name)_1_conv")
-        norm1 = BatchNormalization(channels: 4 * growthRate, epsilon: DenseNet.epsilon, name: "\(name)_1_bn")
-        relu1 = Activation(.relu, name: "\(name)_1_relu")
-        conv = Conv2D(
-            filters: growthRate, kernelSize: [3], inputChannels: 4 * growthRate, padding: .same,
-            useBias: false, name: "\(name)_2_conv")
-        concat = Concatenate(axis: -1, name: "\(name)_concat")
-        super.init(name: name, isScope: false)
-        for layer in [norm0, relu0, bottleneck, norm1, relu1, conv, concat] as [Layer] { add(layer) }
-    }
-
-    override func forward(_ x: Tensor) throws -> Tensor {
-        let new = try conv(relu1(norm1(bottleneck(relu0(norm0(x))))))
-        return try concat([x, new])
-    }
+func denseConvBlock(_ x: SymbolicTensor, name: String, growthRate: Int) throws -> SymbolicTensor {
+    var y = try BatchNormalization(channels: x.channels, epsilon: DenseNet.epsilon, name: "\(name)_0_bn")(x)
+    y = try Activation(.relu, name: "\(name)_0_relu")(y)
+    y = try Conv2D(
+        filters: 4 * growthRate, kernelSize: [1], inputChannels: y.channels, useBias: false, name: "\(name)_1_conv")(y)
+    y = try BatchNormalization(channels: y.channels, epsilon: DenseNet.epsilon, name: "\(name)_1_bn")(y)
+    y = try Activation(.relu, name: "\(name)_1_relu")(y)
+    y = try Conv2D(
+        filters: growthRate, kernelSize: [3], inputChannels: y.channels, padding: .same, useBias: false,
+        name: "\(name)_2_conv")(y)
+    return try Concatenate(axis: -1, name: "\(name)_concat")([x, y])
 }
 
 /// A transition layer (Keras `transition_block`, e.g. `pool2`): BN-ReLU, a 1x1 convolution to
 /// the compressed width, 2x2 average pooling.
-func transitionLayer(name: String, inputChannels: Int, outputChannels: Int) -> Sequential {
-    Sequential(name: name, [
-        BatchNormalization(channels: inputChannels, epsilon: DenseNet.epsilon, name: "\(name)_bn"),
-        Activation(.relu, name: "\(name)_relu"),
-        Conv2D(
-            filters: outputChannels, kernelSize: [1], inputChannels: inputChannels, useBias: false,
-            name: "\(name)_conv"),
-        AveragePooling2D(poolSize: [2], strides: [2], name: "\(name)_pool"),
-    ])
+func transitionLayer(_ x: SymbolicTensor, name: String) throws -> SymbolicTensor {
+    var y = try BatchNormalization(channels: x.channels, epsilon: DenseNet.epsilon, name: "\(name)_bn")(x)
+    y = try Activation(.relu, name: "\(name)_relu")(y)
+    y = try Conv2D(
+        filters: Int(Double(x.channels) * DenseNet.compression), kernelSize: [1], inputChannels: y.channels,
+        useBias: false, name: "\(name)_conv")(y)
+    return try AveragePooling2D(poolSize: [2], strides: [2], name: "\(name)_pool")(y)
+}
+
+extension DenseNet.Configuration {
+    /// The stem, four dense blocks joined by transition layers, and the final BN-ReLU (`relu`).
+    func features(_ x: SymbolicTensor) throws -> SymbolicTensor {
+        var y = try ZeroPadding([(3, 3), (3, 3)])(x)
+        y = try Conv2D(filters: 64, kernelSize: [7], inputChannels: y.channels, strides: [2], useBias: false, name: "conv1_conv")(y)
+        y = try BatchNormalization(channels: 64, epsilon: DenseNet.epsilon, name: "conv1_bn")(y)
+        y = try Activation(.relu, name: "conv1_relu")(y)
+        y = try ZeroPadding([(1, 1), (1, 1)])(y)
+        y = try MaxPooling2D(poolSize: [3], strides: [2], name: "pool1")(y)
+        for (stage, count) in blocks.enumerated() {
+            for block in 1...count {
+                y = try denseConvBlock(y, name: "conv\(stage + 2)_block\(block)", growthRate: DenseNet.growthRate)
+            }
+            if stage < blocks.count - 1 { y = try transitionLayer(y, name: "pool\(stage + 2)") }
+        }
+        y = try BatchNormalization(channels: y.channels, epsilon: DenseNet.epsilon, name: "bn")(y)
+        return try Activation(.relu, name: "relu")(y)
+    }
 }
 
 /// DenseNet as `keras.applications.DenseNet121/201`: the stem, four dense blocks joined by
@@ -85,70 +88,16 @@ func transitionLayer(name: String, inputChannels: Int, outputChannels: Int) -> S
 /// for (`avg_pool` and `predictions` by default).
 public final class DenseNet: ApplicationModel {
     public let configuration: Configuration
-    private var stem: Sequential!
-    private var stages: [Model] = []
-    private var finalNorm: BatchNormalization!
-    private var finalRelu: Activation!
 
     /// Builds `configuration` with `options`; `variant` supplies the default and minimum input.
     public init(
         _ configuration: Configuration, variant: ArchitectureVariant, options: ArchitectureOptions
     ) throws {
         self.configuration = configuration
-        let input = try variant.resolvedInput(options)
-        super.init(name: configuration.name, inputShape: input, options: options)
-        try BuildContext.freshNames { try buildLayers(input: input) }
-    }
-
-    /// The layers in Keras's `model.layers` order, tracking channels and spatial extents.
-    private func buildLayers(input: [Int]) throws {
-        var size = Array(input.prefix(2))
-        var channels = 64
-        stem = add(Sequential(name: "stem", [
-            ZeroPadding([(3, 3), (3, 3)]),
-            Conv2D(
-                filters: 64, kernelSize: [7], inputChannels: input[2], strides: [2], useBias: false,
-                name: "conv1_conv"),
-            BatchNormalization(channels: 64, epsilon: DenseNet.epsilon, name: "conv1_bn"),
-            Activation(.relu, name: "conv1_relu"),
-            ZeroPadding([(1, 1), (1, 1)]),
-            MaxPooling2D(poolSize: [3], strides: [2], name: "pool1"),
-        ]))
-        size = size.map { outputExtent($0 + 6, kernel: 7, stride: 2) }
-        size = size.map { outputExtent($0 + 2, kernel: 3, stride: 2) }
-
-        for (stage, blocks) in configuration.blocks.enumerated() {
-            for block in 1...blocks {
-                let name = "conv\(stage + 2)_block\(block)"
-                stages.append(add(DenseConvBlock(
-                    name: name, inputChannels: channels, growthRate: DenseNet.growthRate)))
-                channels += DenseNet.growthRate
-            }
-            if stage < configuration.blocks.count - 1 {
-                let compressed = Int(Double(channels) * DenseNet.compression)
-                stages.append(add(transitionLayer(
-                    name: "pool\(stage + 2)", inputChannels: channels, outputChannels: compressed)))
-                channels = compressed
-                size = size.map { outputExtent($0, kernel: 2, stride: 2) }
-            }
-        }
-        finalNorm = add(BatchNormalization(channels: channels, epsilon: DenseNet.epsilon, name: "bn"))
-        finalRelu = add(Activation(.relu, name: "relu"))
-
-        try buildTop(featureShape: size + [channels]) {
-            [
-                GlobalAveragePooling2D(name: "avg_pool"),
-                Dense(
-                    units: options.classes, inputFeatures: channels, activation: options.classifierActivation,
-                    name: "predictions"),
-            ]
-        }
-    }
-
-    public override func features(_ x: Tensor) throws -> Tensor {
-        var y = try stem(x)
-        for stage in stages { y = try stage(y) }
-        return try finalRelu(finalNorm(y))
+        try super.init(
+            name: configuration.name, inputShape: try variant.resolvedInput(options), options: options,
+            features: { try configuration.features($0) },
+            standardTop: { try averagePoolClassifier($0, options: options) })
     }
 }
 

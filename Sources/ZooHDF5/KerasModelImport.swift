@@ -9,13 +9,13 @@ import ZooTensor
 ///
 /// The configuration is a `.keras` archive's `config.json` or a full-model `.h5` file's
 /// `model_config` attribute (Keras 3 and tf-keras 2 forms). Sequential and Functional models
-/// are rebuilt layer by layer as a `KerasGraphModel` that runs its layers in topological
-/// order; a nested model (a `keras.applications` backbone called as one layer under a custom
-/// head) becomes a nested scoped `KerasGraphModel` named as in Keras, so its weights keep
-/// their paths (`mobilenetv2_1.00_32/Conv1/kernel`). Every layer type ZooNN has is accepted
-/// (`KerasModelImport.supportedLayers`); any other layer type is an error naming it and the
-/// layer. Only channels-last data, single-input single-output models, and layers called once
-/// (no shared layers) are rebuilt.
+/// are rebuilt layer by layer as functional graphs (`Model(inputs:outputs:)`), whose layers'
+/// own shape inference checks every connection; a nested model (a `keras.applications`
+/// backbone called as one layer under a custom head) becomes a nested scoped model named as
+/// in Keras, so its weights keep their paths (`mobilenetv2_1.00_32/Conv1/kernel`). Every layer
+/// type ZooNN has is accepted (`KerasModelImport.supportedLayers`); any other layer type is an
+/// error naming it and the layer. Only channels-last data and layers called once (no shared
+/// layers) are rebuilt.
 public enum KerasModelImport {
     /// The Keras layer classes Zoo rebuilds (and `Sequential`, `Functional`, `Model`).
     public static let supportedLayers: [String] = [
@@ -85,9 +85,9 @@ public enum KerasModelImport {
 
     typealias JSON = [String: Any]
 
-    /// A Sequential or Functional configuration as a graph model; `inputShape` (without the
-    /// batch) is what the caller feeds a nested model.
-    static func buildModel(_ json: JSON, inputShape: [Int?]?, isScope: Bool) throws -> KerasGraphModel {
+    /// A Sequential or Functional configuration as a functional model; `inputShape` (without
+    /// the batch) is what the caller feeds a nested model.
+    static func buildModel(_ json: JSON, inputShape: [Int?]?, isScope: Bool) throws -> Model {
         let className = json["class_name"] as? String ?? ""
         let config = json["config"] as? JSON ?? [:]
         let name = config["name"] as? String ?? (className == "Sequential" ? "sequential" : "functional")
@@ -101,11 +101,12 @@ public enum KerasModelImport {
         }
     }
 
-    static func buildSequential(_ config: JSON, name: String, inputShape: [Int?]?, isScope: Bool) throws -> KerasGraphModel {
-        let model = KerasGraphModel(name: name, isScope: isScope)
+    static func buildSequential(_ config: JSON, name: String, inputShape: [Int?]?, isScope: Bool) throws -> Model {
         let layers = config["layers"] as? [JSON] ?? []
         var shape = inputShape
-        var previous: Int?
+        var input: SymbolicTensor?
+        var output: SymbolicTensor?
+        var listsInput = false
         // Keras 3 lists the input layer; tf-keras 2 puts `batch_input_shape` on the first layer,
         // Keras 3 may also give `build_input_shape`.
         if shape == nil, let build = config["build_input_shape"] as? [Any] { shape = Array(optionalInts(build).dropFirst()) }
@@ -113,40 +114,35 @@ public enum KerasModelImport {
             let className = layer["class_name"] as? String ?? ""
             let layerConfig = layer["config"] as? JSON ?? [:]
             if className == "InputLayer" {
-                let input = try inputLayer(layerConfig)
-                shape = input.shape
-                previous = model.addNode(input, inputs: [], isInput: true)
+                input = try inputTensor(layerConfig)
+                output = input
+                listsInput = true
                 continue
             }
-            if previous == nil {
+            if input == nil {
                 if let batchShape = layerConfig["batch_input_shape"] as? [Any] ?? layerConfig["batch_shape"] as? [Any] {
                     shape = Array(optionalInts(batchShape).dropFirst())
                 }
                 guard let known = shape else {
                     throw ModelError("Sequential model '\(name)': no input shape (no InputLayer, no batch_input_shape)")
                 }
-                previous = model.addNode(InputLayer(shape: known, name: "\(name)_input"), inputs: [], isInput: true, hidden: true)
+                input = try Input(shape: known, name: "\(name)_input")
+                output = input
             }
-            let (module, output) = try buildLayer(layer, inputShapes: [shape!])
-            previous = model.addNode(module, inputs: [previous!])
-            shape = output
+            guard let previous = output else { continue }
+            output = try call(buildLayer(layer, inputShapes: [previous.shape]), on: [previous])
         }
-        guard let last = previous else { throw ModelError("Sequential model '\(name)' has no layers") }
-        model.outputNode = last
-        model.outputShape = shape ?? []
-        return model
+        guard let input, let output, output !== input else { throw ModelError("Sequential model '\(name)' has no layers") }
+        return try Model(inputs: [input], outputs: [output], name: name, isScope: isScope, listsInputLayers: listsInput)
     }
 
-    static func buildFunctional(_ config: JSON, name: String, inputShape: [Int?]?, isScope: Bool) throws -> KerasGraphModel {
-        let model = KerasGraphModel(name: name, isScope: isScope)
+    static func buildFunctional(_ config: JSON, name: String, inputShape: [Int?]?, isScope: Bool) throws -> Model {
         let layers = config["layers"] as? [JSON] ?? []
         let inputs = try references(config["input_layers"], model: name, what: "input_layers")
         let outputs = try references(config["output_layers"], model: name, what: "output_layers")
-        guard inputs.count == 1 else { throw ModelError("model '\(name)': \(inputs.count) inputs; Zoo rebuilds single-input models") }
-        guard outputs.count == 1 else { throw ModelError("model '\(name)': \(outputs.count) outputs; Zoo rebuilds single-output models") }
 
-        // Node of each (layer name, call index), with its output shape.
-        var built = [String: (node: Int, shape: [Int?])]()
+        // The output of each layer, by name, once its inputs are built.
+        var built = [String: SymbolicTensor]()
         var pending = layers
         while !pending.isEmpty {
             var progressed = false
@@ -156,9 +152,7 @@ public enum KerasModelImport {
                 let layerConfig = layer["config"] as? JSON ?? [:]
                 let layerName = layer["name"] as? String ?? layerConfig["name"] as? String ?? ""
                 if className == "InputLayer" {
-                    let input = try inputLayer(layerConfig, fallback: inputShape)
-                    let node = model.addNode(input, inputs: [], isInput: layerName == inputs[0].layer)
-                    built[layerName] = (node, input.shape)
+                    built[layerName] = try inputTensor(layerConfig, fallback: inputs.count == 1 ? inputShape : nil)
                     progressed = true
                     continue
                 }
@@ -174,9 +168,8 @@ public enum KerasModelImport {
                 for source in sources where source.node != 0 || source.tensor != 0 {
                     throw ModelError("layer '\(layerName)': input \(source.layer)[\(source.node)][\(source.tensor)]: only a layer's first call and first output are supported")
                 }
-                let (module, output) = try buildLayer(layer, inputShapes: sources.map { built[$0.layer]!.shape })
-                let node = model.addNode(module, inputs: sources.map { built[$0.layer]!.node })
-                built[layerName] = (node, output)
+                let arguments = sources.compactMap { built[$0.layer] }
+                built[layerName] = try call(buildLayer(layer, inputShapes: arguments.map(\.shape)), on: arguments)
                 progressed = true
             }
             if !progressed {
@@ -185,12 +178,27 @@ public enum KerasModelImport {
             }
             pending = still
         }
-        guard let input = built[inputs[0].layer] else { throw ModelError("model '\(name)': input layer '\(inputs[0].layer)' not found") }
-        guard let output = built[outputs[0].layer] else { throw ModelError("model '\(name)': output layer '\(outputs[0].layer)' not found") }
-        model.inputNode = input.node
-        model.outputNode = output.node
-        model.outputShape = output.shape
-        return model
+        func tensors(_ references: [(layer: String, node: Int, tensor: Int)], _ what: String) throws -> [SymbolicTensor] {
+            try references.map { reference in
+                guard let tensor = built[reference.layer] else {
+                    throw ModelError("model '\(name)': \(what) layer '\(reference.layer)' not found")
+                }
+                return tensor
+            }
+        }
+        return try Model(
+            inputs: tensors(inputs, "input"), outputs: tensors(outputs, "output"), name: name, isScope: isScope)
+    }
+
+    /// Calls a rebuilt layer or nested model on its inputs; a nested model gives one output.
+    static func call(_ module: Module, on inputs: [SymbolicTensor]) throws -> SymbolicTensor {
+        if let layer = module as? Layer { return try layer(inputs) }
+        guard let model = module as? Model else { throw ModelError("layer '\(module.name)': not a layer or a model") }
+        let outputs = try model(inputs)
+        guard outputs.count == 1 else {
+            throw ModelError("nested model '\(model.name)': \(outputs.count) outputs; Zoo rebuilds nested models of one output")
+        }
+        return outputs[0]
     }
 
     /// `[name, node, tensor]` or a list of them (`input_layers`, `output_layers`).
@@ -234,22 +242,24 @@ public enum KerasModelImport {
 
     // MARK: - Layers
 
-    static func inputLayer(_ config: JSON, fallback: [Int?]? = nil) throws -> InputLayer {
+    /// An input layer's tensor from its configuration (`batch_shape` or tf-keras's
+    /// `batch_input_shape`; `fallback` for a nested model's input that gives none).
+    static func inputTensor(_ config: JSON, fallback: [Int?]? = nil) throws -> SymbolicTensor {
         let name = config["name"] as? String ?? "input_layer"
         let batchShape = config["batch_shape"] as? [Any] ?? config["batch_input_shape"] as? [Any]
         guard let batchShape else {
             guard let fallback else { throw ModelError("input layer '\(name)': no batch_shape") }
-            return InputLayer(shape: fallback, name: name)
+            return try Input(shape: fallback, name: name)
         }
         if let format = config["data_format"] as? String, format == "channels_first" {
             throw ModelError("input layer '\(name)': channels_first data is not supported")
         }
-        return InputLayer(shape: Array(optionalInts(batchShape).dropFirst()), name: name)
+        return try Input(shape: Array(optionalInts(batchShape).dropFirst()), name: name)
     }
 
     /// The Zoo layer (or nested model) for one layer configuration and the shapes it is fed
-    /// (batch excluded), with its output shape.
-    static func buildLayer(_ layer: JSON, inputShapes: [[Int?]]) throws -> (Module, [Int?]) {
+    /// (batch excluded). Output shapes are the layer's own (`computeOutputShape`).
+    static func buildLayer(_ layer: JSON, inputShapes: [[Int?]]) throws -> Module {
         let className = layer["class_name"] as? String ?? ""
         let config = layer["config"] as? JSON ?? [:]
         let name = config["name"] as? String ?? layer["name"] as? String ?? ""
@@ -293,17 +303,11 @@ public enum KerasModelImport {
         func spatialRank(_ dims: Int) throws {
             guard shape.count == dims + 1 else { throw fail("expects a \(dims)D channels-last input, got \(describe(shape))") }
         }
-        func convolved(_ kernel: [Int], _ strides: [Int], _ dilations: [Int], _ pad: Padding, filters: Int) -> [Int?] {
-            let dims = shape.count - 1
-            let k = spread(kernel, dims), s = spread(strides, dims), d = spread(dilations, dims)
-            return (0..<dims).map { axis in shape[axis].map { outputExtent($0, kernel: k[axis], stride: s[axis], padding: pad, dilation: d[axis]) } } + [filters]
-        }
         let useBias = config["use_bias"] as? Bool ?? true
 
         switch className {
         case "Sequential", "Functional", "Model":
-            let model = try buildModel(layer, inputShape: shape, isScope: true)
-            return (model, model.outputShape)
+            return try buildModel(layer, inputShape: shape, isScope: true)
         case "Conv2D", "Conv3D":
             let dims = className == "Conv2D" ? 2 : 3
             try spatialRank(dims)
@@ -314,7 +318,7 @@ public enum KerasModelImport {
             let module: Layer = dims == 2
                 ? Conv2D(filters: filters, kernelSize: kernel, inputChannels: input, strides: strides, padding: pad, dilations: dilations, useBias: useBias, activation: act, name: name)
                 : Conv3D(filters: filters, kernelSize: kernel, inputChannels: input, strides: strides, padding: pad, dilations: dilations, useBias: useBias, activation: act, name: name)
-            return (module, convolved(kernel, strides, dilations, pad, filters: filters))
+            return module
         case "Conv2DTranspose", "Conv3DTranspose":
             let dims = className == "Conv2DTranspose" ? 2 : 3
             try spatialRank(dims)
@@ -327,11 +331,7 @@ public enum KerasModelImport {
             let module: Layer = dims == 2
                 ? Conv2DTranspose(filters: filters, kernelSize: kernel, inputChannels: input, strides: strides, padding: pad, useBias: useBias, name: name)
                 : Conv3DTranspose(filters: filters, kernelSize: kernel, inputChannels: input, strides: strides, padding: pad, useBias: useBias, name: name)
-            let k = spread(kernel, dims), s = spread(strides, dims)
-            let output: [Int?] = (0..<dims).map { axis in
-                shape[axis].map { pad == .same ? $0 * s[axis] : ($0 - 1) * s[axis] + k[axis] }
-            } + [filters]
-            return (module, output)
+            return module
         case "DepthwiseConv2D":
             try spatialRank(2)
             let multiplier = config["depth_multiplier"] as? Int ?? 1
@@ -339,7 +339,7 @@ public enum KerasModelImport {
             let pad = try padding(), input = try channels()
             guard try activation() == .linear else { throw fail("an activation on a depthwise convolution is not supported (use an Activation layer)") }
             let module = DepthwiseConv2D(kernelSize: kernel, inputChannels: input, depthMultiplier: multiplier, strides: strides, padding: pad, dilations: dilations, useBias: useBias, name: name)
-            return (module, convolved(kernel, strides, dilations, pad, filters: input * multiplier))
+            return module
         case "SeparableConv2D":
             try spatialRank(2)
             let filters = config["filters"] as? Int ?? 0
@@ -348,10 +348,10 @@ public enum KerasModelImport {
             let pad = try padding(), input = try channels()
             guard try activation() == .linear else { throw fail("an activation on a separable convolution is not supported (use an Activation layer)") }
             let module = SeparableConv2D(filters: filters, kernelSize: kernel, inputChannels: input, depthMultiplier: multiplier, strides: strides, padding: pad, dilations: dilations, useBias: useBias, name: name)
-            return (module, convolved(kernel, strides, dilations, pad, filters: filters))
+            return module
         case "Dense":
             let units = config["units"] as? Int ?? 0
-            return (Dense(units: units, inputFeatures: try channels(), activation: try activation(), useBias: useBias, name: name), Array(shape.dropLast()) + [units])
+            return Dense(units: units, inputFeatures: try channels(), activation: try activation(), useBias: useBias, name: name)
         case "BatchNormalization":
             var axes = ints("axis", [-1])
             axes = axes.map { $0 < 0 ? $0 + shape.count + 1 : $0 }
@@ -359,14 +359,14 @@ public enum KerasModelImport {
             let module = BatchNormalization(
                 channels: try channels(), momentum: Float(config["momentum"] as? Double ?? 0.99), epsilon: Float(config["epsilon"] as? Double ?? 1e-3),
                 center: config["center"] as? Bool ?? true, scale: config["scale"] as? Bool ?? true, name: name)
-            return (module, shape)
+            return module
         case "Activation":
-            return (Activation(try activation(), name: name), shape)
+            return Activation(try activation(), name: name)
         case "ReLU":
             let slope = config["negative_slope"] as? Double ?? 0, threshold = config["threshold"] as? Double ?? 0
             guard slope == 0, threshold == 0 else { throw fail("negative_slope \(slope) / threshold \(threshold) are not supported") }
             let maxValue = (config["max_value"] as? Double).map(Float.init)
-            return (ReLU(maxValue: maxValue, name: name), shape)
+            return ReLU(maxValue: maxValue, name: name)
         case "MaxPooling2D", "MaxPooling3D", "AveragePooling2D", "AveragePooling3D":
             let dims = className.hasSuffix("2D") ? 2 : 3
             try spatialRank(dims)
@@ -380,7 +380,7 @@ public enum KerasModelImport {
             case "AveragePooling2D": module = AveragePooling2D(poolSize: pool, strides: strides, padding: pad, name: name)
             default: module = AveragePooling3D(poolSize: pool, strides: strides, padding: pad, name: name)
             }
-            return (module, convolved(pool, strides, [1], pad, filters: try channels()))
+            return module
         case "GlobalAveragePooling2D", "GlobalAveragePooling3D", "GlobalMaxPooling2D", "GlobalMaxPooling3D":
             let dims = className.hasSuffix("2D") ? 2 : 3
             try spatialRank(dims)
@@ -392,13 +392,12 @@ public enum KerasModelImport {
             case "GlobalMaxPooling2D": module = GlobalMaxPooling2D(name: name)
             default: module = GlobalMaxPooling3D(name: name)
             }
-            return (module, [try channels()])
+            return module
         case "ZeroPadding2D", "ZeroPadding3D":
             let dims = className == "ZeroPadding2D" ? 2 : 3
             try spatialRank(dims)
             let pairs = try paddingPairs(config["padding"], dims: dims, fail: fail)
-            let output: [Int?] = (0..<dims).map { axis in shape[axis].map { $0 + pairs[axis].before + pairs[axis].after } } + [shape[dims]]
-            return (ZeroPadding(pairs, name: name), output)
+            return ZeroPadding(pairs, name: name)
         case "UpSampling2D", "UpSampling3D":
             let dims = className == "UpSampling2D" ? 2 : 3
             try spatialRank(dims)
@@ -409,30 +408,21 @@ public enum KerasModelImport {
             case "bilinear", "trilinear": interpolation = .linear
             case let other: throw fail("interpolation '\(other)' is not supported")
             }
-            let output: [Int?] = (0..<dims).map { axis in shape[axis].map { $0 * size[axis] } } + [shape[dims]]
-            return (UpSampling(size: size, interpolation: interpolation, name: name), output)
+            return UpSampling(size: size, interpolation: interpolation, name: name)
         case "Flatten":
-            guard shape.allSatisfy({ $0 != nil }) else { throw fail("the input \(describe(shape)) must have a fixed size to flatten") }
-            return (Flatten(name: name), [shape.compactMap { $0 }.reduce(1, *)])
+            return Flatten(name: name)
         case "Rescaling":
             guard let scale = config["scale"] as? Double else { throw fail("per-channel scale is not supported") }
             guard let offset = config["offset"] as? Double ?? (config["offset"] == nil ? 0 : nil) else { throw fail("per-channel offset is not supported") }
-            return (Rescaling(scale: Float(scale), offset: Float(offset), name: name), shape)
+            return Rescaling(scale: Float(scale), offset: Float(offset), name: name)
         case "Dropout":
             if config["noise_shape"] is [Any] { throw fail("noise_shape is not supported") }
-            return (Dropout(rate: Float(config["rate"] as? Double ?? 0), name: name), shape)
+            return Dropout(rate: Float(config["rate"] as? Double ?? 0), name: name)
         case "Add":
             guard inputShapes.count >= 2 else { throw fail("needs two or more inputs") }
-            return (Add(name: name), shape)
+            return Add(name: name)
         case "Concatenate":
-            let axis = config["axis"] as? Int ?? -1
-            let rank = shape.count + 1
-            let resolved = axis < 0 ? axis + rank : axis
-            guard resolved >= 1, resolved < rank else { throw fail("axis \(axis) out of range for \(describe(shape))") }
-            var output = shape
-            let extents = inputShapes.map { $0[resolved - 1] }
-            output[resolved - 1] = extents.contains { $0 == nil } ? nil : extents.compactMap { $0 }.reduce(0, +)
-            return (Concatenate(axis: axis, name: name), output)
+            return Concatenate(axis: config["axis"] as? Int ?? -1, name: name)
         default:
             throw ModelError("layer '\(name)': layer type \(className.isEmpty ? "(none)" : className) is not supported by Zoo (supported: \(supportedLayers.joined(separator: ", ")), Sequential, Functional)")
         }
@@ -453,63 +443,4 @@ public enum KerasModelImport {
     static func optionalInts(_ list: [Any]) -> [Int?] { list.map { $0 as? Int } }
     static func spread(_ values: [Int], _ dims: Int) -> [Int] { values.count == 1 ? Array(repeating: values[0], count: dims) : values }
     static func describe(_ shape: [Int?]) -> String { "(batch, " + shape.map { $0.map(String.init) ?? "None" }.joined(separator: ", ") + ")" }
-}
-
-/// A model rebuilt from a Keras configuration: its layers (and nested models) as children
-/// in the configuration's order, run in topological order on one input.
-public final class KerasGraphModel: Model {
-    struct Node {
-        let module: Module
-        let inputs: [Int]
-    }
-
-    private(set) var nodes = [Node]()
-    var inputNode = 0
-    var outputNode = 0
-    /// The output shape, batch excluded (nil: any extent).
-    public internal(set) var outputShape: [Int?] = []
-
-    override init(name: String, isScope: Bool = false) {
-        super.init(name: name, isScope: isScope)
-    }
-
-    /// Adds a node (and its module as a child, unless `hidden`: a Sequential model without
-    /// an input layer gets one Keras does not list).
-    @discardableResult
-    func addNode(_ module: Module, inputs: [Int], isInput: Bool = false, hidden: Bool = false) -> Int {
-        if !hidden { add(module) }
-        nodes.append(Node(module: module, inputs: inputs))
-        if isInput { inputNode = nodes.count - 1 }
-        return nodes.count - 1
-    }
-
-    public override func forward(_ x: Tensor) throws -> Tensor {
-        var values = [Tensor?](repeating: nil, count: nodes.count)
-        // Nodes were added after their inputs, so index order is a topological order.
-        for (index, node) in nodes.enumerated() {
-            let value: Tensor
-            if node.inputs.isEmpty {
-                guard index == inputNode else { continue }
-                value = try call(node.module, [x])
-            } else {
-                let inputs = node.inputs.map { values[$0] }
-                guard inputs.allSatisfy({ $0 != nil }) else { continue }
-                value = try call(node.module, inputs.map { $0! })
-            }
-            values[index] = value
-        }
-        guard let output = values[outputNode] else {
-            throw LayerError(layer: name, "the output layer does not depend on the input")
-        }
-        return output
-    }
-
-    private func call(_ module: Module, _ inputs: [Tensor]) throws -> Tensor {
-        if let layer = module as? Layer { return inputs.count == 1 ? try layer(inputs[0]) : try layer(inputs) }
-        if let model = module as? Model {
-            guard inputs.count == 1 else { throw LayerError(layer: module.name, "a nested model takes one input, got \(inputs.count)") }
-            return try model(inputs[0])
-        }
-        throw LayerError(layer: module.name, "not a layer or a model")
-    }
 }

@@ -21,7 +21,7 @@
 //   `conv2d_bn` units are unnamed (`conv2d_N`, `batch_normalization_N`, `activation_N`) except
 //   `conv_7b`, the blocks name their join, projection and activation (`block35_1_mixed`,
 //   `block35_1_conv`, `block35_1_ac`), the reductions `mixed_5b`, `mixed_6a`, `mixed_7a`.
-//   `model.layers` lists them in Keras's graph order (see `LayerGraph`).
+//   `model.layers` lists them in Keras's graph order (the functional graph's, `FunctionalGraph` in ZooCore).
 import ZooCore
 import ZooNN
 import ZooTensor
@@ -36,6 +36,11 @@ public final class CustomScaleLayer: Layer {
     public init(scale: Float, name: String? = nil) {
         self.scale = scale
         super.init(named: name ?? BuildContext.automaticName("custom_scale_layer"))
+    }
+
+    public override func computeOutputShape(inputs shapes: [[Int?]]) throws -> [Int?] {
+        guard shapes.count == 2 else { throw LayerError(layer: name, "CustomScaleLayer takes a shortcut and a residual, got \(shapes.count) inputs") }
+        return try commonShape(shapes, atLeast: 2)
     }
 
     public override func forward(_ inputs: [Tensor]) throws -> Tensor {
@@ -68,96 +73,96 @@ public final class InceptionResNetV2: InceptionNetwork {
     ]
 
     /// The stem and `mixed_5b`, 299 -> 35x35x320.
-    static func stem(_ g: LayerGraph, _ x: LayerGraph.Output) -> LayerGraph.Output {
-        var x = g.conv2dBN(x, 32, 3, 3, strides: 2, padding: .valid)
-        x = g.conv2dBN(x, 32, 3, 3, padding: .valid)
-        x = g.conv2dBN(x, 64, 3, 3)
-        x = g.maxPool3x3(x)
-        x = g.conv2dBN(x, 80, 1, 1, padding: .valid)
-        x = g.conv2dBN(x, 192, 3, 3, padding: .valid)
-        x = g.maxPool3x3(x)
-        let branch0 = g.conv2dBN(x, 96, 1, 1)
-        var branch1 = g.conv2dBN(x, 48, 1, 1)
-        branch1 = g.conv2dBN(branch1, 64, 5, 5)
-        var branch2 = g.conv2dBN(x, 64, 1, 1)
-        branch2 = g.conv2dBN(branch2, 96, 3, 3)
-        branch2 = g.conv2dBN(branch2, 96, 3, 3)
-        let branchPool = g.conv2dBN(g.averagePool3x3(x), 64, 1, 1)
-        return g.concatenate([branch0, branch1, branch2, branchPool], name: "mixed_5b")
+    static func stem(_ x: SymbolicTensor) throws -> SymbolicTensor {
+        var x = try conv2dBN(x, 32, 3, 3, strides: 2, padding: .valid)
+        x = try conv2dBN(x, 32, 3, 3, padding: .valid)
+        x = try conv2dBN(x, 64, 3, 3)
+        x = try maxPool3x3(x)
+        x = try conv2dBN(x, 80, 1, 1, padding: .valid)
+        x = try conv2dBN(x, 192, 3, 3, padding: .valid)
+        x = try maxPool3x3(x)
+        let branch0 = try conv2dBN(x, 96, 1, 1)
+        var branch1 = try conv2dBN(x, 48, 1, 1)
+        branch1 = try conv2dBN(branch1, 64, 5, 5)
+        var branch2 = try conv2dBN(x, 64, 1, 1)
+        branch2 = try conv2dBN(branch2, 96, 3, 3)
+        branch2 = try conv2dBN(branch2, 96, 3, 3)
+        let branchPool = try conv2dBN(averagePool3x3(x), 64, 1, 1)
+        return try concatenate([branch0, branch1, branch2, branchPool], name: "mixed_5b")
     }
 
     /// One residual block: the branches, their 1x1 linear projection back to the input's
     /// channels (with bias, no batch norm), the scaled sum and, except for `block8_10`, a ReLU.
     static func residualBlock(
-        _ g: LayerGraph, _ x: LayerGraph.Output, _ kind: BlockKind, index: Int, scale: Float, activation: Bool
-    ) -> LayerGraph.Output {
-        let branches: [LayerGraph.Output]
+        _ x: SymbolicTensor, _ kind: BlockKind, index: Int, scale: Float, activation: Bool
+    ) throws -> SymbolicTensor {
+        let branches: [SymbolicTensor]
         switch kind {
         case .block35:
-            let branch0 = g.conv2dBN(x, 32, 1, 1)
-            var branch1 = g.conv2dBN(x, 32, 1, 1)
-            branch1 = g.conv2dBN(branch1, 32, 3, 3)
-            var branch2 = g.conv2dBN(x, 32, 1, 1)
-            branch2 = g.conv2dBN(branch2, 48, 3, 3)
-            branch2 = g.conv2dBN(branch2, 64, 3, 3)
+            let branch0 = try conv2dBN(x, 32, 1, 1)
+            var branch1 = try conv2dBN(x, 32, 1, 1)
+            branch1 = try conv2dBN(branch1, 32, 3, 3)
+            var branch2 = try conv2dBN(x, 32, 1, 1)
+            branch2 = try conv2dBN(branch2, 48, 3, 3)
+            branch2 = try conv2dBN(branch2, 64, 3, 3)
             branches = [branch0, branch1, branch2]
         case .block17:
-            let branch0 = g.conv2dBN(x, 192, 1, 1)
-            var branch1 = g.conv2dBN(x, 128, 1, 1)
-            branch1 = g.conv2dBN(branch1, 160, 1, 7)
-            branch1 = g.conv2dBN(branch1, 192, 7, 1)
+            let branch0 = try conv2dBN(x, 192, 1, 1)
+            var branch1 = try conv2dBN(x, 128, 1, 1)
+            branch1 = try conv2dBN(branch1, 160, 1, 7)
+            branch1 = try conv2dBN(branch1, 192, 7, 1)
             branches = [branch0, branch1]
         case .block8:
-            let branch0 = g.conv2dBN(x, 192, 1, 1)
-            var branch1 = g.conv2dBN(x, 192, 1, 1)
-            branch1 = g.conv2dBN(branch1, 224, 1, 3)
-            branch1 = g.conv2dBN(branch1, 256, 3, 1)
+            let branch0 = try conv2dBN(x, 192, 1, 1)
+            var branch1 = try conv2dBN(x, 192, 1, 1)
+            branch1 = try conv2dBN(branch1, 224, 1, 3)
+            branch1 = try conv2dBN(branch1, 256, 3, 1)
             branches = [branch0, branch1]
         }
         let name = "\(kind.rawValue)_\(index)"
-        let mixed = g.concatenate(branches, name: name + "_mixed")
-        let up = g.conv2d(mixed, x.channels, 1, 1, useBias: true, name: name + "_conv")
-        let sum = g.apply(CustomScaleLayer(scale: scale), to: [x, up], shape: x.shape)
+        let mixed = try concatenate(branches, name: name + "_mixed")
+        let up = try conv2d(mixed, x.channels, 1, 1, useBias: true, name: name + "_conv")
+        let sum = try CustomScaleLayer(scale: scale)([x, up])
         guard activation else { return sum }
-        return g.apply(Activation(.relu, name: name + "_ac"), to: [sum], shape: sum.shape)
+        return try Activation(.relu, name: name + "_ac")(sum)
     }
 
     /// What follows the residual stage of `kind`: the grid reductions `mixed_6a` (Reduction-A,
     /// figure 7) and `mixed_7a` (Reduction-B, figure 18), and after the last stage `conv_7b`.
-    static func transition(_ g: LayerGraph, _ x: LayerGraph.Output, after kind: BlockKind) -> LayerGraph.Output {
+    static func transition(_ x: SymbolicTensor, after kind: BlockKind) throws -> SymbolicTensor {
         switch kind {
         case .block35:
-            let branch0 = g.conv2dBN(x, 384, 3, 3, strides: 2, padding: .valid)
-            var branch1 = g.conv2dBN(x, 256, 1, 1)
-            branch1 = g.conv2dBN(branch1, 256, 3, 3)
-            branch1 = g.conv2dBN(branch1, 384, 3, 3, strides: 2, padding: .valid)
-            let branchPool = g.maxPool3x3(x)
-            return g.concatenate([branch0, branch1, branchPool], name: "mixed_6a")
+            let branch0 = try conv2dBN(x, 384, 3, 3, strides: 2, padding: .valid)
+            var branch1 = try conv2dBN(x, 256, 1, 1)
+            branch1 = try conv2dBN(branch1, 256, 3, 3)
+            branch1 = try conv2dBN(branch1, 384, 3, 3, strides: 2, padding: .valid)
+            let branchPool = try maxPool3x3(x)
+            return try concatenate([branch0, branch1, branchPool], name: "mixed_6a")
         case .block17:
-            var branch0 = g.conv2dBN(x, 256, 1, 1)
-            branch0 = g.conv2dBN(branch0, 384, 3, 3, strides: 2, padding: .valid)
-            var branch1 = g.conv2dBN(x, 256, 1, 1)
-            branch1 = g.conv2dBN(branch1, 288, 3, 3, strides: 2, padding: .valid)
-            var branch2 = g.conv2dBN(x, 256, 1, 1)
-            branch2 = g.conv2dBN(branch2, 288, 3, 3)
-            branch2 = g.conv2dBN(branch2, 320, 3, 3, strides: 2, padding: .valid)
-            let branchPool = g.maxPool3x3(x)
-            return g.concatenate([branch0, branch1, branch2, branchPool], name: "mixed_7a")
+            var branch0 = try conv2dBN(x, 256, 1, 1)
+            branch0 = try conv2dBN(branch0, 384, 3, 3, strides: 2, padding: .valid)
+            var branch1 = try conv2dBN(x, 256, 1, 1)
+            branch1 = try conv2dBN(branch1, 288, 3, 3, strides: 2, padding: .valid)
+            var branch2 = try conv2dBN(x, 256, 1, 1)
+            branch2 = try conv2dBN(branch2, 288, 3, 3)
+            branch2 = try conv2dBN(branch2, 320, 3, 3, strides: 2, padding: .valid)
+            let branchPool = try maxPool3x3(x)
+            return try concatenate([branch0, branch1, branch2, branchPool], name: "mixed_7a")
         case .block8:
-            return g.conv2dBN(x, 1536, 1, 1, name: "conv_7b")
+            return try conv2dBN(x, 1536, 1, 1, name: "conv_7b")
         }
     }
 
     /// The whole feature extractor: stem, the three residual stages with their reductions,
     /// `conv_7b`.
-    static func features(_ g: LayerGraph) -> LayerGraph.Output {
-        var x = stem(g, g.input)
+    static func features(_ input: SymbolicTensor) throws -> SymbolicTensor {
+        var x = try stem(input)
         for stage in stages {
             for index in 1...stage.repeats {
                 let last = stage.kind == .block8 && index == stage.repeats
-                x = residualBlock(g, x, stage.kind, index: index, scale: last ? 1 : stage.scale, activation: !last)
+                x = try residualBlock(x, stage.kind, index: index, scale: last ? 1 : stage.scale, activation: !last)
             }
-            x = transition(g, x, after: stage.kind)
+            x = try transition(x, after: stage.kind)
         }
         return x
     }

@@ -21,7 +21,7 @@
 //   program gives it: `conv2d` ... `conv2d_93`, `batch_normalization` ... `_93`, `activation`
 //   ... `_93`, `max_pooling2d` ... `_3`, `average_pooling2d` ... `_8`, and `concatenate`,
 //   `concatenate_1` for the unnamed inner joins of mixed9 and mixed10. `model.layers` lists
-//   them in Keras's graph order (see `LayerGraph`).
+//   them in Keras's graph order (the functional graph's, `FunctionalGraph` in ZooCore).
 import ZooCore
 import ZooNN
 import ZooTensor
@@ -54,78 +54,78 @@ public final class InceptionV3: InceptionNetwork {
     ]
 
     /// The stem, 299 -> 35x35x192.
-    static func stem(_ g: LayerGraph, _ x: LayerGraph.Output) -> LayerGraph.Output {
-        var x = g.conv2dBN(x, 32, 3, 3, strides: 2, padding: .valid)
-        x = g.conv2dBN(x, 32, 3, 3, padding: .valid)
-        x = g.conv2dBN(x, 64, 3, 3)
-        x = g.maxPool3x3(x)
-        x = g.conv2dBN(x, 80, 1, 1, padding: .valid)
-        x = g.conv2dBN(x, 192, 3, 3, padding: .valid)
-        return g.maxPool3x3(x)
+    static func stem(_ x: SymbolicTensor) throws -> SymbolicTensor {
+        var x = try conv2dBN(x, 32, 3, 3, strides: 2, padding: .valid)
+        x = try conv2dBN(x, 32, 3, 3, padding: .valid)
+        x = try conv2dBN(x, 64, 3, 3)
+        x = try maxPool3x3(x)
+        x = try conv2dBN(x, 80, 1, 1, padding: .valid)
+        x = try conv2dBN(x, 192, 3, 3, padding: .valid)
+        return try maxPool3x3(x)
     }
 
     /// One module of `blocks`, its branches created in Keras's order.
-    static func block(_ g: LayerGraph, _ x: LayerGraph.Output, _ block: Block, name: String) -> LayerGraph.Output {
+    static func block(_ x: SymbolicTensor, _ block: Block, name: String) throws -> SymbolicTensor {
         switch block {
         case .a(let pool):
-            let branch1x1 = g.conv2dBN(x, 64, 1, 1)
-            var branch5x5 = g.conv2dBN(x, 48, 1, 1)
-            branch5x5 = g.conv2dBN(branch5x5, 64, 5, 5)
-            var branch3x3dbl = g.conv2dBN(x, 64, 1, 1)
-            branch3x3dbl = g.conv2dBN(branch3x3dbl, 96, 3, 3)
-            branch3x3dbl = g.conv2dBN(branch3x3dbl, 96, 3, 3)
-            let branchPool = g.conv2dBN(g.averagePool3x3(x), pool, 1, 1)
-            return g.concatenate([branch1x1, branch5x5, branch3x3dbl, branchPool], name: name)
+            let branch1x1 = try conv2dBN(x, 64, 1, 1)
+            var branch5x5 = try conv2dBN(x, 48, 1, 1)
+            branch5x5 = try conv2dBN(branch5x5, 64, 5, 5)
+            var branch3x3dbl = try conv2dBN(x, 64, 1, 1)
+            branch3x3dbl = try conv2dBN(branch3x3dbl, 96, 3, 3)
+            branch3x3dbl = try conv2dBN(branch3x3dbl, 96, 3, 3)
+            let branchPool = try conv2dBN(averagePool3x3(x), pool, 1, 1)
+            return try concatenate([branch1x1, branch5x5, branch3x3dbl, branchPool], name: name)
 
         case .reductionA:
-            let branch3x3 = g.conv2dBN(x, 384, 3, 3, strides: 2, padding: .valid)
-            var branch3x3dbl = g.conv2dBN(x, 64, 1, 1)
-            branch3x3dbl = g.conv2dBN(branch3x3dbl, 96, 3, 3)
-            branch3x3dbl = g.conv2dBN(branch3x3dbl, 96, 3, 3, strides: 2, padding: .valid)
-            let branchPool = g.maxPool3x3(x)
-            return g.concatenate([branch3x3, branch3x3dbl, branchPool], name: name)
+            let branch3x3 = try conv2dBN(x, 384, 3, 3, strides: 2, padding: .valid)
+            var branch3x3dbl = try conv2dBN(x, 64, 1, 1)
+            branch3x3dbl = try conv2dBN(branch3x3dbl, 96, 3, 3)
+            branch3x3dbl = try conv2dBN(branch3x3dbl, 96, 3, 3, strides: 2, padding: .valid)
+            let branchPool = try maxPool3x3(x)
+            return try concatenate([branch3x3, branch3x3dbl, branchPool], name: name)
 
         case .b(let width):
-            let branch1x1 = g.conv2dBN(x, 192, 1, 1)
-            var branch7x7 = g.conv2dBN(x, width, 1, 1)
-            branch7x7 = g.conv2dBN(branch7x7, width, 1, 7)
-            branch7x7 = g.conv2dBN(branch7x7, 192, 7, 1)
-            var branch7x7dbl = g.conv2dBN(x, width, 1, 1)
-            branch7x7dbl = g.conv2dBN(branch7x7dbl, width, 7, 1)
-            branch7x7dbl = g.conv2dBN(branch7x7dbl, width, 1, 7)
-            branch7x7dbl = g.conv2dBN(branch7x7dbl, width, 7, 1)
-            branch7x7dbl = g.conv2dBN(branch7x7dbl, 192, 1, 7)
-            let branchPool = g.conv2dBN(g.averagePool3x3(x), 192, 1, 1)
-            return g.concatenate([branch1x1, branch7x7, branch7x7dbl, branchPool], name: name)
+            let branch1x1 = try conv2dBN(x, 192, 1, 1)
+            var branch7x7 = try conv2dBN(x, width, 1, 1)
+            branch7x7 = try conv2dBN(branch7x7, width, 1, 7)
+            branch7x7 = try conv2dBN(branch7x7, 192, 7, 1)
+            var branch7x7dbl = try conv2dBN(x, width, 1, 1)
+            branch7x7dbl = try conv2dBN(branch7x7dbl, width, 7, 1)
+            branch7x7dbl = try conv2dBN(branch7x7dbl, width, 1, 7)
+            branch7x7dbl = try conv2dBN(branch7x7dbl, width, 7, 1)
+            branch7x7dbl = try conv2dBN(branch7x7dbl, 192, 1, 7)
+            let branchPool = try conv2dBN(averagePool3x3(x), 192, 1, 1)
+            return try concatenate([branch1x1, branch7x7, branch7x7dbl, branchPool], name: name)
 
         case .reductionB:
-            var branch3x3 = g.conv2dBN(x, 192, 1, 1)
-            branch3x3 = g.conv2dBN(branch3x3, 320, 3, 3, strides: 2, padding: .valid)
-            var branch7x7x3 = g.conv2dBN(x, 192, 1, 1)
-            branch7x7x3 = g.conv2dBN(branch7x7x3, 192, 1, 7)
-            branch7x7x3 = g.conv2dBN(branch7x7x3, 192, 7, 1)
-            branch7x7x3 = g.conv2dBN(branch7x7x3, 192, 3, 3, strides: 2, padding: .valid)
-            let branchPool = g.maxPool3x3(x)
-            return g.concatenate([branch3x3, branch7x7x3, branchPool], name: name)
+            var branch3x3 = try conv2dBN(x, 192, 1, 1)
+            branch3x3 = try conv2dBN(branch3x3, 320, 3, 3, strides: 2, padding: .valid)
+            var branch7x7x3 = try conv2dBN(x, 192, 1, 1)
+            branch7x7x3 = try conv2dBN(branch7x7x3, 192, 1, 7)
+            branch7x7x3 = try conv2dBN(branch7x7x3, 192, 7, 1)
+            branch7x7x3 = try conv2dBN(branch7x7x3, 192, 3, 3, strides: 2, padding: .valid)
+            let branchPool = try maxPool3x3(x)
+            return try concatenate([branch3x3, branch7x7x3, branchPool], name: name)
 
         case .c(let index):
-            let branch1x1 = g.conv2dBN(x, 320, 1, 1)
-            let branch3x3 = g.conv2dBN(x, 384, 1, 1)
-            let branch3x3Joined = g.concatenate(
-                [g.conv2dBN(branch3x3, 384, 1, 3), g.conv2dBN(branch3x3, 384, 3, 1)], name: "mixed9_\(index)")
-            var branch3x3dbl = g.conv2dBN(x, 448, 1, 1)
-            branch3x3dbl = g.conv2dBN(branch3x3dbl, 384, 3, 3)
-            let branch3x3dblJoined = g.concatenate(
-                [g.conv2dBN(branch3x3dbl, 384, 1, 3), g.conv2dBN(branch3x3dbl, 384, 3, 1)])
-            let branchPool = g.conv2dBN(g.averagePool3x3(x), 192, 1, 1)
-            return g.concatenate([branch1x1, branch3x3Joined, branch3x3dblJoined, branchPool], name: name)
+            let branch1x1 = try conv2dBN(x, 320, 1, 1)
+            let branch3x3 = try conv2dBN(x, 384, 1, 1)
+            let branch3x3Joined = try concatenate(
+                [conv2dBN(branch3x3, 384, 1, 3), conv2dBN(branch3x3, 384, 3, 1)], name: "mixed9_\(index)")
+            var branch3x3dbl = try conv2dBN(x, 448, 1, 1)
+            branch3x3dbl = try conv2dBN(branch3x3dbl, 384, 3, 3)
+            let branch3x3dblJoined = try concatenate(
+                [conv2dBN(branch3x3dbl, 384, 1, 3), conv2dBN(branch3x3dbl, 384, 3, 1)])
+            let branchPool = try conv2dBN(averagePool3x3(x), 192, 1, 1)
+            return try concatenate([branch1x1, branch3x3Joined, branch3x3dblJoined, branchPool], name: name)
         }
     }
 
     /// The whole feature extractor: stem, then mixed0 ... mixed10.
-    static func features(_ g: LayerGraph) -> LayerGraph.Output {
-        var x = stem(g, g.input)
-        for (index, spec) in blocks.enumerated() { x = block(g, x, spec, name: "mixed\(index)") }
+    static func features(_ input: SymbolicTensor) throws -> SymbolicTensor {
+        var x = try stem(input)
+        for (index, spec) in blocks.enumerated() { x = try block(x, spec, name: "mixed\(index)") }
         return x
     }
 

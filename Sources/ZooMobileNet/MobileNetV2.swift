@@ -47,9 +47,10 @@ extension MobileNetV2 {
         return rounded
     }
 
-    /// Keras's `correct_pad` for a 3x3 strided convolution: (before, after) per axis.
-    static func correctPad(_ size: [Int]) -> [(before: Int, after: Int)] {
-        size.map { (before: $0 % 2, after: 1) }
+    /// Keras's `correct_pad` for a 3x3 strided convolution: (before, after) per axis; an
+    /// unknown extent is padded as an even one, as Keras does.
+    static func correctPad(_ size: [Int?]) -> [(before: Int, after: Int)] {
+        size.map { (before: ($0 ?? 0) % 2, after: 1) }
     }
 
     static func batchNorm(_ channels: Int, _ name: String) -> BatchNormalization {
@@ -60,49 +61,48 @@ extension MobileNetV2 {
 /// An inverted residual block (Keras `_inverted_res_block`): a 1x1 expansion with ReLU6 (not in
 /// block 0), a 3x3 depthwise convolution with ReLU6, a linear 1x1 projection, and a residual
 /// sum when the shapes allow it.
-final class InvertedResidual: Model {
-    private let layersInOrder: [Layer]
-    private let residual: Add?
-
-    /// `size` is the input's (height, width), which the strided padding depends on.
-    init(index: Int, spec: MobileNetV2.BlockSpec, alpha: Double, inputChannels: Int, size: [Int]) {
-        let prefix = index == 0 ? "expanded_conv_" : "block_\(index)_"
-        let outputChannels = MobileNetV2.makeDivisible(Double(Int(Double(spec.filters) * alpha)))
-        let expanded = spec.expansion * inputChannels
-        var layers = [Layer]()
-        if index > 0 {
-            layers += [
-                Conv2D(
-                    filters: expanded, kernelSize: [1], inputChannels: inputChannels, padding: .same,
-                    useBias: false, name: prefix + "expand"),
-                MobileNetV2.batchNorm(expanded, prefix + "expand_BN"),
-                ReLU(maxValue: 6, name: prefix + "expand_relu"),
-            ]
-        }
-        if spec.stride == 2 { layers.append(ZeroPadding(MobileNetV2.correctPad(size), name: prefix + "pad")) }
-        layers += [
-            DepthwiseConv2D(
-                kernelSize: [3], inputChannels: expanded, strides: [spec.stride],
-                padding: spec.stride == 1 ? .same : .valid, useBias: false, name: prefix + "depthwise"),
-            MobileNetV2.batchNorm(expanded, prefix + "depthwise_BN"),
-            ReLU(maxValue: 6, name: prefix + "depthwise_relu"),
-            Conv2D(
-                filters: outputChannels, kernelSize: [1], inputChannels: expanded, padding: .same,
-                useBias: false, name: prefix + "project"),
-            MobileNetV2.batchNorm(outputChannels, prefix + "project_BN"),
-        ]
-        layersInOrder = layers
-        residual = inputChannels == outputChannels && spec.stride == 1 ? Add(name: prefix + "add") : nil
-        super.init(name: "block_\(index)", isScope: false)
-        for layer in layers { add(layer) }
-        if let residual { add(residual) }
+func invertedResidual(_ x: SymbolicTensor, index: Int, spec: MobileNetV2.BlockSpec, alpha: Double) throws -> SymbolicTensor {
+    let prefix = index == 0 ? "expanded_conv_" : "block_\(index)_"
+    let outputChannels = MobileNetV2.makeDivisible(Double(Int(Double(spec.filters) * alpha)))
+    let expanded = spec.expansion * x.channels
+    var y = x
+    if index > 0 {
+        y = try Conv2D(
+            filters: expanded, kernelSize: [1], inputChannels: y.channels, padding: .same, useBias: false,
+            name: prefix + "expand")(y)
+        y = try MobileNetV2.batchNorm(expanded, prefix + "expand_BN")(y)
+        y = try ReLU(maxValue: 6, name: prefix + "expand_relu")(y)
     }
+    if spec.stride == 2 { y = try ZeroPadding(MobileNetV2.correctPad(y.spatial), name: prefix + "pad")(y) }
+    y = try DepthwiseConv2D(
+        kernelSize: [3], inputChannels: y.channels, strides: [spec.stride], padding: spec.stride == 1 ? .same : .valid,
+        useBias: false, name: prefix + "depthwise")(y)
+    y = try MobileNetV2.batchNorm(expanded, prefix + "depthwise_BN")(y)
+    y = try ReLU(maxValue: 6, name: prefix + "depthwise_relu")(y)
+    y = try Conv2D(
+        filters: outputChannels, kernelSize: [1], inputChannels: y.channels, padding: .same, useBias: false,
+        name: prefix + "project")(y)
+    y = try MobileNetV2.batchNorm(outputChannels, prefix + "project_BN")(y)
+    guard x.channels == outputChannels, spec.stride == 1 else { return y }
+    return try Add(name: prefix + "add")([x, y])
+}
 
-    override func forward(_ x: Tensor) throws -> Tensor {
-        var y = x
-        for layer in layersInOrder { y = try layer(y) }
-        guard let residual else { return y }
-        return try residual([x, y])
+extension MobileNetV2 {
+    /// The stem `Conv1`, the 17 inverted residual blocks, and the 1x1 `Conv_1` ending in
+    /// `out_relu`, at width `alpha`.
+    static func features(_ x: SymbolicTensor, alpha: Double) throws -> SymbolicTensor {
+        let stemChannels = makeDivisible(32 * alpha)
+        var y = try Conv2D(
+            filters: stemChannels, kernelSize: [3], inputChannels: x.channels, strides: [2], padding: .same,
+            useBias: false, name: "Conv1")(x)
+        y = try batchNorm(stemChannels, "bn_Conv1")(y)
+        y = try ReLU(maxValue: 6, name: "Conv1_relu")(y)
+        for (index, spec) in blocks.enumerated() { y = try invertedResidual(y, index: index, spec: spec, alpha: alpha) }
+        // The paper widens the last convolution only above width 1.
+        let lastChannels = alpha > 1 ? makeDivisible(1280 * alpha) : 1280
+        y = try Conv2D(filters: lastChannels, kernelSize: [1], inputChannels: y.channels, useBias: false, name: "Conv_1")(y)
+        y = try batchNorm(lastChannels, "Conv_1_bn")(y)
+        return try ReLU(maxValue: 6, name: "out_relu")(y)
     }
 }
 
@@ -112,9 +112,6 @@ final class InvertedResidual: Model {
 public final class MobileNetV2: ApplicationModel {
     /// The width multiplier.
     public let alpha: Double
-    private var stem: Sequential!
-    private var blocks: [InvertedResidual] = []
-    private var head: Sequential!
 
     /// Builds the network at width `alpha`; `variant` supplies the default and minimum input.
     /// The model is named as Keras names it: `mobilenetv2_1.00_224`.
@@ -126,50 +123,15 @@ public final class MobileNetV2: ApplicationModel {
         let input = try variant.resolvedInput(options)
         let hundredths = Int((alpha * 100).rounded())
         let alphaText = "\(hundredths / 100)." + String("0\(hundredths % 100)".suffix(2))
-        super.init(name: "mobilenetv2_\(alphaText)_\(input[0])", inputShape: input, options: options)
-        try BuildContext.freshNames { try buildLayers(input: input) }
-    }
-
-    /// The layers in Keras's `model.layers` order, tracking channels and spatial extents.
-    private func buildLayers(input: [Int]) throws {
-        var size = input.prefix(2).map { outputExtent($0, kernel: 3, stride: 2, padding: .same) }
-        var channels = MobileNetV2.makeDivisible(32 * alpha)
-        stem = add(Sequential(name: "stem", [
-            Conv2D(filters: channels, kernelSize: [3], inputChannels: input[2], strides: [2], padding: .same,
-                   useBias: false, name: "Conv1"),
-            MobileNetV2.batchNorm(channels, "bn_Conv1"),
-            ReLU(maxValue: 6, name: "Conv1_relu"),
-        ]))
-        for (index, spec) in MobileNetV2.blocks.enumerated() {
-            blocks.append(add(InvertedResidual(
-                index: index, spec: spec, alpha: alpha, inputChannels: channels, size: size)))
-            channels = MobileNetV2.makeDivisible(Double(Int(Double(spec.filters) * alpha)))
-            if spec.stride == 2 { size = size.map { outputExtent($0 + $0 % 2 + 1, kernel: 3, stride: 2) } }
-        }
-        // The paper widens the last convolution only above width 1.
-        let lastChannels = alpha > 1 ? MobileNetV2.makeDivisible(1280 * alpha) : 1280
-        head = add(Sequential(name: "head", [
-            Conv2D(
-                filters: lastChannels, kernelSize: [1], inputChannels: channels, useBias: false,
-                name: "Conv_1"),
-            MobileNetV2.batchNorm(lastChannels, "Conv_1_bn"),
-            ReLU(maxValue: 6, name: "out_relu"),
-        ]))
-
-        try buildTop(featureShape: size + [lastChannels], poolingNames: (nil, nil)) {
-            [
-                GlobalAveragePooling2D(),
-                Dense(
-                    units: options.classes, inputFeatures: lastChannels,
-                    activation: options.classifierActivation, name: "predictions"),
-            ]
-        }
-    }
-
-    public override func features(_ x: Tensor) throws -> Tensor {
-        var y = try stem(x)
-        for block in blocks { y = try block(y) }
-        return try head(y)
+        try super.init(
+            name: "mobilenetv2_\(alphaText)_\(input[0])", inputShape: input, options: options, poolingNames: (nil, nil),
+            features: { try MobileNetV2.features($0, alpha: alpha) },
+            standardTop: { featureMap in
+                let pooled = try GlobalAveragePooling2D()(featureMap)
+                return try Dense(
+                    units: options.classes, inputFeatures: pooled.channels, activation: options.classifierActivation,
+                    name: "predictions")(pooled)
+            })
     }
 }
 

@@ -70,12 +70,44 @@ public struct ResNetConfiguration: Sendable {
     }
 }
 
+extension ResNetConfiguration {
+    /// The stem (`conv1_pad` ... `pool1_pool`, stride 4) and the residual stages, up to
+    /// `conv5_blockN_out`. Past `outputStride` (DeepLabv3's atrous backbone, section 3.1), a
+    /// stage's first block keeps stride 1 and its 3x3 convolutions are dilated instead; the
+    /// weights are the same.
+    public func features(_ x: SymbolicTensor, outputStride: Int? = nil) throws -> SymbolicTensor {
+        let stemFilters = ResNetConfiguration.stemFilters
+        var y = try ZeroPadding(symmetric: 3, name: "conv1_pad")(x)
+        y = try convention.convolution(
+            "conv1_conv", kernel: 7, filters: stemFilters, inputChannels: y.channels, stride: 2, padding: .valid)(y)
+        y = try convention.normalization("conv1_bn", channels: stemFilters)(y)
+        y = try Activation(.relu, name: "conv1_relu")(y)
+        y = try ZeroPadding(symmetric: 1, name: "pool1_pad")(y)
+        y = try MaxPooling2D(poolSize: [3], strides: [2], name: "pool1_pool")(y)
+
+        var (outputStrideSoFar, dilation) = (4, 1)
+        for (stageIndex, stage) in stages.enumerated() {
+            // conv2 follows the max pool at full resolution; every later stage halves it.
+            var stageStride = stageIndex > 0 ? 2 : 1
+            if let outputStride, outputStrideSoFar * stageStride > outputStride {
+                dilation *= stageStride
+                stageStride = 1
+            }
+            outputStrideSoFar *= stageStride
+            for blockIndex in 0..<stage.blocks {
+                y = try residualBlock(
+                    y, block, name: "conv\(stageIndex + 2)_block\(blockIndex + 1)", filters: stage.filters,
+                    stride: blockIndex == 0 ? stageStride : 1, convention: convention, dilation: dilation)
+            }
+        }
+        return y
+    }
+}
+
 /// A ResNet of any configuration: stem, residual stages, then the top the options choose.
 public final class ResNet: ApplicationModel {
     /// The stage table this network was built from.
     public let configuration: ResNetConfiguration
-    private var stem: [Layer] = []
-    private var blocks: [ResidualBlock] = []
 
     /// Builds `configuration` for `options`; the input is checked against `variant`'s default
     /// and minimum input (a `ModelError` naming the variant and the shapes).
@@ -83,63 +115,11 @@ public final class ResNet: ApplicationModel {
         _ configuration: ResNetConfiguration, variant: ArchitectureVariant,
         options: ArchitectureOptions
     ) throws {
-        let input = try variant.resolvedInput(options)
         self.configuration = configuration
-        super.init(name: configuration.name, inputShape: input, options: options)
-        try BuildContext.freshNames { try buildLayers() }
-    }
-
-    /// The layers in Keras's `model.layers` order.
-    private func buildLayers() throws {
-        let convention = configuration.convention
-        var (height, width, channels) = (inputShape[0], inputShape[1], inputShape[2])
-        let stemFilters = ResNetConfiguration.stemFilters
-        stem = [
-            ZeroPadding(symmetric: 3, name: "conv1_pad"),
-            convention.convolution(
-                "conv1_conv", kernel: 7, filters: stemFilters, inputChannels: channels, stride: 2,
-                padding: .valid),
-            convention.normalization("conv1_bn", channels: stemFilters),
-            Activation(.relu, name: "conv1_relu"),
-            ZeroPadding(symmetric: 1, name: "pool1_pad"),
-            MaxPooling2D(poolSize: [3], strides: [2], name: "pool1_pool"),
-        ]
-        for layer in stem { add(layer) }
-        func afterStem(_ n: Int) -> Int {
-            outputExtent(outputExtent(n + 6, kernel: 7, stride: 2) + 2, kernel: 3, stride: 2)
-        }
-        (height, width, channels) = (afterStem(height), afterStem(width), stemFilters)
-
-        for (stageIndex, stage) in configuration.stages.enumerated() {
-            for blockIndex in 0..<stage.blocks {
-                // conv2 follows the max pool at full resolution; every later stage halves it.
-                let stride = stageIndex > 0 && blockIndex == 0 ? 2 : 1
-                let block = add(ResidualBlock(
-                    configuration.block, name: "conv\(stageIndex + 2)_block\(blockIndex + 1)",
-                    inputChannels: channels, filters: stage.filters, stride: stride,
-                    convention: convention))
-                blocks.append(block)
-                (height, width) = (block.outputExtent(height), block.outputExtent(width))
-                channels = block.outputChannels
-            }
-        }
-
-        try buildTop(featureShape: [height, width, channels]) {
-            [
-                GlobalAveragePooling2D(name: "avg_pool"),
-                Dense(
-                    units: options.classes, inputFeatures: channels,
-                    activation: options.classifierActivation, name: "predictions"),
-            ]
-        }
-    }
-
-    /// The stem and the residual stages, up to `conv5_blockN_out`.
-    public override func features(_ x: Tensor) throws -> Tensor {
-        var y = x
-        for layer in stem { y = try layer(y) }
-        for block in blocks { y = try block(y) }
-        return y
+        try super.init(
+            name: configuration.name, inputShape: try variant.resolvedInput(options), options: options,
+            features: { try configuration.features($0) },
+            standardTop: { try averagePoolClassifier($0, options: options) })
     }
 }
 

@@ -48,25 +48,28 @@ public enum ResNetConvention: Sendable {
 
     /// Padding of a stride-1 or stride-2 convolution of `kernel` (1 or 3) inside a block.
     /// TensorFlow's 'same' pads a strided 3x3 on an even input only after (bottom/right);
-    /// torchvision pads one cell on both sides, so its weights need its padding.
-    func padding(kernel: Int) -> Padding {
+    /// torchvision pads one cell on both sides (times the dilation), so its weights need its
+    /// padding.
+    func padding(kernel: Int, dilation: Int = 1) -> Padding {
         guard kernel > 1 else { return .valid }
         switch self {
         case .keras: return .same
         case .torchvision:
-            let cells = kernel / 2
+            let cells = kernel / 2 * dilation
             return .explicit(before: [cells, cells], after: [cells, cells])
         }
     }
 
-    /// A convolution named in the Keras scheme.
+    /// A convolution named in the Keras scheme; `dilation` applies to kernels larger than 1.
     func convolution(
         _ name: String, kernel: Int, filters: Int, inputChannels: Int, stride: Int = 1,
-        padding: Padding? = nil
+        dilation: Int = 1, padding: Padding? = nil
     ) -> Conv2D {
-        Conv2D(
+        let dilation = kernel > 1 ? dilation : 1
+        return Conv2D(
             filters: filters, kernelSize: [kernel], inputChannels: inputChannels, strides: [stride],
-            padding: padding ?? self.padding(kernel: kernel), useBias: useBias, name: name)
+            padding: padding ?? self.padding(kernel: kernel, dilation: dilation), dilations: [dilation],
+            useBias: useBias, name: name)
     }
 
     /// A batch normalization with the convention's epsilon and momentum.
@@ -75,83 +78,36 @@ public enum ResNetConvention: Sendable {
     }
 }
 
-/// One residual block, its layers named as Keras Applications names them: `<name>_1_conv`,
-/// `<name>_1_bn`, `<name>_1_relu`, ..., the projection shortcut `<name>_0_conv` / `<name>_0_bn`
-/// where the shape changes, then `<name>_add` and `<name>_out`.
+/// One residual block on `x`, its layers named as Keras Applications names them:
+/// `<name>_1_conv`, `<name>_1_bn`, `<name>_1_relu`, ..., the projection shortcut `<name>_0_conv`
+/// / `<name>_0_bn` where the shape changes, then `<name>_add` and `<name>_out`. `dilation`
+/// dilates the 3x3 convolutions (DeepLabv3's atrous stages).
 ///
-/// A block only groups layers (it is not a scope), so its parameters keep Keras's paths
-/// (`conv2_block1_1_conv/kernel`).
-final class ResidualBlock: Model {
-    let outputChannels: Int
-    private var convolutions: [Conv2D] = []
-    private var normalizations: [BatchNormalization] = []
-    /// One fewer than the convolutions: the last one's ReLU comes after the sum.
-    private var activations: [Activation] = []
-    private var projection: (conv: Conv2D, norm: BatchNormalization)?
-    private var sum: Add!
-    private var output: Activation!
-
-    init(
-        _ kind: ResidualBlockKind, name: String, inputChannels: Int, filters: Int, stride: Int,
-        convention: ResNetConvention
-    ) {
-        outputChannels = kind.outputChannels(filters: filters)
-        super.init(name: name)
-        let units = kind.convolutions(filters: filters, stride: stride)
-        var channels = inputChannels
-        for (index, unit) in units.enumerated() {
-            convolutions.append(convention.convolution(
-                "\(name)_\(index + 1)_conv", kernel: unit.kernel, filters: unit.filters,
-                inputChannels: channels, stride: unit.stride))
-            normalizations.append(
-                convention.normalization("\(name)_\(index + 1)_bn", channels: unit.filters))
-            if index < units.count - 1 {
-                activations.append(Activation(.relu, name: "\(name)_\(index + 1)_relu"))
-            }
-            channels = unit.filters
-        }
-        // Keras places a projection where the first block of a stage changes the shape
-        // (always, for bottlenecks); torchvision's `downsample` follows the same rule.
-        if stride != 1 || inputChannels != outputChannels {
-            projection = (
-                convention.convolution(
-                    "\(name)_0_conv", kernel: 1, filters: outputChannels,
-                    inputChannels: inputChannels, stride: stride),
-                convention.normalization("\(name)_0_bn", channels: outputChannels))
-        }
-        sum = Add(name: "\(name)_add")
-        output = Activation(.relu, name: "\(name)_out")
-
-        // Keras's `model.layers` lists the shortcut between the main path's last ReLU and its
-        // last convolution, and interleaves their batch norms (a topological order).
-        let last = units.count - 1
-        for index in 0..<last {
-            add(convolutions[index])
-            add(normalizations[index])
-            add(activations[index])
-        }
-        if let projection { add(projection.conv) }
-        add(convolutions[last])
-        if let projection { add(projection.norm) }
-        add(normalizations[last])
-        add(sum)
-        add(output)
+/// The main path's convolutions are created before the shortcut's (torchvision's order, which
+/// decides the draws of the initial weights); `model.layers` lists them in Keras's graph order
+/// whatever the creation order.
+public func residualBlock(
+    _ x: SymbolicTensor, _ kind: ResidualBlockKind, name: String, filters: Int, stride: Int,
+    convention: ResNetConvention, dilation: Int = 1
+) throws -> SymbolicTensor {
+    let units = kind.convolutions(filters: filters, stride: stride)
+    var y = x
+    for (index, unit) in units.enumerated() {
+        let convolution = convention.convolution(
+            "\(name)_\(index + 1)_conv", kernel: unit.kernel, filters: unit.filters, inputChannels: y.channels,
+            stride: unit.stride, dilation: dilation)
+        y = try convention.normalization("\(name)_\(index + 1)_bn", channels: unit.filters)(convolution(y))
+        // The last convolution's ReLU comes after the sum.
+        if index < units.count - 1 { y = try Activation(.relu, name: "\(name)_\(index + 1)_relu")(y) }
     }
-
-    /// Output extent along one spatial axis for an input extent `n`.
-    func outputExtent(_ n: Int) -> Int {
-        let first = convolutions[0]
-        return ZooNN.outputExtent(
-            n, kernel: first.kernelSize[0], stride: first.strides[0], padding: first.padding)
+    // Keras places a projection where the first block of a stage changes the shape (always,
+    // for bottlenecks); torchvision's `downsample` follows the same rule.
+    var shortcut = x
+    let outputChannels = kind.outputChannels(filters: filters)
+    if stride != 1 || x.channels != outputChannels {
+        let projection = convention.convolution(
+            "\(name)_0_conv", kernel: 1, filters: outputChannels, inputChannels: x.channels, stride: stride)
+        shortcut = try convention.normalization("\(name)_0_bn", channels: outputChannels)(projection(x))
     }
-
-    override func forward(_ x: Tensor) throws -> Tensor {
-        var y = x
-        for (index, convolution) in convolutions.enumerated() {
-            y = try normalizations[index](convolution(y))
-            if index < activations.count { y = try activations[index](y) }
-        }
-        let shortcut = try projection.map { try $0.norm($0.conv(x)) } ?? x
-        return try output(sum([shortcut, y]))
-    }
+    return try Activation(.relu, name: "\(name)_out")(Add(name: "\(name)_add")([shortcut, y]))
 }

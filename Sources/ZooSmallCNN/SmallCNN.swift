@@ -17,11 +17,6 @@ public final class SmallCNN: Model {
 
     public let inputShape: [Int]
     public let classes: Int
-    private var stages: [(conv: Conv2D, norm: BatchNormalization, pool: MaxPooling2D)] = []
-    private var flatten: Flatten!
-    private var hidden: Dense!
-    private var dropout: Dropout!
-    private var classifier: Dense!
 
     /// `inputShape` is (height, width, channels), 124x124x1 in the paper. `softmax` ends the
     /// network with probabilities as the paper's Keras model does; training from logits (the
@@ -30,34 +25,26 @@ public final class SmallCNN: Model {
         guard inputShape.count == 3, inputShape.allSatisfy({ $0 > 0 }) else {
             throw ModelError("SmallCNN: input shape must be (height, width, channels), got \(inputShape)")
         }
+        guard inputShape.prefix(2).allSatisfy({ $0 >= 22 }) else {
+            throw ModelError("SmallCNN: input \(inputShape) is too small; the minimum is 22x22")
+        }
         self.inputShape = inputShape
         self.classes = classes
-        super.init(name: "small_cnn")
-        try BuildContext.freshNames { try buildLayers(dropoutRate: dropoutRate, softmax: softmax) }
-    }
-
-    /// The layers in Keras's order; unnamed, so they take Keras's automatic names.
-    private func buildLayers(dropoutRate: Float, softmax: Bool) throws {
-        var (height, width, channels) = (inputShape[0], inputShape[1], inputShape[2])
-        for filters in SmallCNN.stageFilters {
-            let conv = add(Conv2D(filters: filters, kernelSize: [3], inputChannels: channels, activation: .relu))
-            let norm = add(BatchNormalization(channels: filters))
-            let pool = add(MaxPooling2D(poolSize: [2]))
-            stages.append((conv, norm, pool))
-            (height, width, channels) = ((height - 2) / 2, (width - 2) / 2, filters)
-            guard height >= 1, width >= 1 else {
-                throw ModelError("SmallCNN: input \(inputShape) is too small; the minimum is 22x22")
+        // Unnamed layers take Keras's automatic names; as a Sequential model, no input layer
+        // is listed among the layers.
+        let (input, output) = try BuildContext.freshNames {
+            let input = try Input(shape: inputShape)
+            var y = input
+            for filters in SmallCNN.stageFilters {
+                y = try Conv2D(filters: filters, kernelSize: [3], inputChannels: y.channels, activation: .relu)(y)
+                y = try BatchNormalization(channels: filters)(y)
+                y = try MaxPooling2D(poolSize: [2])(y)
             }
+            y = try Flatten()(y)
+            y = try Dense(units: 128, inputFeatures: y.channels, activation: .relu)(y)
+            y = try Dropout(rate: dropoutRate)(y)
+            return (input, try Dense(units: classes, inputFeatures: 128, activation: softmax ? .softmax : .linear)(y))
         }
-        flatten = add(Flatten())
-        hidden = add(Dense(units: 128, inputFeatures: height * width * channels, activation: .relu))
-        dropout = add(Dropout(rate: dropoutRate))
-        classifier = add(Dense(units: classes, inputFeatures: 128, activation: softmax ? .softmax : .linear))
-    }
-
-    public override func forward(_ x: Tensor) throws -> Tensor {
-        var y = x
-        for stage in stages { y = try stage.pool(stage.norm(stage.conv(y))) }
-        return try classifier(dropout(hidden(flatten(y))))
+        try super.init(inputs: [input], outputs: [output], name: "small_cnn", listsInputLayers: false)
     }
 }

@@ -20,8 +20,8 @@
 // channels) is the alternative to the transposed convolution of kernel 2, stride 2.
 //
 // Layers carry readable names (`down1_conv1`, `bottleneck_bn2`, `up3_transpose`, `x1_2_concat`,
-// `final_conv`) and are added in Keras's `model.layers` order for the same graph
-// (Tests/Fixtures/unet_reference.py builds it).
+// `final_conv`); the model is one functional graph, so they come in Keras's `model.layers`
+// order for the same graph (Tests/Fixtures/unet_reference.py builds it).
 import ZooCore
 import ZooNN
 import ZooTensor
@@ -75,27 +75,90 @@ public struct UNetConfiguration: Sendable, Equatable {
     public var inputMultiple: Int { 1 << (levels - 1) }
 }
 
-/// A U-Net, 3D U-Net or U-Net++ giving logits (N, spatial..., classes).
-public final class UNet: Model {
-    /// One node X^{i,j}: how its input is formed, and its convolution block.
-    private struct Node {
-        let row: Int
-        let column: Int
-        /// Columns of the same row joined before the up-sampled node below (empty for j = 0).
-        let skips: [Int]
-        let pool: Layer?
-        let up: [Layer]
-        let concat: Concatenate?
-        let block: [Layer]
+extension UNetConfiguration {
+    /// The nodes in computation order: U-Net++ column by column; U-Net down, then up.
+    var nodeGrid: [(row: Int, column: Int, skips: [Int])] {
+        let last = levels - 1
+        let encoder = (0...last).map { (row: $0, column: 0, skips: [Int]()) }
+        if nested {
+            return encoder
+                + (1...last).flatMap { j in
+                    (0...(last - j)).map { (row: $0, column: j, skips: Array(0..<j)) }
+                }
+        }
+        return encoder + (0..<last).reversed().map { (row: $0, column: last - $0, skips: [0]) }
     }
 
+    /// U-Net names: `down{i+1}`, `bottleneck`, `up{i+1}`; U-Net++: the paper's `x{i}_{j}`.
+    func nodeName(row: Int, column: Int) -> String {
+        if nested { return "x\(row)_\(column)" }
+        if column > 0 { return "up\(row + 1)" }
+        return row == levels - 1 ? "bottleneck" : "down\(row + 1)"
+    }
+
+    /// Two 3x3(x3) convolutions, each followed by the normalization and a ReLU: the block H.
+    func convBlock(_ x: SymbolicTensor, _ name: String, filters: Int) throws -> SymbolicTensor {
+        var y = x
+        for k in 1...2 {
+            y = try SpatialLayers.conv(spatialDims, filters: filters, kernel: 3, inputChannels: y.channels, name: "\(name)_conv\(k)")(y)
+            let norm: Layer = normalization == .batch
+                ? BatchNormalization(channels: filters, name: "\(name)_bn\(k)")
+                : InstanceNormalization(channels: filters, name: "\(name)_in\(k)")
+            y = try Activation(.relu, name: "\(name)_relu\(k)")(norm(y))
+        }
+        return y
+    }
+
+    /// Every node X^{i,j} on `input`, then the heads: one 1x1 convolution on the last top
+    /// node, or with deep supervision one on each top node X^{0,j}. Returns the heads' logits.
+    func heads(_ input: SymbolicTensor, classes: Int) throws -> [SymbolicTensor] {
+        var outputs = [[Int]: SymbolicTensor]()
+        func node(_ row: Int, _ column: Int) throws -> SymbolicTensor {
+            guard let output = outputs[[row, column]] else {
+                throw ModelError("U-Net: node x\(row)_\(column) is used before it is built")
+            }
+            return output
+        }
+        for (row, column, skips) in nodeGrid {
+            let name = nodeName(row: row, column: column)
+            let filters = features[row]
+            var x = input
+            if column == 0, row > 0 {
+                // U-Net names the pooling after the level it leaves, U-Net++ after the node it feeds.
+                let poolName = nested ? "\(name)_pool" : "\(nodeName(row: row - 1, column: 0))_pool"
+                x = try SpatialLayers.maxPool(spatialDims, name: poolName)(node(row - 1, 0))
+            } else if column > 0 {
+                var up = try node(row + 1, column - 1)
+                switch decoder {
+                case .transposedConvolution:
+                    up = try SpatialLayers.transpose(spatialDims, filters: filters, inputChannels: up.channels, name: "\(name)_transpose")(up)
+                case .upSampling:
+                    up = try UpSampling(size: [Int](repeating: 2, count: spatialDims), name: "\(name)_upsample")(up)
+                    up = try SpatialLayers.conv(spatialDims, filters: filters, kernel: 2, inputChannels: up.channels, name: "\(name)_upconv")(up)
+                }
+                x = try Concatenate(name: "\(name)_concat")(skips.map { try node(row, $0) } + [up])
+            }
+            outputs[[row, column]] = try convBlock(x, name, filters: filters)
+        }
+        guard deepSupervision != nil else {
+            let head = SpatialLayers.conv(spatialDims, filters: classes, kernel: 1, inputChannels: features[0], name: "final_conv")
+            return [try head(node(0, levels - 1))]
+        }
+        return try (1..<levels).map { column in
+            let head = SpatialLayers.conv(spatialDims, filters: classes, kernel: 1, inputChannels: features[0], name: "final_conv\(column)")
+            return try head(node(0, column))
+        }
+    }
+}
+
+/// A U-Net, 3D U-Net or U-Net++ giving logits (N, spatial..., classes).
+public final class UNet: Model {
     public let configuration: UNetConfiguration
     public let inputChannels: Int
     public let classes: Int
     public let inputLayer: InputLayer
-    private var nodes: [Node] = []
-    private var heads: [Layer] = []
-    private var merge: Layer?
+    /// Each head's logits: one, or with deep supervision one per top node.
+    private let heads: [SymbolicTensor]
 
     /// Builds the network. `inputShape` (spatial..., channels) fixes the input; without it any
     /// extent that is a multiple of `configuration.inputMultiple` is accepted.
@@ -135,11 +198,23 @@ public final class UNet: Model {
         self.configuration = c
         self.inputChannels = inputChannels
         self.classes = classes
-        inputLayer = InputLayer(shape: spatial + [inputChannels], name: "input_layer")
-        super.init(name: name)
         // All layers are named, so fresh counters change nothing today; the scope keeps the
         // house rule that a model's automatic names never depend on what was built before.
-        try BuildContext.freshNames { try build() }
+        let (input, heads, output) = try BuildContext.freshNames {
+            let input = try Input(shape: spatial + [inputChannels], name: "input_layer")
+            let heads = try c.heads(input, classes: classes)
+            switch c.deepSupervision {
+            case nil: return (input, heads, heads[0])
+            case .average?: return (input, heads, try Average(name: "final_average")(heads))
+            case .all?: return (input, heads, try Concatenate(name: "final_concat")(heads))
+            }
+        }
+        guard let inputLayer = input.node.operation as? InputLayer else {
+            throw ModelError("\(name): the input is not an input layer")
+        }
+        self.inputLayer = inputLayer
+        self.heads = heads
+        try super.init(inputs: [input], outputs: [output], name: name)
     }
 
     /// `UNet(spatialDims: 3, features: [16, 32, 64, 128])`: the configuration's values spelled out.
@@ -167,144 +242,23 @@ public final class UNet: Model {
         }
     }
 
-    /// The nodes in computation order: U-Net++ column by column; U-Net down, then up.
-    private var nodeGrid: [(row: Int, column: Int, skips: [Int])] {
-        let last = configuration.levels - 1
-        let encoder = (0...last).map { (row: $0, column: 0, skips: [Int]()) }
-        if configuration.nested {
-            return encoder
-                + (1...last).flatMap { j in
-                    (0...(last - j)).map { (row: $0, column: j, skips: Array(0..<j)) }
-                }
-        }
-        return encoder + (0..<last).reversed().map { (row: $0, column: last - $0, skips: [0]) }
-    }
-
-    /// U-Net names: `down{i+1}`, `bottleneck`, `up{i+1}`; U-Net++: the paper's `x{i}_{j}`.
-    private func nodeName(row: Int, column: Int) -> String {
-        if configuration.nested { return "x\(row)_\(column)" }
-        if column > 0 { return "up\(row + 1)" }
-        return row == configuration.levels - 1 ? "bottleneck" : "down\(row + 1)"
-    }
-
-    private func build() throws {
-        let c = configuration
-        let dims = c.spatialDims
-        var graph = KerasLayerOrder()
-        var outputs = [[Int]: Int]()  // (row, column) -> graph index of the node's output
-        let input = graph.record(inputLayer, [])
-        for (row, column, skips) in nodeGrid {
-            let name = nodeName(row: row, column: column)
-            let filters = c.features[row]
-            var pool: Layer?
-            var up: [Layer] = []
-            var concat: Concatenate?
-            var channels: Int
-            var source: Int
-            if column == 0 {
-                source = input
-                channels = inputChannels
-                if row > 0 {
-                    // U-Net names the pooling after the level it leaves, U-Net++ after the node it feeds.
-                    let poolName =
-                        c.nested ? "\(name)_pool" : "\(nodeName(row: row - 1, column: 0))_pool"
-                    pool = SpatialLayers.maxPool(dims, name: poolName)
-                    source = graph.record(pool!, [outputs[[row - 1, 0]]!])
-                    channels = c.features[row - 1]
-                }
-            } else {
-                let below = c.features[row + 1]
-                switch c.decoder {
-                case .transposedConvolution:
-                    up = [
-                        SpatialLayers.transpose(
-                            dims, filters: filters, inputChannels: below, name: "\(name)_transpose")
-                    ]
-                case .upSampling:
-                    up = [
-                        UpSampling(
-                            size: [Int](repeating: 2, count: dims), name: "\(name)_upsample"),
-                        SpatialLayers.conv(
-                            dims, filters: filters, kernel: 2, inputChannels: below,
-                            name: "\(name)_upconv"),
-                    ]
-                }
-                let upOutput = graph.chain(up, from: outputs[[row + 1, column - 1]]!)
-                concat = Concatenate(name: "\(name)_concat")
-                source = graph.record(concat!, skips.map { outputs[[row, $0]]! } + [upOutput])
-                channels = filters * (skips.count + 1)
-            }
-            let block = convBlock(name, filters: filters, inputChannels: channels)
-            outputs[[row, column]] = graph.chain(block, from: source)
-            nodes.append(
-                Node(
-                    row: row, column: column, skips: skips, pool: pool, up: up, concat: concat,
-                    block: block))
-        }
-        let top = c.features[0]
-        var finals: [Int]
-        switch c.deepSupervision {
-        case nil:
-            heads = [
-                SpatialLayers.conv(
-                    dims, filters: classes, kernel: 1, inputChannels: top, name: "final_conv")
-            ]
-            finals = [graph.record(heads[0], [outputs[[0, c.levels - 1]]!])]
-        case let mode?:
-            heads = (1..<c.levels).map {
-                SpatialLayers.conv(
-                    dims, filters: classes, kernel: 1, inputChannels: top, name: "final_conv\($0)")
-            }
-            let headOutputs = heads.enumerated().map { graph.record($1, [outputs[[0, $0 + 1]]!]) }
-            merge =
-                mode == .average
-                ? Average(name: "final_average") : Concatenate(name: "final_concat")
-            finals = [graph.record(merge!, headOutputs)]
-        }
-        for layer in graph.ordered(outputs: finals) { add(layer) }
-    }
-
-    /// Two 3x3(x3) convolutions, each followed by the normalization and a ReLU.
-    private func convBlock(_ name: String, filters: Int, inputChannels: Int) -> [Layer] {
-        let dims = configuration.spatialDims
-        return (1...2).flatMap { k -> [Layer] in
-            let conv = SpatialLayers.conv(
-                dims, filters: filters, kernel: 3, inputChannels: k == 1 ? inputChannels : filters,
-                name: "\(name)_conv\(k)")
-            let norm: Layer =
-                configuration.normalization == .batch
-                ? BatchNormalization(channels: filters, name: "\(name)_bn\(k)")
-                : InstanceNormalization(channels: filters, name: "\(name)_in\(k)")
-            return [conv, norm, Activation(.relu, name: "\(name)_relu\(k)")]
-        }
-    }
-
     /// Every head's logits: one tensor, or with deep supervision one per top node X^{0,j}
     /// (a loss on each is U-Net++'s deep supervision).
     public func headOutputs(_ x: Tensor) throws -> [Tensor] {
-        let x = try inputLayer(x)
-        try UNet.checkExtents(Array(x.shape.dropFirst().dropLast()), configuration, name: name)
-        var outputs = [[Int]: Tensor]()
-        for node in nodes {
-            var y: Tensor
-            if node.column == 0 {
-                y = try node.pool.map { try $0(outputs[[node.row - 1, 0]]!) } ?? x
-            } else {
-                var up = outputs[[node.row + 1, node.column - 1]]!
-                for layer in node.up { up = try layer(up) }
-                y = try node.concat!(node.skips.map { outputs[[node.row, $0]]! } + [up])
-            }
-            for layer in node.block { y = try layer(y) }
-            outputs[[node.row, node.column]] = y
-        }
-        let last = configuration.levels - 1
-        if heads.count == 1 { return [try heads[0](outputs[[0, last]]!)] }
-        return try heads.enumerated().map { try $1(outputs[[0, $0 + 1]]!) }
+        try checkExtents(of: x)
+        return try run([x], to: heads)
     }
 
-    public override func forward(_ x: Tensor) throws -> Tensor {
-        let logits = try headOutputs(x)
-        guard let merge else { return logits[0] }
-        return try merge(logits)
+    /// Checks the input's extents (a U-Net built without a fixed input takes any multiple of
+    /// `configuration.inputMultiple`) before the graph runs.
+    public override func forward(_ inputs: [Tensor]) throws -> [Tensor] {
+        for x in inputs { try checkExtents(of: x) }
+        return try super.forward(inputs)
+    }
+
+    private func checkExtents(of x: Tensor) throws {
+        // A wrong rank or channel count is the input layer's error, when the graph runs.
+        guard x.rank == configuration.spatialDims + 2 else { return }
+        try UNet.checkExtents(Array(x.shape.dropFirst().dropLast()), configuration, name: name)
     }
 }

@@ -31,6 +31,11 @@ public final class InstanceNormalization: Layer {
     /// Keras expresses instance normalization as `GroupNormalization(groups=-1)`.
     public override var kerasClassName: String { "GroupNormalization" }
 
+    public override func computeOutputShape(_ shape: [Int?]) throws -> [Int?] {
+        try checkShape(shape, spatialDims: nil, channels: channels)
+        return shape
+    }
+
     public override func forward(_ x: Tensor) throws -> Tensor {
         guard x.rank >= 3, x.shape.last == channels else {
             throw LayerError(
@@ -50,6 +55,10 @@ public final class InstanceNormalization: Layer {
 public final class Average: Layer {
     public init(name: String? = nil) {
         super.init(named: name ?? BuildContext.automaticName("average"))
+    }
+
+    public override func computeOutputShape(inputs shapes: [[Int?]]) throws -> [Int?] {
+        try commonShape(shapes, atLeast: 1)
     }
 
     public override func forward(_ inputs: [Tensor]) throws -> Tensor {

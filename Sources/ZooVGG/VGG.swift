@@ -42,11 +42,28 @@ public struct VGGConfiguration: Sendable {
     public static let hiddenUnits = 4096
 }
 
+extension VGGConfiguration {
+    /// The five convolution blocks (3x3 convolutions with ReLU, then a 2x2 max pooling), up
+    /// to `block5_pool`.
+    func features(_ x: SymbolicTensor) throws -> SymbolicTensor {
+        var y = x
+        for (blockIndex, (count, filters)) in zip(convolutionsPerBlock, VGGConfiguration.blockFilters).enumerated() {
+            let name = "block\(blockIndex + 1)"
+            for index in 0..<count {
+                y = try Conv2D(
+                    filters: filters, kernelSize: [3], inputChannels: y.channels, padding: .same,
+                    activation: .relu, name: "\(name)_conv\(index + 1)")(y)
+            }
+            y = try MaxPooling2D(poolSize: [2], strides: [2], name: "\(name)_pool")(y)
+        }
+        return y
+    }
+}
+
 /// A VGG of any configuration: convolution blocks, then the top the options choose.
 public final class VGG: ApplicationModel {
     /// The configuration this network was built from.
     public let configuration: VGGConfiguration
-    private var blocks: [(convolutions: [Conv2D], pool: MaxPooling2D)] = []
 
     /// Builds `configuration` for `options`; the input is checked against `variant`'s default
     /// and minimum input (a `ModelError` naming the variant and the shapes).
@@ -54,53 +71,19 @@ public final class VGG: ApplicationModel {
         _ configuration: VGGConfiguration, variant: ArchitectureVariant,
         options: ArchitectureOptions
     ) throws {
-        let input = try variant.resolvedInput(options)
         self.configuration = configuration
-        super.init(name: configuration.name, inputShape: input, options: options)
-        try BuildContext.freshNames { try buildLayers() }
-    }
-
-    /// The layers in Keras's `model.layers` order.
-    private func buildLayers() throws {
-        var (height, width, channels) = (inputShape[0], inputShape[1], inputShape[2])
-        let widths = zip(configuration.convolutionsPerBlock, VGGConfiguration.blockFilters)
-        for (blockIndex, (count, filters)) in widths.enumerated() {
-            let name = "block\(blockIndex + 1)"
-            var convolutions = [Conv2D]()
-            for index in 0..<count {
-                convolutions.append(add(Conv2D(
-                    filters: filters, kernelSize: [3], inputChannels: channels, padding: .same,
-                    activation: .relu, name: "\(name)_conv\(index + 1)")))
-                channels = filters
-            }
-            let pool = add(MaxPooling2D(poolSize: [2], strides: [2], name: "\(name)_pool"))
-            blocks.append((convolutions, pool))
-            (height, width) = (height / 2, width / 2)
-        }
-
-        let hidden = VGGConfiguration.hiddenUnits
-        try buildTop(featureShape: [height, width, channels], poolingNames: (nil, nil)) {
-            [
-                Flatten(name: "flatten"),
-                Dense(
-                    units: hidden, inputFeatures: height * width * channels, activation: .relu,
-                    name: "fc1"),
-                Dense(units: hidden, inputFeatures: hidden, activation: .relu, name: "fc2"),
-                Dense(
-                    units: options.classes, inputFeatures: hidden,
-                    activation: options.classifierActivation, name: "predictions"),
-            ]
-        }
-    }
-
-    /// The five convolution blocks, up to `block5_pool`.
-    public override func features(_ x: Tensor) throws -> Tensor {
-        var y = x
-        for block in blocks {
-            for convolution in block.convolutions { y = try convolution(y) }
-            y = try block.pool(y)
-        }
-        return y
+        try super.init(
+            name: configuration.name, inputShape: try variant.resolvedInput(options), options: options,
+            poolingNames: (nil, nil), features: { try configuration.features($0) },
+            standardTop: { featureMap in
+                var y = try Flatten(name: "flatten")(featureMap)
+                for name in ["fc1", "fc2"] {
+                    y = try Dense(units: VGGConfiguration.hiddenUnits, inputFeatures: y.channels, activation: .relu, name: name)(y)
+                }
+                return try Dense(
+                    units: options.classes, inputFeatures: y.channels, activation: options.classifierActivation,
+                    name: "predictions")(y)
+            })
     }
 }
 

@@ -6,7 +6,8 @@
 // separable convolutions without biases, batch norm with Keras's defaults. The strided 1x1
 // shortcut convolutions, their batch norms and the residual sums are unnamed in Keras and keep
 // its automatic names (`conv2d`, `batch_normalization`, `add`, ... `add_11`). Keras lists a
-// shortcut's layers after the main path's last batch norm, and so does `layers` here. As in
+// shortcut's layers after the main path's last batch norm, and so does `layers` here (the
+// graph's order, not written by hand). As in
 // Keras, block 2 has no activation before its first separable convolution (its input is
 // `block1_conv2_act`) and the middle flow has no shortcut convolution. No deliberate deviation.
 //
@@ -34,65 +35,60 @@ extension Xception {
 /// by batch norm: the unit every Xception block is made of. `reluFirst` false puts the ReLU after
 /// the batch norm, as in block 14.
 func separableUnit(
-    name: String, inputChannels: Int, filters: Int, relu: Bool = true, reluFirst: Bool = true
-) -> [Layer] {
-    let conv = SeparableConv2D(
-        filters: filters, kernelSize: [3], inputChannels: inputChannels, padding: .same, useBias: false,
-        name: name)
-    let norm = BatchNormalization(channels: filters, name: "\(name)_bn")
-    guard relu else { return [conv, norm] }
-    let activation = Activation(.relu, name: "\(name)_act")
-    return reluFirst ? [activation, conv, norm] : [conv, norm, activation]
+    _ x: SymbolicTensor, name: String, filters: Int, relu: Bool = true, reluFirst: Bool = true
+) throws -> SymbolicTensor {
+    var y = x
+    if relu && reluFirst { y = try Activation(.relu, name: "\(name)_act")(y) }
+    y = try SeparableConv2D(
+        filters: filters, kernelSize: [3], inputChannels: y.channels, padding: .same, useBias: false, name: name)(y)
+    y = try BatchNormalization(channels: filters, name: "\(name)_bn")(y)
+    if relu && !reluFirst { y = try Activation(.relu, name: "\(name)_act")(y) }
+    return y
 }
 
 /// An Xception block with a residual sum. Downsampling blocks (2, 3, 4, 13) end in a 3x3
 /// stride-2 max pooling and take a strided 1x1 convolution with batch norm as shortcut; middle
-/// blocks (5-12) add their input unchanged.
-final class XceptionBlock: Model {
-    private let main: [Layer]
-    private let shortcut: (conv: Conv2D, norm: BatchNormalization)?
-    private let sum: Add
-
-    init(block: Int, inputChannels: Int, filters: [Int], leadingActivation: Bool, downsampling: Bool) {
-        var main = [Layer]()
-        var channels = inputChannels
-        for (index, width) in filters.enumerated() {
-            let unit = separableUnit(
-                name: "block\(block)_sepconv\(index + 1)", inputChannels: channels, filters: width)
-            main += index == 0 && !leadingActivation ? Array(unit.dropFirst()) : unit
-            channels = width
-        }
-        if downsampling {
-            let conv = Conv2D(
-                filters: channels, kernelSize: [1], inputChannels: inputChannels, strides: [2], padding: .same,
-                useBias: false)
-            let pool = MaxPooling2D(poolSize: [3], strides: [2], padding: .same, name: "block\(block)_pool")
-            shortcut = (conv, BatchNormalization(channels: channels))
-            main.append(pool)
-        } else {
-            shortcut = nil
-        }
-        self.main = main
-        sum = Add()
-        super.init(name: "block\(block)", isScope: false)
-        // Keras's order: the main path to its last batch norm, the shortcut convolution, the
-        // pooling, the shortcut's batch norm, the sum.
-        if let shortcut, let pool = main.last {
-            for layer in main.dropLast() { add(layer) }
-            add(shortcut.conv)
-            add(pool)
-            add(shortcut.norm)
-        } else {
-            for layer in main { add(layer) }
-        }
-        add(sum)
+/// blocks (5-12) add their input unchanged. The main path is created first (the shortcut's
+/// unnamed layers are named by their own classes' counters either way).
+func xceptionBlock(
+    _ x: SymbolicTensor, block: Int, filters: [Int], leadingActivation: Bool, downsampling: Bool
+) throws -> SymbolicTensor {
+    var y = x
+    for (index, width) in filters.enumerated() {
+        y = try separableUnit(y, name: "block\(block)_sepconv\(index + 1)", filters: width, relu: index > 0 || leadingActivation)
     }
+    guard downsampling else { return try Add()([y, x]) }
+    let shortcutConv = Conv2D(
+        filters: y.channels, kernelSize: [1], inputChannels: x.channels, strides: [2], padding: .same, useBias: false)
+    y = try MaxPooling2D(poolSize: [3], strides: [2], padding: .same, name: "block\(block)_pool")(y)
+    let shortcut = try BatchNormalization(channels: y.channels)(shortcutConv(x))
+    return try Add()([y, shortcut])
+}
 
-    override func forward(_ x: Tensor) throws -> Tensor {
-        var y = x
-        for layer in main { y = try layer(y) }
-        let residual = try shortcut.map { try $0.norm($0.conv(x)) } ?? x
-        return try sum([y, residual])
+extension Xception {
+    /// Two plain convolutions, three downsampling blocks, eight middle-flow blocks, a
+    /// downsampling exit block, and two separable convolutions ending in `block14_sepconv2_act`.
+    static func features(_ x: SymbolicTensor) throws -> SymbolicTensor {
+        var y = try Conv2D(filters: 32, kernelSize: [3], inputChannels: x.channels, strides: [2], useBias: false, name: "block1_conv1")(x)
+        y = try BatchNormalization(channels: 32, name: "block1_conv1_bn")(y)
+        y = try Activation(.relu, name: "block1_conv1_act")(y)
+        y = try Conv2D(filters: 64, kernelSize: [3], inputChannels: y.channels, useBias: false, name: "block1_conv2")(y)
+        y = try BatchNormalization(channels: 64, name: "block1_conv2_bn")(y)
+        y = try Activation(.relu, name: "block1_conv2_act")(y)
+        for spec in downsamplingBlocks {
+            y = try xceptionBlock(y, block: spec.block, filters: spec.filters, leadingActivation: spec.leadingActivation, downsampling: true)
+        }
+        for block in middleBlocks {
+            y = try xceptionBlock(
+                y, block: block, filters: [Int](repeating: middleWidth, count: 3), leadingActivation: true, downsampling: false)
+        }
+        y = try xceptionBlock(
+            y, block: exitBlock.block, filters: exitBlock.filters, leadingActivation: exitBlock.leadingActivation,
+            downsampling: true)
+        for (index, width) in finalWidths.enumerated() {
+            y = try separableUnit(y, name: "block14_sepconv\(index + 1)", filters: width, reluFirst: false)
+        }
+        return y
     }
 }
 
@@ -101,68 +97,12 @@ final class XceptionBlock: Model {
 /// ending in `block14_sepconv2_act` (Grad-CAM's layer), and the top the options ask for
 /// (`avg_pool` and `predictions` by default).
 public final class Xception: ApplicationModel {
-    private var stem: Sequential!
-    private var blocks: [XceptionBlock] = []
-    private var exit: Sequential!
-
     /// Builds Xception with `options`; `variant` supplies the default and minimum input.
     public init(variant: ArchitectureVariant, options: ArchitectureOptions) throws {
-        let input = try variant.resolvedInput(options)
-        super.init(name: "xception", inputShape: input, options: options)
-        try BuildContext.freshNames { try buildLayers(input: input) }
-    }
-
-    /// The layers in Keras's `model.layers` order, tracking channels and spatial extents.
-    private func buildLayers(input: [Int]) throws {
-        stem = add(Sequential(name: "block1", [
-            Conv2D(
-                filters: 32, kernelSize: [3], inputChannels: input[2], strides: [2], useBias: false,
-                name: "block1_conv1"),
-            BatchNormalization(channels: 32, name: "block1_conv1_bn"),
-            Activation(.relu, name: "block1_conv1_act"),
-            Conv2D(filters: 64, kernelSize: [3], inputChannels: 32, useBias: false, name: "block1_conv2"),
-            BatchNormalization(channels: 64, name: "block1_conv2_bn"),
-            Activation(.relu, name: "block1_conv2_act"),
-        ]))
-        var size = input.prefix(2).map { outputExtent(outputExtent($0, kernel: 3, stride: 2), kernel: 3) }
-        var channels = 64
-
-        func downsampling(_ spec: (block: Int, filters: [Int], leadingActivation: Bool)) {
-            blocks.append(add(XceptionBlock(
-                block: spec.block, inputChannels: channels, filters: spec.filters,
-                leadingActivation: spec.leadingActivation, downsampling: true)))
-            channels = spec.filters.last!
-            size = size.map { outputExtent($0, kernel: 3, stride: 2, padding: .same) }
-        }
-        for spec in Xception.downsamplingBlocks { downsampling(spec) }
-        for block in Xception.middleBlocks {
-            blocks.append(add(XceptionBlock(
-                block: block, inputChannels: channels, filters: [Int](repeating: Xception.middleWidth, count: 3),
-                leadingActivation: true, downsampling: false)))
-        }
-        downsampling(Xception.exitBlock)
-
-        var exitLayers = [Layer]()
-        for (index, width) in Xception.finalWidths.enumerated() {
-            exitLayers += separableUnit(
-                name: "block14_sepconv\(index + 1)", inputChannels: channels, filters: width, reluFirst: false)
-            channels = width
-        }
-        exit = add(Sequential(name: "block14", exitLayers))
-
-        try buildTop(featureShape: size + [channels], poolingNames: (nil, nil)) {
-            [
-                GlobalAveragePooling2D(name: "avg_pool"),
-                Dense(units: options.classes, inputFeatures: channels, activation: options.classifierActivation,
-                      name: "predictions"),
-            ]
-        }
-    }
-
-    public override func features(_ x: Tensor) throws -> Tensor {
-        var y = try stem(x)
-        for block in blocks { y = try block(y) }
-        return try exit(y)
+        try super.init(
+            name: "xception", inputShape: try variant.resolvedInput(options), options: options, poolingNames: (nil, nil),
+            features: { try Xception.features($0) },
+            standardTop: { try averagePoolClassifier($0, options: options) })
     }
 }
 

@@ -205,12 +205,13 @@ final class InceptionTests: XCTestCase {
     /// Keras lists `input -> a -> (b1, b2 -> b2')` joined by a concatenation as
     /// input, conv2d, conv2d_2, conv2d_1, conv2d_3, concatenate (checked with Keras 3.15).
     func testGraphOrderIsKerasDepthSort() throws {
-        let names = BuildContext.freshNames { () -> [String] in
-            let g = LayerGraph(inputShape: [8, 8, 3])
-            let a = g.conv2d(g.input, 4, 1, 1, useBias: true)
-            let b1 = g.conv2d(a, 4, 1, 1, useBias: true)
-            let b2 = g.conv2d(g.conv2d(a, 4, 1, 1, useBias: true), 4, 1, 1, useBias: true)
-            return g.kerasOrder(endingAt: g.concatenate([b1, b2])).map(\.name)
+        let names = try BuildContext.freshNames { () -> [String] in
+            let input = try Input(shape: [8, 8, 3])
+            let a = try conv2d(input, 4, 1, 1, useBias: true)
+            let b1 = try conv2d(a, 4, 1, 1, useBias: true)
+            let b2 = try conv2d(conv2d(a, 4, 1, 1, useBias: true), 4, 1, 1, useBias: true)
+            let model = try Model(inputs: [input], outputs: [concatenate([b1, b2])], name: "m", listsInputLayers: false)
+            return model.layers.map(\.name)
         }
         XCTAssertEqual(names, ["conv2d", "conv2d_2", "conv2d_1", "conv2d_3", "concatenate"])
     }

@@ -22,7 +22,9 @@ final class TorchvisionBlockTests: XCTestCase {
     /// `BatchNorm2d` and a 1x1 strided `downsample`, the layers of torchvision's `BasicBlock`,
     /// with the same weights. TensorFlow's 'same' padding would differ by up to 0.027.
     func testStridedBasicBlockMatchesPyTorch() throws {
-        let block = ResidualBlock(.basic, name: "b", inputChannels: 2, filters: 3, stride: 2, convention: .torchvision)
+        let input = try Input(shape: [6, 6, 2])
+        let output = try residualBlock(input, .basic, name: "b", filters: 3, stride: 2, convention: .torchvision)
+        let block = try Model(inputs: [input], outputs: [output], name: "b", listsInputLayers: false)
         XCTAssertEqual(block.layers.map(\.name), [
             "b_1_conv", "b_1_bn", "b_1_relu", "b_0_conv", "b_2_conv", "b_0_bn", "b_2_bn", "b_add", "b_out",
         ])

@@ -1,80 +1,90 @@
 import ZooCore
 import ZooTensor
 
-/// The extent of a convolution or pooling output along one axis (TensorFlow's rules).
-public func outputExtent(_ n: Int, kernel: Int, stride: Int = 1, padding: Padding = .valid, dilation: Int = 1) -> Int {
-    let effective = (kernel - 1) * dilation + 1
-    switch padding {
-    case .same: return (n + stride - 1) / stride
-    case .valid: return n >= effective ? (n - effective) / stride + 1 : 0
-    case .explicit(let before, let after):
-        let padded = n + (before.first ?? 0) + (after.first ?? 0)
-        return padded >= effective ? (padded - effective) / stride + 1 : 0
-    }
-}
-
 /// A classification network in the shape Keras Applications builds: an input layer, the
-/// family's feature layers, then a top chosen by the options (the family's own classifier,
-/// a global pooling, a custom head, or nothing).
+/// family's features, then a top chosen by the options (the family's own classifier, a global
+/// pooling, a custom head, or nothing), one functional graph.
 ///
-/// A family subclass adds its feature layers in Keras's order after `super.init`, inside
-/// `BuildContext.freshNames` so that unnamed layers take the names a fresh Keras program
-/// gives them, implements `features`, and ends with `buildTop` in the same scope.
+/// A family subclass hands `init` its features and its standard top as functions of symbolic
+/// tensors; both run inside `BuildContext.freshNames`, so unnamed layers take the names a
+/// fresh Keras program gives them, and the layers come out in Keras's order by construction.
 open class ApplicationModel: Model {
     /// Input (spatial..., channels), batch excluded.
     public let inputShape: [Int]
     public let options: ArchitectureOptions
     public let inputLayer: InputLayer
-    public private(set) var topLayers: [Layer] = []
+    /// The last feature map, before the top (Grad-CAM's default).
+    public let featureMap: SymbolicTensor
+    /// The backbone's layers: every layer up to the feature map, input layer included. They
+    /// are what Keras code counts in `base_model.layers` when it freezes a fraction of a model
+    /// built with `include_top=False` under a custom head.
+    public let backboneLayers: [Layer]
 
-    public init(name: String, inputShape: [Int], options: ArchitectureOptions) {
+    /// Builds input, features and top. `standardTop` is the family's classifier on the feature
+    /// map (used with `includeTop`, and the options' classes and activation); `poolingNames`
+    /// names the global pooling chosen without the top (nil: Keras's automatic names).
+    public init(
+        name: String, inputShape: [Int], options: ArchitectureOptions,
+        poolingNames: (average: String?, max: String?) = ("avg_pool", "max_pool"),
+        features: (SymbolicTensor) throws -> SymbolicTensor,
+        standardTop: (SymbolicTensor) throws -> SymbolicTensor
+    ) throws {
+        let (input, featureMap, output) = try BuildContext.freshNames {
+            let input = try Input(shape: inputShape, name: "input_layer")
+            let featureMap = try features(input)
+            let output = try ApplicationModel.top(
+                on: featureMap, model: name, options: options, poolingNames: poolingNames, standardTop: standardTop)
+            return (input, featureMap, output)
+        }
+        guard let inputLayer = input.node.operation as? InputLayer else {
+            throw ModelError("\(name): the input is not an input layer")
+        }
         self.inputShape = inputShape
         self.options = options
-        inputLayer = InputLayer(shape: inputShape.map { $0 }, name: "input_layer")
-        super.init(name: name)
-        add(inputLayer)
+        self.inputLayer = inputLayer
+        self.featureMap = featureMap
+        backboneLayers = try FunctionalGraph(inputs: [input], outputs: [featureMap], model: name)
+            .operations.compactMap { $0 as? Layer }
+        try super.init(inputs: [input], outputs: [output], name: name)
     }
 
-    /// The family's feature extractor, from the input image to the last feature map.
-    open func features(_ x: Tensor) throws -> Tensor {
-        throw LayerError(layer: name, "the family defines no features")
-    }
-
-    /// Adds the top: with `includeTop` the family's `standardTop` (built with the options'
-    /// classes and activation), else the custom head if given, else the chosen pooling
-    /// (`avg_pool` / `max_pool` unless the family passes nil names for Keras's automatic ones).
-    public func buildTop(
-        featureShape: [Int], poolingNames: (average: String?, max: String?) = ("avg_pool", "max_pool"),
-        standardTop: () throws -> [Layer]
-    ) throws {
-        if let head = options.head {
-            topLayers = try head.build(featureShape: featureShape)
-        } else if options.includeTop {
-            guard options.classes > 0 else { throw ModelError("\(name): classes must be positive, got \(options.classes)") }
-            topLayers = try standardTop()
-        } else if let pooling = options.pooling {
-            let spatialDims = featureShape.count - 1
-            switch (pooling, spatialDims) {
-            case (.average, 2): topLayers = [GlobalAveragePooling2D(name: poolingNames.average)]
-            case (.average, _): topLayers = [GlobalAveragePooling3D(name: poolingNames.average)]
-            case (.max, 2): topLayers = [GlobalMaxPooling2D(name: poolingNames.max)]
-            case (.max, _): topLayers = [GlobalMaxPooling3D(name: poolingNames.max)]
-            }
+    /// The top on `featureMap`: with `includeTop` the family's `standardTop`, else the custom
+    /// head if given, else the chosen pooling, else nothing. Returns the model's output.
+    static func top(
+        on featureMap: SymbolicTensor, model: String, options: ArchitectureOptions,
+        poolingNames: (average: String?, max: String?), standardTop: (SymbolicTensor) throws -> SymbolicTensor
+    ) throws -> SymbolicTensor {
+        if let head = options.head { return try head.build(on: featureMap).output }
+        if options.includeTop {
+            guard options.classes > 0 else { throw ModelError("\(model): classes must be positive, got \(options.classes)") }
+            return try standardTop(featureMap)
         }
-        for layer in topLayers { add(layer) }
+        guard let pooling = options.pooling else { return featureMap }
+        switch (pooling, featureMap.spatial.count) {
+        case (.average, 2): return try GlobalAveragePooling2D(name: poolingNames.average)(featureMap)
+        case (.average, _): return try GlobalAveragePooling3D(name: poolingNames.average)(featureMap)
+        case (.max, 2): return try GlobalMaxPooling2D(name: poolingNames.max)(featureMap)
+        case (.max, _): return try GlobalMaxPooling3D(name: poolingNames.max)(featureMap)
+        }
     }
 
-    /// The backbone's layers: every layer but the top, input layer included. They are what
-    /// Keras code counts in `base_model.layers` when it freezes a fraction of a model built
-    /// with `include_top=False` under a custom head.
-    public var backboneLayers: [Layer] {
-        let top = Set(topLayers.map { ObjectIdentifier($0) })
-        return layers.filter { !top.contains(ObjectIdentifier($0)) }
+    /// The layers after the feature map: the top, whichever the options chose.
+    public var topLayers: [Layer] {
+        let backbone = Set(backboneLayers.map { ObjectIdentifier($0) })
+        return layers.filter { !backbone.contains(ObjectIdentifier($0)) }
     }
 
-    public override func forward(_ x: Tensor) throws -> Tensor {
-        var y = try features(inputLayer(x))
-        for layer in topLayers { y = try layer(y) }
-        return y
+    /// The feature extractor run on an image batch: the last feature map.
+    public func features(_ x: Tensor) throws -> Tensor {
+        try run([x], to: [featureMap])[0]
     }
+}
+
+/// Keras Applications' classifier: global average pooling (`avg_pool`) and the dense layer of
+/// `classes` (`predictions`) with the options' activation.
+public func averagePoolClassifier(_ featureMap: SymbolicTensor, options: ArchitectureOptions) throws -> SymbolicTensor {
+    let pooled = try GlobalAveragePooling2D(name: "avg_pool")(featureMap)
+    return try Dense(
+        units: options.classes, inputFeatures: pooled.channels, activation: options.classifierActivation,
+        name: "predictions")(pooled)
 }

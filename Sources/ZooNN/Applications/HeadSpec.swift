@@ -67,47 +67,46 @@ public struct HeadSpec: Sendable, Equatable {
         }
     }
 
-    /// Builds the head's layers for a feature map of `shape` (batch axis excluded); the head
-    /// must end in one vector per sample.
-    public func build(featureShape shape: [Int]) throws -> [ZooCore.Layer] {
-        var shape = shape
+    /// Builds the head's layers on `featureMap` and returns them with the head's output; the
+    /// head must end in one vector per sample. Shapes come from the layers themselves.
+    public func build(on featureMap: SymbolicTensor) throws -> (layers: [ZooCore.Layer], output: SymbolicTensor) {
+        var x = featureMap
         var built = [ZooCore.Layer]()
+        func describe(_ shape: [Int?]) -> String { "[" + shape.map { $0.map(String.init) ?? "None" }.joined(separator: ", ") + "]" }
         for layer in layers {
+            let spatialDims = x.shape.count - 1
+            let next: ZooCore.Layer
             switch layer {
             case .upSampling(let size):
-                guard shape.count >= 3 else { throw ModelError("head: up_sampling needs a feature map, got \(shape)") }
-                let spatial = shape.count - 1
-                built.append(UpSampling(size: [Int](repeating: size, count: spatial)))
-                shape = shape.dropLast().map { $0 * size } + [shape.last!]
+                guard spatialDims >= 2 else { throw ModelError("head: up_sampling needs a feature map, got \(describe(x.shape))") }
+                next = UpSampling(size: [Int](repeating: size, count: spatialDims))
             case .batchNormalization:
-                built.append(BatchNormalization(channels: shape.last!))
+                next = BatchNormalization(channels: x.channels)
             case .globalAveragePooling, .globalMaxPooling:
-                guard shape.count == 3 || shape.count == 4 else {
-                    throw ModelError("head: global pooling needs a 2D or 3D feature map, got \(shape)")
+                guard spatialDims == 2 || spatialDims == 3 else {
+                    throw ModelError("head: global pooling needs a 2D or 3D feature map, got \(describe(x.shape))")
                 }
-                let average = layer == .globalAveragePooling
-                switch (average, shape.count) {
-                case (true, 3): built.append(GlobalAveragePooling2D())
-                case (true, _): built.append(GlobalAveragePooling3D())
-                case (false, 3): built.append(GlobalMaxPooling2D())
-                case (false, _): built.append(GlobalMaxPooling3D())
+                switch (layer == .globalAveragePooling, spatialDims) {
+                case (true, 2): next = GlobalAveragePooling2D()
+                case (true, _): next = GlobalAveragePooling3D()
+                case (false, 2): next = GlobalMaxPooling2D()
+                case (false, _): next = GlobalMaxPooling3D()
                 }
-                shape = [shape.last!]
             case .flatten:
-                built.append(Flatten())
-                shape = [shape.reduce(1, *)]
+                next = Flatten()
             case .dense(let units, let function):
-                built.append(Dense(units: units, inputFeatures: shape.last!, activation: function))
-                shape = shape.dropLast() + [units]
+                next = Dense(units: units, inputFeatures: x.channels, activation: function)
             case .dropout(let rate):
-                built.append(Dropout(rate: rate))
+                next = Dropout(rate: rate)
             case .activation(let function):
-                built.append(Activation(function))
+                next = Activation(function)
             }
+            x = try next(x)
+            built.append(next)
         }
-        guard shape.count == 1 else {
-            throw ModelError("head ends with a feature map \(shape); add flatten or global_average_pooling before the last dense")
+        guard x.shape.count == 1 else {
+            throw ModelError("head ends with a feature map \(describe(x.shape)); add flatten or global_average_pooling before the last dense")
         }
-        return built
+        return (built, x)
     }
 }

@@ -28,6 +28,8 @@ public final class Activation: Layer {
         super.init(named: name ?? BuildContext.automaticName("activation"))
     }
 
+    public override func computeOutputShape(_ shape: [Int?]) throws -> [Int?] { shape }
+
     public override func forward(_ input: Tensor) throws -> Tensor { try function.apply(input) }
 }
 
@@ -39,6 +41,8 @@ public final class ReLU: Layer {
         self.maxValue = maxValue
         super.init(named: name ?? BuildContext.automaticName("re_lu"))
     }
+
+    public override func computeOutputShape(_ shape: [Int?]) throws -> [Int?] { shape }
 
     public override func forward(_ input: Tensor) throws -> Tensor {
         guard let maxValue else { return input.relu() }

@@ -37,6 +37,11 @@ public final class BatchNormalization: Layer {
     /// Whether the batch statistics are used (and the moving ones updated).
     public var usesBatchStatistics: Bool { isTraining && !isFrozen }
 
+    public override func computeOutputShape(_ shape: [Int?]) throws -> [Int?] {
+        try checkShape(shape, spatialDims: nil, channels: channels)
+        return shape
+    }
+
     public override func forward(_ x: Tensor) throws -> Tensor {
         guard x.rank >= 2, x.shape.last == channels else {
             throw LayerError(layer: name, "BatchNormalization expects (..., \(channels)), got \(x.shape)")

@@ -68,6 +68,11 @@ public class Convolution: KernelLayer {
 
     public override var kerasClassName: String { spatialDims == 2 ? "Conv2D" : "Conv3D" }
 
+    public override func computeOutputShape(_ shape: [Int?]) throws -> [Int?] {
+        try checkShape(shape, spatialDims: spatialDims, channels: inputChannels)
+        return try windowedShape(shape, kernel: kernelSize, strides: strides, dilations: dilations, padding: padding, channels: filters)
+    }
+
     public override func forward(_ x: Tensor) throws -> Tensor {
         try checkInput(x, spatialDims: spatialDims, channels: inputChannels)
         let y = spatialDims == 2
@@ -119,6 +124,13 @@ public class TransposedConvolution: KernelLayer {
     }
 
     public override var kerasClassName: String { spatialDims == 2 ? "Conv2DTranspose" : "Conv3DTranspose" }
+
+    public override func computeOutputShape(_ shape: [Int?]) throws -> [Int?] {
+        try checkShape(shape, spatialDims: spatialDims, channels: inputChannels)
+        return try windowedShape(
+            shape, kernel: kernelSize, strides: strides, dilations: dilations, padding: padding, channels: filters,
+            transposed: true)
+    }
 
     public override func forward(_ x: Tensor) throws -> Tensor {
         try checkInput(x, spatialDims: spatialDims, channels: inputChannels)
@@ -183,6 +195,13 @@ public final class DepthwiseConv2D: Layer {
         if useBias { addParameter("bias", BuildContext.make(.zeros, [inputChannels * depthMultiplier])) }
     }
 
+    public override func computeOutputShape(_ shape: [Int?]) throws -> [Int?] {
+        try checkShape(shape, spatialDims: 2, channels: inputChannels)
+        return try windowedShape(
+            shape, kernel: kernelSize, strides: strides, dilations: dilations, padding: padding,
+            channels: inputChannels * depthMultiplier)
+    }
+
     public override func forward(_ x: Tensor) throws -> Tensor {
         try checkInput(x, spatialDims: 2, channels: inputChannels)
         return try depthwiseConv2d(
@@ -222,6 +241,11 @@ public final class SeparableConv2D: Layer {
         addParameter("depthwise_kernel", BuildContext.make(.glorotUniform, self.kernelSize + [inputChannels, depthMultiplier]))
         addParameter("pointwise_kernel", BuildContext.make(.glorotUniform, [1, 1, inputChannels * depthMultiplier, filters]))
         if useBias { addParameter("bias", BuildContext.make(.zeros, [filters])) }
+    }
+
+    public override func computeOutputShape(_ shape: [Int?]) throws -> [Int?] {
+        try checkShape(shape, spatialDims: 2, channels: inputChannels)
+        return try windowedShape(shape, kernel: kernelSize, strides: strides, dilations: dilations, padding: padding, channels: filters)
     }
 
     public override func forward(_ x: Tensor) throws -> Tensor {

@@ -24,6 +24,11 @@ public final class Dense: Layer {
         if useBias { addParameter("bias", BuildContext.make(.zeros, [units])) }
     }
 
+    public override func computeOutputShape(_ shape: [Int?]) throws -> [Int?] {
+        try checkShape(shape, spatialDims: nil, channels: inputFeatures)
+        return shape.dropLast() + [units]
+    }
+
     public override func forward(_ x: Tensor) throws -> Tensor {
         guard x.rank >= 2, x.shape.last == inputFeatures else {
             throw LayerError(layer: name, "Dense expects (..., \(inputFeatures)) features, got \(x.shape)")

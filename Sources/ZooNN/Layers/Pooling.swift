@@ -22,6 +22,13 @@ public class Pooling: Layer {
 
     public override var kerasClassName: String { (kind == .max ? "MaxPooling" : "AveragePooling") + "\(spatialDims)D" }
 
+    public override func computeOutputShape(_ shape: [Int?]) throws -> [Int?] {
+        try checkShape(shape, spatialDims: spatialDims, channels: nil)
+        return try windowedShape(
+            shape, kernel: poolSize, strides: strides, dilations: [Int](repeating: 1, count: spatialDims), padding: padding,
+            channels: shape.last.flatMap { $0 } ?? 0)
+    }
+
     public override func forward(_ x: Tensor) throws -> Tensor {
         switch (kind, spatialDims) {
         case (.max, 2): return try maxPool2d(x, poolSize: poolSize, strides: strides, padding: padding)
@@ -70,6 +77,11 @@ public class GlobalPooling: Layer {
 
     public override var kerasClassName: String {
         "Global" + (kind == .max ? "Max" : "Average") + "Pooling\(spatialDims)D"
+    }
+
+    public override func computeOutputShape(_ shape: [Int?]) throws -> [Int?] {
+        try checkShape(shape, spatialDims: spatialDims, channels: nil)
+        return [shape.last.flatMap { $0 }]
     }
 
     public override func forward(_ x: Tensor) throws -> Tensor {

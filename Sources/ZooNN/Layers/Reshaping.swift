@@ -12,6 +12,9 @@ public final class InputLayer: Layer {
         super.init(named: name ?? BuildContext.automaticName("input_layer"))
     }
 
+    /// An input layer is a graph's source: its output is its declared shape.
+    public override func computeOutputShape(inputs inputShapes: [[Int?]]) throws -> [Int?] { shape }
+
     public override func forward(_ x: Tensor) throws -> Tensor {
         let matches = x.rank == shape.count + 1 && zip(x.shape.dropFirst(), shape).allSatisfy { $1 == nil || $0 == $1 }
         guard matches else {
@@ -20,6 +23,14 @@ public final class InputLayer: Layer {
         }
         return x
     }
+}
+
+/// A model's input (Keras's `keras.Input`): the symbolic output of a new input layer, which a
+/// functional model starts from. `shape` excludes the batch; nil extents accept any size, the
+/// channel extent must be known.
+public func Input(shape: [Int?], name: String? = nil) throws -> SymbolicTensor {
+    let layer = InputLayer(shape: shape, name: name)
+    return try GraphNode(operation: layer, inputs: [], outputShapes: [shape]).outputs[0]
 }
 
 /// Keras `ZeroPadding2D/3D`: zeros before and after each spatial axis.
@@ -38,6 +49,11 @@ public final class ZeroPadding: Layer {
     }
 
     public override var kerasClassName: String { "ZeroPadding\(padding.count)D" }
+
+    public override func computeOutputShape(_ shape: [Int?]) throws -> [Int?] {
+        try checkShape(shape, spatialDims: padding.count, channels: nil)
+        return padding.enumerated().map { axis, pad in shape[axis].map { $0 + pad.before + pad.after } } + [shape.last!]
+    }
 
     public override func forward(_ x: Tensor) throws -> Tensor {
         guard x.rank == padding.count + 2 else {
@@ -60,6 +76,11 @@ public final class UpSampling: Layer {
 
     public override var kerasClassName: String { "UpSampling\(size.count)D" }
 
+    public override func computeOutputShape(_ shape: [Int?]) throws -> [Int?] {
+        try checkShape(shape, spatialDims: size.count, channels: nil)
+        return size.enumerated().map { axis, factor in shape[axis].map { $0 * factor } } + [shape.last!]
+    }
+
     public override func forward(_ x: Tensor) throws -> Tensor {
         guard x.rank == size.count + 2 else {
             throw LayerError(layer: name, "\(kerasClassName) expects rank \(size.count + 2), got \(x.shape)")
@@ -71,6 +92,13 @@ public final class UpSampling: Layer {
 /// Keras `Flatten`: (N, ...) -> (N, product).
 public final class Flatten: Layer {
     public init(name: String? = nil) { super.init(named: name ?? BuildContext.automaticName("flatten")) }
+
+    public override func computeOutputShape(_ shape: [Int?]) throws -> [Int?] {
+        guard shape.allSatisfy({ $0 != nil }) else {
+            throw LayerError(layer: name, "Flatten needs an input of fixed size, got \(SymbolicTensor.describe(shape))")
+        }
+        return [shape.compactMap { $0 }.reduce(1, *)]
+    }
 
     public override func forward(_ x: Tensor) throws -> Tensor {
         guard x.rank >= 1 else { throw LayerError(layer: name, "Flatten needs a batch axis, got \(x.shape)") }
@@ -89,6 +117,8 @@ public final class Rescaling: Layer {
         super.init(named: name ?? BuildContext.automaticName("rescaling"))
     }
 
+    public override func computeOutputShape(_ shape: [Int?]) throws -> [Int?] { shape }
+
     public override func forward(_ x: Tensor) throws -> Tensor { x.affine(scale: scale, shift: offset) }
 }
 
@@ -104,6 +134,8 @@ public final class Dropout: Layer {
         super.init(named: name ?? BuildContext.automaticName("dropout"))
     }
 
+    public override func computeOutputShape(_ shape: [Int?]) throws -> [Int?] { shape }
+
     public override func forward(_ x: Tensor) throws -> Tensor {
         guard isTraining else { return x }
         return try dropout(x, rate: rate, using: &random)
@@ -113,6 +145,10 @@ public final class Dropout: Layer {
 /// Keras `Add`: the element-wise sum of its inputs (residual connections).
 public final class Add: Layer {
     public init(name: String? = nil) { super.init(named: name ?? BuildContext.automaticName("add")) }
+
+    public override func computeOutputShape(inputs shapes: [[Int?]]) throws -> [Int?] {
+        try commonShape(shapes, atLeast: 2)
+    }
 
     public override func forward(_ inputs: [Tensor]) throws -> Tensor {
         guard let first = inputs.first, inputs.count >= 2, inputs.allSatisfy({ $0.shape == first.shape }) else {
@@ -131,6 +167,28 @@ public final class Concatenate: Layer {
     public init(axis: Int = -1, name: String? = nil) {
         self.axis = axis
         super.init(named: name ?? BuildContext.automaticName("concatenate"))
+    }
+
+    public override func computeOutputShape(inputs shapes: [[Int?]]) throws -> [Int?] {
+        guard let first = shapes.first else { throw LayerError(layer: name, "Concatenate needs inputs") }
+        let resolved = axis < 0 ? axis + first.count + 1 : axis
+        guard resolved >= 1, resolved <= first.count else {
+            throw LayerError(layer: name, "Concatenate: axis \(axis) is out of range for \(SymbolicTensor.describe(first))")
+        }
+        let joined = resolved - 1
+        let fits = shapes.allSatisfy { shape in
+            shape.count == first.count
+                && shape.indices.allSatisfy { $0 == joined || shape[$0] == nil || first[$0] == nil || shape[$0] == first[$0] }
+        }
+        guard fits else {
+            throw LayerError(
+                layer: name,
+                "Concatenate along axis \(axis) needs inputs that agree on every other axis, got \(shapes.map(SymbolicTensor.describe).joined(separator: ", "))")
+        }
+        var output = first.indices.map { axis in shapes.lazy.compactMap { $0[axis] }.first }
+        let extents = shapes.map { $0[joined] }
+        output[joined] = extents.contains { $0 == nil } ? nil : extents.compactMap { $0 }.reduce(0, +)
+        return output
     }
 
     public override func forward(_ inputs: [Tensor]) throws -> Tensor {

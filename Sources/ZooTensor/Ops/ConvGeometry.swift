@@ -12,6 +12,32 @@ public enum Padding: Equatable, Sendable {
     case explicit(before: [Int], after: [Int])
 }
 
+extension Padding {
+    /// The extent of a convolution's or pooling's output along spatial axis `axis` for an
+    /// input extent `n` (0 when the window does not fit), as TensorFlow computes it.
+    public func outputExtent(_ n: Int, kernel: Int, stride: Int, dilation: Int = 1, axis: Int = 0) -> Int {
+        let effective = (kernel - 1) * dilation + 1
+        switch self {
+        case .valid: return n >= effective ? (n - effective) / stride + 1 : 0
+        case .same: return (n + stride - 1) / stride
+        case .explicit(let before, let after):
+            let padded = n + before[axis] + after[axis]
+            return padded >= effective ? (padded - effective) / stride + 1 : 0
+        }
+    }
+
+    /// The extent of a transposed convolution's output along spatial axis `axis`, as Keras
+    /// computes it (explicit padding is cut from the full output).
+    public func transposedExtent(_ n: Int, kernel: Int, stride: Int, dilation: Int = 1, axis: Int = 0) -> Int {
+        let effective = (kernel - 1) * dilation + 1
+        switch self {
+        case .same: return n * stride
+        case .valid: return n * stride + Swift.max(effective - stride, 0)
+        case .explicit(let before, let after): return (n - 1) * stride + effective - before[axis] - after[axis]
+        }
+    }
+}
+
 struct ConvGeometry: Equatable {
     var batch: Int
     /// Input extents (depth, height, width) and channels.
@@ -60,18 +86,11 @@ struct ConvGeometry: Equatable {
         let effective = effectiveKernel
         for axis in 0..<3 {
             let n = input[axis]
+            output[axis] = padding.outputExtent(n, kernel: kernel[axis], stride: strides[axis], dilation: dilations[axis], axis: axis)
             switch padding {
-            case .valid:
-                output[axis] = n >= effective[axis] ? (n - effective[axis]) / strides[axis] + 1 : 0
-            case .same:
-                let out = (n + strides[axis] - 1) / strides[axis]
-                let total = Swift.max((out - 1) * strides[axis] + effective[axis] - n, 0)
-                output[axis] = out
-                padBefore[axis] = total / 2
-            case .explicit(let before, let after):
-                let padded = n + before[axis] + after[axis]
-                output[axis] = padded >= effective[axis] ? (padded - effective[axis]) / strides[axis] + 1 : 0
-                padBefore[axis] = before[axis]
+            case .valid: break
+            case .same: padBefore[axis] = Swift.max((output[axis] - 1) * strides[axis] + effective[axis] - n, 0) / 2
+            case .explicit(let before, _): padBefore[axis] = before[axis]
             }
         }
         guard output.allSatisfy({ $0 > 0 }) else {

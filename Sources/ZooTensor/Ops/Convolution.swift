@@ -61,16 +61,6 @@ private func convolution(
     }
 }
 
-/// The extent of a transposed convolution's output along one axis, as Keras computes it.
-private func transposedExtent(_ n: Int, kernel: Int, stride: Int, dilation: Int, padding: Padding) -> Int {
-    let effective = (kernel - 1) * dilation + 1
-    switch padding {
-    case .same: return n * stride
-    case .valid: return n * stride + Swift.max(effective - stride, 0)
-    case .explicit: return (n - 1) * stride + effective
-    }
-}
-
 private func transposedConvolution(
     _ op: String, _ x: Tensor, _ kernel: Tensor, bias: Tensor?, spatialDims: Int, strides: [Int],
     dilations: [Int], padding: Padding
@@ -86,11 +76,8 @@ private func transposedConvolution(
     let strides3 = try spatialTriple(strides, spatialDims: spatialDims, fill: 1, name: "strides", op: op)
     let dilations3 = try spatialTriple(dilations, spatialDims: spatialDims, fill: 1, name: "dilations", op: op)
     let padding3 = try spatialPadding(padding, spatialDims: spatialDims, op: op)
-    var outSpatial = (0..<3).map {
-        transposedExtent(spatial[$0], kernel: kernel3[$0], stride: strides3[$0], dilation: dilations3[$0], padding: padding3)
-    }
-    if case .explicit(let before, let after) = padding3 {
-        outSpatial = (0..<3).map { outSpatial[$0] - before[$0] - after[$0] }
+    let outSpatial = (0..<3).map {
+        padding3.transposedExtent(spatial[$0], kernel: kernel3[$0], stride: strides3[$0], dilation: dilations3[$0], axis: $0)
     }
     let g = try ConvGeometry(
         op: op, batch: batch, input: outSpatial, inChannels: outChannels, outChannels: channels, kernel: kernel3,

@@ -1,0 +1,240 @@
+import ZooTensor
+
+// The functional graph: Keras's functional API, the one model representation of Zoo.
+//
+// `let x = Input(shape: [224, 224, 3])` gives a symbolic tensor; calling a layer (or a model)
+// on symbolic tensors records a `GraphNode` and returns its symbolic outputs, their shapes
+// worked out by the layer (`computeOutputShape`), so a wrong channel count is an error at
+// construction that names the layer. `Model(inputs:outputs:)` takes the part of the graph
+// between them as a `FunctionalGraph`: its layers in Keras's `model.layers` order, and a plan
+// that runs the nodes and drops every intermediate after its last consumer.
+
+/// A tensor of a model under construction (Keras's `KerasTensor`): one output of one call of
+/// a layer or a model. It holds a shape, not values.
+public final class SymbolicTensor: CustomStringConvertible {
+    /// The shape without the batch axis; nil extents are known only at run time. The last
+    /// (channel) extent is always known.
+    public let shape: [Int?]
+    /// The call that computes it.
+    public let node: GraphNode
+    /// Which of the call's outputs it is.
+    public let outputIndex: Int
+
+    init(shape: [Int?], node: GraphNode, outputIndex: Int) {
+        self.shape = shape
+        self.node = node
+        self.outputIndex = outputIndex
+    }
+
+    /// The channel (last) extent.
+    public var channels: Int { shape.last.flatMap { $0 } ?? 0 }
+
+    /// The spatial extents (every axis but the channels).
+    public var spatial: [Int?] { Array(shape.dropLast()) }
+
+    public var description: String { "\(node.operation.name)\(SymbolicTensor.describe(shape))" }
+
+    /// `(batch, 224, 224, 3)`, with `None` for unknown extents, as Keras prints shapes.
+    public static func describe(_ shape: [Int?]) -> String {
+        "(" + (["None"] + shape.map { $0.map(String.init) ?? "None" }).joined(separator: ", ") + ")"
+    }
+}
+
+/// One call of a layer or a model on symbolic tensors (Keras's `Node`).
+public final class GraphNode {
+    /// What runs: a `Layer`, or a `Model` called as one layer.
+    public let operation: Module
+    /// The tensors it was called on, in argument order; empty for an input layer.
+    public let inputs: [SymbolicTensor]
+    /// The shapes of its outputs, batch excluded.
+    public let outputShapes: [[Int?]]
+    /// Its outputs, built once (the node does not hold them: a tensor holds its node).
+    public var outputs: [SymbolicTensor] {
+        outputShapes.indices.map { SymbolicTensor(shape: outputShapes[$0], node: self, outputIndex: $0) }
+    }
+
+    /// Records a call. Every output must have a known channel extent.
+    public init(operation: Module, inputs: [SymbolicTensor], outputShapes: [[Int?]]) throws {
+        for shape in outputShapes where shape.last.flatMap({ $0 }) == nil {
+            throw LayerError(layer: operation.name, "the output \(SymbolicTensor.describe(shape)) has no known channel count")
+        }
+        self.operation = operation
+        self.inputs = inputs
+        self.outputShapes = outputShapes
+    }
+
+    /// Whether it is an input layer's node (a source of the graph).
+    public var isInput: Bool { inputs.isEmpty }
+}
+
+extension Layer {
+    /// Records this layer called on `input` and returns its symbolic output.
+    public func callAsFunction(_ input: SymbolicTensor) throws -> SymbolicTensor {
+        try callAsFunction([input])
+    }
+
+    /// Records this layer called on `inputs` (Add, Concatenate) and returns its symbolic output.
+    /// A shape the layer cannot take is an error naming the layer and the shapes.
+    public func callAsFunction(_ inputs: [SymbolicTensor]) throws -> SymbolicTensor {
+        let shapes = inputs.map(\.shape)
+        let output: [Int?]
+        do {
+            output = try computeOutputShape(inputs: shapes)
+        } catch let error as LayerError {
+            throw error
+        } catch {
+            throw LayerError(layer: name, "\(kerasClassName) on input \(shapes.map(SymbolicTensor.describe)): \(error)")
+        }
+        return try GraphNode(operation: self, inputs: inputs, outputShapes: [output]).outputs[0]
+    }
+}
+
+/// The part of a graph between a model's inputs and outputs: its nodes in an order that runs
+/// each after its inputs, its layers in Keras's order, and when each intermediate may go.
+public final class FunctionalGraph {
+    public let inputs: [SymbolicTensor]
+    public let outputs: [SymbolicTensor]
+    /// The nodes in running order (a depth-first walk back from the outputs, post-order).
+    public let nodes: [GraphNode]
+    /// The layers and nested models in Keras's `model.layers` order (input layers included).
+    public let operations: [Module]
+
+    /// Where each node's inputs and outputs live while the graph runs, and which slots are
+    /// released after it: an intermediate goes once its last consumer has run.
+    private let inputSlots: [[Int]]
+    private let outputSlots: [[Int]]
+    private let releasedAfter: [[Int]]
+    private let feedIndex: [Int?]
+    private let resultSlots: [Int]
+    private let slotCount: Int
+
+    /// Takes the graph from `inputs` to `outputs`. Every input must be an input layer's output
+    /// (`Input(shape:)`), and every input layer the outputs depend on must be among them.
+    public init(inputs: [SymbolicTensor], outputs: [SymbolicTensor], model: String) throws {
+        guard !inputs.isEmpty, !outputs.isEmpty else {
+            throw ModelError("model '\(model)': a model needs at least one input and one output")
+        }
+        for input in inputs where !input.node.isInput {
+            throw ModelError("model '\(model)': input \(input) is not an Input(shape:) tensor")
+        }
+        self.inputs = inputs
+        self.outputs = outputs
+
+        // Keras's walk (keras/src/ops/function.py, `map_graph`): depth first from each output,
+        // inputs in argument order; an operation's index is the order the walk first meets it,
+        // a node is listed once all its inputs are (post-order).
+        var operationIndex = [ObjectIdentifier: Int]()
+        var operationsSeen = [Module]()
+        var finished = Set<ObjectIdentifier>()
+        var postOrder = [GraphNode]()
+        for output in outputs {
+            var stack: [(node: GraphNode, next: Int)] = []
+            if !finished.contains(ObjectIdentifier(output.node)) { stack.append((output.node, 0)) }
+            while let (node, next) = stack.last {
+                if next == 0, operationIndex[ObjectIdentifier(node.operation)] == nil {
+                    operationIndex[ObjectIdentifier(node.operation)] = operationsSeen.count
+                    operationsSeen.append(node.operation)
+                }
+                if next < node.inputs.count {
+                    stack[stack.count - 1].next += 1
+                    let parent = node.inputs[next].node
+                    if !finished.contains(ObjectIdentifier(parent)) {
+                        guard !stack.contains(where: { $0.node === parent }) else {
+                            throw ModelError("model '\(model)': the graph has a cycle through '\(parent.operation.name)'")
+                        }
+                        stack.append((parent, 0))
+                    }
+                } else {
+                    stack.removeLast()
+                    finished.insert(ObjectIdentifier(node))
+                    postOrder.append(node)
+                }
+            }
+        }
+        let inputNodes = inputs.map { ObjectIdentifier($0.node) }
+        for node in postOrder where node.isInput && !inputNodes.contains(ObjectIdentifier(node)) {
+            throw ModelError(
+                "model '\(model)': the outputs depend on input '\(node.operation.name)', which is not among the model's inputs")
+        }
+        nodes = postOrder
+
+        // Depth: the longest path to an output; an operation called several times takes its
+        // deepest node's. Layers by decreasing depth, ties in the order the walk met them.
+        var nodeDepth = [ObjectIdentifier: Int]()
+        var operationDepth = [ObjectIdentifier: Int]()
+        for node in postOrder.reversed() {
+            let id = ObjectIdentifier(node)
+            let depth = Swift.max(nodeDepth[id, default: 0], operationDepth[ObjectIdentifier(node.operation), default: 0])
+            operationDepth[ObjectIdentifier(node.operation)] = depth
+            nodeDepth[id] = depth
+            for input in node.inputs {
+                let parent = ObjectIdentifier(input.node)
+                nodeDepth[parent] = Swift.max(nodeDepth[parent, default: 0], depth + 1)
+            }
+        }
+        operations = operationsSeen.sorted { a, b in
+            let (depthA, depthB) = (operationDepth[ObjectIdentifier(a)]!, operationDepth[ObjectIdentifier(b)]!)
+            return depthA != depthB ? depthA > depthB : operationIndex[ObjectIdentifier(a)]! < operationIndex[ObjectIdentifier(b)]!
+        }
+
+        // Slots: one per node output; a slot is released after the last node that reads it,
+        // unless it is one of the model's outputs.
+        var slotOf = [ObjectIdentifier: Int]()
+        var outputSlots = [[Int]]()
+        var slotCount = 0
+        for node in postOrder {
+            slotOf[ObjectIdentifier(node)] = slotCount
+            outputSlots.append(Array(slotCount..<(slotCount + node.outputShapes.count)))
+            slotCount += node.outputShapes.count
+        }
+        func slot(_ tensor: SymbolicTensor) -> Int { slotOf[ObjectIdentifier(tensor.node)]! + tensor.outputIndex }
+        let inputSlots = postOrder.map { $0.inputs.map(slot) }
+        let resultSlots = outputs.map(slot)
+        var lastUse = [Int: Int]()
+        for (position, slots) in inputSlots.enumerated() {
+            for slot in slots { lastUse[slot] = position }
+        }
+        var releasedAfter = [[Int]](repeating: [], count: postOrder.count)
+        for (slot, position) in lastUse where !resultSlots.contains(slot) { releasedAfter[position].append(slot) }
+        self.inputSlots = inputSlots
+        self.outputSlots = outputSlots
+        self.releasedAfter = releasedAfter
+        self.resultSlots = resultSlots
+        self.slotCount = slotCount
+        feedIndex = postOrder.map { node in inputs.firstIndex { $0.node === node } }
+    }
+
+    /// The shapes the inputs take and the outputs give, batch excluded.
+    public var inputShapes: [[Int?]] { inputs.map(\.shape) }
+    public var outputShapes: [[Int?]] { outputs.map(\.shape) }
+
+    /// Runs the graph on one tensor per input; returns one tensor per output.
+    public func run(_ values: [Tensor], model: String) throws -> [Tensor] {
+        guard values.count == inputs.count else {
+            throw LayerError(layer: model, "takes \(inputs.count) input(s), got \(values.count)")
+        }
+        var slots = [Tensor?](repeating: nil, count: slotCount)
+        for (position, node) in nodes.enumerated() {
+            let arguments: [Tensor]
+            if let feed = feedIndex[position] {
+                arguments = [values[feed]]
+            } else {
+                arguments = inputSlots[position].map { slots[$0]! }
+            }
+            let results = try FunctionalGraph.call(node.operation, arguments)
+            guard results.count == outputSlots[position].count else {
+                throw LayerError(layer: node.operation.name, "gave \(results.count) outputs, expected \(outputSlots[position].count)")
+            }
+            for (slot, result) in zip(outputSlots[position], results) { slots[slot] = result }
+            for slot in releasedAfter[position] { slots[slot] = nil }
+        }
+        return resultSlots.map { slots[$0]! }
+    }
+
+    /// Calls a layer or a nested model on tensors.
+    static func call(_ operation: Module, _ arguments: [Tensor]) throws -> [Tensor] {
+        if let layer = operation as? Layer { return [try layer(arguments)] }
+        if let model = operation as? Model { return try model(arguments) }
+        throw LayerError(layer: operation.name, "is neither a layer nor a model")
+    }
+}

@@ -1,0 +1,147 @@
+import XCTest
+import ZooCore
+import ZooTensor
+
+@testable import ZooNN
+
+/// The functional graph: symbolic shapes, Keras's layer order, running, liveness.
+final class FunctionalGraphTests: XCTestCase {
+    func testShapesPropagateThroughEveryKindOfLayer() throws {
+        let x = try Input(shape: [9, 9, 3])
+        let conv = try Conv2D(filters: 4, kernelSize: [3], inputChannels: 3, strides: [2])(x)
+        XCTAssertEqual(conv.shape, [4, 4, 4])
+        let same = try Conv2D(filters: 5, kernelSize: [3], inputChannels: 4, strides: [2], padding: .same)(conv)
+        XCTAssertEqual(same.shape, [2, 2, 5])
+        let up = try Conv2DTranspose(filters: 2, kernelSize: [3], inputChannels: 5, strides: [2])(same)
+        XCTAssertEqual(up.shape, [5, 5, 2], "Keras: n * stride + max(kernel - stride, 0)")
+        let padded = try ZeroPadding([(1, 2), (0, 1)])(up)
+        XCTAssertEqual(padded.shape, [8, 6, 2])
+        let pooled = try MaxPooling2D(poolSize: [2])(padded)
+        XCTAssertEqual(pooled.shape, [4, 3, 2])
+        let joined = try Concatenate()([pooled, pooled])
+        XCTAssertEqual(joined.shape, [4, 3, 4])
+        let flat = try Flatten()(joined)
+        XCTAssertEqual(flat.shape, [48])
+        XCTAssertEqual(try Dense(units: 7, inputFeatures: 48)(flat).shape, [7])
+        XCTAssertEqual(try GlobalAveragePooling2D()(joined).shape, [4])
+        let separable = try SeparableConv2D(filters: 6, kernelSize: [3], inputChannels: 3, padding: .same)(x)
+        XCTAssertEqual(separable.shape, [9, 9, 6])
+        XCTAssertEqual(try DepthwiseConv2D(kernelSize: [3], inputChannels: 3, depthMultiplier: 2)(x).shape, [7, 7, 6])
+
+        // Unknown extents stay unknown; the channels are always known.
+        let any = try Input(shape: [nil, nil, 1])
+        let y = try Conv3DOr2D(any)
+        XCTAssertEqual(y.shape, [nil, nil, 8])
+        XCTAssertEqual(try UpSampling(size: [2, 2])(y).shape, [nil, nil, 8])
+        XCTAssertThrowsError(try Flatten(name: "flat")(y)) { error in
+            XCTAssertTrue("\(error)".contains("layer 'flat'"), "\(error)")
+        }
+    }
+
+    private func Conv3DOr2D(_ x: SymbolicTensor) throws -> SymbolicTensor {
+        try Conv2D(filters: 8, kernelSize: [3], inputChannels: x.channels, padding: .same)(x)
+    }
+
+    /// A wrong channel count is found when the model is built, naming the layer and the shape.
+    func testWrongShapesAreErrorsAtConstructionNamingTheLayer() throws {
+        let x = try Input(shape: [8, 8, 3])
+        XCTAssertThrowsError(try Conv2D(filters: 4, kernelSize: [3], inputChannels: 1, name: "stem_conv")(x)) { error in
+            XCTAssertEqual("\(error)", "layer 'stem_conv': Conv2D expects (batch, height, width, 1), got (None, 8, 8, 3)")
+        }
+        let a = try Conv2D(filters: 4, kernelSize: [3], inputChannels: 3)(x)
+        XCTAssertThrowsError(try Add(name: "sum")([a, x])) { error in
+            XCTAssertTrue("\(error)".hasPrefix("layer 'sum': Add needs 2 or more inputs of one shape"), "\(error)")
+        }
+        XCTAssertThrowsError(try MaxPooling2D(poolSize: [16], name: "big_pool")(x)) { error in
+            XCTAssertTrue("\(error)".contains("layer 'big_pool'") && "\(error)".contains("too small"), "\(error)")
+        }
+        XCTAssertThrowsError(try Dense(units: 2, inputFeatures: 5, name: "fc")(x)) { error in
+            XCTAssertEqual("\(error)", "layer 'fc': Dense expects (..., 5), got (None, 8, 8, 3)")
+        }
+    }
+
+    /// Keras lists `input -> a -> (b1, b2 -> b2')` joined by a concatenation as input, a, b2,
+    /// b1, b2', concatenate: by decreasing depth, ties in the order a walk back from the
+    /// output meets them (checked with Keras 3.15; the same graph as InceptionTests').
+    func testLayersComeInKerasOrderWhateverTheCreationOrder() throws {
+        let x = try Input(shape: [8, 8, 3], name: "in")
+        let a = try Conv2D(filters: 4, kernelSize: [1], inputChannels: 3, name: "a")(x)
+        let b1 = try Conv2D(filters: 4, kernelSize: [1], inputChannels: 4, name: "b1")(a)
+        let b2 = try Conv2D(filters: 4, kernelSize: [1], inputChannels: 4, name: "b2")(a)
+        let b2b = try Conv2D(filters: 4, kernelSize: [1], inputChannels: 4, name: "b2b")(b2)
+        let model = try Model(inputs: x, outputs: Concatenate(name: "join")([b1, b2b]), name: "m")
+        XCTAssertEqual(model.layers.map(\.name), ["in", "a", "b2", "b1", "b2b", "join"])
+        XCTAssertEqual(model.namedParameters.first?.path, "a/kernel")
+        // A layer that no output depends on is not part of the model.
+        _ = try Conv2D(filters: 2, kernelSize: [1], inputChannels: 4, name: "unused")(a)
+        XCTAssertFalse(try Model(inputs: x, outputs: b1, name: "m2").layers.map(\.name).contains("unused"))
+    }
+
+    func testSeveralInputsAndOutputs() throws {
+        let a = try Input(shape: [2], name: "a")
+        let b = try Input(shape: [2], name: "b")
+        let sum = try Add(name: "sum")([a, b])
+        let joined = try Concatenate(name: "joined")([a, sum])
+        let model = try Model(inputs: [a, b], outputs: [sum, joined], name: "two")
+        let outputs = try model([Tensor(shape: [1, 2], scalars: [1, 2]), Tensor(shape: [1, 2], scalars: [10, 20])])
+        XCTAssertEqual(outputs.map(\.scalars), [[11, 22], [1, 2, 11, 22]])
+        XCTAssertThrowsError(try model(Tensor(shape: [1, 2], scalars: [1, 2]))) { error in
+            XCTAssertTrue("\(error)".contains("takes 2 input(s), got 1"), "\(error)")
+        }
+        // An output that depends on an input the model was not given is an error naming it.
+        XCTAssertThrowsError(try Model(inputs: [a], outputs: [sum], name: "half")) { error in
+            XCTAssertTrue("\(error)".contains("input 'b'"), "\(error)")
+        }
+    }
+
+    /// A functional model called on a symbolic tensor is one layer of the outer model, its
+    /// parameters under its name, as a Keras backbone under a head.
+    func testANestedModelIsOneScopedLayer() throws {
+        let innerInput = try Input(shape: [4, 4, 2], name: "inner_input")
+        let features = try Conv2D(filters: 3, kernelSize: [1], inputChannels: 2, name: "conv")(innerInput)
+        let backbone = try Model(inputs: innerInput, outputs: features, name: "backbone", isScope: true)
+        let x = try Input(shape: [4, 4, 2], name: "image")
+        let head = try Dense(units: 1, inputFeatures: 3, name: "head")(GlobalAveragePooling2D(name: "pool")(backbone(x)))
+        let model = try Model(inputs: x, outputs: head, name: "classifier")
+        XCTAssertEqual(model.children.map(\.name), ["image", "backbone", "pool", "head"])
+        XCTAssertEqual(model.namedParameters.map(\.path), ["backbone/conv/kernel", "backbone/conv/bias", "head/kernel", "head/bias"])
+        let y = try model(Tensor(zeros: [2, 4, 4, 2]))
+        XCTAssertEqual(y.shape, [2, 1])
+        XCTAssertThrowsError(try backbone(Input(shape: [4, 4, 5]))) { error in
+            XCTAssertTrue("\(error)".contains("layer 'backbone'"), "\(error)")
+        }
+    }
+
+    /// Running the graph drops each intermediate once its last consumer has run: when the
+    /// third layer runs, the first one's output is gone; an output of the model is kept.
+    func testIntermediatesAreReleasedAfterTheirLastConsumer() throws {
+        let x = try Input(shape: [4])
+        let first = Activation(.relu, name: "first")
+        let second = Activation(.relu, name: "second")
+        let third = Activation(.relu, name: "third")
+        let model = try Model(inputs: x, outputs: third(second(first(x))), name: "chain")
+        weak var firstOutput: Tensor?
+        var firstAliveAtThird: Bool?
+        _ = try withoutGrad {
+            try LayerHooks.with({ layer, _, output in
+                if layer === first { firstOutput = output }
+                if layer === third { firstAliveAtThird = firstOutput != nil }
+                return output
+            }) { try model(Tensor(shape: [1, 4], scalars: [1, -1, 2, -2])) }
+        }
+        XCTAssertEqual(firstAliveAtThird, false, "the first layer's output outlived its only consumer")
+
+        let kept = try Model(inputs: [x], outputs: [first(x), third(second(first(x)))], name: "two_outputs")
+        weak var keptOutput: Tensor?
+        var keptAliveAtEnd: Bool?
+        let outputs = try withoutGrad {
+            try LayerHooks.with({ layer, _, output in
+                if layer === first, keptOutput == nil { keptOutput = output }
+                if layer === third { keptAliveAtEnd = keptOutput != nil }
+                return output
+            }) { try kept([Tensor(shape: [1, 4], scalars: [1, -1, 2, -2])]) }
+        }
+        XCTAssertEqual(keptAliveAtEnd, true)
+        XCTAssertEqual(outputs[0].scalars, [1, 0, 2, 0])
+    }
+}
