@@ -13,7 +13,8 @@ import ZooCore
 import ZooNN
 import ZooTensor
 
-extension DenseNet {
+/// DenseNet's constants and variants.
+public enum DenseNet {
     /// A DenseNet variant: how many conv blocks each of the four dense blocks holds (the
     /// paper's Table 1).
     public struct Configuration: Sendable, Equatable {
@@ -63,9 +64,14 @@ func transitionLayer(_ x: SymbolicTensor, name: String) throws -> SymbolicTensor
     return try AveragePooling2D(poolSize: [2], strides: [2], name: "\(name)_pool")(y)
 }
 
-extension DenseNet.Configuration {
+/// DenseNet as `keras.applications.DenseNet121/201`: the stem, four dense blocks joined by
+/// transition layers, a final BN-ReLU (`relu`, Grad-CAM's layer), and the top the options ask
+/// for (`avg_pool` and `predictions` by default).
+extension DenseNet.Configuration: ApplicationNetwork {
+    public func modelName(inputShape: [Int]) -> String { name }
+
     /// The stem, four dense blocks joined by transition layers, and the final BN-ReLU (`relu`).
-    func features(_ x: SymbolicTensor) throws -> SymbolicTensor {
+    public func features(_ x: SymbolicTensor) throws -> SymbolicTensor {
         var y = try ZeroPadding([(3, 3), (3, 3)])(x)
         y = try Conv2D(filters: 64, kernelSize: [7], inputChannels: y.channels, strides: [2], useBias: false, name: "conv1_conv")(y)
         y = try BatchNormalization(channels: 64, epsilon: DenseNet.epsilon, name: "conv1_bn")(y)
@@ -83,24 +89,6 @@ extension DenseNet.Configuration {
     }
 }
 
-/// DenseNet as `keras.applications.DenseNet121/201`: the stem, four dense blocks joined by
-/// transition layers, a final BN-ReLU (`relu`, Grad-CAM's layer), and the top the options ask
-/// for (`avg_pool` and `predictions` by default).
-public final class DenseNet: ApplicationModel {
-    public let configuration: Configuration
-
-    /// Builds `configuration` with `options`; `variant` supplies the default and minimum input.
-    public init(
-        _ configuration: Configuration, variant: ArchitectureVariant, options: ArchitectureOptions
-    ) throws {
-        self.configuration = configuration
-        try super.init(
-            name: configuration.name, inputShape: try variant.resolvedInput(options), options: options,
-            features: { try configuration.features($0) },
-            standardTop: { try averagePoolClassifier($0, options: options) })
-    }
-}
-
 /// The DenseNet variants of the zoo, with Keras's parameter counts (1000 classes, top included).
 public enum DenseNetFamily: ArchitectureFamily {
     static let reference =
@@ -112,7 +100,7 @@ public enum DenseNetFamily: ArchitectureFamily {
         minimumInput: [32, 32], preprocessing: .torch, parameterCount: 8_062_504,
         trainableParameterCount: 7_978_856, firstConvolution: "conv1_conv", lastConvolution: "relu",
         classifier: "predictions", source: "keras.applications.DenseNet121",
-        build: { try DenseNet(.densenet121, variant: densenet121, options: $0) })
+        build: { try ApplicationModel(DenseNet.Configuration.densenet121, variant: densenet121, options: $0) })
 
     /// DenseNet-201: 20,242,984 parameters (20,013,928 trainable).
     public static let densenet201: ArchitectureVariant = ArchitectureVariant(
@@ -120,7 +108,7 @@ public enum DenseNetFamily: ArchitectureFamily {
         minimumInput: [32, 32], preprocessing: .torch, parameterCount: 20_242_984,
         trainableParameterCount: 20_013_928, firstConvolution: "conv1_conv", lastConvolution: "relu",
         classifier: "predictions", source: "keras.applications.DenseNet201",
-        build: { try DenseNet(.densenet201, variant: densenet201, options: $0) })
+        build: { try ApplicationModel(DenseNet.Configuration.densenet201, variant: densenet201, options: $0) })
 
     public static var variants: [ArchitectureVariant] { [densenet121, densenet201] }
 }

@@ -68,19 +68,22 @@ func concatenate(_ branches: [SymbolicTensor], name: String? = nil) throws -> Sy
     try Concatenate(axis: -1, name: name)(branches)
 }
 
+/// The stem both networks share: five convolutions and two max poolings, 299 -> 35x35x192.
+func inceptionStem(_ x: SymbolicTensor) throws -> SymbolicTensor {
+    var x = try conv2dBN(x, 32, 3, 3, strides: 2, padding: .valid)
+    x = try conv2dBN(x, 32, 3, 3, padding: .valid)
+    x = try conv2dBN(x, 64, 3, 3)
+    x = try maxPool3x3(x)
+    x = try conv2dBN(x, 80, 1, 1, padding: .valid)
+    x = try conv2dBN(x, 192, 3, 3, padding: .valid)
+    return try maxPool3x3(x)
+}
+
 /// An Inception network as `keras.applications` builds it: the input layer, the feature
-/// layers, then the top the options choose (`avg_pool` and `predictions`, Keras's automatic
+/// layers, then the top the options choose (`avg_pool` and `predictions`; Keras's automatic
 /// names for the global pooling without the top).
-public class InceptionNetwork: ApplicationModel {
-    /// Builds `features` on the resolved input; features and top share one naming scope, so
-    /// unnamed layers (a custom head's included) take the names a freshly started Keras
-    /// program gives them.
-    init(
-        kerasName: String, variant: ArchitectureVariant, options: ArchitectureOptions,
-        features: (SymbolicTensor) throws -> SymbolicTensor
-    ) throws {
-        try super.init(
-            name: kerasName, inputShape: try variant.resolvedInput(options), options: options, poolingNames: (nil, nil),
-            features: features, standardTop: { try averagePoolClassifier($0, options: options) })
-    }
+public protocol InceptionNetwork: ApplicationNetwork {}
+
+extension InceptionNetwork {
+    public var poolingNames: (average: String?, max: String?) { (nil, nil) }
 }

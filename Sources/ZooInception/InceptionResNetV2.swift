@@ -53,7 +53,11 @@ public final class CustomScaleLayer: Layer {
 }
 
 /// InceptionResNetV2 (Szegedy et al., arXiv:1602.07261) as `keras.applications.InceptionResNetV2`.
-public final class InceptionResNetV2: InceptionNetwork {
+public struct InceptionResNetV2: InceptionNetwork {
+    public init() {}
+
+    public func modelName(inputShape: [Int]) -> String { "inception_resnet_v2" }
+
     /// The residual Inception blocks, by Keras's names (their grid size).
     enum BlockKind: String {
         /// Inception-ResNet-A (figure 16) at 35x35.
@@ -74,13 +78,7 @@ public final class InceptionResNetV2: InceptionNetwork {
 
     /// The stem and `mixed_5b`, 299 -> 35x35x320.
     static func stem(_ x: SymbolicTensor) throws -> SymbolicTensor {
-        var x = try conv2dBN(x, 32, 3, 3, strides: 2, padding: .valid)
-        x = try conv2dBN(x, 32, 3, 3, padding: .valid)
-        x = try conv2dBN(x, 64, 3, 3)
-        x = try maxPool3x3(x)
-        x = try conv2dBN(x, 80, 1, 1, padding: .valid)
-        x = try conv2dBN(x, 192, 3, 3, padding: .valid)
-        x = try maxPool3x3(x)
+        let x = try inceptionStem(x)
         let branch0 = try conv2dBN(x, 96, 1, 1)
         var branch1 = try conv2dBN(x, 48, 1, 1)
         branch1 = try conv2dBN(branch1, 64, 5, 5)
@@ -155,35 +153,29 @@ public final class InceptionResNetV2: InceptionNetwork {
 
     /// The whole feature extractor: stem, the three residual stages with their reductions,
     /// `conv_7b`.
-    static func features(_ input: SymbolicTensor) throws -> SymbolicTensor {
-        var x = try stem(input)
-        for stage in stages {
+    public func features(_ input: SymbolicTensor) throws -> SymbolicTensor {
+        var x = try InceptionResNetV2.stem(input)
+        for stage in InceptionResNetV2.stages {
             for index in 1...stage.repeats {
                 let last = stage.kind == .block8 && index == stage.repeats
-                x = try residualBlock(x, stage.kind, index: index, scale: last ? 1 : stage.scale, activation: !last)
+                x = try InceptionResNetV2.residualBlock(x, stage.kind, index: index, scale: last ? 1 : stage.scale, activation: !last)
             }
-            x = try transition(x, after: stage.kind)
+            x = try InceptionResNetV2.transition(x, after: stage.kind)
         }
         return x
     }
 
-    /// Builds InceptionResNetV2 for `options` (input 299x299x3 unless given, at least 75x75).
-    public init(options: ArchitectureOptions = ArchitectureOptions()) throws {
-        try super.init(
-            kerasName: "inception_resnet_v2", variant: InceptionFamily.inceptionresnetv2, options: options,
-            features: InceptionResNetV2.features)
-    }
 }
 
 extension InceptionFamily {
     /// InceptionResNetV2, `keras.applications.InceptionResNetV2`: 55,873,736 parameters with
     /// the top.
-    public static let inceptionresnetv2 = ArchitectureVariant(
+    public static let inceptionresnetv2: ArchitectureVariant = ArchitectureVariant(
         name: "inceptionresnetv2", family: "Inception",
         reference: "Inception-v4, Inception-ResNet and the Impact of Residual Connections on Learning "
             + "(Szegedy et al., arXiv:1602.07261)",
         defaultInput: [299, 299, 3], minimumInput: [75, 75], preprocessing: .tf,
         parameterCount: 55_873_736, trainableParameterCount: 55_813_192,
         firstConvolution: "conv2d", lastConvolution: "conv_7b_ac", classifier: "predictions",
-        source: "keras.applications", build: { try InceptionResNetV2(options: $0) })
+        source: "keras.applications", build: { try ApplicationModel(InceptionResNetV2(), variant: inceptionresnetv2, options: $0) })
 }

@@ -27,7 +27,11 @@ import ZooNN
 import ZooTensor
 
 /// InceptionV3 (Szegedy et al., arXiv:1512.00567) as `keras.applications.InceptionV3`.
-public final class InceptionV3: InceptionNetwork {
+public struct InceptionV3: InceptionNetwork {
+    public init() {}
+
+    public func modelName(inputShape: [Int]) -> String { "inception_v3" }
+
     /// The modules after the stem, in the order of the paper's table 1.
     enum Block {
         /// Figure 5 at 35x35: 1x1, 5x5, double 3x3 and pooled branches, `pool` filters on the
@@ -52,17 +56,6 @@ public final class InceptionV3: InceptionNetwork {
         .reductionB,
         .c(index: 0), .c(index: 1),
     ]
-
-    /// The stem, 299 -> 35x35x192.
-    static func stem(_ x: SymbolicTensor) throws -> SymbolicTensor {
-        var x = try conv2dBN(x, 32, 3, 3, strides: 2, padding: .valid)
-        x = try conv2dBN(x, 32, 3, 3, padding: .valid)
-        x = try conv2dBN(x, 64, 3, 3)
-        x = try maxPool3x3(x)
-        x = try conv2dBN(x, 80, 1, 1, padding: .valid)
-        x = try conv2dBN(x, 192, 3, 3, padding: .valid)
-        return try maxPool3x3(x)
-    }
 
     /// One module of `blocks`, its branches created in Keras's order.
     static func block(_ x: SymbolicTensor, _ block: Block, name: String) throws -> SymbolicTensor {
@@ -123,27 +116,21 @@ public final class InceptionV3: InceptionNetwork {
     }
 
     /// The whole feature extractor: stem, then mixed0 ... mixed10.
-    static func features(_ input: SymbolicTensor) throws -> SymbolicTensor {
-        var x = try stem(input)
-        for (index, spec) in blocks.enumerated() { x = try block(x, spec, name: "mixed\(index)") }
+    public func features(_ input: SymbolicTensor) throws -> SymbolicTensor {
+        var x = try inceptionStem(input)
+        for (index, spec) in InceptionV3.blocks.enumerated() { x = try InceptionV3.block(x, spec, name: "mixed\(index)") }
         return x
     }
 
-    /// Builds InceptionV3 for `options` (input 299x299x3 unless given, at least 75x75).
-    public init(options: ArchitectureOptions = ArchitectureOptions()) throws {
-        try super.init(
-            kerasName: "inception_v3", variant: InceptionFamily.inceptionv3, options: options,
-            features: InceptionV3.features)
-    }
 }
 
 extension InceptionFamily {
     /// InceptionV3, `keras.applications.InceptionV3`: 23,851,784 parameters with the top.
-    public static let inceptionv3 = ArchitectureVariant(
+    public static let inceptionv3: ArchitectureVariant = ArchitectureVariant(
         name: "inceptionv3", family: "Inception",
         reference: "Rethinking the Inception Architecture for Computer Vision (Szegedy et al., arXiv:1512.00567)",
         defaultInput: [299, 299, 3], minimumInput: [75, 75], preprocessing: .tf,
         parameterCount: 23_851_784, trainableParameterCount: 23_817_352,
         firstConvolution: "conv2d", lastConvolution: "mixed10", classifier: "predictions",
-        source: "keras.applications", build: { try InceptionV3(options: $0) })
+        source: "keras.applications", build: { try ApplicationModel(InceptionV3(), variant: inceptionv3, options: $0) })
 }

@@ -87,51 +87,53 @@ func invertedResidual(_ x: SymbolicTensor, index: Int, spec: MobileNetV2.BlockSp
     return try Add(name: prefix + "add")([x, y])
 }
 
-extension MobileNetV2 {
-    /// The stem `Conv1`, the 17 inverted residual blocks, and the 1x1 `Conv_1` ending in
-    /// `out_relu`, at width `alpha`.
-    static func features(_ x: SymbolicTensor, alpha: Double) throws -> SymbolicTensor {
-        let stemChannels = makeDivisible(32 * alpha)
-        var y = try Conv2D(
-            filters: stemChannels, kernelSize: [3], inputChannels: x.channels, strides: [2], padding: .same,
-            useBias: false, name: "Conv1")(x)
-        y = try batchNorm(stemChannels, "bn_Conv1")(y)
-        y = try ReLU(maxValue: 6, name: "Conv1_relu")(y)
-        for (index, spec) in blocks.enumerated() { y = try invertedResidual(y, index: index, spec: spec, alpha: alpha) }
-        // The paper widens the last convolution only above width 1.
-        let lastChannels = alpha > 1 ? makeDivisible(1280 * alpha) : 1280
-        y = try Conv2D(filters: lastChannels, kernelSize: [1], inputChannels: y.channels, useBias: false, name: "Conv_1")(y)
-        y = try batchNorm(lastChannels, "Conv_1_bn")(y)
-        return try ReLU(maxValue: 6, name: "out_relu")(y)
-    }
-}
-
 /// MobileNetV2 as `keras.applications.MobileNetV2`: the stem `Conv1`, 17 inverted residual
 /// blocks, the 1x1 `Conv_1` ending in `out_relu` (Grad-CAM's layer), and the top the options
 /// ask for (global average pooling and `predictions` by default).
-public final class MobileNetV2: ApplicationModel {
+public struct MobileNetV2: ApplicationNetwork {
     /// The width multiplier.
     public let alpha: Double
 
-    /// Builds the network at width `alpha`; `variant` supplies the default and minimum input.
-    /// The model is named as Keras names it: `mobilenetv2_1.00_224`.
-    public init(alpha: Double = 1.0, variant: ArchitectureVariant, options: ArchitectureOptions) throws {
-        guard alpha > 0, alpha.isFinite else {
-            throw ModelError("\(variant.name): alpha must be positive, got \(alpha)")
-        }
+    /// The network at width `alpha` (positive).
+    public init(alpha: Double = 1.0) throws {
+        guard alpha > 0, alpha.isFinite else { throw ModelError("mobilenetv2: alpha must be positive, got \(alpha)") }
         self.alpha = alpha
-        let input = try variant.resolvedInput(options)
+    }
+
+    /// Keras's name: `mobilenetv2_1.00_224`.
+    public func modelName(inputShape: [Int]) -> String {
         let hundredths = Int((alpha * 100).rounded())
-        let alphaText = "\(hundredths / 100)." + String("0\(hundredths % 100)".suffix(2))
-        try super.init(
-            name: "mobilenetv2_\(alphaText)_\(input[0])", inputShape: input, options: options, poolingNames: (nil, nil),
-            features: { try MobileNetV2.features($0, alpha: alpha) },
-            standardTop: { featureMap in
-                let pooled = try GlobalAveragePooling2D()(featureMap)
-                return try Dense(
-                    units: options.classes, inputFeatures: pooled.channels, activation: options.classifierActivation,
-                    name: "predictions")(pooled)
-            })
+        return "mobilenetv2_\(hundredths / 100)." + String("0\(hundredths % 100)".suffix(2)) + "_\(inputShape[0])"
+    }
+
+    /// Keras names the pooling without the top automatically.
+    public var poolingNames: (average: String?, max: String?) { (nil, nil) }
+
+    /// The stem `Conv1`, the 17 inverted residual blocks, and the 1x1 `Conv_1` ending in
+    /// `out_relu`, at width `alpha`.
+    public func features(_ x: SymbolicTensor) throws -> SymbolicTensor {
+        let stemChannels = MobileNetV2.makeDivisible(32 * alpha)
+        var y = try Conv2D(
+            filters: stemChannels, kernelSize: [3], inputChannels: x.channels, strides: [2], padding: .same,
+            useBias: false, name: "Conv1")(x)
+        y = try MobileNetV2.batchNorm(stemChannels, "bn_Conv1")(y)
+        y = try ReLU(maxValue: 6, name: "Conv1_relu")(y)
+        for (index, spec) in MobileNetV2.blocks.enumerated() {
+            y = try invertedResidual(y, index: index, spec: spec, alpha: alpha)
+        }
+        // The paper widens the last convolution only above width 1.
+        let lastChannels = alpha > 1 ? MobileNetV2.makeDivisible(1280 * alpha) : 1280
+        y = try Conv2D(filters: lastChannels, kernelSize: [1], inputChannels: y.channels, useBias: false, name: "Conv_1")(y)
+        y = try MobileNetV2.batchNorm(lastChannels, "Conv_1_bn")(y)
+        return try ReLU(maxValue: 6, name: "out_relu")(y)
+    }
+
+    /// Global average pooling (Keras's automatic name) and `predictions`.
+    public func classifier(_ featureMap: SymbolicTensor, options: ArchitectureOptions) throws -> SymbolicTensor {
+        let pooled = try GlobalAveragePooling2D()(featureMap)
+        return try Dense(
+            units: options.classes, inputFeatures: pooled.channels, activation: options.classifierActivation,
+            name: "predictions")(pooled)
     }
 }
 
@@ -147,7 +149,7 @@ public enum MobileNetV2Family: ArchitectureFamily {
         minimumInput: [32, 32], preprocessing: .tf, parameterCount: 3_538_984, trainableParameterCount: 3_504_872,
         firstConvolution: "Conv1", lastConvolution: "out_relu", classifier: "predictions",
         source: "keras.applications.MobileNetV2",
-        build: { try MobileNetV2(alpha: 1.0, variant: mobilenetv2, options: $0) })
+        build: { try ApplicationModel(MobileNetV2(), variant: mobilenetv2, options: $0) })
 
     public static var variants: [ArchitectureVariant] { [mobilenetv2] }
 
@@ -155,7 +157,7 @@ public enum MobileNetV2Family: ArchitectureFamily {
     /// `MobileNetV2.pretrainedAlphas`), with the metadata and input rules of `mobilenetv2`.
     public static func build(
         alpha: Double, options: ArchitectureOptions = ArchitectureOptions()
-    ) throws -> MobileNetV2 {
-        try MobileNetV2(alpha: alpha, variant: mobilenetv2, options: options)
+    ) throws -> ApplicationModel {
+        try ApplicationModel(MobileNetV2(alpha: alpha), variant: mobilenetv2, options: options)
     }
 }

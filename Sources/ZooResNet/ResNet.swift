@@ -70,12 +70,18 @@ public struct ResNetConfiguration: Sendable {
     }
 }
 
-extension ResNetConfiguration {
+/// A ResNet of any configuration: stem, residual stages, then the top the options choose.
+extension ResNetConfiguration: ApplicationNetwork {
+    public func modelName(inputShape: [Int]) -> String { name }
+
+    /// The stem and the residual stages at their own strides.
+    public func features(_ input: SymbolicTensor) throws -> SymbolicTensor { try features(input, outputStride: nil) }
+
     /// The stem (`conv1_pad` ... `pool1_pool`, stride 4) and the residual stages, up to
     /// `conv5_blockN_out`. Past `outputStride` (DeepLabv3's atrous backbone, section 3.1), a
     /// stage's first block keeps stride 1 and its 3x3 convolutions are dilated instead; the
     /// weights are the same.
-    public func features(_ x: SymbolicTensor, outputStride: Int? = nil) throws -> SymbolicTensor {
+    public func features(_ x: SymbolicTensor, outputStride: Int?) throws -> SymbolicTensor {
         let stemFilters = ResNetConfiguration.stemFilters
         var y = try ZeroPadding(symmetric: 3, name: "conv1_pad")(x)
         y = try convention.convolution(
@@ -101,25 +107,6 @@ extension ResNetConfiguration {
             }
         }
         return y
-    }
-}
-
-/// A ResNet of any configuration: stem, residual stages, then the top the options choose.
-public final class ResNet: ApplicationModel {
-    /// The stage table this network was built from.
-    public let configuration: ResNetConfiguration
-
-    /// Builds `configuration` for `options`; the input is checked against `variant`'s default
-    /// and minimum input (a `ModelError` naming the variant and the shapes).
-    public init(
-        _ configuration: ResNetConfiguration, variant: ArchitectureVariant,
-        options: ArchitectureOptions
-    ) throws {
-        self.configuration = configuration
-        try super.init(
-            name: configuration.name, inputShape: try variant.resolvedInput(options), options: options,
-            features: { try configuration.features($0) },
-            standardTop: { try averagePoolClassifier($0, options: options) })
     }
 }
 
@@ -157,7 +144,7 @@ public enum ResNetFamily: ArchitectureFamily {
             classifier: "predictions", source: configuration.convention.source,
             build: { options in
                 let entry = variant(configuration, total: total, trainable: trainable)
-                return try ResNet(configuration, variant: entry, options: options)
+                return try ApplicationModel(configuration, variant: entry, options: options)
             })
     }
 }

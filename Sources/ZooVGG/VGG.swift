@@ -42,10 +42,16 @@ public struct VGGConfiguration: Sendable {
     public static let hiddenUnits = 4096
 }
 
-extension VGGConfiguration {
+/// A VGG of any configuration: convolution blocks, then the top the options choose.
+extension VGGConfiguration: ApplicationNetwork {
+    public func modelName(inputShape: [Int]) -> String { name }
+
+    /// Keras names the pooling without the top automatically.
+    public var poolingNames: (average: String?, max: String?) { (nil, nil) }
+
     /// The five convolution blocks (3x3 convolutions with ReLU, then a 2x2 max pooling), up
     /// to `block5_pool`.
-    func features(_ x: SymbolicTensor) throws -> SymbolicTensor {
+    public func features(_ x: SymbolicTensor) throws -> SymbolicTensor {
         var y = x
         for (blockIndex, (count, filters)) in zip(convolutionsPerBlock, VGGConfiguration.blockFilters).enumerated() {
             let name = "block\(blockIndex + 1)"
@@ -58,32 +64,16 @@ extension VGGConfiguration {
         }
         return y
     }
-}
 
-/// A VGG of any configuration: convolution blocks, then the top the options choose.
-public final class VGG: ApplicationModel {
-    /// The configuration this network was built from.
-    public let configuration: VGGConfiguration
-
-    /// Builds `configuration` for `options`; the input is checked against `variant`'s default
-    /// and minimum input (a `ModelError` naming the variant and the shapes).
-    public init(
-        _ configuration: VGGConfiguration, variant: ArchitectureVariant,
-        options: ArchitectureOptions
-    ) throws {
-        self.configuration = configuration
-        try super.init(
-            name: configuration.name, inputShape: try variant.resolvedInput(options), options: options,
-            poolingNames: (nil, nil), features: { try configuration.features($0) },
-            standardTop: { featureMap in
-                var y = try Flatten(name: "flatten")(featureMap)
-                for name in ["fc1", "fc2"] {
-                    y = try Dense(units: VGGConfiguration.hiddenUnits, inputFeatures: y.channels, activation: .relu, name: name)(y)
-                }
-                return try Dense(
-                    units: options.classes, inputFeatures: y.channels, activation: options.classifierActivation,
-                    name: "predictions")(y)
-            })
+    /// The ImageNet top: `flatten`, two dense layers of 4096 (`fc1`, `fc2`), `predictions`.
+    public func classifier(_ featureMap: SymbolicTensor, options: ArchitectureOptions) throws -> SymbolicTensor {
+        var y = try Flatten(name: "flatten")(featureMap)
+        for name in ["fc1", "fc2"] {
+            y = try Dense(units: VGGConfiguration.hiddenUnits, inputFeatures: y.channels, activation: .relu, name: name)(y)
+        }
+        return try Dense(
+            units: options.classes, inputFeatures: y.channels, activation: options.classifierActivation,
+            name: "predictions")(y)
     }
 }
 
@@ -111,7 +101,7 @@ public enum VGGFamily: ArchitectureFamily {
             classifier: "predictions", source: "keras.applications",
             build: { options in
                 let entry = variant(configuration, total: total)
-                return try VGG(configuration, variant: entry, options: options)
+                return try ApplicationModel(configuration, variant: entry, options: options)
             })
     }
 }

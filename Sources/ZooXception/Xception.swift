@@ -65,44 +65,42 @@ func xceptionBlock(
     return try Add()([y, shortcut])
 }
 
-extension Xception {
+/// Xception as `keras.applications.Xception`: two plain convolutions, three downsampling
+/// blocks, eight middle-flow blocks, a downsampling exit block, two separable convolutions
+/// ending in `block14_sepconv2_act` (Grad-CAM's layer), and the top the options ask for
+/// (`avg_pool` and `predictions` by default).
+public struct Xception: ApplicationNetwork {
+    public init() {}
+
+    public func modelName(inputShape: [Int]) -> String { "xception" }
+
+    /// Keras names the pooling without the top automatically.
+    public var poolingNames: (average: String?, max: String?) { (nil, nil) }
+
     /// Two plain convolutions, three downsampling blocks, eight middle-flow blocks, a
     /// downsampling exit block, and two separable convolutions ending in `block14_sepconv2_act`.
-    static func features(_ x: SymbolicTensor) throws -> SymbolicTensor {
+    public func features(_ x: SymbolicTensor) throws -> SymbolicTensor {
         var y = try Conv2D(filters: 32, kernelSize: [3], inputChannels: x.channels, strides: [2], useBias: false, name: "block1_conv1")(x)
         y = try BatchNormalization(channels: 32, name: "block1_conv1_bn")(y)
         y = try Activation(.relu, name: "block1_conv1_act")(y)
         y = try Conv2D(filters: 64, kernelSize: [3], inputChannels: y.channels, useBias: false, name: "block1_conv2")(y)
         y = try BatchNormalization(channels: 64, name: "block1_conv2_bn")(y)
         y = try Activation(.relu, name: "block1_conv2_act")(y)
-        for spec in downsamplingBlocks {
+        for spec in Xception.downsamplingBlocks {
             y = try xceptionBlock(y, block: spec.block, filters: spec.filters, leadingActivation: spec.leadingActivation, downsampling: true)
         }
-        for block in middleBlocks {
+        for block in Xception.middleBlocks {
             y = try xceptionBlock(
-                y, block: block, filters: [Int](repeating: middleWidth, count: 3), leadingActivation: true, downsampling: false)
+                y, block: block, filters: [Int](repeating: Xception.middleWidth, count: 3), leadingActivation: true, downsampling: false)
         }
         y = try xceptionBlock(
-            y, block: exitBlock.block, filters: exitBlock.filters, leadingActivation: exitBlock.leadingActivation,
+            y, block: Xception.exitBlock.block, filters: Xception.exitBlock.filters,
+            leadingActivation: Xception.exitBlock.leadingActivation,
             downsampling: true)
-        for (index, width) in finalWidths.enumerated() {
+        for (index, width) in Xception.finalWidths.enumerated() {
             y = try separableUnit(y, name: "block14_sepconv\(index + 1)", filters: width, reluFirst: false)
         }
         return y
-    }
-}
-
-/// Xception as `keras.applications.Xception`: two plain convolutions, three downsampling
-/// blocks, eight middle-flow blocks, a downsampling exit block, two separable convolutions
-/// ending in `block14_sepconv2_act` (Grad-CAM's layer), and the top the options ask for
-/// (`avg_pool` and `predictions` by default).
-public final class Xception: ApplicationModel {
-    /// Builds Xception with `options`; `variant` supplies the default and minimum input.
-    public init(variant: ArchitectureVariant, options: ArchitectureOptions) throws {
-        try super.init(
-            name: "xception", inputShape: try variant.resolvedInput(options), options: options, poolingNames: (nil, nil),
-            features: { try Xception.features($0) },
-            standardTop: { try averagePoolClassifier($0, options: options) })
     }
 }
 
@@ -116,7 +114,7 @@ public enum XceptionFamily: ArchitectureFamily {
         trainableParameterCount: 22_855_952, firstConvolution: "block1_conv1",
         lastConvolution: "block14_sepconv2_act",
         classifier: "predictions", source: "keras.applications.Xception",
-        build: { try Xception(variant: xception, options: $0) })
+        build: { try ApplicationModel(Xception(), variant: xception, options: $0) })
 
     public static var variants: [ArchitectureVariant] { [xception] }
 }

@@ -102,7 +102,7 @@ final class InceptionTests: XCTestCase {
     /// what takes time in a debug build: 24M and 56M weights drawn.)
     func assertRunsAtMinimumInput(_ variant: ArchitectureVariant, featureShape: [Int]) throws {
         let options = ArchitectureOptions(classes: 3, inputShape: [75, 75, 3], classifierActivation: .linear)
-        let model = try XCTUnwrap(BuildContext.run(seed: 3) { try variant.build(options) } as? InceptionNetwork)
+        let model = try XCTUnwrap(BuildContext.run(seed: 3) { try variant.build(options) } as? ApplicationModel)
         let pixels = (0..<(2 * 75 * 75 * 3)).map { Float(Self.hashed($0, seed: 999_999)) }
         let x = try Tensor(shape: [2, 75, 75, 3], scalars: pixels)
 
@@ -142,19 +142,19 @@ final class InceptionTests: XCTestCase {
         // keras.applications.InceptionV3(weights=None, include_top=False, pooling="avg"):
         // 21,802,784 parameters, the pooling named automatically.
         let pooledOptions = ArchitectureOptions(includeTop: false, inputShape: [75, 75, 3], pooling: .average)
-        let pooled = try InceptionV3(options: pooledOptions)
+        let pooled = try InceptionFamily.inceptionv3.make(pooledOptions)
         XCTAssertEqual(pooled.parameterCounts.total, 21_802_784)
         XCTAssertEqual(pooled.layers.last?.name, "global_average_pooling2d", "Keras's automatic name")
         XCTAssertEqual(try withoutGrad { try pooled(images([2, 75, 75, 3])) }.shape, [2, 2048])
 
         // No pooling: the feature map. 107 -> 2x2 (the stem and the two 'valid' reductions).
-        let featureMap = try InceptionV3(options: ArchitectureOptions(includeTop: false, inputShape: [107, 107, 3]))
+        let featureMap = try InceptionFamily.inceptionv3.make(ArchitectureOptions(includeTop: false, inputShape: [107, 107, 3]))
         XCTAssertEqual(featureMap.layers.last?.name, "mixed10")
         XCTAssertEqual(try withoutGrad { try featureMap(images([1, 107, 107, 3])) }.shape, [1, 2, 2, 2048])
     }
 
     func testOneChannelInput() throws {
-        let model = try InceptionV3(options: ArchitectureOptions(classes: 2, inputShape: [75, 75, 1]))
+        let model = try InceptionFamily.inceptionv3.make(ArchitectureOptions(classes: 2, inputShape: [75, 75, 1]))
         XCTAssertEqual(model.parameter(at: "conv2d/kernel")?.value.shape, [3, 3, 1, 32])
         XCTAssertEqual(try withoutGrad { try model(images([1, 75, 75, 1])) }.shape, [1, 2])
     }
@@ -164,7 +164,7 @@ final class InceptionTests: XCTestCase {
             .upSampling(2), .batchNormalization, .globalAveragePooling, .dense(16, .relu), .dropout(0.5),
             .dense(2, .softmax),
         ])
-        let model = try InceptionV3(options: ArchitectureOptions(inputShape: [75, 75, 3], head: head))
+        let model = try InceptionFamily.inceptionv3.make(ArchitectureOptions(inputShape: [75, 75, 3], head: head))
         // The head's unnamed layers continue the backbone's counters, as in one Keras program.
         XCTAssertEqual(Array(model.layers.suffix(7).map(\.name)), [
             "mixed10", "up_sampling2d", "batch_normalization_94", "global_average_pooling2d", "dense", "dropout",

@@ -1,6 +1,30 @@
 import ZooCore
 import ZooTensor
 
+/// A classification family's network as Keras Applications defines it: its model name, its
+/// features as a function of the input tensor, and its ImageNet classifier. `ApplicationModel`
+/// builds any of them with the top the options choose.
+public protocol ApplicationNetwork {
+    /// Keras's model name for an input of `inputShape` (`resnet50`, `mobilenetv2_1.00_224`).
+    func modelName(inputShape: [Int]) -> String
+    /// From the input image to the last feature map.
+    func features(_ input: SymbolicTensor) throws -> SymbolicTensor
+    /// The classifier of `include_top=True` on the feature map, with the options' classes and
+    /// activation (default: `avg_pool` then `predictions`).
+    func classifier(_ featureMap: SymbolicTensor, options: ArchitectureOptions) throws -> SymbolicTensor
+    /// Names of the global pooling `pooling='avg'` or `'max'` adds without the top (nil:
+    /// Keras's automatic names; default `avg_pool` and `max_pool`).
+    var poolingNames: (average: String?, max: String?) { get }
+}
+
+extension ApplicationNetwork {
+    public func classifier(_ featureMap: SymbolicTensor, options: ArchitectureOptions) throws -> SymbolicTensor {
+        try averagePoolClassifier(featureMap, options: options)
+    }
+
+    public var poolingNames: (average: String?, max: String?) { ("avg_pool", "max_pool") }
+}
+
 /// A classification network in the shape Keras Applications builds: an input layer, the
 /// family's features, then a top chosen by the options (the family's own classifier, a global
 /// pooling, a custom head, or nothing), one functional graph.
@@ -46,6 +70,16 @@ open class ApplicationModel: Model {
         backboneLayers = try FunctionalGraph(inputs: [input], outputs: [featureMap], model: name)
             .operations.compactMap { $0 as? Layer }
         try super.init(inputs: [input], outputs: [output], name: name)
+    }
+
+    /// Builds `network` at the input `options` ask for, checked against `variant`'s default and
+    /// minimum input (a `ModelError` naming the variant and the shapes).
+    public convenience init(_ network: some ApplicationNetwork, variant: ArchitectureVariant, options: ArchitectureOptions) throws {
+        let inputShape = try variant.resolvedInput(options)
+        try self.init(
+            name: network.modelName(inputShape: inputShape), inputShape: inputShape, options: options,
+            poolingNames: network.poolingNames, features: network.features,
+            standardTop: { try network.classifier($0, options: options) })
     }
 
     /// The top on `featureMap`: with `includeTop` the family's `standardTop`, else the custom
