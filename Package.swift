@@ -104,7 +104,7 @@ let package = Package(
         .executableTarget(
             name: "ZooCLI",
             dependencies: [
-                "ZooKit", "ModelZoo", "ZooHDF5", "ZooExplain", "ZooData", "ZooCore", "ZooTensor",
+                "ZooKit", "ModelZoo", "ZooHDF5", "ZooExplain", "ZooData", "ZooNN", "ZooCore", "ZooTensor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

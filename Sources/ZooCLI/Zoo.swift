@@ -5,6 +5,8 @@ import ZooData
 import ZooExplain
 import ZooHDF5
 import ZooKit
+import ZooCore
+import ZooNN
 
 @main
 struct Zoo: ParsableCommand {
@@ -49,14 +51,23 @@ struct ExperimentOptions: ParsableArguments {
 
 struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List the architectures of the catalog with their parameter counts.",
-        discussion: "Example: zoo list --models \"densenet*\"")
+        abstract: "List the architectures of the catalog with their parameter counts, or one architecture's layers.",
+        discussion: """
+            Examples:
+              zoo list --models "densenet*"
+              zoo list --summary resnet50    (Keras's model.summary(): layers, output shapes, parameters, connections)
+            """)
 
     @Option(help: "A glob over catalog names (* and ?).")
     var models: String = "*"
 
+    @Option(help: ArgumentHelp("Print the layer table of one architecture at its default input, as Keras's model.summary() does.", valueName: "name"))
+    var summary: String?
+
     func run() throws {
-        print(ModelZoo.table(matching: models))
+        guard let summary else { return print(ModelZoo.table(matching: models)) }
+        let variant = try ModelZoo.variant(summary)
+        print(try ModelSummary(BuildContext.run(seed: 0) { try variant.make() }))
     }
 }
 
@@ -150,14 +161,20 @@ struct Sweep: ParsableCommand {
 
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show a weight file's format, layers, and every weight's path, shape and dtype.",
+        abstract: "Show a weight file's format, layers, and every weight's path, shape and dtype; for a whole Keras model, its layer table too.",
         discussion: "Example: zoo inspect runs/lidc/small_cnn/checkpoints/best.h5")
 
     @Argument(help: "A Keras .h5 / .weights.h5 / .keras file or a Zoo checkpoint.")
     var file: String
 
     func run() throws {
-        print(try inspectWeightFile(URL(fileURLWithPath: file)))
+        let url = URL(fileURLWithPath: file)
+        print(try inspectWeightFile(url))
+        // A .keras archive or a full-model .h5 also describes the model: its summary follows.
+        if let config = try KerasModelImport.modelConfig(url) {
+            let model = try BuildContext.run(seed: 0) { try KerasModelImport.build(config: config) }
+            print("\n" + (try ModelSummary(model)).description)
+        }
     }
 }
 

@@ -44,22 +44,31 @@ public enum KerasModelImport {
 
     /// The model configuration JSON of a `.keras` archive or a full-model `.h5` file.
     public static func readConfig(_ url: URL) throws -> Data {
+        guard let config = try modelConfig(url) else {
+            switch try FileSignature(url: url) {
+            case .zip:
+                throw WeightLoadError(file: url.path, problems: ["config.json: missing from the .keras archive"])
+            case .hdf5, .unknown:
+                // Only names the file's kind in the message; unknown is said as such.
+                let format = (try? detectHDF5Layout(HDF5File.open(url).root)).map { "a \($0)" } ?? "not a Keras model file"
+                throw WeightLoadError(
+                    file: url.path,
+                    problems: ["'/': no 'model_config' attribute: \(format), weights without the architecture; build the model in Zoo and use KerasWeights.load"])
+            }
+        }
+        return config
+    }
+
+    /// The model configuration a file holds, or nil for a file of weights only (a `.keras`
+    /// archive without `config.json`, an `.h5` file without `model_config`).
+    public static func modelConfig(_ url: URL) throws -> Data? {
         switch try FileSignature(url: url) {
         case .zip:
-            guard let data = try KerasArchive.read("config.json", from: try KerasArchive.open(url), of: url) else {
-                throw WeightLoadError(file: url.path, problems: ["config.json: missing from the .keras archive"])
-            }
-            return data
+            return try KerasArchive.read("config.json", from: try KerasArchive.open(url), of: url)
         case .hdf5, .unknown:
             do {
                 let root = try HDF5File.open(url).root
-                guard root.hasAttribute("model_config") else {
-                    // Only names the file's kind in the message; unknown is said as such.
-                    let format = (try? detectHDF5Layout(root)).map { "a \($0)" } ?? "not a Keras model file"
-                    throw WeightLoadError(
-                        file: url.path,
-                        problems: ["'/': no 'model_config' attribute: \(format), weights without the architecture; build the model in Zoo and use KerasWeights.load"])
-                }
+                guard root.hasAttribute("model_config") else { return nil }
                 return Data(try root.stringAttribute("model_config").utf8)
             } catch let error as HDF5Error {
                 throw WeightLoadError(file: url.path, problems: ["\(error.path.isEmpty ? "/" : error.path): \(error.message)"])

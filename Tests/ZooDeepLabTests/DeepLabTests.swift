@@ -88,12 +88,12 @@ final class DeepLabTests: XCTestCase {
             uniqueKeysWithValues: summary.rows.compactMap { row in
                 row.outputShape.map { (row.name, $0) }
             })
-        XCTAssertEqual(shapes["conv4_block6_out"], [1, extent, extent, 1024])
-        XCTAssertEqual(shapes["conv5_block3_out"], [1, extent, extent, 2048])
-        XCTAssertEqual(shapes["aspp_pooling"], [1, 1, 1, 2048])
-        XCTAssertEqual(shapes["aspp_pooling_upsample"], [1, extent, extent, 256])
-        XCTAssertEqual(shapes["aspp_concat"], [1, extent, extent, 1280])
-        XCTAssertEqual(shapes["output_upsample"], [1, size, size, 3])
+        XCTAssertEqual(shapes["conv4_block6_out"], [extent, extent, 1024])
+        XCTAssertEqual(shapes["conv5_block3_out"], [extent, extent, 2048])
+        XCTAssertEqual(shapes["aspp_pooling"], [1, 1, 2048])
+        XCTAssertEqual(shapes["aspp_pooling_upsample"], [extent, extent, 256])
+        XCTAssertEqual(shapes["aspp_concat"], [extent, extent, 1280])
+        XCTAssertEqual(shapes["output_upsample"], [size, size, 3])
 
         var random = RandomGenerator(seed: 5)
         let x = Tensor.randomNormal([2, size, size, 1], using: &random)

@@ -57,7 +57,7 @@ final class FreezingSummaryTests: XCTestCase {
         try model.freeze(names: ["conv_a"])
         let summary = try ModelSummary(model, inputShape: [8, 8, 1])
         XCTAssertEqual(summary.rows.map(\.outputShape), [
-            [1, 8, 8, 1], [1, 8, 8, 2], [1, 8, 8, 2], [1, 8, 8, 2], [1, 8, 8, 2], [1, 8, 8, 2], [1, 8, 8, 2], [1, 2], [1, 2], [1, 2],
+            [8, 8, 1], [8, 8, 2], [8, 8, 2], [8, 8, 2], [8, 8, 2], [8, 8, 2], [8, 8, 2], [2], [2], [2],
         ])
         XCTAssertEqual(summary.rows.map(\.parameters), [0, 20, 8, 0, 38, 8, 0, 0, 0, 6])
         XCTAssertEqual(summary.rows.map(\.trainable), ["-", "N", "Y", "-", "Y", "Y", "-", "-", "-", "Y"])

@@ -21,8 +21,8 @@ final class SmallCNNTests: XCTestCase {
             "dropout", "dense_1",
         ].map { $0 }, "automatic names as a fresh Keras program gives them")
         let summary = try ModelSummary(model, inputShape: [124, 124, 1])
-        XCTAssertEqual(summary.rows.last?.outputShape, [1, 2])
-        XCTAssertEqual(summary.rows[9].outputShape, [1, 13 * 13 * 64])
+        XCTAssertEqual(summary.rows.last?.outputShape, [2])
+        XCTAssertEqual(summary.rows[9].outputShape, [13 * 13 * 64])
     }
 
     func testInputTooSmallIsRefused() {
