@@ -18,6 +18,7 @@ let package = Package(
         .executable(name: "zoo", targets: ["ZooCLI"]),
         .library(name: "ModelZoo", targets: ["ModelZoo"]),
         .library(name: "ZooHDF5", targets: ["ZooHDF5"]),
+        .library(name: "ZooKeras", targets: ["ZooKeras"]),
         .library(name: "ZooData", targets: ["ZooData"]),
         .library(name: "ZooMetrics", targets: ["ZooMetrics"]),
         .library(name: "ZooExplain", targets: ["ZooExplain"]),
@@ -75,10 +76,13 @@ let package = Package(
                 intent: .custom(verb: "new-architecture", description: "Scaffold an architecture family target, its test and config"),
                 permissions: [.writeToPackageDirectory(reason: "creates the new target, its test and its config")])),
 
-        // HDF5: the C library's Swift layer, checkpoints, Keras weight files in and out.
+        // HDF5: the C library's Swift layer, checkpoints, Keras weight and model files in and
+        // out, on ZooCore alone.
         .target(
             name: "ZooHDF5",
-            dependencies: ["CHDF5", "ZooCore", "ZooNN", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+            dependencies: ["CHDF5", "ZooCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        // Keras models as functional graphs: import and export through one table of layers.
+        .target(name: "ZooKeras", dependencies: ["ZooHDF5", "ZooNN", "ZooCore", "ZooTensor"]),
 
         // Data: datasets, decoders (libpng/libjpeg through a C shim that turns their longjmp
         // errors into return codes), NIfTI through zlib, transforms, splits, loaders, phantoms.
@@ -97,14 +101,14 @@ let package = Package(
         .target(
             name: "ZooKit",
             dependencies: [
-                "ModelZoo", "ZooNN", "ZooCore", "ZooTensor", "ZooData", "ZooHDF5", "ZooMetrics", "ZooExplain",
+                "ModelZoo", "ZooNN", "ZooCore", "ZooTensor", "ZooData", "ZooHDF5", "ZooKeras", "ZooMetrics", "ZooExplain",
                 .product(name: "Yams", package: "Yams"),
             ]),
 
         .executableTarget(
             name: "ZooCLI",
             dependencies: [
-                "ZooKit", "ModelZoo", "ZooHDF5", "ZooExplain", "ZooData", "ZooNN", "ZooCore", "ZooTensor",
+                "ZooKit", "ModelZoo", "ZooHDF5", "ZooKeras", "ZooExplain", "ZooData", "ZooNN", "ZooCore", "ZooTensor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -122,7 +126,7 @@ let package = Package(
         .testTarget(name: "ZooDataTests", dependencies: ["ZooData", "ZooTestSupport"]),
         .testTarget(name: "ZooMetricsTests", dependencies: ["ZooMetrics", "ZooTestSupport"]),
         .testTarget(name: "ZooKitTests", dependencies: ["ZooKit"]),
-        .testTarget(name: "ZooHDF5Tests", dependencies: ["ZooHDF5", "ZooSmallCNN", "ModelZoo", "ZooTestSupport"]),
+        .testTarget(name: "ZooHDF5Tests", dependencies: ["ZooHDF5", "ZooKeras", "ZooSmallCNN", "ModelZoo", "ZooTestSupport"]),
         .testTarget(name: "ZooResNetTests", dependencies: ["ZooResNet", "ZooTestSupport"]),
         .testTarget(name: "ZooVGGTests", dependencies: ["ZooVGG", "ZooTestSupport"]),
         .testTarget(name: "ZooDenseNetTests", dependencies: ["ZooDenseNet", "ZooTestSupport"]),

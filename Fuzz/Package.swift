@@ -37,7 +37,8 @@ let package = Package(
             ],
             path: "Sources/FuzzHDF5", swiftSettings: harness),
         .executableTarget(
-            name: "fuzz-keras-archive", dependencies: ["FuzzSupport", .product(name: "ZooHDF5", package: "Zoo")],
+            name: "fuzz-keras-archive",
+            dependencies: ["FuzzSupport", .product(name: "ZooHDF5", package: "Zoo"), .product(name: "ZooKeras", package: "Zoo")],
             path: "Sources/FuzzKerasArchive", swiftSettings: harness),
         .executableTarget(name: "fuzz-config", dependencies: ["ZooKitConfig"], path: "Sources/FuzzConfig", swiftSettings: harness),
     ],

@@ -14,6 +14,7 @@ struct BenchCommand: ParsableCommand {
               zoo bench --workload w2_resnet18_train --workload w5_unet3d_train --threads 2
               zoo bench --workload w4_resnet50_train --batch 8 --size 112 --json
               zoo bench --scaling
+              zoo bench --workload w6_densenet121_infer --batch 16 --model-file densenet121.keras   (an imported Keras model on the same workload)
             """)
 
     @Option(help: "A workload (repeatable; default: all).")
@@ -34,6 +35,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Another spatial size (every spatial axis).")
     var size: Int?
 
+    @Option(help: ArgumentHelp("A Keras model file (.keras or full-model .h5) to run instead of the workload's catalog architecture.", valueName: "file"))
+    var modelFile: String?
+
     @Flag(help: "One JSON line per workload instead of the table.")
     var json = false
 
@@ -50,7 +54,7 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         if let threads { setenv("ZOO_NUM_THREADS", String(threads), 1) }
         if scaling { return try printScaling() }
-        let workloads = try (workload.isEmpty ? Workload.names : workload).map { try Workload.named($0).with(batch: batch, size: size) }
+        let workloads = try (workload.isEmpty ? Workload.names : workload).map { try Workload.named($0).with(batch: batch, size: size).with(modelFile: modelFile) }
         if workloads.count == 1 {
             let result = try Bench.run(workloads[0], repeats: repeats, warmup: warmup)
             print(json ? result.json : table([result]))
@@ -70,8 +74,11 @@ struct BenchCommand: ParsableCommand {
         guard let executable = Bundle.main.executableURL else { throw ValidationError("cannot find the zoo executable to start") }
         let process = Process()
         process.executableURL = executable
-        process.arguments = ["bench", "--workload", name, "--json", "--repeats", String(repeats), "--warmup", String(warmup)]
-            + (batch.map { ["--batch", String($0)] } ?? []) + (size.map { ["--size", String($0)] } ?? [])
+        var arguments = ["bench", "--workload", name, "--json", "--repeats", String(repeats), "--warmup", String(warmup)]
+        if let batch { arguments += ["--batch", String(batch)] }
+        if let size { arguments += ["--size", String(size)] }
+        if let modelFile { arguments += ["--model-file", modelFile] }
+        process.arguments = arguments
         let output = Pipe()
         process.standardOutput = output
         try process.run()

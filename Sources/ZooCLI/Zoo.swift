@@ -4,6 +4,7 @@ import ModelZoo
 import ZooData
 import ZooExplain
 import ZooHDF5
+import ZooKeras
 import ZooKit
 import ZooCore
 import ZooNN
@@ -171,7 +172,7 @@ struct Inspect: ParsableCommand {
         let url = URL(fileURLWithPath: file)
         print(try inspectWeightFile(url))
         // A .keras archive or a full-model .h5 also describes the model: its summary follows.
-        if let config = try KerasModelImport.modelConfig(url) {
+        if let config = try KerasModelFile.modelConfig(url) {
             let model = try BuildContext.run(seed: 0) { try KerasModelImport.build(config: config) }
             print("\n" + (try ModelSummary(model)).description)
         }

@@ -84,6 +84,10 @@ open class Module {
         return (total, trainable, total - trainable)
     }
 
+    /// The Keras class name (`Conv2D`, `Functional`, `Sequential`), used in summaries, in the
+    /// Keras 3 weight layout (`layers/conv2d_1`) and in Keras configurations.
+    open var kerasClassName: String { "Functional" }
+
     /// Drops every gradient, before the next backward pass.
     public func zeroGradients() {
         for (_, parameter) in namedParameters { parameter.value.grad = nil }
@@ -107,7 +111,7 @@ open class Layer: Module {
 
     /// The Keras class name (`Conv2D`, `BatchNormalization`), used in summaries and in Keras
     /// files that name layers by class.
-    open var kerasClassName: String { String(describing: type(of: self)) }
+    open override var kerasClassName: String { String(describing: type(of: self)) }
 
     /// Creates a parameter of this layer.
     @discardableResult
@@ -162,6 +166,12 @@ open class Layer: Module {
         ShapeTrace.record(layer: self, output: output)
         return try LayerHooks.apply(layer: self, inputs: inputs, output: output)
     }
+}
+
+/// A layer that draws random numbers while it runs (dropout): its generator is part of a
+/// training run's state, which checkpoints save and restore.
+public protocol RandomizedLayer: Layer {
+    var random: RandomGenerator { get set }
 }
 
 /// An error raised by a layer or a model, naming the layer.

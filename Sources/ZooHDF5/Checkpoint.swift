@@ -1,6 +1,5 @@
 import Foundation
 import ZooCore
-import ZooNN
 import ZooTensor
 
 /// The state of a training run besides the weights and the optimizer.
@@ -71,7 +70,7 @@ public enum Checkpoint {
         let root = try file.root
         var state = TrainingState()
         var optimizerState: [String: Tensor]?
-        var layerRandom = [(Dropout, [UInt64])]()
+        var layerRandom = [(RandomizedLayer, [UInt64])]()
         if root.kind(of: "zoo_training") == .group {
             let group = try root.group("zoo_training")
             if group.hasAttribute("epoch") { state.epoch = Int(try group.int64sAttribute("epoch").first ?? 0) }
@@ -124,9 +123,10 @@ public enum Checkpoint {
         return state
     }
 
-    /// Dropout layers by layer path: their generators are part of a run's state.
-    static func dropoutLayers(_ model: Module) -> [(String, Dropout)] {
-        ModelStructure.layersByName(model).compactMap { path, layer in (layer as? Dropout).map { (path, $0) } }
+    /// Dropout layers (every `RandomizedLayer`) by layer path: their generators are part of a
+    /// run's state.
+    static func dropoutLayers(_ model: Module) -> [(String, RandomizedLayer)] {
+        ModelStructure.layersByName(model).compactMap { path, layer in (layer as? RandomizedLayer).map { (path, $0) } }
             .sorted { $0.0 < $1.0 }
     }
 }

@@ -22,11 +22,11 @@ extension KerasWeights {
     /// - an empty `top_level_model_weights` group.
     /// Within a group, weights come before buffers (Keras's `trainable_weights +
     /// non_trainable_weights` of a trainable model), because Keras loads them by position.
-    static func writeKeras2Layout(_ model: Module, into group: HDF5Group) throws {
+    static func writeKeras2Layout(_ model: Module, into group: HDF5Group, kerasVersion: String = exportedKerasVersion) throws {
         let entries = ModelStructure.entries(model)
         try group.setAttribute("layer_names", strings: entries.map(\.name))
         try group.setAttribute("backend", string: "tensorflow")
-        try group.setAttribute("keras_version", string: exportedKerasVersion)
+        try group.setAttribute("keras_version", string: kerasVersion)
         for entry in entries.sorted(by: { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }) {
             let layerGroup = try group.createGroup(entry.name)
             let parameters: [(name: String, parameter: Parameter)]
@@ -42,6 +42,32 @@ extension KerasWeights {
             }
         }
         try group.createGroup("top_level_model_weights").setAttribute("weight_names", strings: [])
+    }
+}
+
+extension KerasWeights {
+    /// The Keras 3 layout (`model.save_weights("x.weights.h5")`, and `model.weights.h5` in a
+    /// `.keras` archive), at `group`: the model's own `vars` (its name as attribute `name`),
+    /// then under `layers/` one group per entry of `model.layers`, keyed by the snake-case
+    /// class numbered within its container (`conv2d`, `conv2d_1`, a nested model's
+    /// `functional/layers/...`), each with `vars/<i>`: weights, then buffers, in creation
+    /// order (Keras's `trainable + non_trainable` variables).
+    static func writeKeras3Layout(_ module: Module, into group: HDF5Group) throws {
+        let vars = try group.createGroup("vars")
+        try vars.setAttribute("name", string: module.name)
+        if let layer = module as? Layer {
+            let ordered = layer.parameters.filter { $0.kind == .weight } + layer.parameters.filter { $0.kind == .buffer }
+            for (index, parameter) in ordered.enumerated() {
+                try vars.createDataset(String(index), floats: parameter.value.scalars, shape: parameter.value.shape)
+            }
+            return
+        }
+        let layers = try group.createGroup("layers")
+        var counts = [String: Int]()
+        for entry in ModelStructure.entries(module) {
+            let key = KerasConfig.classKey(snakeCase(entry.kerasClassName), &counts)
+            try writeKeras3Layout(entry, into: try layers.createGroup(key))
+        }
     }
 }
 

@@ -1,6 +1,5 @@
 import Foundation
 import ZooCore
-import ZooNN
 import ZooTensor
 
 /// Keras weight files in and out of Zoo models.
@@ -193,7 +192,7 @@ public enum KerasWeights {
         let layers = model.layers
         let name = layerName.split(separator: "/").last.map(String.init)
         guard let position = layers.firstIndex(where: { $0.name == name }),
-            let norm = layers[(position + 1)...].first(where: { $0 is BatchNormalization }),
+            let norm = layers[(position + 1)...].first(where: { $0.kerasClassName == "BatchNormalization" }),
             let index = staged.firstIndex(where: { paths[ObjectIdentifier($0.0)]?.hasSuffix(norm.name + "/moving_mean") == true }),
             staged[index].1.count == offset.count
         else {

@@ -1,5 +1,4 @@
 import ZooCore
-import ZooNN
 
 /// Keras's view of a Zoo model: `model.layers` at each level, nested models as one entry.
 enum ModelStructure {
@@ -17,10 +16,7 @@ enum ModelStructure {
     }
 
     /// The Keras class of an entry: the layer's class, or `Sequential` / `Functional`.
-    static func kerasClass(_ entry: Module) -> String {
-        if let layer = entry as? Layer { return layer.kerasClassName }
-        return entry is Sequential ? "Sequential" : "Functional"
-    }
+    static func kerasClass(_ entry: Module) -> String { entry.kerasClassName }
 
     /// Every layer by its name path (`conv2d`, `backbone/stem_conv`), as Keras 2 files and
     /// `.keras` configs name them.

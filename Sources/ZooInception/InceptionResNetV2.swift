@@ -26,32 +26,6 @@ import ZooCore
 import ZooNN
 import ZooTensor
 
-/// Keras 3's `CustomScaleLayer` of InceptionResNetV2: `inputs[0] + scale * inputs[1]`, the
-/// shortcut plus the scaled residual. No weights.
-public final class CustomScaleLayer: Layer {
-    /// The factor on the residual branch.
-    public let scale: Float
-
-    /// `name` nil takes Keras's automatic name, `custom_scale_layer`, `custom_scale_layer_1`, ...
-    public init(scale: Float, name: String? = nil) {
-        self.scale = scale
-        super.init(named: name ?? BuildContext.automaticName("custom_scale_layer"))
-    }
-
-    public override func computeOutputShape(inputs shapes: [[Int?]]) throws -> [Int?] {
-        guard shapes.count == 2 else { throw LayerError(layer: name, "CustomScaleLayer takes a shortcut and a residual, got \(shapes.count) inputs") }
-        return try commonShape(shapes, atLeast: 2)
-    }
-
-    public override func forward(_ inputs: [Tensor]) throws -> Tensor {
-        guard inputs.count == 2, inputs[0].shape == inputs[1].shape else {
-            let shapes = inputs.map(\.shape)
-            throw LayerError(layer: name, "CustomScaleLayer needs a shortcut and a residual of one shape, got \(shapes)")
-        }
-        return try inputs[0] + inputs[1] * scale
-    }
-}
-
 /// InceptionResNetV2 (Szegedy et al., arXiv:1602.07261) as `keras.applications.InceptionResNetV2`.
 public struct InceptionResNetV2: InceptionNetwork {
     public init() {}

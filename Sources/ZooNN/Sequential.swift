@@ -9,6 +9,8 @@ open class Sequential: Model {
         for layer in layers { add(layer) }
     }
 
+    public override var kerasClassName: String { "Sequential" }
+
     /// Runs every child in order.
     public override func forward(_ x: Tensor) throws -> Tensor {
         var y = x

@@ -6,6 +6,7 @@ import ZooCore
 import ZooNN
 import ZooTestSupport
 @testable import ZooHDF5
+import ZooKeras
 
 /// Weight files that lie about their sizes, archives that try to write outside their folder,
 /// and paths that are not files: each is refused with a message naming the file, before a
@@ -70,7 +71,7 @@ final class HostileFileTests: XCTestCase {
         let folder = try temporaryFolder(self)
         let url = try archive([("config.json", Data("{}".utf8)), ("model.weights.h5", Data(count: 1 << 16))], in: folder)
         try declareUncompressedSize(0xFFFF_FF00, in: url)
-        for load in [{ _ = try KerasModelImport.readConfig(url) }, { _ = try inspectWeightFile(url) }] {
+        for load in [{ _ = try KerasModelFile.readConfig(url) }, { _ = try inspectWeightFile(url) }] {
             XCTAssertThrowsError(try load()) { error in
                 let text = "\(error)"
                 XCTAssertTrue(text.contains(url.path) && text.contains("zip bomb"), text)
@@ -83,7 +84,7 @@ final class HostileFileTests: XCTestCase {
         let config = Data(String(repeating: " ", count: 100_000).utf8)
         let url = try archive([("config.json", config), ("model.weights.h5", Data(count: 10))], in: folder)
         try declareUncompressedSize(1000, in: url)
-        XCTAssertThrowsError(try KerasModelImport.readConfig(url)) { error in
+        XCTAssertThrowsError(try KerasModelFile.readConfig(url)) { error in
             let text = "\(error)"
             XCTAssertTrue(text.contains(url.path) && text.contains("inflates beyond its declared 1000 bytes"), text)
         }

@@ -6,6 +6,7 @@ import ZooNN
 import ZooTensor
 import ZooTestSupport
 @testable import ZooHDF5
+import ZooKeras
 
 /// A file written by Tests/Fixtures/parity_fixtures.py, or a skip with the reason.
 func parityFile(_ name: String) throws -> URL {

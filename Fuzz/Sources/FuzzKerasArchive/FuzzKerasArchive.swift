@@ -1,6 +1,7 @@
 import Foundation
 import FuzzSupport
 import ZooHDF5
+import ZooKeras
 
 /// libFuzzer entry: the bytes as a `.keras` archive (zip), through `inspectWeightFile` and
 /// `KerasModelImport.load` (entry checks, extraction, config.json, the model rebuild and the

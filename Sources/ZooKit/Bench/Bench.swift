@@ -2,6 +2,8 @@ import Foundation
 import ModelZoo
 import ZooCore
 import ZooData
+import ZooHDF5
+import ZooKeras
 import ZooNN
 import ZooTensor
 
@@ -67,9 +69,10 @@ public enum Bench {
     /// Training steps (forward, softmax cross-entropy, backward, Adam) or inference passes.
     static func model(_ w: Workload, repeats: Int, warmup: Int) throws -> ([Double], Double) {
         let variant = try ModelZoo.variant(w.architecture!)
-        let model = try BuildContext.run(seed: 1) {
-            try variant.make(ArchitectureOptions(classes: w.classes, inputShape: w.input, classifierActivation: .linear))
-        }
+        let model = try w.modelFile.map { try KerasModelImport.load(URL(fileURLWithPath: $0)).model }
+            ?? BuildContext.run(seed: 1) {
+                try variant.make(ArchitectureOptions(classes: w.classes, inputShape: w.input, classifierActivation: .linear))
+            }
         var random = RandomGenerator(seed: 2)
         let x = Tensor.randomUniform([w.batch] + w.input, low: -1, high: 1, using: &random)
         let forwardFLOPs = ForwardFLOPs.count(try ShapeTrace.trace { _ = try withoutGrad { try model(x) } })

@@ -13,6 +13,9 @@ public struct Workload: Sendable, Equatable {
     /// Spatial size and channels.
     public var input: [Int]
     public var classes: Int
+    /// A Keras model file (`.keras`, full-model `.h5`) measured in place of the catalog's
+    /// architecture: what `zoo bench --model-file` compares an imported model with.
+    public var modelFile: String? = nil
 
     /// W1-W6 of issue 9 and the loader.
     public static let all: [Workload] = [
@@ -36,6 +39,15 @@ public struct Workload: Sendable, Equatable {
             throw RunError("unknown workload '\(name)'; the workloads are \(names.joined(separator: ", "))")
         }
         return workload
+    }
+
+    /// This workload run by the model in `file` instead of the catalog's architecture.
+    public func with(modelFile file: String?) -> Workload {
+        guard let file else { return self }
+        var copy = self
+        copy.modelFile = file
+        copy.name += "@" + URL(fileURLWithPath: file).lastPathComponent
+        return copy
     }
 
     /// This workload at another batch size or spatial size (the scaling tables).

@@ -124,7 +124,7 @@ public final class Rescaling: Layer {
 
 /// Keras `Dropout`: inverted dropout in training mode, the identity otherwise. Each layer has
 /// its own generator, seeded from the build context, whose state checkpoints can save.
-public final class Dropout: Layer {
+public final class Dropout: Layer, RandomizedLayer {
     public let rate: Float
     public var random: RandomGenerator
 
@@ -139,60 +139,5 @@ public final class Dropout: Layer {
     public override func forward(_ x: Tensor) throws -> Tensor {
         guard isTraining else { return x }
         return try dropout(x, rate: rate, using: &random)
-    }
-}
-
-/// Keras `Add`: the element-wise sum of its inputs (residual connections).
-public final class Add: Layer {
-    public init(name: String? = nil) { super.init(named: name ?? BuildContext.automaticName("add")) }
-
-    public override func computeOutputShape(inputs shapes: [[Int?]]) throws -> [Int?] {
-        try commonShape(shapes, atLeast: 2)
-    }
-
-    public override func forward(_ inputs: [Tensor]) throws -> Tensor {
-        guard let first = inputs.first, inputs.count >= 2, inputs.allSatisfy({ $0.shape == first.shape }) else {
-            throw LayerError(layer: name, "Add needs two or more inputs of one shape, got \(inputs.map(\.shape))")
-        }
-        var sum = first
-        for input in inputs.dropFirst() { sum = try sum + input }
-        return sum
-    }
-}
-
-/// Keras `Concatenate`: joins its inputs along `axis` (default: channels).
-public final class Concatenate: Layer {
-    public let axis: Int
-
-    public init(axis: Int = -1, name: String? = nil) {
-        self.axis = axis
-        super.init(named: name ?? BuildContext.automaticName("concatenate"))
-    }
-
-    public override func computeOutputShape(inputs shapes: [[Int?]]) throws -> [Int?] {
-        guard let first = shapes.first else { throw LayerError(layer: name, "Concatenate needs inputs") }
-        let resolved = axis < 0 ? axis + first.count + 1 : axis
-        guard resolved >= 1, resolved <= first.count else {
-            throw LayerError(layer: name, "Concatenate: axis \(axis) is out of range for \(SymbolicTensor.describe(first))")
-        }
-        let joined = resolved - 1
-        let fits = shapes.allSatisfy { shape in
-            shape.count == first.count
-                && shape.indices.allSatisfy { $0 == joined || shape[$0] == nil || first[$0] == nil || shape[$0] == first[$0] }
-        }
-        guard fits else {
-            throw LayerError(
-                layer: name,
-                "Concatenate along axis \(axis) needs inputs that agree on every other axis, got \(shapes.map(SymbolicTensor.describe).joined(separator: ", "))")
-        }
-        var output = first.indices.map { axis in shapes.lazy.compactMap { $0[axis] }.first }
-        let extents = shapes.map { $0[joined] }
-        output[joined] = extents.contains { $0 == nil } ? nil : extents.compactMap { $0 }.reduce(0, +)
-        return output
-    }
-
-    public override func forward(_ inputs: [Tensor]) throws -> Tensor {
-        guard inputs.count >= 1 else { throw LayerError(layer: name, "Concatenate needs inputs") }
-        return try Tensor.concatenate(inputs, axis: axis)
     }
 }
