@@ -126,6 +126,7 @@ let package = Package(
         .testTarget(name: "ZooDataTests", dependencies: ["ZooData", "ZooTestSupport"]),
         .testTarget(name: "ZooMetricsTests", dependencies: ["ZooMetrics", "ZooTestSupport"]),
         .testTarget(name: "ZooKitTests", dependencies: ["ZooKit"]),
+        .testTarget(name: "ZooKerasTests", dependencies: ["ZooKeras", "ModelZoo", "ZooUNet", "ZooTestSupport"]),
         .testTarget(name: "ZooHDF5Tests", dependencies: ["ZooHDF5", "ZooKeras", "ZooSmallCNN", "ModelZoo", "ZooTestSupport"]),
         .testTarget(name: "ZooResNetTests", dependencies: ["ZooResNet", "ZooTestSupport"]),
         .testTarget(name: "ZooVGGTests", dependencies: ["ZooVGG", "ZooTestSupport"]),

@@ -22,3 +22,6 @@ if [ "$checked" -eq 0 ]; then
     exit 1
 fi
 echo "Keras export checks: Keras loaded all $checked exported files and predicted as Zoo does"
+# Whole models: keras.saving.load_model must read every .keras archive and full-model .h5 that
+# Tests/ZooKerasTests exported and predict what Zoo predicted.
+PYTHONWARNINGS=ignore TF_CPP_MIN_LOG_LEVEL=3 "$python" Tests/Fixtures/keras_model_check.py "$dir"

@@ -247,21 +247,34 @@ struct GradCAMCommand: ParsableCommand {
 struct ExportKeras: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export-keras",
-        abstract: "Write a run's trained weights as a Keras 2 weights file that keras.Model.load_weights accepts.",
-        discussion: "Example: zoo export-keras runs/ct/resnet50 --output resnet50-finetuned.h5")
+        abstract: "Write a run's trained model for Keras: a .keras archive, a full-model .h5, or a Keras 2 weights file.",
+        discussion: """
+            --format keras (default for a .keras output) writes what keras.saving.load_model reads: the architecture and the weights. --format h5 writes the same as a full-model .h5 (model.save("x.h5")). --format weights (default otherwise) writes the weights alone, for keras.Model.load_weights on the same architecture. The model ends in logits, as Zoo trains it (probabilities are their softmax).
+
+            Examples:
+              zoo export-keras runs/ct/resnet50 --output resnet50-finetuned.keras
+              zoo export-keras runs/ct/resnet50 --output resnet50-finetuned.h5 --format h5
+            """)
 
     @Argument(help: "A run directory.")
     var runDirectory: String
 
-    @Option(help: "The Keras weights file to write.")
+    @Option(help: "The file to write.")
     var output: String
+
+    @Option(help: "keras, h5 or weights (default: keras for a .keras output, else weights).")
+    var format: KerasModelExport.Format?
 
     func run() throws {
         let restored = try RestoredRun(URL(fileURLWithPath: runDirectory))
-        try KerasWeights.exportKeras2(restored.model, to: URL(fileURLWithPath: output))
-        print("wrote \(output): \(restored.model.namedParameters.count) weights of \(restored.variant.name)")
+        let url = URL(fileURLWithPath: output)
+        let chosen = format ?? (url.pathExtension == "keras" ? .keras : .weights)
+        try KerasModelExport.save(restored.model, to: url, format: chosen)
+        print("wrote \(output) (\(chosen.rawValue)): \(restored.model.namedParameters.count) weights of \(restored.variant.name)")
     }
 }
+
+extension KerasModelExport.Format: ExpressibleByArgument {}
 
 struct ImportKeras: ParsableCommand {
     static let configuration = CommandConfiguration(

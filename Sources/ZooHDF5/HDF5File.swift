@@ -36,9 +36,24 @@ public final class HDF5File {
     }
 
     /// Creates a file, replacing any file at `url`.
-    public static func create(_ url: URL) throws -> HDF5File {
+    ///
+    /// `largeAttributes` writes the file in HDF5's 1.8 format (object header version 2), whose
+    /// dense attribute storage takes attributes over 64 KiB: a whole model's `model_config`.
+    /// Every HDF5 since 1.8 (2008), h5py and Keras read it.
+    public static func create(_ url: URL, largeAttributes: Bool = false) throws -> HDF5File {
         HDF5Library.start()
-        let id = H5Fcreate(url.path, H5.truncate, H5.defaultProperties, H5.defaultProperties)
+        var access = H5.defaultProperties
+        if largeAttributes {
+            access = H5Pcreate(H5P_CLS_FILE_ACCESS_ID_g)
+            try HDF5Library.check(access, file: url.path, path: "/", "cannot create file access properties")
+            // H5F_LIBVER_LATEST is a macro: the last version before the enumeration's end.
+            let latest = H5F_libver_t(rawValue: H5F_LIBVER_NBOUNDS.rawValue - 1)
+            try HDF5Library.check(
+                H5Pset_libver_bounds(access, H5F_LIBVER_V18, latest), file: url.path, path: "/",
+                "cannot choose the HDF5 1.8 format")
+        }
+        defer { if access != H5.defaultProperties { H5Pclose(access) } }
+        let id = H5Fcreate(url.path, H5.truncate, H5.defaultProperties, access)
         try HDF5Library.check(id, file: url.path, path: "/", "cannot create the file")
         return HDF5File(url: url, id: id)
     }

@@ -75,11 +75,11 @@ extension KerasWeights {
 /// the new one is written to a temporary file in the same folder (same file system, so the
 /// rename is atomic), flushed, closed, synced to disk and renamed over the old one.
 enum AtomicFile {
-    static func write(to url: URL, _ body: (HDF5File) throws -> Void) throws {
+    static func write(to url: URL, largeAttributes: Bool = false, _ body: (HDF5File) throws -> Void) throws {
         let folder = url.deletingLastPathComponent()
         let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
         do {
-            let file = try HDF5File.create(temporary)
+            let file = try HDF5File.create(temporary, largeAttributes: largeAttributes)
             try body(file)
             try file.flush()
             try file.close()

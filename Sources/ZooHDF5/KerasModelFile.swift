@@ -81,7 +81,7 @@ public enum KerasModelFile {
     /// `model_config` (`config`), `keras_version` and `backend`, and the weights in the Keras 2
     /// layout under `model_weights`.
     public static func writeFullModelH5(config: Data, kerasVersion: String, model: Module, to url: URL) throws {
-        try AtomicFile.write(to: url) { file in
+        try AtomicFile.write(to: url, largeAttributes: true) { file in
             let root = try file.root
             try root.setAttribute("model_config", string: String(decoding: config, as: UTF8.self))
             try root.setAttribute("keras_version", string: kerasVersion)

@@ -28,8 +28,8 @@ struct KerasLayerConfig {
     func fail(_ message: String) -> ModelError { ModelError("layer '\(name)' (\(className)): \(message)") }
 
     var shape: [Int?] { inputShapes.first ?? [] }
-    /// 2 or 3, from the class name's suffix (`Conv3D`).
-    var spatialDims: Int { className.hasSuffix("3D") ? 3 : 2 }
+    /// 2 or 3, from the class name (`Conv3D`, `Conv3DTranspose`).
+    var spatialDims: Int { className.contains("3D") ? 3 : 2 }
 
     func channels() throws -> Int {
         guard let last = shape.last, let channels = last else {
@@ -48,10 +48,15 @@ struct KerasLayerConfig {
     func double(_ key: String, _ fallback: Double) -> Double { json[key] as? Double ?? fallback }
     func bool(_ key: String, _ fallback: Bool) -> Bool { json[key] as? Bool ?? fallback }
 
+    /// An integer or a list of them, as given (`axis: -1` or `[1, 2]`).
+    func list(_ key: String, _ fallback: [Int]) -> [Int] {
+        if let value = json[key] as? Int { return [value] }
+        return (json[key] as? [Any])?.compactMap { $0 as? Int } ?? fallback
+    }
+
     /// An integer or a list of them (`kernel_size: 3` or `[3, 3]`), spread over the spatial axes.
     func ints(_ key: String, _ fallback: [Int]) -> [Int] {
-        let values: [Int]
-        if let value = json[key] as? Int { values = [value] } else { values = (json[key] as? [Any])?.compactMap { $0 as? Int } ?? fallback }
+        let values = list(key, fallback)
         return values.count == 1 ? Array(repeating: values[0], count: spatialDims) : values
     }
 
@@ -138,11 +143,7 @@ enum KerasLayerTable {
             },
             write: { layer in
                 guard let conv = layer as? Convolution else { throw ModelError("layer '\(layer.name)' is not a convolution") }
-                return [
-                    "filters": conv.filters, "kernel_size": conv.kernelSize, "strides": conv.strides,
-                    "padding": try KerasValue.padding(conv.padding, layer: conv), "data_format": "channels_last",
-                    "dilation_rate": conv.dilations, "groups": 1, "activation": conv.activation.rawValue, "use_bias": conv.useBias,
-                ]
+                return convolutionConfig(conv, padding: try KerasValue.padding(conv.padding, layer: conv))
             }),
         KerasLayerCodec(
             classNames: ["Conv2DTranspose", "Conv3DTranspose"],
@@ -213,8 +214,8 @@ enum KerasLayerTable {
         KerasLayerCodec(
             classNames: ["BatchNormalization"],
             build: { c in
-                let axes = c.ints("axis", [-1]).map { $0 < 0 ? $0 + c.shape.count + 1 : $0 }
-                guard axes == [c.shape.count] else { throw c.fail("axis \(c.ints("axis", [-1])): only the channel (last) axis is supported") }
+                let axes = c.list("axis", [-1]).map { $0 < 0 ? $0 + c.shape.count + 1 : $0 }
+                guard axes == [c.shape.count] else { throw c.fail("axis \(c.list("axis", [-1])): only the channel (last) axis is supported") }
                 return BatchNormalization(
                     channels: try c.channels(), momentum: Float(c.double("momentum", 0.99)), epsilon: Float(c.double("epsilon", 1e-3)),
                     center: c.bool("center", true), scale: c.bool("scale", true), name: c.name)
@@ -377,6 +378,16 @@ enum KerasLayerTable {
                 return ["scale": KerasValue.number(custom.scale)]
             }),
     ]
+
+    /// A convolution's keys with `padding` given: export writes an explicitly padded
+    /// convolution as a padding layer and this with 'valid'.
+    static func convolutionConfig(_ conv: Convolution, padding: String) -> [String: Any] {
+        [
+            "filters": conv.filters, "kernel_size": conv.kernelSize, "strides": conv.strides, "padding": padding,
+            "data_format": "channels_last", "dilation_rate": conv.dilations, "groups": 1,
+            "activation": conv.activation.rawValue, "use_bias": conv.useBias,
+        ]
+    }
 
     /// The entry of each Keras class name.
     static let byClassName: [String: KerasLayerCodec] = {

@@ -49,3 +49,20 @@ public func readNumpy(_ url: URL) throws -> Tensor {
     return try Tensor(shape: shape, scalars: values)
 }
 
+
+/// Writes `tensor` as a float32 `.npy` file (format 1.0, little-endian, C order), for the
+/// reference frameworks to read what Zoo computed.
+public func writeNumpy(_ tensor: Tensor, to url: URL) throws {
+    let shape = tensor.shape.map(String.init).joined(separator: ", ") + (tensor.shape.count == 1 ? "," : "")
+    var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(shape)), }"
+    // The magic, version and length take 10 bytes; the header ends in a newline and pads the
+    // whole preamble to a multiple of 64.
+    while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
+    header += "\n"
+    var data = Data([0x93] + Array("NUMPY".utf8) + [1, 0])
+    let length = UInt16(header.utf8.count)
+    data.append(contentsOf: [UInt8(length & 0xff), UInt8(length >> 8)])
+    data.append(contentsOf: Array(header.utf8))
+    tensor.scalars.withUnsafeBytes { data.append(contentsOf: $0) }
+    try data.write(to: url)
+}
