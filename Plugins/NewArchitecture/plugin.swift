@@ -70,52 +70,27 @@ func architectureFile(name: String, variant: String) -> String {
     // MARK: - Block
 
     /// Convolution, batch normalization, ReLU: `<prefix>_conv`, `<prefix>_bn`, `<prefix>_relu`.
-    struct \(name)Block {
-        let conv: Conv2D
-        let norm: BatchNormalization
-        let relu: Activation
-
-        init(prefix: String, inputChannels: Int, filters: Int, in model: Model) {
-            conv = model.add(Conv2D(filters: filters, kernelSize: [3], inputChannels: inputChannels, padding: .same, name: "\\(prefix)_conv"))
-            norm = model.add(BatchNormalization(channels: filters, name: "\\(prefix)_bn"))
-            relu = model.add(Activation(.relu, name: "\\(prefix)_relu"))
-        }
-
-        func callAsFunction(_ x: Tensor) throws -> Tensor { try relu(norm(conv(x))) }
+    func convolutionBlock(_ x: SymbolicTensor, prefix: String, filters: Int) throws -> SymbolicTensor {
+        let y = try Conv2D(filters: filters, kernelSize: [3], inputChannels: x.channels, padding: .same, name: "\\(prefix)_conv")(x)
+        return try Activation(.relu, name: "\\(prefix)_relu")(BatchNormalization(channels: filters, name: "\\(prefix)_bn")(y))
     }
 
     // MARK: - Assembly
 
-    /// The network: stages of blocks, each stage ending in a 2x2 max pooling, then the top.
-    public final class \(name): ApplicationModel {
-        private var stages: [(blocks: [\(name)Block], pool: MaxPooling2D)] = []
+    /// The network: stages of blocks, each stage ending in a 2x2 max pooling, then the top the
+    /// options choose (`avg_pool` and `predictions` by default).
+    public struct \(name): ApplicationNetwork {
+        public let stages: [\(name)Stage]
 
-        public init(stages table: [\(name)Stage], options: ArchitectureOptions) throws {
-            let input = options.inputShape ?? [64, 64, 3]
-            super.init(name: "\(variant)", inputShape: input, options: options)
-            try BuildContext.freshNames {
-                var (size, channels) = (Array(input.dropLast()), input.last!)
-                for (s, stage) in table.enumerated() {
-                    var blocks = [\(name)Block]()
-                    for b in 0..<stage.blocks {
-                        blocks.append(\(name)Block(prefix: "stage\\(s + 1)_block\\(b + 1)", inputChannels: channels, filters: stage.filters, in: self))
-                        channels = stage.filters
-                    }
-                    stages.append((blocks, add(MaxPooling2D(name: "stage\\(s + 1)_pool"))))
-                    size = size.map { $0 / 2 }
-                }
-                try buildTop(featureShape: size + [channels]) {
-                    [GlobalAveragePooling2D(name: "avg_pool"),
-                     Dense(units: options.classes, inputFeatures: channels, activation: options.classifierActivation, name: "predictions")]
-                }
-            }
-        }
+        public func modelName(inputShape: [Int]) -> String { "\(variant)" }
 
-        public override func features(_ x: Tensor) throws -> Tensor {
-            var y = x
-            for stage in stages {
-                for block in stage.blocks { y = try block(y) }
-                y = try stage.pool(y)
+        public func features(_ input: SymbolicTensor) throws -> SymbolicTensor {
+            var y = input
+            for (s, stage) in stages.enumerated() {
+                for b in 0..<stage.blocks {
+                    y = try convolutionBlock(y, prefix: "stage\\(s + 1)_block\\(b + 1)", filters: stage.filters)
+                }
+                y = try MaxPooling2D(name: "stage\\(s + 1)_pool")(y)
             }
             return y
         }
@@ -128,13 +103,13 @@ func architectureFile(name: String, variant: String) -> String {
 
         /// Counts: 3x3 convolutions 3->16, 16->32, 32->32 with biases and batch norm, and a
         /// 1000-class classifier. Replace them with the reference framework's numbers.
-        public static let \(variant) = ArchitectureVariant(
+        public static let \(variant): ArchitectureVariant = ArchitectureVariant(
             name: "\(variant)", family: "\(name)", reference: "the paper (authors, arXiv id)",
             defaultInput: [64, 64, 3], minimumInput: [4, 4], preprocessing: .none,
             parameterCount: 448 + 64 + 4_640 + 128 + 9_248 + 128 + 33_000, trainableParameterCount: 448 + 32 + 4_640 + 64 + 9_248 + 64 + 33_000,
             firstConvolution: "stage1_block1_conv", lastConvolution: "stage2_block2_relu", classifier: "predictions",
             source: "this package"
-        ) { options in try \(name)(stages: table, options: options) }
+        ) { options in try ApplicationModel(\(name)(stages: table), variant: \(variant), options: options) }
 
         public static var variants: [ArchitectureVariant] { [\(variant)] }
     }
