@@ -1,3 +1,4 @@
+import Foundation
 import ZooTensor
 
 // The functional graph: Keras's functional API, the one model representation of Zoo.
@@ -89,6 +90,19 @@ extension Layer {
     }
 }
 
+/// A layer whose output pass can take the layers after it in inference (a convolution: the
+/// batch normalization, the residual sum and the activation that follow it), so that they cost
+/// no pass of their own over its output. The graph finds the chains; the layer decides.
+public protocol OutputFusing: Layer {
+    /// Whether `follower`, fed by this layer or by the last of `fused` alone (or, for a sum, by
+    /// that and one tensor computed earlier), can join the output pass after `fused`.
+    func canFuse(_ follower: Layer, after fused: [Layer]) -> Bool
+    /// This layer on `input` with `followers` in its output pass; `residual` is the other
+    /// input of the sum among them. Nil when the layers' present state does not allow it
+    /// (a batch normalization in training), and the graph runs them one by one.
+    func fusedForward(_ input: Tensor, followers: [Layer], residual: Tensor?) throws -> Tensor?
+}
+
 /// The part of a graph between a model's inputs and outputs: its nodes in an order that runs
 /// each after its inputs, its layers in Keras's order, and when each intermediate may go.
 public final class FunctionalGraph {
@@ -107,6 +121,23 @@ public final class FunctionalGraph {
     private let feedIndex: [Int?]
     private let resultSlots: [Int]
     private let slotCount: Int
+
+    /// Inference rewrites: at a fusing layer's position, the positions of the followers its
+    /// output pass takes and the slot of a sum's other input.
+    private struct Fusion {
+        let followers: [Int]
+        let residualSlot: Int?
+    }
+    private let fusions: [Int: Fusion]
+    /// Whether inference runs fuse layers into convolutions' output passes: on, unless the
+    /// environment sets `ZOO_INFERENCE_REWRITES=0` (to measure them, or to rule them out).
+    public static let inferenceRewrites: Bool = {
+        guard let value = getenv("ZOO_INFERENCE_REWRITES") else { return true }
+        return String(cString: value) != "0"
+    }()
+
+    /// How many chains the last run fused (inference rewrites taken), for tests and benchmarks.
+    public private(set) var fusedChainsInLastRun = 0
 
     /// Takes the graph from `inputs` to `outputs`. Every input must be an input layer's output
     /// (`Input(shape:)`), and every input layer the outputs depend on must be among them.
@@ -202,6 +233,47 @@ public final class FunctionalGraph {
         self.resultSlots = resultSlots
         self.slotCount = slotCount
         feedIndex = postOrder.map { node in inputs.firstIndex { $0.node === node } }
+        fusions = FunctionalGraph.fusions(postOrder, inputSlots: inputSlots, outputSlots: outputSlots, resultSlots: resultSlots)
+    }
+
+    /// The chains an `OutputFusing` layer can take: each follower the only consumer of the
+    /// chain's output so far (a sum's other input computed before the chain starts), none a
+    /// model output on the way.
+    private static func fusions(
+        _ nodes: [GraphNode], inputSlots: [[Int]], outputSlots: [[Int]], resultSlots: [Int]
+    ) -> [Int: Fusion] {
+        var consumers = [Int: [Int]]()
+        for (position, slots) in inputSlots.enumerated() {
+            for slot in Set(slots) { consumers[slot, default: []].append(position) }
+        }
+        let producer = Dictionary(uniqueKeysWithValues: outputSlots.enumerated().flatMap { position, slots in slots.map { ($0, position) } })
+        var result = [Int: Fusion]()
+        var taken = Set<Int>()
+        for (position, node) in nodes.enumerated() where !taken.contains(position) {
+            guard let head = node.operation as? OutputFusing, !node.isInput, outputSlots[position].count == 1 else { continue }
+            var chain = [Layer]()
+            var followers = [Int]()
+            var residualSlot: Int?
+            var tail = outputSlots[position][0]
+            while !resultSlots.contains(tail), let next = consumers[tail], next.count == 1, let follower = nodes[next[0]].operation as? Layer,
+                outputSlots[next[0]].count == 1, !taken.contains(next[0])
+            {
+                let others = inputSlots[next[0]].filter { $0 != tail }
+                guard inputSlots[next[0]].filter({ $0 == tail }).count == 1, others.count <= 1 else { break }
+                if let other = others.first {
+                    // The sum's other input must exist before the chain runs.
+                    guard residualSlot == nil, let made = producer[other], made < position else { break }
+                }
+                guard head.canFuse(follower, after: chain) else { break }
+                if let other = others.first { residualSlot = other }
+                chain.append(follower)
+                followers.append(next[0])
+                tail = outputSlots[next[0]][0]
+            }
+            result[position] = Fusion(followers: followers, residualSlot: residualSlot)
+            taken.formUnion(followers)
+        }
+        return result
     }
 
     /// The shapes the inputs take and the outputs give, batch excluded.
@@ -214,19 +286,37 @@ public final class FunctionalGraph {
             throw LayerError(layer: model, "takes \(inputs.count) input(s), got \(values.count)")
         }
         var slots = [Tensor?](repeating: nil, count: slotCount)
+        // Inference rewrites only where nothing watches the layers one by one: no gradient
+        // recorded, no hook (Grad-CAM), no shape trace.
+        let fusing = FunctionalGraph.inferenceRewrites && !fusions.isEmpty && !GradMode.isEnabled && !LayerHooks.isActive
+            && !ShapeTrace.isActive
+        var skipped = Set<Int>()
+        fusedChainsInLastRun = 0
         for (position, node) in nodes.enumerated() {
+            defer { for slot in releasedAfter[position] { slots[slot] = nil } }
+            if skipped.contains(position) { continue }
             let arguments: [Tensor]
             if let feed = feedIndex[position] {
                 arguments = [values[feed]]
             } else {
                 arguments = inputSlots[position].map { slots[$0]! }
             }
+            if fusing, let fusion = fusions[position], let head = node.operation as? OutputFusing,
+                let output = try head.fusedForward(
+                    arguments[0], followers: fusion.followers.compactMap { nodes[$0].operation as? Layer },
+                    residual: fusion.residualSlot.flatMap { slots[$0] })
+            {
+                let last = fusion.followers.last ?? position
+                slots[outputSlots[last][0]] = output
+                skipped.formUnion(fusion.followers)
+                fusedChainsInLastRun += 1
+                continue
+            }
             let results = try FunctionalGraph.call(node.operation, arguments)
             guard results.count == outputSlots[position].count else {
                 throw LayerError(layer: node.operation.name, "gave \(results.count) outputs, expected \(outputSlots[position].count)")
             }
             for (slot, result) in zip(outputSlots[position], results) { slots[slot] = result }
-            for slot in releasedAfter[position] { slots[slot] = nil }
         }
         return resultSlots.map { slots[$0]! }
     }

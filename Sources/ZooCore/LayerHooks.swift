@@ -21,6 +21,10 @@ public final class LayerHooks {
         self.outer = outer
     }
 
+    /// Whether a hook sees this thread's layer calls (the graph then runs every layer as
+    /// written, without inference rewrites).
+    public static var isActive: Bool { current.value != nil }
+
     /// Runs `body` with `hook` called after every layer call on this thread.
     public static func with<R>(_ hook: @escaping Hook, _ body: () throws -> R) rethrows -> R {
         try current.with(LayerHooks(hook: hook, outer: current.value)) { try body() }

@@ -6,6 +6,9 @@ public final class ShapeTrace {
     /// Each called layer's output shape, by the layer's identity, in call order.
     public private(set) var outputs: [(layer: Layer, shape: [Int])] = []
 
+    /// Whether a trace records this thread's layer calls.
+    public static var isActive: Bool { current.value != nil }
+
     static func record(layer: Layer, output: Tensor) {
         current.value?.outputs.append((layer, output.shape))
     }

@@ -124,11 +124,19 @@ extension ConvGeometry {
         return UnsafePointer(buffer)
     }
 
-    /// y = conv(x, w) (+ bias), y laid out (rows, outChannels).
-    func forward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>) {
+    /// y = conv(x, w) (+ bias), y laid out (rows, outChannels); then, when given, the
+    /// epilogue on each chunk of rows while it is still in cache.
+    func forward(
+        _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>,
+        epilogue: OutputEpilogue? = nil
+    ) {
         let (n, k, chunk) = (outChannels, columns, chunkRows)
         if pieceCount() < Parallel.threadCount, n >= 128, rows * k <= 4 * chunkBudget {
-            return forwardByColumns(x, w, bias: bias, into: y)
+            forwardByColumns(x, w, bias: bias, into: y)
+            if let epilogue {
+                Parallel.ranges(rows, grain: 16) { range in epilogue.apply(y, rows: range, channels: n) }
+            }
+            return
         }
         forEachPiece(scratch: isPointwise ? 0 : chunk * k) { _, range, cols in
             var first = range.lowerBound
@@ -142,6 +150,7 @@ extension ConvGeometry {
                 BLAS.sgemm(
                     transA: false, transB: false, m: count, n: n, k: k, a: a, lda: k, b: w, ldb: n,
                     beta: bias == nil ? 0 : 1, c: out, ldc: n)
+                epilogue?.apply(y, rows: first..<(first + count), channels: n)
                 first += count
             }
         }

@@ -2,7 +2,7 @@
 /// kernels), with Keras's kernel layouts so that Keras weights load without a transpose.
 
 /// Builds the geometry of a convolution of `x` with a kernel of shape (spatial..., in, out).
-private func convolutionGeometry(
+func convolutionGeometry(
     _ op: String, _ x: Tensor, kernelShape: [Int], spatialDims: Int, strides: [Int], dilations: [Int],
     padding: Padding
 ) throws -> ConvGeometry {
@@ -21,7 +21,7 @@ private func convolutionGeometry(
         padding: try spatialPadding(padding, spatialDims: spatialDims, op: op))
 }
 
-private func outputShape(_ g: ConvGeometry, spatialDims: Int, channels: Int, spatial: [Int]) -> [Int] {
+func outputShape(_ g: ConvGeometry, spatialDims: Int, channels: Int, spatial: [Int]) -> [Int] {
     [g.batch] + (spatialDims == 2 ? Array(spatial.suffix(2)) : spatial) + [channels]
 }
 

@@ -1,0 +1,71 @@
+/// What a convolution's output pass can do besides the product, so that inference does not
+/// run a separate pass over the output for each: a per-channel scale and shift (a batch
+/// normalization folded in, the bias with it), a residual added, then ReLU or ReLU6.
+///
+/// `y = activation(acc * scale + shift + residual)`, per output row and channel, for the
+/// accumulated product `acc` (the convolution's, without its bias).
+public struct OutputEpilogue {
+    public enum Activation: Sendable { case linear, relu, relu6 }
+
+    /// One value per channel each (ones and zeros when the caller has none): plain loops the
+    /// compiler vectorizes, with the choices made once per row, not per element.
+    let scale: UnsafePointer<Float>
+    let shift: UnsafePointer<Float>
+    let residual: UnsafePointer<Float>?
+    let activation: Activation
+
+    /// Applies the epilogue to `rows` of `y`, laid out (rows, channels): the per-channel part
+    /// row by row, the residual and the activation over the rows' contiguous block at once.
+    @inline(__always)
+    func apply(_ y: UnsafeMutablePointer<Float>, rows: Range<Int>, channels n: Int) {
+        for row in rows {
+            let out = y + row * n
+            for c in 0..<n { out[c] = out[c] * scale[c] + shift[c] }
+        }
+        let block = y + rows.lowerBound * n
+        let count = rows.count * n
+        if let residual {
+            let added = residual + rows.lowerBound * n
+            for i in 0..<count { block[i] += added[i] }
+        }
+        switch activation {
+        case .linear: break
+        case .relu: for i in 0..<count { block[i] = Swift.max(block[i], 0) }
+        case .relu6: for i in 0..<count { block[i] = Swift.min(Swift.max(block[i], 0), 6) }
+        }
+    }
+}
+
+/// Inference only (no gradient is recorded): a 2D or 3D convolution of `x` (NHWC or NDHWC) with
+/// `kernel` (spatial..., in, out), each output channel then scaled by `scale` and shifted by
+/// `shift` (each of one value per output channel, nil for 1 and 0), `residual` (the output's
+/// shape) added and `activation` applied, in the convolution's own output pass.
+public func fusedConvolution(
+    _ x: Tensor, kernel: Tensor, strides: [Int], padding: Padding, dilations: [Int], scale: Tensor?, shift: Tensor?,
+    residual: Tensor?, activation: OutputEpilogue.Activation
+) throws -> Tensor {
+    let op = "fusedConvolution"
+    let spatialDims = x.rank - 2
+    guard spatialDims == 2 || spatialDims == 3 else { throw TensorError(op, "expects a 2D or 3D channels-last input, got \(x.shape)") }
+    let g = try convolutionGeometry(op, x, kernelShape: kernel.shape, spatialDims: spatialDims, strides: strides, dilations: dilations, padding: padding)
+    for (name, vector) in [("scale", scale), ("shift", shift)] {
+        if let vector, vector.shape != [g.outChannels] {
+            throw TensorError.shapes(op, "\(name) must have one value per output channel; \(name) and [channels]", vector.shape, [g.outChannels])
+        }
+    }
+    let shape = outputShape(g, spatialDims: spatialDims, channels: g.outChannels, spatial: g.output)
+    if let residual, residual.shape != shape {
+        throw TensorError.shapes(op, "the residual must have the output's shape; residual and output", residual.shape, shape)
+    }
+    let y = Tensor.uninitialized(shape)
+    let factors = scale ?? Tensor(repeating: 1, shape: [g.outChannels])
+    let offsets = shift ?? Tensor(zeros: [g.outChannels])
+    let epilogue = OutputEpilogue(
+        scale: UnsafePointer(factors.data), shift: UnsafePointer(offsets.data),
+        residual: residual.map { UnsafePointer($0.data) }, activation: activation)
+    // The tensors the epilogue points into live until this call returns.
+    withExtendedLifetime((factors, offsets, residual)) {
+        g.forward(x.data, kernel.data, bias: nil, into: y.data, epilogue: epilogue)
+    }
+    return y
+}
