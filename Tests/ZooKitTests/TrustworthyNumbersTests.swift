@@ -37,6 +37,22 @@ final class TrustworthyNumbersTests: FolderTestCase {
         XCTAssertTrue(pipeline.text.contains("validation, test and predict:\n  scale(factor: 0.0)"), pipeline.text)
     }
 
+    /// `data.interpolation: pillow_bilinear` resizes as Keras's load_img does (Pillow), and
+    /// says so in the pipeline; the phantom's float pixels are not 8-bit, which is an error
+    /// naming the sample rather than a resize that only looks like Pillow's.
+    func testPillowInterpolationResizesAsKerasLoadImg() throws {
+        let config = try lidc(["data.interpolation=pillow_bilinear"])
+        let pipeline = try TransformPipeline(config.data, variant: try ModelZoo.variant("small_cnn"), inputSize: [24, 24], sourceChannels: 1, channels: 1)
+        XCTAssertTrue(pipeline.evalSteps.contains { $0.hasPrefix("pillow_resize(") && $0.contains("interpolation: bilinear") }, "\(pipeline.evalSteps)")
+        let eightBit = Sample(image: ImageArray(shape: [32, 32, 1], values: (0..<1024).map { Float($0 % 256) }), info: SampleInfo(id: "png"))
+        var random = RandomGenerator(seed: 3)
+        XCTAssertEqual(try pipeline.eval.apply(eightBit, random: &random).image.shape, [24, 24, 1])
+        let phantom = try NodulePatchPhantom(count: 4, seed: 1, size: 32).sample(at: 0)
+        XCTAssertThrowsError(try pipeline.eval.apply(phantom, random: &random)) { error in
+            XCTAssertTrue("\(error)".contains("8-bit"), "\(error)")
+        }
+    }
+
     func testTheEvalEntryPlacesPreprocessingAmongAugmentations() throws {
         let config = try lidc(["data.transforms.train=[random_flip, eval, {name: random_rotation, degrees: 5}]"])
         let pipeline = try TransformPipeline(config.data, variant: try ModelZoo.variant("small_cnn"), inputSize: [32, 32], sourceChannels: 1, channels: 1)

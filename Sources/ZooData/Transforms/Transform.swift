@@ -10,6 +10,11 @@ public enum Transform {
         "resize": { p in
             Resize(size: try p.integers("size"), interpolation: try Interpolation(name: try p.string("interpolation", "bilinear")))
         },
+        "pillow_resize": { p in
+            let name = try p.string("interpolation", "bilinear")
+            guard let filter = PillowResize.Filter(rawValue: name) else { throw p.error("interpolation '\(name)' is not nearest or bilinear") }
+            return PillowResize(size: try p.integers("size"), filter: filter)
+        },
         "center_crop": { p in CenterCrop(size: try p.integers("size")) },
         "random_crop": { p in RandomCrop(size: try p.integers("size")) },
         "pad": { p in Pad(size: try p.integers("size"), value: Float(try p.number("value", 0))) },

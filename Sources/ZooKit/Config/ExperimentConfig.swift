@@ -162,7 +162,8 @@ public struct DataConfig: Sendable {
         evalTransforms = try transforms?.list("eval") ?? []
         try transforms?.finish()
         preprocessing = try reader.choice("preprocessing", ["auto", "caffe", "tf", "torch", "none"], default: "auto")!
-        interpolation = try reader.choice("interpolation", ["bilinear", "nearest"], default: "bilinear")!
+        interpolation = try reader.choice(
+            "interpolation", ["bilinear", "nearest", "pillow_bilinear", "pillow_nearest"], default: "bilinear")!
         bitDepth = Int(try reader.choice("bit_depth", ["8", "16"], default: "8")!)!
         onError = try reader.choice("on_error", ["fail", "skip"], default: "fail")!
         sampling = try reader.choice("sampling", ["none", "oversample"], default: "none")!

@@ -33,7 +33,17 @@ public struct TransformPipeline {
         resizeForEvaluation: Bool = true
     ) throws {
         let mode = data.preprocessing == "auto" ? variant.preprocessing.rawValue : data.preprocessing
-        var common: [Step] = [
+        // `pillow_bilinear` / `pillow_nearest`: Pillow's resizing of the decoded 8-bit image, as
+        // Keras's load_img does when it reads a file, so before every other step (training's
+        // augmentations included); the ordinary resize comes after the config's own steps.
+        let pillow = data.interpolation.hasPrefix("pillow_")
+        let load = pillow
+            ? [
+                try Step(
+                    "pillow_resize",
+                    ["size": .numbers(inputSize.map(Double.init)), "interpolation": .string(String(data.interpolation.dropFirst("pillow_".count)))]),
+            ] : []
+        var common: [Step] = pillow ? [] : [
             try Step("resize", ["size": .numbers(inputSize.map(Double.init)), "interpolation": .string(data.interpolation)])
         ]
         if sourceChannels == 1 && channels == 3 { common.append(try Step("to_rgb")) }
@@ -49,7 +59,7 @@ public struct TransformPipeline {
             return step
         }
         let deterministic = evaluated + common
-        let evaluation = resizeForEvaluation ? deterministic : evaluated + common.filter { $0.name != "resize" }
+        var evaluation = resizeForEvaluation ? deterministic : evaluated + common.filter { $0.name != "resize" }
         var training = [Step]()
         var placed = false
         var draws = 1
@@ -83,6 +93,8 @@ public struct TransformPipeline {
             training.append(step)
         }
         if !placed { training += deterministic }
+        training = load + training
+        if resizeForEvaluation { evaluation = load + evaluation }
         train = Compose(training.map(\.transform))
         eval = Compose(evaluation.map(\.transform))
         samplesPerImage = draws
