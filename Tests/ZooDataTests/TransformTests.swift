@@ -56,7 +56,7 @@ final class TransformTests: XCTestCase {
     func testNamedTableRejectsUnknownNamesAndParameters() {
         assertDataError(["unknown transform 'flipper'", "random_flip"]) { _ = try Transform.named("flipper") }
         assertDataError(["random_flip", "probabilty"]) { _ = try Transform.named("random_flip", ["probabilty": 0.5]) }
-        for name in Transform.names where !["resize", "center_crop", "random_crop", "pad", "preprocess", "hu_window", "scale",
+        for name in Transform.names where !["resize", "pillow_resize", "center_crop", "random_crop", "pad", "preprocess", "hu_window", "scale",
                                             "random_rotation", "random_zoom", "random_crop_pos_neg"].contains(name) {
             XCTAssertNoThrow(try Transform.named(name), name)
         }
