@@ -36,7 +36,7 @@ if ! cmp -s Tests/Fixtures/requirements.txt "$venv/requirements.txt" 2>/dev/null
         unavailable "pip could not install Tests/Fixtures/requirements.txt (see $log: $(tail -n 1 "$log"))"
     fi
     cp Tests/Fixtures/requirements.txt "$venv/requirements.txt"
-    rm -rf "$fixtures/keras_applications" "$fixtures/keras_weight_files" "$fixtures/gradcam" "$fixtures/summary" "$fixtures/pillow"
+    rm -rf "$fixtures/keras_applications" "$fixtures/keras_weight_files" "$fixtures/gradcam" "$fixtures/summary" "$fixtures/pillow" "$fixtures/keras_predict"
     rm -rf "$fixtures/parity"
 fi
 
@@ -53,6 +53,8 @@ export PYTHONWARNINGS=ignore TF_CPP_MIN_LOG_LEVEL=3
     || unavailable "Tests/Fixtures/summary_reference.py failed"
 "$venv/bin/python" Tests/Fixtures/pillow_reference.py "$fixtures/pillow" \
     || unavailable "Tests/Fixtures/pillow_reference.py failed"
+"$venv/bin/python" Tests/Fixtures/keras_predict_reference.py "$fixtures/keras_predict" \
+    || unavailable "Tests/Fixtures/keras_predict_reference.py failed"
 # Parity tier (ZooHDF5Tests.ParityTests, ModelImportTests): every Keras classification variant
 # and torchvision ResNet18/34 (through tools/torch_to_zoo.py) with random weights, ~2.4 GB.
 "$venv/bin/python" Tests/Fixtures/parity_fixtures.py "$fixtures/parity" \
