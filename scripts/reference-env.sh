@@ -41,20 +41,14 @@ if ! cmp -s Tests/Fixtures/requirements.txt "$venv/requirements.txt" 2>/dev/null
 fi
 
 export PYTHONWARNINGS=ignore TF_CPP_MIN_LOG_LEVEL=3
-"$venv/bin/python" Tests/Fixtures/keras_applications.py "$fixtures/keras_applications" \
-    || unavailable "Tests/Fixtures/keras_applications.py failed"
-"$venv/bin/python" Tests/Fixtures/keras_weight_files.py "$fixtures/keras_weight_files" \
-    || unavailable "Tests/Fixtures/keras_weight_files.py failed"
-"$venv/bin/python" Tests/Fixtures/gradcam_reference.py "$fixtures/gradcam" \
-    || unavailable "Tests/Fixtures/gradcam_reference.py failed"
-"$venv/bin/python" Tests/Fixtures/reader_reference.py "$fixtures/readers" \
-    || unavailable "Tests/Fixtures/reader_reference.py failed"
-"$venv/bin/python" Tests/Fixtures/summary_reference.py "$fixtures/summary" \
-    || unavailable "Tests/Fixtures/summary_reference.py failed"
-"$venv/bin/python" Tests/Fixtures/pillow_reference.py "$fixtures/pillow" \
-    || unavailable "Tests/Fixtures/pillow_reference.py failed"
-"$venv/bin/python" Tests/Fixtures/keras_predict_reference.py "$fixtures/keras_predict" \
-    || unavailable "Tests/Fixtures/keras_predict_reference.py failed"
+# Each script writes its folder of fixtures (and leaves a complete one alone), in this order:
+# keras_predict reads the model keras_weight_files writes.
+for entry in keras_applications:keras_applications keras_weight_files:keras_weight_files \
+    gradcam_reference:gradcam reader_reference:readers summary_reference:summary \
+    pillow_reference:pillow keras_predict_reference:keras_predict; do
+    script="Tests/Fixtures/${entry%%:*}.py"
+    "$venv/bin/python" "$script" "$fixtures/${entry#*:}" || unavailable "$script failed"
+done
 # Parity tier (ZooHDF5Tests.ParityTests, ModelImportTests): every Keras classification variant
 # and torchvision ResNet18/34 (through tools/torch_to_zoo.py) with random weights, ~2.4 GB.
 "$venv/bin/python" Tests/Fixtures/parity_fixtures.py "$fixtures/parity" \
