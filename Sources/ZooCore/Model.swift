@@ -28,7 +28,8 @@ open class Model: Module {
         let graph = try FunctionalGraph(inputs: inputs, outputs: outputs, model: name)
         self.graph = graph
         super.init(name: name, isScope: isScope)
-        for operation in graph.operations where listsInputLayers || !graph.nodes.contains(where: { $0.isInput && $0.operation === operation }) {
+        let inputLayers = Set(graph.inputs.map { ObjectIdentifier($0.node.operation) })
+        for operation in graph.operations where listsInputLayers || !inputLayers.contains(ObjectIdentifier(operation)) {
             add(operation)
         }
     }
@@ -58,13 +59,6 @@ open class Model: Module {
     public func callAsFunction(_ x: Tensor) throws -> Tensor { try forward(x) }
 
     public func callAsFunction(_ inputs: [Tensor]) throws -> [Tensor] { try forward(inputs) }
-
-    /// Runs the model's graph from its inputs to any of its symbolic tensors (Keras's
-    /// `Model(model.inputs, layer.output)`), for instance a feature map inside it.
-    public func run(_ inputs: [Tensor], to targets: [SymbolicTensor]) throws -> [Tensor] {
-        guard let graph else { throw LayerError(layer: name, "is not a functional model") }
-        return try FunctionalGraph(inputs: graph.inputs, outputs: targets, model: name).run(inputs, model: name)
-    }
 
     /// Records this functional model called as one layer on `inputs` (a backbone under a
     /// head); returns its symbolic outputs. The inputs must match its own in rank and channels.

@@ -157,8 +157,8 @@ public final class UNet: Model {
     public let inputChannels: Int
     public let classes: Int
     public let inputLayer: InputLayer
-    /// Each head's logits: one, or with deep supervision one per top node.
-    private let heads: [SymbolicTensor]
+    /// The graph to each head's logits: one, or with deep supervision one per top node.
+    private let headsGraph: FunctionalGraph
 
     /// Builds the network. `inputShape` (spatial..., channels) fixes the input; without it any
     /// extent that is a multiple of `configuration.inputMultiple` is accepted.
@@ -213,7 +213,7 @@ public final class UNet: Model {
             throw ModelError("\(name): the input is not an input layer")
         }
         self.inputLayer = inputLayer
-        self.heads = heads
+        headsGraph = try FunctionalGraph(inputs: [input], outputs: heads, model: name)
         try super.init(inputs: [input], outputs: [output], name: name)
     }
 
@@ -246,7 +246,7 @@ public final class UNet: Model {
     /// (a loss on each is U-Net++'s deep supervision).
     public func headOutputs(_ x: Tensor) throws -> [Tensor] {
         try checkExtents(of: x)
-        return try run([x], to: heads)
+        return try headsGraph.run([x], model: name)
     }
 
     /// Checks the input's extents (a U-Net built without a fixed input takes any multiple of

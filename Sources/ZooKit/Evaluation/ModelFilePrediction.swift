@@ -87,11 +87,16 @@ public enum ModelFilePrediction {
         public let columns: [String]
         public let outputs: [[Float]]
 
+        /// The column of the largest output (the project's one predicted-class rule, without a
+        /// threshold: a model file carries none chosen on validation).
+        func predicted(_ row: [Float]) -> String {
+            columns[Predictions.predictedClass(row.map(Double.init), threshold: nil)]
+        }
+
         public var csv: String {
             var lines = ["id,predicted," + columns.map { "p_\($0)" }.joined(separator: ",")]
             for (id, row) in zip(ids, outputs) {
-                let best = row.indices.max { row[$0] < row[$1] } ?? 0
-                lines.append("\(CSV.escape(id)),\(CSV.escape(columns[best]))," + row.map { "\($0)" }.joined(separator: ","))
+                lines.append("\(CSV.escape(id)),\(CSV.escape(predicted(row)))," + row.map { "\($0)" }.joined(separator: ","))
             }
             return lines.joined(separator: "\n") + "\n"
         }
@@ -103,9 +108,8 @@ public enum ModelFilePrediction {
                 let predicted: String
                 let outputs: [String: Float]
             }
-            let rows = zip(ids, outputs).map { id, row -> Row in
-                let best = row.indices.max { row[$0] < row[$1] } ?? 0
-                return Row(id: id, predicted: columns[best], outputs: Dictionary(uniqueKeysWithValues: zip(columns, row)))
+            let rows = zip(ids, outputs).map { id, row in
+                Row(id: id, predicted: predicted(row), outputs: Dictionary(uniqueKeysWithValues: zip(columns, row)))
             }
             return try JSONText.encode(rows)
         }

@@ -43,6 +43,8 @@ open class ApplicationModel: Model {
     /// are what Keras code counts in `base_model.layers` when it freezes a fraction of a model
     /// built with `include_top=False` under a custom head.
     public let backboneLayers: [Layer]
+    /// The graph from the input to the feature map (what `features` runs).
+    private let featureGraph: FunctionalGraph
 
     /// Builds input, features and top. `standardTop` is the family's classifier on the feature
     /// map (used with `includeTop`, and the options' classes and activation); `poolingNames`
@@ -67,8 +69,8 @@ open class ApplicationModel: Model {
         self.options = options
         self.inputLayer = inputLayer
         self.featureMap = featureMap
-        backboneLayers = try FunctionalGraph(inputs: [input], outputs: [featureMap], model: name)
-            .operations.compactMap { $0 as? Layer }
+        featureGraph = try FunctionalGraph(inputs: [input], outputs: [featureMap], model: name)
+        backboneLayers = featureGraph.operations.compactMap { $0 as? Layer }
         try super.init(inputs: [input], outputs: [output], name: name)
     }
 
@@ -110,7 +112,7 @@ open class ApplicationModel: Model {
 
     /// The feature extractor run on an image batch: the last feature map.
     public func features(_ x: Tensor) throws -> Tensor {
-        try run([x], to: [featureMap])[0]
+        try featureGraph.run([x], model: name)[0]
     }
 }
 
