@@ -17,8 +17,8 @@ struct Predict: ParsableCommand {
               zoo predict runs/parotid_ultrasound/segmentation/unet2d new-images.csv --masks masks/ --output voxels.csv
             """)
 
-    @Argument(help: "A run directory, or a Keras .keras / full-model .h5 file.")
-    var runDirectory: String
+    @Argument(help: "A run directory, one of its checkpoints, a Keras .keras / full-model .h5 file, or a Zoo checkpoint from zoo import-keras.")
+    var model: String
 
     @Argument(help: "Images, folders of images, or CSV files with a path column.")
     var inputs: [String]
@@ -26,77 +26,90 @@ struct Predict: ParsableCommand {
     @Option(help: "The CSV to write (default: print it).")
     var output: String?
 
-    @Option(help: "Segmentation runs: the folder for the predicted masks.")
+    @Option(help: "Segmentation: the folder for the predicted masks.")
     var masks: String?
 
-    @Option(help: "Model files: the input size, HxW or one number (default: the model's input).")
+    @Option(help: "Model files, segmentation: the folder for the probability maps (16-bit PNG, or float32 NIfTI for NIfTI inputs).")
+    var probabilities: String?
+
+    @OptionGroup var file: FilePipelineOptions
+
+    @Option(help: "Model files: csv or json.")
+    var format: String = "csv"
+
+    func run() throws {
+        switch try ModelArgument(model) {
+        case .run(let restored):
+            try ModelArgument.run(restored).refuseFileOptions(file.given + (probabilities == nil ? [] : ["--probabilities"]) + (format == "csv" ? [] : ["--format"]), path: model)
+            FileHandle.standardError.write(Data((try restored.predictionHeader + "\n").utf8))
+            let csv = try restored.predictFiles(inputs.map { URL(fileURLWithPath: $0) }, masks: masks.map { URL(fileURLWithPath: $0, isDirectory: true) })
+            try emit(csv, count: csv.split(separator: "\n").count - 1)
+        case .file(let imported):
+            guard format == "csv" || format == "json" else { throw ValidationError("--format '\(format)': csv or json") }
+            let result = try ModelFilePrediction.predict(
+                model: imported, inputs: inputs.map { URL(fileURLWithPath: $0) }, pipeline: try file.pipeline(),
+                masks: masks.map { URL(fileURLWithPath: $0, isDirectory: true) }, probabilities: probabilities.map { URL(fileURLWithPath: $0, isDirectory: true) })
+            FileHandle.standardError.write(Data((result.header + "\n").utf8))
+            try emit(format == "json" ? try result.json() : result.csv, count: result.ids.count)
+        }
+    }
+
+    func emit(_ text: String, count: Int) throws {
+        if let output {
+            try text.write(to: URL(fileURLWithPath: output), atomically: true, encoding: .utf8)
+            print("wrote \(output): \(count) images")
+        } else {
+            print(text, terminator: "")
+        }
+    }
+}
+
+/// How a model file's images are prepared (a run has its own pipeline): `zoo predict`,
+/// `zoo eval --data` and `zoo gradcam` on a model file.
+struct FilePipelineOptions: ParsableArguments {
+    @Option(help: "Model files: the input size, HxW (DxHxW for volumes) or one number (default: the model's input).")
     var size: String?
 
     @Option(help: "Model files: gray or rgb (default: the model's channels).")
     var channels: String?
 
     @Option(help: "Model files: nearest or bilinear, Pillow's (default: bilinear).")
-    var interpolation: String = "bilinear"
+    var interpolation: String?
 
     @Option(help: "Model files: tf, caffe, torch, none or rescale:SCALE[:OFFSET] (default: none).")
-    var preprocessing: String = "none"
+    var preprocessing: String?
 
-    @Option(help: "Model files: the output columns' names, comma-separated.")
+    @Option(help: "Model files: the output classes' names, comma-separated.")
     var classes: String?
 
-    @Option(help: "Model files: csv or json.")
-    var format: String = "csv"
-
-    func run() throws {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: runDirectory, isDirectory: &isDirectory), !isDirectory.boolValue {
-            return try predictWithModelFile()
-        }
-        let restored = try RestoredRun(URL(fileURLWithPath: runDirectory))
-        FileHandle.standardError.write(Data((try restored.predictionHeader + "\n").utf8))
-        let csv = try restored.predictFiles(inputs.map { URL(fileURLWithPath: $0) }, masks: masks.map { URL(fileURLWithPath: $0, isDirectory: true) })
-        if let output {
-            try csv.write(to: URL(fileURLWithPath: output), atomically: true, encoding: .utf8)
-            print("wrote \(output): \(csv.split(separator: "\n").count - 1) images")
-        } else {
-            print(csv, terminator: "")
-        }
+    /// The flags the user set.
+    var given: [String] {
+        [("--size", size), ("--channels", channels), ("--interpolation", interpolation), ("--preprocessing", preprocessing), ("--classes", classes)]
+            .compactMap { $0.1 == nil ? nil : $0.0 }
     }
 
-    /// `zoo predict MODEL.keras IMAGES`: the file pipeline of the options.
-    func predictWithModelFile() throws {
-        guard let filter = PillowResize.Filter(rawValue: interpolation) else {
-            throw ValidationError("--interpolation '\(interpolation)': nearest or bilinear")
+    func pipeline() throws -> FileModelPipeline {
+        guard let filter = PillowResize.Filter(rawValue: interpolation ?? "bilinear") else {
+            throw ValidationError("--interpolation '\(interpolation ?? "")': nearest or bilinear")
         }
-        guard format == "csv" || format == "json" else { throw ValidationError("--format '\(format)': csv or json") }
         var channelCount: Int?
         switch channels {
         case nil: channelCount = nil
         case "gray"?: channelCount = 1
         case "rgb"?: channelCount = 3
-        case let other?: throw ValidationError("--channels '\(other ?? "")': gray or rgb")
+        case let other?: throw ValidationError("--channels '\(other)': gray or rgb")
         }
         var extents: [Int]?
         if let size {
             let parts = size.split(separator: "x").compactMap { Int($0) }
-            guard (parts.count == 1 || parts.count == 2), parts.allSatisfy({ $0 > 0 }) else {
-                throw ValidationError("--size '\(size)': HxW or one number")
+            guard (1...3).contains(parts.count), parts.count == size.split(separator: "x").count, parts.allSatisfy({ $0 > 0 }) else {
+                throw ValidationError("--size '\(size)': HxW, DxHxW or one number")
             }
             extents = parts.count == 1 ? [parts[0], parts[0]] : parts
         }
-        let pipeline = FileModelPipeline(
+        return FileModelPipeline(
             size: extents, channels: channelCount, interpolation: filter,
-            preprocessing: try FileModelPipeline.Preprocessing(parsing: preprocessing),
+            preprocessing: try FileModelPipeline.Preprocessing(parsing: preprocessing ?? "none"),
             classes: classes.map { $0.split(separator: ",").map(String.init) })
-        let result = try ModelFilePrediction.predict(
-            model: URL(fileURLWithPath: runDirectory), inputs: inputs.map { URL(fileURLWithPath: $0) }, pipeline: pipeline)
-        FileHandle.standardError.write(Data((result.header + "\n").utf8))
-        let text = format == "json" ? try result.json() : result.csv
-        if let output {
-            try text.write(to: URL(fileURLWithPath: output), atomically: true, encoding: .utf8)
-            print("wrote \(output): \(result.ids.count) images")
-        } else {
-            print(text, terminator: "")
-        }
     }
 }

@@ -182,28 +182,65 @@ struct Inspect: ParsableCommand {
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
-        abstract: "Evaluate a run's checkpoint (the one its report evaluated) on its sets again and print the metrics.",
+        abstract: "Evaluate a run's checkpoint again, or any model file on a config's data, and print the metrics.",
         discussion: """
-            Prints the run's table (every set, the threshold and where it was chosen, the per-class table and decision curve of the test set); --format json prints metrics.json's layout at full precision.
-            Example: zoo eval runs/lidc/small_cnn-20261127-101500
+            A run directory (or one of its checkpoints) is evaluated on its own sets: the run's table (every set, the threshold and where it was chosen, the per-class table and decision curve of the test set); --format json prints metrics.json's layout at full precision.
+
+            A model file (.keras, full-model .h5, or a Zoo checkpoint from zoo import-keras) with --config is evaluated on that config's data, split and evaluation pipeline without training: the threshold is chosen on the config's validation part by its eval.threshold rule (or --threshold T), and every set gets AUC with its DeLong CI, the threshold metrics, ROC and confusion matrix (Dice and volumes for segmentation). The evaluation is written as a run (runs/<experiment>/eval-<model>-<time>/: report.md, report.html, figures, predictions, the model's weights as its checkpoint), which zoo predict, zoo gradcam and zoo export-keras take like any run. Set data.preprocessing and data.interpolation (pillow_bilinear as Keras's loaders) to the model's.
+
+            Examples:
+              zoo eval runs/lidc/small_cnn-20261127-101500
+              zoo eval colleague.keras --config zoo/lung_ultrasound/lung_ultrasound.yaml --set data.preprocessing=tf
+              zoo eval colleague.keras --config my-test-data.yaml --threshold 0.5
             """)
 
-    @Argument(help: "A run directory.")
-    var runDirectory: String
+    @Argument(help: "A run directory or checkpoint, or a model file (with --config).")
+    var model: String
+
+    @Option(help: "Model files: the config whose data, split and evaluation are used.")
+    var config: String?
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Model files: override a key of --config (repeatable).", valueName: "key=value"))
+    var overrides: [String] = []
+
+    @Option(help: "Model files: the threshold (a probability, youden or sensitivity:S; default: the config's eval.threshold).")
+    var threshold: String?
+
+    @Option(help: "Model files: where the evaluation run is written.")
+    var runs: String = "runs"
 
     @Option(help: "text (tables) or json (every number).")
     var format: OutputFormat = .text
 
     func run() throws {
-        let restored = try RestoredRun(URL(fileURLWithPath: runDirectory))
-        let result = try restored.evaluateRun()
+        let result: RunResult
+        let metrics: [String]?
+        var written = false
+        switch try ModelArgument(model) {
+        case .run(let restored):
+            guard config == nil, overrides.isEmpty, threshold == nil else {
+                throw ValidationError("\(model) is a run: it is evaluated with its own config and threshold (--config, --set and --threshold are for model files)")
+            }
+            result = try restored.evaluateRun()
+            metrics = restored.config.eval.metrics
+        case .file(let imported):
+            guard let config else {
+                throw ValidationError("\(model) is a model file: give the data to evaluate it on with --config CONFIG (its data, split and evaluation pipeline)")
+            }
+            let base = try ExperimentConfig.load(URL(fileURLWithPath: config), overrides: overrides)
+            let evaluation = try base.evaluating(modelFile: imported.file, threshold: threshold)
+            result = try ExperimentRunner(config: evaluation, runsRoot: URL(fileURLWithPath: runs)).run(evaluateOnly: true)
+            metrics = evaluation.eval.metrics
+            written = true
+        }
         switch format {
         case .json: print(try result.metrics.json, terminator: "")
         case .text:
             // The tables only: this evaluation writes no figure files to link.
-            var document = try SweepReport(experiment: result.run.url.lastPathComponent, results: [result], metrics: restored.config.eval.metrics).document
+            var document = try SweepReport(experiment: result.run.url.lastPathComponent, results: [result], metrics: metrics).document
             document.blocks = document.blocks.filter { if case .figure = $0 { return false } else { return true } }
             print(document.markdown)
+            if written { print("run: \(result.run.url.path)") }
         }
     }
 }
@@ -211,36 +248,74 @@ struct Evaluate: ParsableCommand {
 struct GradCAMCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gradcam",
-        abstract: "Write Grad-CAM overlays (PNG) for test samples of a run, at any named layer.",
+        abstract: "Write Grad-CAM overlays (PNG) for test samples of a run, or for images with any model file, at any named layer.",
         discussion: """
-            The default layer is the architecture's last convolutional layer; Keras names work (conv5_block3_out, or a unit prefix such as conv5_block3_2). 3D runs give a mid-slice montage.
-            Example: zoo gradcam runs/ct/resnet50 --layer conv5_block3_2 --samples 4 --output gradcam/
+            The default layer is the architecture's last convolutional layer (for a model file, the last layer whose output is a feature map); Keras names work (conv5_block3_out, or a unit prefix such as conv5_block3_2). 3D models give a mid-slice montage. A model file's images are prepared by the same options as zoo predict's (--size, --channels, --interpolation, --preprocessing, --classes); the class explained is the predicted one, or --class.
+
+            Examples:
+              zoo gradcam runs/ct/resnet50 --layer conv5_block3_2 --samples 4 --output gradcam/
+              zoo gradcam colleague.keras images/ --layer conv5_block3_out --preprocessing caffe --output gradcam/
             """)
 
-    @Argument(help: "A run directory.")
-    var runDirectory: String
+    @Argument(help: "A run directory or checkpoint, or a model file.")
+    var model: String
 
-    @Option(help: "The layer (Keras name); default: the variant's last convolutional layer.")
+    @Argument(help: "Model files: the images to explain (files, folders, CSVs with a path column).")
+    var images: [String] = []
+
+    @Option(help: "The layer (Keras name); default: the last convolutional layer.")
     var layer: String?
 
-    @Option(help: "How many test samples.")
+    @Option(help: "Runs: how many test samples.")
     var samples: Int = 4
+
+    @Option(name: .customLong("class"), help: "The class to explain (index or --classes name; default: the predicted class).")
+    var explainedClass: String?
 
     @Option(help: "The folder for the PNG overlays.")
     var output: String = "gradcam"
 
+    @OptionGroup var file: FilePipelineOptions
+
     func run() throws {
-        let restored = try RestoredRun(URL(fileURLWithPath: runDirectory))
         let folder = URL(fileURLWithPath: output)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let gradCAM = GradCAM(model: restored.model, variant: restored.variant)
-        for index in try restored.indices("test").prefix(samples) {
-            let sample = try restored.prepared(index)
-            let map = try gradCAM.explain(sample.image, layer: layer)
-            let url = folder.appendingPathComponent("\(sample.id)-\(map.layer)-class\(map.classIndex).png")
-            try map.writeOverlay(on: sample.image, to: url)
-            print("\(url.path): layer \(map.layer), class \(map.classIndex), score \(map.score)")
+        switch try ModelArgument(model) {
+        case .run(let restored):
+            try ModelArgument.run(restored).refuseFileOptions(file.given + (images.isEmpty ? [] : ["images"]), path: model)
+            let gradCAM = GradCAM(model: restored.model, variant: restored.variant)
+            let classIndex = try explainedClass.map { try Self.classIndex($0, names: restored.dataset.classNames) }
+            for index in try restored.indices("test").prefix(samples) {
+                let sample = try restored.prepared(index)
+                let map = try gradCAM.explain(sample.image, layer: layer, classIndex: classIndex)
+                try write(map, on: sample.image, id: sample.id, to: folder)
+            }
+        case .file(let imported):
+            guard !images.isEmpty else { throw ValidationError("\(model) is a model file: name the images to explain") }
+            let inputs = try FileModelInputs(model: imported, inputs: images.map { URL(fileURLWithPath: $0) }, pipeline: try file.pipeline())
+            guard !inputs.segmentation else { throw ValidationError("\(model): Grad-CAM explains classifiers; this model segments") }
+            FileHandle.standardError.write(Data((inputs.header + "\n").utf8))
+            let gradCAM = GradCAM(model: imported)
+            let classIndex = try explainedClass.map { try Self.classIndex($0, names: inputs.columns) }
+            for index in 0..<inputs.files.count {
+                let sample = try inputs.sample(index)
+                let map = try gradCAM.explain(sample.input.image, layer: layer, classIndex: classIndex)
+                try write(map, on: sample.resized.image, id: sample.original.id, to: folder)
+            }
         }
+    }
+
+    func write(_ map: GradCAMMap, on image: ImageArray, id: String, to folder: URL) throws {
+        let stem = URL(fileURLWithPath: id).deletingPathExtension().deletingPathExtension().lastPathComponent
+        let url = folder.appendingPathComponent("\(stem)-\(map.layer)-class\(map.classIndex).png")
+        try map.writeOverlay(on: image, to: url)
+        print("\(url.path): layer \(map.layer), class \(map.classIndex), score \(map.score)")
+    }
+
+    static func classIndex(_ text: String, names: [String]) throws -> Int {
+        if let position = names.firstIndex(of: text) { return position }
+        if let number = Int(text), number >= 0, names.isEmpty || number < names.count { return number }
+        throw ValidationError("--class '\(text)': not one of \(names.joined(separator: ", ")) or their indices")
     }
 }
 
@@ -269,7 +344,13 @@ struct ExportKeras: ParsableCommand {
         let restored = try RestoredRun(URL(fileURLWithPath: runDirectory))
         let url = URL(fileURLWithPath: output)
         let chosen = format ?? (url.pathExtension == "keras" ? .keras : .weights)
-        try KerasModelExport.save(restored.model, to: url, format: chosen)
+        if let imported = restored.model as? ImportedModel {
+            // A model fine-tuned from a file goes back as the file defined it (its softmax or
+            // sigmoid in place).
+            try imported.asFileModel { try KerasModelExport.save($0, to: url, format: chosen) }
+        } else {
+            try KerasModelExport.save(restored.model, to: url, format: chosen)
+        }
         print("wrote \(output) (\(chosen.rawValue)): \(restored.model.namedParameters.count) weights of \(restored.variant.name)")
     }
 }
@@ -280,7 +361,7 @@ struct ImportKeras: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import-keras",
         abstract: "Rebuild a model from a Keras .keras archive or full-model .h5 and save it as a Zoo checkpoint.",
-        discussion: "Example: zoo import-keras finetuned.keras --output finetuned-zoo.h5")
+        discussion: "The checkpoint records the architecture beside the weights, so zoo predict, zoo eval, zoo gradcam and model.from take it as they take the Keras file.\nExample: zoo import-keras finetuned.keras --output finetuned-zoo.h5")
 
     @Argument(help: "A .keras archive or a full-model .h5 file.")
     var file: String
@@ -290,7 +371,9 @@ struct ImportKeras: ParsableCommand {
 
     func run() throws {
         let (model, report) = try KerasModelImport.load(URL(fileURLWithPath: file))
-        try Checkpoint.save(model: model, to: URL(fileURLWithPath: output))
+        // The architecture goes with the weights: the checkpoint is a model file of its own.
+        let architecture = String(decoding: try KerasModelFile.readConfig(URL(fileURLWithPath: file)), as: UTF8.self)
+        try Checkpoint.save(model: model, training: TrainingState(architecture: architecture), to: URL(fileURLWithPath: output))
         print(report)
         print("wrote \(output): \(model.layers.count) layers, \(model.parameterCounts.total) parameters")
     }

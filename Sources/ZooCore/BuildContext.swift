@@ -56,6 +56,22 @@ public final class BuildContext {
         context.nameCounts[base] = index + 1
         return index == 0 ? base : "\(base)_\(index)"
     }
+
+    /// Marks `names` as taken, so that the automatic names that follow do not repeat them
+    /// (`dense_1` taken: the next unnamed `Dense` is `dense_2`), as layers added to a loaded
+    /// model are named in Keras.
+    public static func reserve(names: some Sequence<String>) {
+        let context = active
+        for name in names {
+            var base = name
+            var index = 0
+            if let underscore = name.lastIndex(of: "_"), let number = Int(name[name.index(after: underscore)...]), number > 0 {
+                base = String(name[..<underscore])
+                index = number
+            }
+            context.nameCounts[base] = Swift.max(context.nameCounts[base, default: 0], index + 1)
+        }
+    }
 }
 
 /// `Conv2DTranspose` -> `conv2d_transpose`, `BatchNormalization` -> `batch_normalization`,

@@ -116,6 +116,18 @@ extension Module {
         return matching.count
     }
 
+    /// Freezes every layer up to and including the one named `last`, in Keras's
+    /// `model.layers` order; returns how many.
+    @discardableResult
+    public func freeze(upTo last: String) throws -> Int {
+        let all = layers
+        guard let end = all.firstIndex(where: { $0.name == last }) else {
+            throw ModelError("freeze.up_to: no layer named '\(last)' in '\(name)'")
+        }
+        for layer in all[...end] { layer.isFrozen = true }
+        return end + 1
+    }
+
     /// Freezes the first `fraction` of the layers in Keras's order, counting as
     /// `model.layers[:int(len(model.layers) * fraction)]` does (the input layer included, for
     /// models that have one); returns how many were frozen.

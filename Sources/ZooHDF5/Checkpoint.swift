@@ -13,12 +13,19 @@ public struct TrainingState: Equatable {
     public var randomStates: [String: [UInt64]]
     /// The resolved experiment config, as JSON.
     public var config: String?
+    /// The model's architecture as a Keras model configuration (the JSON a `.keras` archive's
+    /// `config.json` holds), so that the checkpoint can be rebuilt without its run:
+    /// `zoo import-keras` writes it, and `zoo predict` / `eval` / `gradcam` read it.
+    public var architecture: String?
 
-    public init(epoch: Int = 0, scheduleStep: Int = 0, randomStates: [String: [UInt64]] = [:], config: String? = nil) {
+    public init(
+        epoch: Int = 0, scheduleStep: Int = 0, randomStates: [String: [UInt64]] = [:], config: String? = nil, architecture: String? = nil
+    ) {
         self.epoch = epoch
         self.scheduleStep = scheduleStep
         self.randomStates = randomStates
         self.config = config
+        self.architecture = architecture
     }
 }
 
@@ -43,6 +50,7 @@ public enum Checkpoint {
                     try group.createDataset("random/\(name)", uint64s: state, shape: [state.count])
                 }
                 if let config = training.config { try group.createDataset("config", string: config) }
+                if let architecture = training.architecture { try group.createDataset("model_config", string: architecture) }
             }
             for (path, dropout) in dropoutLayers(model) {
                 try group.createDataset("layer_random/\(path)", uint64s: dropout.random.state, shape: [4])
@@ -80,6 +88,7 @@ public enum Checkpoint {
                 for path in try random.datasetPaths() { state.randomStates[path] = try random.dataset(path).readUInt64s() }
             }
             if group.kind(of: "config") == .dataset { state.config = try group.dataset("config").readString() }
+            if group.kind(of: "model_config") == .dataset { state.architecture = try group.dataset("model_config").readString() }
             let dropouts = Dictionary(uniqueKeysWithValues: dropoutLayers(model))
             if group.kind(of: "layer_random") == .group {
                 let random = try group.group("layer_random")
@@ -121,6 +130,20 @@ public enum Checkpoint {
         }
         for (dropout, generator) in generators { dropout.random = generator }
         return state
+    }
+
+    /// The architecture a checkpoint records (`TrainingState.architecture`), read without a
+    /// model; nil when it records none (a run's checkpoints, whose run directory has the config).
+    public static func architecture(of url: URL) throws -> String? {
+        do {
+            let root = try HDF5File.open(url).root
+            guard root.kind(of: "zoo_training") == .group else { return nil }
+            let group = try root.group("zoo_training")
+            guard group.kind(of: "model_config") == .dataset else { return nil }
+            return try group.dataset("model_config").readString()
+        } catch let error as HDF5Error {
+            throw WeightLoadError(file: url.path, problems: ["\(error.path.isEmpty ? "/" : error.path): \(error.message)"])
+        }
     }
 
     /// Dropout layers (every `RandomizedLayer`) by layer path: their generators are part of a

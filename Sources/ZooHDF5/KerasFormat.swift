@@ -64,3 +64,19 @@ func detectHDF5Layout(_ root: HDF5Group) throws -> KerasFileFormat {
         file: root.file.url.path,
         problems: ["'/': not a Keras weight file: no 'layer_names' attribute, no 'model_weights/' or 'layers/' group (members: \(members))"])
 }
+
+extension KerasFileFormat {
+    /// The format of the file at `url`, from its content (an error names the file when it is
+    /// none of Zoo's formats).
+    public init(contentsOf url: URL) throws {
+        switch try FileSignature(url: url) {
+        case .zip: self = .kerasArchive
+        case .hdf5, .unknown:
+            do {
+                self = try detectHDF5Layout(try HDF5File.open(url).root)
+            } catch let error as HDF5Error {
+                throw WeightLoadError(file: url.path, problems: ["\(error.path.isEmpty ? "/" : error.path): \(error.message)"])
+            }
+        }
+    }
+}

@@ -12,6 +12,34 @@ public struct NIfTIVolume: Sendable {
     public var spacing: [Float]
     /// The datatype code of the file (2 uint8, 4 int16, 8 int32, 16 float32, 64 float64, ...).
     public var datatype: Int
+    /// Where the voxels lie in the scanner's space, as the header says.
+    public var geometry = NIfTIGeometry()
+}
+
+/// The header fields that place a NIfTI-1 grid in space: the voxel sizes, the qform
+/// (quaternion, offsets, qfac) and the sform (three rows of the affine), with their codes and
+/// the units. A volume written on the same grid with these fields has the same affine.
+public struct NIfTIGeometry: Sendable, Equatable {
+    /// pixdim[0] (qfac) to pixdim[3].
+    public var pixdim: [Float] = [1, 1, 1, 1]
+    public var qformCode: Int16 = 1
+    public var sformCode: Int16 = 0
+    /// quatern_b, quatern_c, quatern_d, qoffset_x, qoffset_y, qoffset_z.
+    public var quaternion: [Float] = [0, 0, 0, 0, 0, 0]
+    /// srow_x, srow_y, srow_z (4 each).
+    public var sform: [Float] = [Float](repeating: 0, count: 12)
+    public var units: UInt8 = 10
+
+    public init() {}
+
+    init(_ reader: ByteReader) {
+        pixdim = (0...3).map { reader.float32(76 + 4 * $0) }
+        qformCode = reader.int16(252)
+        sformCode = reader.int16(254)
+        quaternion = (0..<6).map { reader.float32(256 + 4 * $0) }
+        sform = (0..<12).map { reader.float32(280 + 4 * $0) }
+        units = reader.bytes[123]
+    }
 }
 
 /// NIfTI-1 single-file volumes (`.nii`, `.nii.gz`): reading and writing.
@@ -104,7 +132,7 @@ public enum NIfTI {
             }
         }
         let image = ImageArray(shape: [nz, ny, nx, channels], values: values)
-        return NIfTIVolume(image: image, spacing: [abs(pixdim[2]), abs(pixdim[1]), abs(pixdim[0])], datatype: datatype)
+        return NIfTIVolume(image: image, spacing: [abs(pixdim[2]), abs(pixdim[1]), abs(pixdim[0])], datatype: datatype, geometry: NIfTIGeometry(reader))
     }
 
     /// The datatypes the writer offers.
@@ -114,7 +142,11 @@ public enum NIfTI {
 
     /// Encodes a DHWC volume (or an HWC image, as depth 1) as NIfTI-1, little-endian, with
     /// the given spacing ([dz, dy, dx]); values are rounded and clamped for integer types.
-    public static func encode(_ image: ImageArray, spacing: [Float] = [1, 1, 1], as type: StorageType = .float32, compress: Bool) throws -> Data {
+    /// `geometry` (a read volume's) replaces the spacing and the identity orientation: the
+    /// written volume then lies where the read one does.
+    public static func encode(
+        _ image: ImageArray, spacing: [Float] = [1, 1, 1], as type: StorageType = .float32, geometry: NIfTIGeometry? = nil, compress: Bool
+    ) throws -> Data {
         let shape = image.isVolume ? image.shape : [1] + image.shape
         let (nz, ny, nx, channels) = (shape[0], shape[1], shape[2], shape[3])
         guard [nx, ny, nz, channels].allSatisfy({ $0 <= Int(Int16.max) }) else {
@@ -137,6 +169,14 @@ public enum NIfTI {
         put32(Float(1).bitPattern, 112)  // scl_slope
         header[123] = 10  // xyzt_units: millimetres and seconds
         header[252] = 1  // qform_code: scanner coordinates, with an identity quaternion and pixdim scaling
+        if let geometry {
+            for (i, value) in geometry.pixdim.enumerated() { put32(value.bitPattern, 76 + 4 * i) }
+            put16(Int(geometry.qformCode), 252)
+            put16(Int(geometry.sformCode), 254)
+            for (i, value) in geometry.quaternion.enumerated() { put32(value.bitPattern, 256 + 4 * i) }
+            for (i, value) in geometry.sform.enumerated() { put32(value.bitPattern, 280 + 4 * i) }
+            header[123] = geometry.units
+        }
         for (i, c) in "n+1\0".utf8.enumerated() { header[344 + i] = c }
         var body = [UInt8](repeating: 0, count: image.values.count * bytesPer)
         image.values.withUnsafeBufferPointer { source in
@@ -160,8 +200,10 @@ public enum NIfTI {
     }
 
     /// Writes a volume; a name ending in `.gz` is compressed.
-    public static func write(_ image: ImageArray, spacing: [Float] = [1, 1, 1], as type: StorageType = .float32, to url: URL) throws {
-        let data = try encode(image, spacing: spacing, as: type, compress: url.path.lowercased().hasSuffix(".gz"))
+    public static func write(
+        _ image: ImageArray, spacing: [Float] = [1, 1, 1], as type: StorageType = .float32, geometry: NIfTIGeometry? = nil, to url: URL
+    ) throws {
+        let data = try encode(image, spacing: spacing, as: type, geometry: geometry, compress: url.path.lowercased().hasSuffix(".gz"))
         try FileAccess.write(data, to: url)
     }
 }

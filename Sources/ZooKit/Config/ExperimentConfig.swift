@@ -243,6 +243,12 @@ public struct SplitConfig: Sendable {
 /// Which architecture, with which weights, frozen how far, under which head.
 public struct ModelConfig: Sendable {
     public var name: String
+    /// A whole model file to start from instead of a catalog architecture (`model.from`): a
+    /// Keras `.keras` archive or full-model `.h5`, or a Zoo checkpoint that records its
+    /// architecture; resolved against the config's folder.
+    public var from: String?
+    /// With `from` and `head`: the layer whose output the new head is built on (`head_from`).
+    public var headFrom: String?
     public var inputShape: [Int]?
     public var weights: String?
     /// How strictly `weights` must match the model (`model.weights_options`): weights of the
@@ -259,6 +265,9 @@ public struct ModelConfig: Sendable {
     public var trainableLast: Int?
     public var freezeNames: [String]
     public var freezePrefix: String?
+    /// Every layer up to and including this one frozen (`freeze.up_to`), in Keras's
+    /// `model.layers` order.
+    public var freezeUpTo: String?
     public var head: [String]?
     public var pooling: String?
     /// Overrides every batch normalization's momentum (Keras convention: the weight of the old
@@ -267,9 +276,19 @@ public struct ModelConfig: Sendable {
     public var batchNormMomentum: Double?
 
     init(_ reader: ConfigReader) throws {
-        name = try reader.string("name", default: "small_cnn")
+        let explicitName = try reader.string("name")
+        name = explicitName ?? "small_cnn"
+        from = try reader.string("from")
+        headFrom = try reader.string("head_from")
         inputShape = try reader.ints("input_shape")
         weights = try reader.string("weights")
+        if let from {
+            if explicitName != nil { throw reader.error("from", "give model.name (a catalog architecture) or model.from (a model file, here \(from)), not both") }
+            if weights != nil { throw reader.error("weights", "model.from \(from) brings its own weights; leave out model.weights") }
+            name = URL(fileURLWithPath: from).deletingPathExtension().lastPathComponent
+        } else if headFrom != nil {
+            throw reader.error("head_from", "names a layer of a model file: it goes with model.from")
+        }
         if let options = try reader.map("weights_options") {
             allowMissing = try options.bool("allow_missing", default: true)
             allowUnexpected = try options.bool("allow_unexpected", default: true)
@@ -297,6 +316,7 @@ public struct ModelConfig: Sendable {
             }
             freezeNames = try freeze.strings("names") ?? []
             freezePrefix = try freeze.string("prefix")
+            freezeUpTo = try freeze.string("up_to")
             try freeze.finish()
         } else {
             freezeNames = []

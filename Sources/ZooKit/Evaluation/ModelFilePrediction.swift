@@ -77,15 +77,29 @@ public struct FileModelPipeline: Equatable {
 }
 
 /// `zoo predict MODEL IMAGES` for a model file: every image through the file pipeline, the
-/// model's outputs as it computes them (a Keras classifier's softmax probabilities), one row per
-/// image with the predicted (largest) output.
+/// softmax of the model's logits (a Keras classifier's own probabilities: `ImportedModel` reads
+/// its softmax or sigmoid back as logits), one row per image with the predicted (largest)
+/// class; for a segmentation model the predicted voxels per class, and the masks and
+/// probability maps written on each input's own grid.
 public enum ModelFilePrediction {
+    /// One segmented input: voxels of each predicted class and the files written.
+    public struct Segmented: Encodable {
+        public let id: String
+        /// Voxels predicted as each class (the background first).
+        public let voxels: [Int]
+        public let mask: String?
+        public let probabilities: [String]
+    }
+
     public struct Result {
         /// What was loaded and how the images were prepared, for the printed header.
         public let header: String
         public let ids: [String]
         public let columns: [String]
+        /// Classification: the probabilities per image.
         public let outputs: [[Float]]
+        /// Segmentation: one entry per input.
+        public let segmented: [Segmented]
 
         /// The column of the largest output (the project's one predicted-class rule, without a
         /// threshold: a model file carries none chosen on validation).
@@ -94,6 +108,14 @@ public enum ModelFilePrediction {
         }
 
         public var csv: String {
+            if !segmented.isEmpty {
+                var lines = ["id," + columns.map { "voxels_\($0)" }.joined(separator: ",") + ",mask,probabilities"]
+                for row in segmented {
+                    lines.append(
+                        CSV.escape(row.id) + "," + row.voxels.map(String.init).joined(separator: ",") + ",\(CSV.escape(row.mask ?? ""))," + CSV.escape(row.probabilities.joined(separator: ";")))
+                }
+                return lines.joined(separator: "\n") + "\n"
+            }
             var lines = ["id,predicted," + columns.map { "p_\($0)" }.joined(separator: ",")]
             for (id, row) in zip(ids, outputs) {
                 lines.append("\(CSV.escape(id)),\(CSV.escape(predicted(row)))," + row.map { "\($0)" }.joined(separator: ","))
@@ -101,8 +123,10 @@ public enum ModelFilePrediction {
             return lines.joined(separator: "\n") + "\n"
         }
 
-        /// One object per image: id, predicted column and every output by column name.
+        /// One object per image: id, predicted column and every output by column name (for
+        /// segmentation: voxels per class and the files written).
         public func json() throws -> String {
+            if !segmented.isEmpty { return try JSONText.encode(segmented) }
             struct Row: Encodable {
                 let id: String
                 let predicted: String
@@ -115,56 +139,183 @@ public enum ModelFilePrediction {
         }
     }
 
-    /// Predicts `inputs` (files, folders, CSVs with a path column) with the Keras model in
-    /// `modelURL`, prepared by `pipeline`.
-    public static func predict(model modelURL: URL, inputs: [URL], pipeline: FileModelPipeline, batchSize: Int = 16) throws -> Result {
-        let (model, _) = try KerasModelImport.load(modelURL)
-        guard let graph = model.graph, graph.inputs.count == 1, graph.outputs.count == 1 else {
-            throw RunError("\(modelURL.path): zoo predict takes a model of one input and one output")
+    /// What the model file's output is read as, for the header.
+    static func outputWords(_ model: ImportedModel) -> String {
+        switch model.fileOutput {
+        case .logits: return "softmax of the model's outputs (logits)"
+        case .softmax: return "the model's softmax"
+        case .sigmoid: return "the model's sigmoid as [1 - p, p]"
         }
-        let inputShape = graph.inputShapes[0]
-        guard inputShape.count == 3, let modelChannels = inputShape[2] else {
-            throw RunError("\(modelURL.path): the model's input \(SymbolicTensor.describe(inputShape)) is not a 2D image; zoo predict reads 2D images for a model file")
+    }
+
+    /// Predicts `inputs` (files, folders, CSVs with a path column) with `model`, prepared by
+    /// `pipeline`. A segmentation model writes masks (PNG 0/255 for two classes, else class
+    /// indices; NIfTI for NIfTI inputs) to `masks` and the probability of every class but the
+    /// background to `probabilities` (16-bit PNG scaled by 65535, or float32 NIfTI), each
+    /// resampled to its input's grid, NIfTI with the input's geometry.
+    public static func predict(
+        model: ImportedModel, inputs: [URL], pipeline: FileModelPipeline, masks: URL? = nil, probabilities: URL? = nil, batchSize: Int = 16
+    ) throws -> Result {
+        let prepared = try FileModelInputs(model: model, inputs: inputs, pipeline: pipeline)
+        if !prepared.segmentation, masks != nil || probabilities != nil {
+            throw RunError("\(model.file.path): --masks and --probabilities are for segmentation models; this one puts out one vector per image")
         }
-        let channels = pipeline.channels ?? modelChannels
-        guard channels == modelChannels, channels == 1 || channels == 3 else {
-            throw RunError("\(modelURL.path): the model takes \(modelChannels) channels, the images were asked as \(channels)")
-        }
-        guard let size = pipeline.size ?? (inputShape[0].flatMap { h in inputShape[1].map { [h, $0] } }) else {
-            throw RunError("\(modelURL.path): the model accepts any image size; give one with --size")
-        }
-        if let fixed = inputShape[0], fixed != size[0] { throw RunError("\(modelURL.path): the model takes height \(fixed), --size asks \(size[0])") }
-        if let fixed = inputShape[1], fixed != size[1] { throw RunError("\(modelURL.path): the model takes width \(fixed), --size asks \(size[1])") }
-        let outputShape = graph.outputShapes[0]
-        guard outputShape.count == 1, let width = outputShape[0] else {
-            throw RunError("\(modelURL.path): the model's output \(SymbolicTensor.describe(outputShape)) is not one vector per image")
-        }
-        let columns = pipeline.classes ?? (0..<width).map { "output\($0)" }
-        guard columns.count == width else {
-            throw RunError("--classes names \(columns.count) classes; the model puts out \(width) values")
-        }
-        let files = try FileListDataset(inputs: inputs, channels: channels == 1 ? .gray : .rgb, bitDepth: 8)
-        guard files.count > 0 else { throw RunError("no images to predict in \(inputs.map(\.path).joined(separator: ", "))") }
-        let steps: [SampleTransform] = [PillowResize(size: size, filter: pipeline.interpolation)] + [pipeline.preprocessing.transform].compactMap { $0 }
-        let header = "model \(modelURL.lastPathComponent) ('\(model.name)', input \(size[0])x\(size[1])x\(channels), \(width) outputs); "
-            + "images: \(channels == 1 ? "gray" : "RGB"), Pillow \(pipeline.interpolation.rawValue) resize to \(size[0])x\(size[1]), preprocessing \(pipeline.preprocessing)"
+        let header = prepared.header + "; probabilities: \(outputWords(model))" + (prepared.segmentation ? "; masks and probabilities resampled to each input's grid" : "")
         model.setTraining(false)
-        var ids = [String](), outputs = [[Float]]()
-        var random = RandomGenerator(seed: 0)
-        for start in stride(from: 0, to: files.count, by: batchSize) {
-            let indices = Array(start..<Swift.min(start + batchSize, files.count))
-            let samples = try indices.map { index -> Sample in
-                var sample = try files.sample(at: index)
-                for step in steps { sample = try step.apply(sample, random: &random) }
-                return sample
+        let files = prepared.files
+        if prepared.segmentation {
+            var rows = [Segmented]()
+            for folder in [masks, probabilities].compactMap({ $0 }) { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
+            for index in 0..<files.count {
+                let sample = try prepared.sample(index)
+                let batch = try Tensor(shape: [1] + sample.input.image.shape, scalars: sample.input.image.values)
+                let logits = try withoutGrad { try model(batch) }
+                let map = ImageArray(shape: Array(logits.shape.dropFirst()), values: try withoutGrad { try logits.softmax() }.scalars)
+                // Back on the input's grid, as the input's own file places it.
+                var onInput = Sample(image: map, info: sample.original.info)
+                if map.spatialShape != sample.original.image.spatialShape {
+                    var random = RandomGenerator(seed: 0)
+                    onInput = try Resize(size: sample.original.image.spatialShape, interpolation: .linear).apply(onInput, random: &random)
+                }
+                rows.append(try write(onInput.image, of: files.files[index], id: sample.original.id, masks: masks, probabilities: probabilities))
             }
-            let batch = try Tensor(shape: [samples.count, size[0], size[1], channels], scalars: samples.flatMap(\.image.values))
-            let output = try withoutGrad { try model(batch) }
+            return Result(header: header, ids: rows.map(\.id), columns: prepared.columns, outputs: [], segmented: rows)
+        }
+        let width = prepared.columns.count
+        var ids = [String](), outputs = [[Float]]()
+        for start in stride(from: 0, to: files.count, by: batchSize) {
+            let samples = try (start..<Swift.min(start + batchSize, files.count)).map { try prepared.sample($0).input }
+            let batch = try Tensor(shape: [samples.count] + samples[0].image.shape, scalars: samples.flatMap(\.image.values))
+            let output = try withoutGrad { try model(batch).softmax() }
             for (row, sample) in samples.enumerated() {
                 ids.append(sample.id)
                 outputs.append(Array(output.scalars[(row * width)..<((row + 1) * width)]))
             }
         }
-        return Result(header: header, ids: ids, columns: columns, outputs: outputs)
+        return Result(header: header, ids: ids, columns: prepared.columns, outputs: outputs, segmented: [])
+    }
+
+    /// Writes the mask and probability maps of `map` (probabilities, channels last, on the
+    /// input's grid) for the input `file`.
+    static func write(_ map: ImageArray, of file: URL, id: String, masks: URL?, probabilities: URL?) throws -> Segmented {
+        let classes = map.channels
+        let count = map.values.count / classes
+        var labels = [Float](repeating: 0, count: count)
+        var voxels = [Int](repeating: 0, count: classes)
+        map.values.withUnsafeBufferPointer { p in
+            for i in 0..<count {
+                var best = 0
+                for c in 1..<classes where p[i * classes + c] > p[i * classes + best] { best = c }
+                labels[i] = Float(best)
+                voxels[best] += 1
+            }
+        }
+        let nifti = ImageFile.isVolume(file.path)
+        let stem = URL(fileURLWithPath: id).deletingPathExtension().deletingPathExtension().lastPathComponent
+        let geometry = nifti ? try NIfTI.read(file).geometry : nil
+        var maskPath: String?
+        if let masks {
+            let url = masks.appendingPathComponent(stem + (nifti ? "-mask.nii.gz" : "-mask.png"))
+            let mask = ImageArray(shape: map.spatialShape + [1], values: classes == 2 && !nifti ? labels.map { $0 * 255 } : labels)
+            if nifti { try NIfTI.write(mask, as: .uint8, geometry: geometry, to: url) } else { try PNG.write(mask, to: url) }
+            maskPath = url.path
+        }
+        var probabilityPaths = [String]()
+        if let probabilities {
+            for c in 1..<classes {
+                let values = (0..<count).map { map.values[$0 * classes + c] }
+                let url = probabilities.appendingPathComponent(stem + "-p\(c)" + (nifti ? ".nii.gz" : ".png"))
+                if nifti {
+                    try NIfTI.write(ImageArray(shape: map.spatialShape + [1], values: values), as: .float32, geometry: geometry, to: url)
+                } else {
+                    try PNG.write(ImageArray(shape: map.spatialShape + [1], values: values.map { ($0 * 65535).rounded() }), to: url, bitDepth: 16)
+                }
+                probabilityPaths.append(url.path)
+            }
+        }
+        return Segmented(id: id, voxels: voxels, mask: maskPath, probabilities: probabilityPaths)
+    }
+}
+
+/// The images of `zoo predict` / `zoo gradcam` on a model file, checked against the model and
+/// prepared by the file pipeline: read (channels), resized (Pillow's rules for images, linear
+/// for volumes), preprocessed.
+public struct FileModelInputs {
+    public let files: FileListDataset
+    public let segmentation: Bool
+    /// The output columns' (classes') names.
+    public let columns: [String]
+    /// What was loaded and how the images are prepared.
+    public let header: String
+    let resize: SampleTransform?
+    let preprocess: SampleTransform?
+    let inputShape: [Int?]
+
+    public init(model: ImportedModel, inputs: [URL], pipeline: FileModelPipeline) throws {
+        let path = model.file.path
+        guard let graph = model.graph, graph.inputs.count == 1 else {
+            throw RunError("\(path): the model has \(model.graph?.inputs.count ?? 0) inputs; this command takes a model of one image input")
+        }
+        inputShape = graph.inputShapes[0]
+        let outputShape = graph.outputShapes[0]
+        let spatialDims = inputShape.count - 1
+        guard spatialDims == 2 || spatialDims == 3, let modelChannels = inputShape.last! else {
+            throw RunError("\(path): the model's input \(SymbolicTensor.describe(inputShape)) is not an image (HWC) or a volume (DHWC)")
+        }
+        let segmentation = outputShape.count == inputShape.count
+        self.segmentation = segmentation
+        guard segmentation || outputShape.count == 1, let width = outputShape.last! else {
+            throw RunError("\(path): the model's output \(SymbolicTensor.describe(outputShape)) is neither one vector per image nor a map per pixel")
+        }
+        let channels = pipeline.channels ?? modelChannels
+        guard channels == modelChannels else {
+            throw RunError("\(path): the model takes \(modelChannels) channels, the images were asked as \(channels)")
+        }
+        if let size = pipeline.size, size.count != spatialDims {
+            throw RunError("--size \(size.map(String.init).joined(separator: "x")): the model takes \(spatialDims)D inputs \(SymbolicTensor.describe(inputShape))")
+        }
+        let open = inputShape.dropLast().contains { $0 == nil }
+        let fixed = open ? nil : inputShape.dropLast().map { $0! }
+        if let size = pipeline.size, let fixed, size != fixed {
+            throw RunError("\(path): the model takes \(fixed.map(String.init).joined(separator: "x")), --size asks \(size.map(String.init).joined(separator: "x"))")
+        }
+        // A model of open extents: a classifier needs --size; a segmentation model takes each
+        // input at its own size.
+        let size = pipeline.size ?? fixed
+        guard size != nil || segmentation else { throw RunError("\(path): the model accepts any image size; give one with --size") }
+        let columns = pipeline.classes ?? (0..<width).map { segmentation ? "class\($0)" : "output\($0)" }
+        guard columns.count == width else {
+            throw RunError("--classes names \(columns.count) classes; the model puts out \(width) values")
+        }
+        self.columns = columns
+        let channelMode: ChannelMode = spatialDims == 3 ? .keep : (channels == 1 ? .gray : .rgb)
+        files = try FileListDataset(inputs: inputs, channels: channelMode, bitDepth: spatialDims == 3 ? nil : 8)
+        guard files.count > 0 else { throw RunError("no images in \(inputs.map(\.path).joined(separator: ", "))") }
+        resize = size.map { extents -> SampleTransform in
+            spatialDims == 2 ? PillowResize(size: extents, filter: pipeline.interpolation) : Resize(size: extents, interpolation: .linear)
+        }
+        preprocess = pipeline.preprocessing.transform
+        let sizeWords = size.map { $0.map(String.init).joined(separator: "x") } ?? "each input's own size"
+        let resizeWords = spatialDims == 2 ? "Pillow \(pipeline.interpolation.rawValue) resize" : "linear resize"
+        header = "model \(model.file.lastPathComponent) ('\(model.name)', input \(SymbolicTensor.describe(inputShape)), \(segmentation ? "segmentation, \(width) classes" : "\(width) outputs")); "
+            + "\(spatialDims == 2 ? (channels == 1 ? "images: gray" : "images: RGB") : "volumes: \(channels) channel(s)"), \(resizeWords) to \(sizeWords), preprocessing \(pipeline.preprocessing)"
+    }
+
+    /// Input `index` as read, resized (the pixels to show) and preprocessed (what the model
+    /// takes); an input of another rank or channel count is an error naming the file.
+    public func sample(_ index: Int) throws -> (original: Sample, resized: Sample, input: Sample) {
+        let original = try files.sample(at: index)
+        let spatialDims = inputShape.count - 1
+        guard original.image.shape.count == inputShape.count else {
+            throw RunError(
+                "\(files.files[index].path): a \(original.image.shape.count - 1)D input \(original.image.shape); the model takes \(spatialDims)D inputs \(SymbolicTensor.describe(inputShape))")
+        }
+        guard original.image.channels == inputShape.last! else {
+            throw RunError("\(files.files[index].path): \(original.image.channels) channels; the model takes \(inputShape.last!!)")
+        }
+        var random = RandomGenerator(seed: 0)
+        let resized = try resize?.apply(original, random: &random) ?? original
+        let input = try preprocess?.apply(resized, random: &random) ?? resized
+        return (original, resized, input)
     }
 }

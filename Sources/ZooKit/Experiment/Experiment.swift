@@ -48,7 +48,7 @@ public final class ExperimentRunner {
     /// schedule, early stopping, threshold rule and transforms. A study checks every trial
     /// this way before the first one trains.
     public func preflight() throws {
-        let variant = try ModelZoo.variant(config.model.name)
+        let variant = try config.architecture()
         let source = "config"
         _ = try TrainingFactory.optimizer(config.train.optimizer, source: source)
         _ = try TrainingFactory.loss(config.train.loss, classWeights: nil, source: source)
@@ -85,7 +85,9 @@ public final class ExperimentRunner {
 
     /// The data this run trains on, as a fingerprint.
     public func fingerprint(of dataset: Dataset) -> RunFingerprint {
-        RunFingerprint(dataset: dataset, extra: regionBoxes.map(RegionCropDataset.csv) ?? "")
+        var fingerprint = RunFingerprint(dataset: dataset, extra: regionBoxes.map(RegionCropDataset.csv) ?? "")
+        fingerprint.model = RunFingerprint.files([config.model.from, config.model.weights].compactMap { $0 }.map(config.resolvedPath))
+        return fingerprint
     }
 
     /// The model the config describes, with its weights file loaded and its layers frozen;
@@ -109,7 +111,7 @@ public final class ExperimentRunner {
                 allowMissing: config.model.allowMissing, allowUnexpected: config.model.allowUnexpected,
                 skipMismatch: config.model.skipMismatch, prefixMap: config.model.prefixMap.map { WeightLoadOptions.PrefixRule(from: $0.from, to: $0.to) },
                 firstConvolution: variant.firstConvolution, grayInput: gray)
-            let url = config.baseDirectory.map { URL(fileURLWithPath: weights, relativeTo: $0) } ?? URL(fileURLWithPath: weights)
+            let url = config.resolvedPath(weights)
             let report = try KerasWeights.load(into: model, from: url, options: options)
             for line in report.adapted { progress.message("weights: \(line)") }
             progress.message("weights: \(report.loaded.count) loaded from \(weights), \(report.missing.count) missing (new), \(report.unexpected.count) unused")
@@ -120,12 +122,12 @@ public final class ExperimentRunner {
         if let fraction = config.model.freezeFraction {
             // Counted over the backbone, as the studies' Keras code counts base_model.layers;
             // a head added on top is never part of the fraction.
-            let backbone = (model as? ApplicationModel)?.backboneLayers ?? model.layers
+            let backbone = (model as? BackboneSplit)?.backboneLayers ?? model.layers
             let frozen = try model.freeze(fraction: fraction, of: backbone)
             progress.message("freeze: the first \(frozen) of the backbone's \(backbone.count) layers (int(\(fraction) x \(backbone.count)), as Keras's base_model.layers[:int(\(fraction) * len)])")
         }
         if let last = config.model.trainableLast {
-            let backbone = (model as? ApplicationModel)?.backboneLayers ?? model.layers
+            let backbone = (model as? BackboneSplit)?.backboneLayers ?? model.layers
             guard last <= backbone.count else {
                 throw RunError("model.freeze.trainable_last: \(last) is more than the backbone's \(backbone.count) layers")
             }
@@ -134,6 +136,10 @@ public final class ExperimentRunner {
         }
         if !config.model.freezeNames.isEmpty { try model.freeze(names: config.model.freezeNames) }
         if let prefix = config.model.freezePrefix { try model.freeze(prefix: prefix) }
+        if let last = config.model.freezeUpTo {
+            let frozen = try model.freeze(upTo: last)
+            progress.message("freeze: the first \(frozen) layers, up to and including \(last)")
+        }
         let layers = model.layers
         let frozen = layers.filter(\.isFrozen).count
         if frozen > 0 {
@@ -198,7 +204,9 @@ public final class ExperimentRunner {
     }
 
     /// Trains and evaluates one run; `resume` continues a run directory from its last checkpoint.
-    public func run(name: String? = nil, resume: RunDirectory? = nil) throws -> RunResult {
+    /// `evaluateOnly` evaluates the model the config builds as it is, without training (`zoo
+    /// eval MODEL --config`: the config's `model.from` is the file).
+    public func run(name: String? = nil, resume: RunDirectory? = nil, evaluateOnly: Bool = false) throws -> RunResult {
         try preflight()
         let given = try self.dataset()
         let fingerprint = self.fingerprint(of: given)
@@ -208,14 +216,17 @@ public final class ExperimentRunner {
                 "\(resume.url.path) was trained on other data (\(recorded.samples) samples then, \(given.count) now, or changed files); "
                     + "it cannot be resumed on this data")
         }
+        if let resume, let recorded = resume.recordedFingerprint, recorded.model != fingerprint.model {
+            throw RunError("\(resume.url.path) started from other model files (model.from or model.weights changed since); it cannot be resumed from these")
+        }
         let first = try dataset.sample(at: 0)
         let classes = Swift.max(dataset.classNames.count, 2)
-        let variant = try ModelZoo.variant(config.model.name)
+        let variant = try config.architecture()
         let input = try inputShape(variant: variant, sampleShape: first.image.shape)
         let model = try makeModel(classes: classes, inputShape: input, variant: variant)
         try GradCAMFigures.check(config.eval.gradcamLayers, model: model, task: variant.task)
         let run = try resume ?? RunDirectory.create(
-            root: runsRoot, experiment: config.experiment, run: name ?? "\(variant.name)-\(Self.timestamp())")
+            root: runsRoot, experiment: config.experiment, run: name ?? "\(evaluateOnly ? "eval-" : "")\(variant.name)-\(Self.timestamp())")
         if resume == nil { try? FileManager.default.removeItem(at: run.log) }  // absent in a new run
         let configJSON = try config.resolved.json
         try configJSON.write(to: run.config, atomically: true, encoding: .utf8)
@@ -272,22 +283,36 @@ public final class ExperimentRunner {
             config.train.schedule, learningRate: optimizer.learningRate, epochs: config.train.epochs,
             stepsPerEpoch: trainLoader.batchCount, source: source)
         let (stopping, monitor) = try TrainingFactory.earlyStopping(config.train.earlyStopping, hasValidation: validationLoader != nil, task: variant.task, source: source)
-        let trainer = Trainer(
-            model: model, task: variant.task, loss: loss, optimizer: optimizer, schedule: schedule,
-            epochs: config.train.epochs, earlyStopping: stopping, monitor: monitor, run: run, progress: progress,
-            configJSON: configJSON, checkpointEvery: config.train.checkpointEvery, keepsBest: validationLoader != nil)
-        trainer.slidingWindow = window
-        var (startEpoch, startStep) = (0, 0)
-        if resume != nil, FileManager.default.fileExists(atPath: run.lastCheckpoint.path) {
-            let state = try Checkpoint.load(into: model, optimizer: optimizer, from: run.lastCheckpoint)
-            (startEpoch, startStep) = (state.epoch, state.scheduleStep)
-            progress.message("resuming \(run.url.lastPathComponent) after epoch \(startEpoch)")
+        let history: [EpochRecord]
+        let trainingSeconds: Double
+        let evaluated: EvaluatedCheckpoint
+        if evaluateOnly {
+            // zoo eval MODEL --config: the model file's weights as they are, nothing trained.
+            // Its weights are kept as the run's checkpoint, so that the run predicts, explains
+            // and exports as any other.
+            (history, trainingSeconds) = ([], 0)
+            try Checkpoint.save(model: model, training: TrainingState(config: configJSON), to: run.lastCheckpoint)
+            let file = config.model.from.map { URL(fileURLWithPath: $0).lastPathComponent } ?? variant.name
+            evaluated = EvaluatedCheckpoint(file: run.lastCheckpoint.lastPathComponent, epoch: 0, reason: "the weights of \(file) as given, not trained here")
+            progress.message("\(variant.name): evaluated without training on \(validationIndices.count) validation and \(testIndices.count) test samples")
+        } else {
+            let trainer = Trainer(
+                model: model, task: variant.task, loss: loss, optimizer: optimizer, schedule: schedule,
+                epochs: config.train.epochs, earlyStopping: stopping, monitor: monitor, run: run, progress: progress,
+                configJSON: configJSON, checkpointEvery: config.train.checkpointEvery, keepsBest: validationLoader != nil)
+            trainer.slidingWindow = window
+            var (startEpoch, startStep) = (0, 0)
+            if resume != nil, FileManager.default.fileExists(atPath: run.lastCheckpoint.path) {
+                let state = try Checkpoint.load(into: model, optimizer: optimizer, from: run.lastCheckpoint)
+                (startEpoch, startStep) = (state.epoch, state.scheduleStep)
+                progress.message("resuming \(run.url.lastPathComponent) after epoch \(startEpoch)")
+            }
+            progress.message("\(variant.name): \(trainIndices.count) training, \(validationIndices.count) validation, \(testIndices.count) test samples; \(model.parameterCounts.trainable) trainable parameters")
+            let started = Date()
+            history = try trainer.fit(train: trainLoader, validation: validationLoader, startEpoch: startEpoch, startStep: startStep)
+            trainingSeconds = Date().timeIntervalSince(started)
+            evaluated = try evaluatedWeights(trainer: trainer, stopping: stopping, monitor: monitor, run: run)
         }
-        progress.message("\(variant.name): \(trainIndices.count) training, \(validationIndices.count) validation, \(testIndices.count) test samples; \(model.parameterCounts.trainable) trainable parameters")
-        let started = Date()
-        let history = try trainer.fit(train: trainLoader, validation: validationLoader, startEpoch: startEpoch, startStep: startStep)
-        let trainingSeconds = Date().timeIntervalSince(started)
-        let evaluated = try evaluatedWeights(trainer: trainer, stopping: stopping, monitor: monitor, run: run)
         try JSONText.encode(evaluated).write(to: run.evaluated, atomically: true, encoding: .utf8)
         progress.message("evaluating \(evaluated)")
         var predictor = Predictor(models: [model], task: variant.task, loss: loss, detection: config.eval.detectionCriteria, slidingWindow: window)

@@ -21,7 +21,8 @@ public struct RestoredRun {
     /// Sliding-window inference of whole volumes, when the run's config asks for it.
     public let slidingWindow: SlidingWindow?
 
-    public init(_ url: URL) throws {
+    /// The run in `url` with its evaluated checkpoint, or `checkpoint` (one of its own).
+    public init(_ url: URL, checkpoint: URL? = nil) throws {
         run = try RunDirectory.existing(url)
         // members.txt exists only in an ensemble's evaluation folder.
         if let members = try? String(contentsOf: run.members, encoding: .utf8) {
@@ -45,11 +46,11 @@ public struct RestoredRun {
         }
         self.dataset = dataset
         split = try Split.load(from: run.split)
-        variant = try ModelZoo.variant(config.model.name)
+        variant = try config.architecture()
         let first = try dataset.sample(at: 0)
         let input = try runner.inputShape(variant: variant, sampleShape: first.image.shape)
         model = try runner.makeModel(classes: Swift.max(dataset.classNames.count, 2), inputShape: input, variant: variant)
-        _ = try Checkpoint.load(into: model, from: try run.evaluatedCheckpoint)
+        _ = try Checkpoint.load(into: model, from: try checkpoint ?? run.evaluatedCheckpoint)
         model.setTraining(false)
         sourceChannels = first.image.shape.last!
         slidingWindow = config.eval.slidingWindow(input: input)

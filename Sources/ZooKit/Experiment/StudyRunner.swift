@@ -176,6 +176,9 @@ public final class StudyRunner {
             problems.append("the config changed since it ran (\(differences.prefix(5).joined(separator: ", "))\(differences.count > 5 ? ", ..." : ""))")
         }
         let current = runner.fingerprint(of: try runner.dataset())
+        if recorded.model != current.model {
+            problems.append("the model file it started from changed (model.from or model.weights)")
+        }
         if recorded.data != current.data {
             problems.append("its data changed (\(recorded.samples) samples then, \(current.samples) now, or files or regions of interest differ)")
         }

@@ -36,6 +36,23 @@ public struct RunFingerprint: Codable, Equatable {
     /// and of the regions of interest when a pipeline stage crops to them.
     public var data: String
     public var samples: Int
+    /// FNV-1a of the model files the run starts from (`model.from`, `model.weights`: path,
+    /// size, modification time); nil without one.
+    public var model: String?
+
+    /// The fingerprint of `urls` (path, size and modification time of each), nil for none.
+    static func files(_ urls: [URL]) -> String? {
+        guard !urls.isEmpty else { return nil }
+        var hasher = FNV1a()
+        for url in urls {
+            // A file that cannot be read hashes as -1; building the model reports it.
+            let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
+            let size = (attributes?[.size] as? NSNumber)?.int64Value ?? -1
+            let time = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? -1
+            hasher.add("\(url.standardizedFileURL.path)\t\(size)\t\(time)\n")
+        }
+        return hasher.hex
+    }
 
     /// The fingerprint of `dataset` (with `extra` text, such as a stage's regions of
     /// interest, folded in).

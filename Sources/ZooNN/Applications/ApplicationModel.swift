@@ -32,7 +32,14 @@ extension ApplicationNetwork {
 /// A family subclass hands `init` its features and its standard top as functions of symbolic
 /// tensors; both run inside `BuildContext.freshNames`, so unnamed layers take the names a
 /// fresh Keras program gives them, and the layers come out in Keras's order by construction.
-open class ApplicationModel: Model {
+/// A model whose layers divide into a backbone and a head on top of it: what a freeze
+/// fraction (`base_model.layers[:n]` in Keras code) counts.
+public protocol BackboneSplit: Model {
+    /// The backbone's layers, in Keras's order.
+    var backboneLayers: [Layer] { get }
+}
+
+open class ApplicationModel: Model, BackboneSplit {
     /// Input (spatial..., channels), batch excluded.
     public let inputShape: [Int]
     public let options: ArchitectureOptions

@@ -21,7 +21,7 @@ public enum ActivationFunction: String, Sendable, CaseIterable {
 
 /// Keras `Activation`: applies a function, no weights.
 public final class Activation: Layer {
-    public let function: ActivationFunction
+    public var function: ActivationFunction
 
     public init(_ function: ActivationFunction, name: String? = nil) {
         self.function = function

@@ -52,7 +52,7 @@ public class KernelLayer: Layer {
 
 /// Keras `Conv2D` / `Conv3D`.
 public class Convolution: KernelLayer {
-    public let activation: ActivationFunction
+    public var activation: ActivationFunction
 
     init(
         spatialDims: Int, filters: Int, kernelSize: [Int], inputChannels: Int, strides: [Int], padding: Padding,

@@ -5,7 +5,7 @@ import ZooTensor
 public final class Dense: Layer {
     public let units: Int
     public let inputFeatures: Int
-    public let activation: ActivationFunction
+    public var activation: ActivationFunction
     public let useBias: Bool
 
     public var kernel: Parameter { parameters[0] }
