@@ -370,10 +370,7 @@ struct ImportKeras: ParsableCommand {
     var output: String
 
     func run() throws {
-        let (model, report) = try KerasModelImport.load(URL(fileURLWithPath: file))
-        // The architecture goes with the weights: the checkpoint is a model file of its own.
-        let architecture = String(decoding: try KerasModelFile.readConfig(URL(fileURLWithPath: file)), as: UTF8.self)
-        try Checkpoint.save(model: model, training: TrainingState(architecture: architecture), to: URL(fileURLWithPath: output))
+        let (model, report) = try ImportedModel.writeCheckpoint(of: URL(fileURLWithPath: file), to: URL(fileURLWithPath: output))
         print(report)
         print("wrote \(output): \(model.layers.count) layers, \(model.parameterCounts.total) parameters")
     }

@@ -86,6 +86,17 @@ public final class ImportedModel: Model, BackboneSplit {
         return try body(fileModel)
     }
 
+    /// `zoo import-keras`: the model of the Keras file `url` saved as a Zoo checkpoint that
+    /// records its architecture (the file's configuration) beside the weights, so that it is a
+    /// model file of its own. Returns the model and the load report.
+    @discardableResult
+    public static func writeCheckpoint(of url: URL, to output: URL) throws -> (model: Model, report: WeightLoadReport) {
+        let (model, report) = try KerasModelImport.load(url)
+        let architecture = String(decoding: try KerasModelFile.readConfig(url), as: UTF8.self)
+        try Checkpoint.save(model: model, training: TrainingState(architecture: architecture), to: output)
+        return (model, report)
+    }
+
     // MARK: - Reading
 
     /// The model of a `.keras` / full-model `.h5` file or of a Zoo checkpoint with its

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import ZooCore
+import ZooKeras
 import ZooTestSupport
 
 @testable import ZooKit
@@ -17,7 +18,7 @@ final class ModelFilePredictionTests: XCTestCase {
             let pipeline = FileModelPipeline(
                 channels: 3, interpolation: try XCTUnwrap(.init(rawValue: interpolation)),
                 preprocessing: try .init(parsing: "rescale:0.00392156862745098"), classes: ["benign", "malignant"])
-            let result = try ModelFilePrediction.predict(model: model, inputs: [images], pipeline: pipeline)
+            let result = try ModelFilePrediction.predict(model: ImportedModel(contentsOf: model), inputs: [images], pipeline: pipeline)
             let reference = try XCTUnwrap(expected[interpolation])
             XCTAssertEqual(result.ids.count, reference.count)
             // Nearest is Pillow's exactly; bilinear's two passes follow one order, and for some size
@@ -41,13 +42,13 @@ final class ModelFilePredictionTests: XCTestCase {
         let model = try fixtureFile("keras_weight_files", "small_cnn.keras", generator: "Tests/Fixtures/keras_weight_files.py")
         let images = try fixtureFile("keras_predict", "expected.json", generator: "Tests/Fixtures/keras_predict_reference.py")
             .deletingLastPathComponent().appendingPathComponent("images")
-        XCTAssertThrowsError(try ModelFilePrediction.predict(model: model, inputs: [images], pipeline: FileModelPipeline(channels: 1))) { error in
+        XCTAssertThrowsError(try ModelFilePrediction.predict(model: ImportedModel(contentsOf: model), inputs: [images], pipeline: FileModelPipeline(channels: 1))) { error in
             XCTAssertTrue("\(error)".contains("small_cnn.keras") && "\(error)".contains("3 channels"), "\(error)")
         }
-        XCTAssertThrowsError(try ModelFilePrediction.predict(model: model, inputs: [images], pipeline: FileModelPipeline(size: [40, 40]))) { error in
-            XCTAssertTrue("\(error)".contains("height 32"), "\(error)")
+        XCTAssertThrowsError(try ModelFilePrediction.predict(model: ImportedModel(contentsOf: model), inputs: [images], pipeline: FileModelPipeline(size: [40, 40]))) { error in
+            XCTAssertTrue("\(error)".contains("takes 32x32") && "\(error)".contains("40x40"), "\(error)")
         }
-        XCTAssertThrowsError(try ModelFilePrediction.predict(model: model, inputs: [images], pipeline: FileModelPipeline(classes: ["a", "b", "c"]))) { error in
+        XCTAssertThrowsError(try ModelFilePrediction.predict(model: ImportedModel(contentsOf: model), inputs: [images], pipeline: FileModelPipeline(classes: ["a", "b", "c"]))) { error in
             XCTAssertTrue("\(error)".contains("3 classes") && "\(error)".contains("2 values"), "\(error)")
         }
         XCTAssertThrowsError(try FileModelPipeline.Preprocessing(parsing: "rescale:x")) { error in
