@@ -36,7 +36,8 @@ if ! cmp -s Tests/Fixtures/requirements.txt "$venv/requirements.txt" 2>/dev/null
         unavailable "pip could not install Tests/Fixtures/requirements.txt (see $log: $(tail -n 1 "$log"))"
     fi
     cp Tests/Fixtures/requirements.txt "$venv/requirements.txt"
-    rm -rf "$fixtures/keras_applications" "$fixtures/keras_weight_files" "$fixtures/gradcam" "$fixtures/summary" "$fixtures/pillow" "$fixtures/keras_predict" "$fixtures/keras_model_files"
+    rm -rf "$fixtures/keras_applications" "$fixtures/keras_weight_files" "$fixtures/gradcam" "$fixtures/summary" "$fixtures/pillow" "$fixtures/keras_predict" "$fixtures/keras_model_files" \
+        "$fixtures/keras_training_parity"
     rm -rf "$fixtures/parity"
 fi
 
@@ -45,7 +46,8 @@ export PYTHONWARNINGS=ignore TF_CPP_MIN_LOG_LEVEL=3
 # keras_predict reads the model keras_weight_files writes.
 for entry in keras_applications:keras_applications keras_weight_files:keras_weight_files \
     gradcam_reference:gradcam reader_reference:readers summary_reference:summary \
-    pillow_reference:pillow keras_predict_reference:keras_predict keras_model_files:keras_model_files; do
+    pillow_reference:pillow keras_predict_reference:keras_predict keras_model_files:keras_model_files \
+    keras_training_parity:keras_training_parity; do
     script="Tests/Fixtures/${entry%%:*}.py"
     "$venv/bin/python" "$script" "$fixtures/${entry#*:}" || unavailable "$script failed"
 done

@@ -240,14 +240,23 @@ public enum KerasModelImport {
         if let dtype = json["dtype"] as? String, dtype != "float32" {
             throw config.fail("dtype \(dtype): Zoo computes in float32")
         }
+        let module: Module
         if ["Sequential", "Functional", "Model"].contains(className) {
-            return try buildModel(layer, inputShape: config.shape, isScope: true)
+            module = try buildModel(layer, inputShape: config.shape, isScope: true)
+        } else {
+            guard let codec = KerasLayerTable.byClassName[className] else {
+                throw ModelError(
+                    "layer '\(config.name)': layer type \(className.isEmpty ? "(none)" : className) is not supported by Zoo (supported: \(supportedLayers.joined(separator: ", ")), Sequential, Functional)")
+            }
+            module = try codec.build(config)
         }
-        guard let codec = KerasLayerTable.byClassName[className] else {
-            throw ModelError(
-                "layer '\(config.name)': layer type \(className.isEmpty ? "(none)" : className) is not supported by Zoo (supported: \(supportedLayers.joined(separator: ", ")), Sequential, Functional)")
+        // A layer saved with trainable: false stays frozen, as keras.saving.load_model keeps it
+        // (a frozen batch normalization then runs on its moving statistics in training too); a
+        // frozen nested model freezes all its layers.
+        if json["trainable"] as? Bool == false {
+            for frozen in module.layers { frozen.isFrozen = true }
         }
-        return try codec.build(config)
+        return module
     }
 
     static func optionalInts(_ list: [Any]) -> [Int?] { list.map { $0 as? Int } }
