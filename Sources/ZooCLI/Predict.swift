@@ -14,6 +14,7 @@ struct Predict: ParsableCommand {
             Examples:
               zoo predict runs/lidc/small_cnn scans/nodule-017.png scans/more/ --output nodules.csv
               zoo predict colleague.keras images/ --preprocessing rescale:0.00392156862745098 --classes benign,malignant
+              zoo predict image-and-clinical.keras images/ --tabular clinical.csv
               zoo predict runs/parotid_ultrasound/segmentation/unet2d new-images.csv --masks masks/ --output voxels.csv
             """)
 
@@ -82,9 +83,12 @@ struct FilePipelineOptions: ParsableArguments {
     @Option(help: "Model files: the output classes' names, comma-separated.")
     var classes: String?
 
+    @Option(help: "Model files with inputs beside the image: a CSV of a path column and each input's values (a column named as the input, or <input>_0, <input>_1, ...).")
+    var tabular: String?
+
     /// The flags the user set.
     var given: [String] {
-        [("--size", size), ("--channels", channels), ("--interpolation", interpolation), ("--preprocessing", preprocessing), ("--classes", classes)]
+        [("--size", size), ("--channels", channels), ("--interpolation", interpolation), ("--preprocessing", preprocessing), ("--classes", classes), ("--tabular", tabular)]
             .compactMap { $0.1 == nil ? nil : $0.0 }
     }
 
@@ -110,6 +114,6 @@ struct FilePipelineOptions: ParsableArguments {
         return FileModelPipeline(
             size: extents, channels: channelCount, interpolation: filter,
             preprocessing: try FileModelPipeline.Preprocessing(parsing: preprocessing ?? "none"),
-            classes: classes.map { $0.split(separator: ",").map(String.init) })
+            classes: classes.map { $0.split(separator: ",").map(String.init) }, tabular: tabular.map { URL(fileURLWithPath: $0) })
     }
 }

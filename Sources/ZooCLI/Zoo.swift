@@ -294,6 +294,9 @@ struct GradCAMCommand: ParsableCommand {
             guard !images.isEmpty else { throw ValidationError("\(model) is a model file: name the images to explain") }
             let inputs = try FileModelInputs(model: imported, inputs: images.map { URL(fileURLWithPath: $0) }, pipeline: try file.pipeline())
             guard !inputs.segmentation else { throw ValidationError("\(model): Grad-CAM explains classifiers; this model segments") }
+            guard inputs.vectorInputs.isEmpty else {
+                throw ValidationError("\(model): Grad-CAM explains a model of one image input; this one also takes \(inputs.vectorInputs.map(\.name).joined(separator: ", "))")
+            }
             FileHandle.standardError.write(Data((inputs.header + "\n").utf8))
             let gradCAM = GradCAM(model: imported)
             let classIndex = try explainedClass.map { try Self.classIndex($0, names: inputs.columns) }

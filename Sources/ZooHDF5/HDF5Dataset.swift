@@ -32,6 +32,12 @@ public enum HDF5DataType: Sendable, Equatable, CustomStringConvertible {
 
     /// Whether values of this type are floating point (what weights must be).
     public var isFloatingPoint: Bool { self == .float32 || self == .float64 }
+    /// Whether the type is an integer of at most 64 bits (Keras keeps a `Normalization`'s count
+    /// as int64).
+    public var isInteger: Bool {
+        if case .integer(let bits, _) = self { return bits <= 64 }
+        return false
+    }
 }
 
 /// The element types HDF5 converts to when reading into (or writing from) Swift arrays.

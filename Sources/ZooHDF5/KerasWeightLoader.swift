@@ -45,8 +45,10 @@ public enum KerasWeights {
                 problems.append("\(weight.location): a second value for \(path)")
                 continue
             }
-            guard weight.dataType.isFloatingPoint, let values = weight.values else {
-                problems.append("\(weight.location): dtype \(weight.dataType), weights must be float32 or float64 (for \(path))")
+            // Integers only for statistics (a Normalization's count), never for trained weights.
+            guard weight.dataType.isFloatingPoint || (weight.dataType.isInteger && parameter.kind == .buffer), let values = weight.values else {
+                problems.append(
+                    "\(weight.location): dtype \(weight.dataType), weights must be float32 or float64 (integers only for statistics; for \(path))")
                 continue
             }
             let modelShape = parameter.value.shape

@@ -88,7 +88,7 @@ struct WeightSource {
 
     static func readDataset(_ dataset: HDF5Dataset, readValues: Bool) throws -> ([Int], HDF5DataType, [Float]?) {
         let type = dataset.dataType
-        let values = readValues && type.isFloatingPoint ? try dataset.readFloats() : nil
+        let values = readValues && (type.isFloatingPoint || type.isInteger) ? try dataset.readFloats() : nil
         return (dataset.shape, type, values)
     }
 

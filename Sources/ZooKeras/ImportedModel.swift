@@ -123,24 +123,28 @@ public final class ImportedModel: Model, BackboneSplit {
     // MARK: - Logits
 
     /// The logits of `output`: the output itself when its layer ends linearly; with a final
-    /// softmax or sigmoid (a `Dense` or convolution's activation, or an `Activation` layer), the
-    /// same layer set to linear; one sigmoid unit becomes the two-class logits `[0, z]`.
+    /// softmax or sigmoid, the same layer set to linear (a `Dense` or convolution's activation) or
+    /// the input of a separate `Activation` or `Softmax` layer; one sigmoid unit becomes the
+    /// two-class logits `[0, z]`.
     static func logits(of output: SymbolicTensor, file: URL) throws -> (Output, (Layer, ActivationFunction)?, SymbolicTensor) {
         guard let layer = output.node.operation as? Layer, let activation = activation(of: layer), activation != .linear else {
             return (.logits, nil, output)
         }
+        // A separate activation layer (Activation, Softmax) is left out: its input is the logits.
+        let separate = layer is Activation || layer is Softmax
+        let logits = separate ? output.node.inputs[0] : output
         switch activation {
         case .softmax:
-            setActivation(.linear, of: layer)
-            return (.softmax, (layer, .softmax), output)
+            if !separate { setActivation(.linear, of: layer) }
+            return (.softmax, separate ? nil : (layer, .softmax), logits)
         case .sigmoid:
             guard output.channels == 1 else {
                 throw ModelError(
                     "\(file.path): the last layer '\(layer.name)' has \(output.channels) sigmoid outputs (multi-label); Zoo evaluates one class per image or voxel (softmax, or one sigmoid unit)")
             }
-            setActivation(.linear, of: layer)
+            if !separate { setActivation(.linear, of: layer) }
             BuildContext.reserve(names: [layer.name])
-            return (.sigmoid, (layer, .sigmoid), try SigmoidLogits()(output))
+            return (.sigmoid, separate ? nil : (layer, .sigmoid), try SigmoidLogits()(logits))
         default:
             throw ModelError(
                 "\(file.path): the last layer '\(layer.name)' ends in \(activation.rawValue); Zoo reads a model's output as logits, softmax or one sigmoid unit")
@@ -151,7 +155,9 @@ public final class ImportedModel: Model, BackboneSplit {
         switch layer {
         case let dense as Dense: return dense.activation
         case let convolution as Convolution: return convolution.activation
+        case let convolution as Conv1D: return convolution.activation
         case let activation as Activation: return activation.function
+        case is Softmax: return .softmax
         default: return nil
         }
     }
@@ -160,7 +166,7 @@ public final class ImportedModel: Model, BackboneSplit {
         switch layer {
         case let dense as Dense: dense.activation = function
         case let convolution as Convolution: convolution.activation = function
-        case let activation as Activation: activation.function = function
+        case let convolution as Conv1D: convolution.activation = function
         default: break
         }
     }

@@ -75,6 +75,28 @@ struct KerasLayerConfig {
         return function
     }
 
+    /// The last axis, the only one Zoo's per-feature layers take: `axis` -1, [-1] or the
+    /// input's last axis; anything else is an error naming the layer.
+    func requireLastAxis(_ key: String = "axis") throws {
+        let rank = shape.count + 1
+        let axes = list(key, [-1]).map { $0 < 0 ? $0 + rank : $0 }
+        guard axes == [rank - 1] else { throw fail("\(key) \(String(describing: json[key] ?? -1)) is not supported: Zoo normalizes over the last axis only") }
+    }
+
+    /// One number or a list (`scale: 0.5` or `[0.5, 0.25, 1]`).
+    func floats(_ key: String, _ fallback: Float) throws -> [Float] {
+        switch json[key] {
+        case nil, is NSNull: return [fallback]
+        case let value as Double: return [Float(value)]
+        case let value as Int: return [Float(value)]
+        case let list as [Any]:
+            let values = list.compactMap { ($0 as? Double).map(Float.init) ?? ($0 as? Int).map(Float.init) }
+            guard values.count == list.count, !values.isEmpty else { throw fail("\(key) \(list) is not a list of numbers") }
+            return values
+        case let other?: throw fail("\(key) \(other) is not a number or a list of numbers")
+        }
+    }
+
     /// For layers Zoo builds without a fused activation: anything but linear is an error.
     func requireLinearActivation() throws {
         guard try activation() == .linear else { throw fail("an activation on this layer is not supported (use an Activation layer)") }
@@ -88,11 +110,12 @@ struct KerasLayerConfig {
         }
     }
 
-    /// `ZeroPadding` amounts: an integer, one per axis, or (before, after) per axis.
-    func paddingPairs() throws -> [(before: Int, after: Int)] {
-        let value = json["padding"]
+    /// `ZeroPadding` (or, with `key: "cropping"`, `Cropping`) amounts: an integer, one per
+    /// axis, or (before, after) per axis.
+    func paddingPairs(_ key: String = "padding") throws -> [(before: Int, after: Int)] {
+        let value = json[key]
         if let amount = value as? Int { return Array(repeating: (amount, amount), count: spatialDims) }
-        guard let list = value as? [Any], list.count == spatialDims else { throw fail("padding \(String(describing: value)) is not understood") }
+        guard let list = value as? [Any], list.count == spatialDims else { throw fail("\(key) \(String(describing: value)) is not understood") }
         return try list.map { item in
             if let amount = item as? Int { return (amount, amount) }
             guard let pair = item as? [Any], pair.count == 2, let before = pair[0] as? Int, let after = pair[1] as? Int else {
@@ -144,6 +167,25 @@ enum KerasLayerTable {
             write: { layer in
                 guard let conv = layer as? Convolution else { throw ModelError("layer '\(layer.name)' is not a convolution") }
                 return convolutionConfig(conv, padding: try KerasValue.padding(conv.padding, layer: conv))
+            }),
+        KerasLayerCodec(
+            classNames: ["Conv1D"],
+            build: { c in
+                guard c.shape.count == 2 else { throw c.fail("expects a (steps, channels) input, got \(SymbolicTensor.describe(c.shape))") }
+                if c.int("groups", 1) != 1 { throw c.fail("groups \(c.int("groups", 1)): grouped convolutions are not supported") }
+                if c.json["padding"] as? String == "causal" { throw c.fail("padding 'causal' is not supported") }
+                return Conv1D(
+                    filters: c.int("filters", 0), kernelSize: c.list("kernel_size", [1])[0], inputChannels: try c.channels(),
+                    stride: c.list("strides", [1])[0], padding: try c.padding(), dilation: c.list("dilation_rate", [1])[0],
+                    useBias: c.bool("use_bias", true), activation: try c.activation(), name: c.name)
+            },
+            write: { layer in
+                guard let conv = layer as? Conv1D else { throw ModelError("layer '\(layer.name)' is not a 1D convolution") }
+                return [
+                    "filters": conv.filters, "kernel_size": [conv.kernelSize], "strides": [conv.stride],
+                    "padding": try KerasValue.padding(conv.padding, layer: conv), "data_format": "channels_last",
+                    "dilation_rate": [conv.dilation], "groups": 1, "activation": conv.activation.rawValue, "use_bias": conv.useBias,
+                ]
             }),
         KerasLayerCodec(
             classNames: ["Conv2DTranspose", "Conv3DTranspose"],
@@ -328,19 +370,92 @@ enum KerasLayerTable {
                 return ["size": up.size, "data_format": "channels_last", "interpolation": up.interpolation == .nearest ? "nearest" : "bilinear"]
             }),
         KerasLayerCodec(
+            classNames: ["LeakyReLU"],
+            build: { c in
+                // Keras 3 writes negative_slope, Keras 2 alpha.
+                LeakyReLU(negativeSlope: Float(c.json["negative_slope"] as? Double ?? c.double("alpha", 0.3)), name: c.name)
+            },
+            write: { layer in
+                guard let leaky = layer as? LeakyReLU else { throw ModelError("layer '\(layer.name)' is not a LeakyReLU") }
+                return ["negative_slope": KerasValue.number(leaky.negativeSlope)]
+            }),
+        KerasLayerCodec(
+            classNames: ["ELU"],
+            build: { c in ELU(alpha: Float(c.double("alpha", 1)), name: c.name) },
+            write: { layer in
+                guard let elu = layer as? ELU else { throw ModelError("layer '\(layer.name)' is not an ELU") }
+                return ["alpha": KerasValue.number(elu.alpha)]
+            }),
+        KerasLayerCodec(
+            classNames: ["PReLU"],
+            build: { c in
+                let shared = c.json["shared_axes"] is NSNull ? [] : c.list("shared_axes", [])
+                let alphaShape = try c.shape.enumerated().map { axis, extent -> Int in
+                    if shared.contains(axis + 1) { return 1 }
+                    guard let extent else { throw c.fail("axis \(axis + 1) of the input \(SymbolicTensor.describe(c.shape)) is open; share alpha over it (shared_axes)") }
+                    return extent
+                }
+                return PReLU(alphaShape: alphaShape, sharedAxes: shared, name: c.name)
+            },
+            write: { layer in
+                guard let prelu = layer as? PReLU else { throw ModelError("layer '\(layer.name)' is not a PReLU") }
+                return ["shared_axes": prelu.sharedAxes.isEmpty ? NSNull() : prelu.sharedAxes as Any]
+            }),
+        KerasLayerCodec(
+            classNames: ["Softmax"],
+            build: { c in
+                try c.requireLastAxis()
+                return Softmax(name: c.name)
+            },
+            write: { _ in ["axis": -1] }),
+        KerasLayerCodec(
+            classNames: ["LayerNormalization"],
+            build: { c in
+                try c.requireLastAxis()
+                if c.bool("rms_scaling", false) { throw c.fail("rms_scaling is not supported") }
+                return LayerNormalization(
+                    features: try c.channels(), epsilon: Float(c.double("epsilon", 1e-3)), center: c.bool("center", true),
+                    scale: c.bool("scale", true), name: c.name)
+            },
+            write: { layer in
+                guard let norm = layer as? LayerNormalization else { throw ModelError("layer '\(layer.name)' is not a layer normalization") }
+                return ["axis": -1, "epsilon": KerasValue.number(norm.epsilon), "center": norm.center, "scale": norm.scale, "rms_scaling": false]
+            }),
+        KerasLayerCodec(
+            classNames: ["Normalization"],
+            build: { c in
+                try c.requireLastAxis()
+                let invert = c.bool("invert", false)
+                if c.json["mean"] == nil || c.json["mean"] is NSNull {
+                    return Normalization(features: try c.channels(), invert: invert, name: c.name)
+                }
+                return Normalization(
+                    features: try c.channels(), mean: try c.floats("mean", 0), variance: try c.floats("variance", 1), invert: invert, name: c.name)
+            },
+            write: { layer in
+                guard let norm = layer as? Normalization else { throw ModelError("layer '\(layer.name)' is not a normalization") }
+                var config: [String: Any] = ["axis": -1, "invert": norm.invert, "mean": NSNull(), "variance": NSNull()]
+                if let constants = norm.constants {
+                    config["mean"] = constants.mean.map(KerasValue.number)
+                    config["variance"] = constants.variance.map(KerasValue.number)
+                }
+                return config
+            }),
+        KerasLayerCodec(
             classNames: ["Flatten"],
             build: { c in Flatten(name: c.name) },
             write: { _ in ["data_format": "channels_last"] }),
         KerasLayerCodec(
             classNames: ["Rescaling"],
             build: { c in
-                guard let scale = c.json["scale"] as? Double else { throw c.fail("per-channel scale is not supported") }
-                guard let offset = c.json["offset"] as? Double ?? (c.json["offset"] == nil ? 0 : nil) else { throw c.fail("per-channel offset is not supported") }
-                return Rescaling(scale: Float(scale), offset: Float(offset), name: c.name)
+                let (scale, offset) = (try c.floats("scale", 1), try c.floats("offset", 0))
+                if scale.count == 1, offset.count == 1 { return Rescaling(scale: scale[0], offset: offset[0], name: c.name) }
+                return Rescaling(scales: scale, offsets: offset, name: c.name)
             },
             write: { layer in
                 guard let rescaling = layer as? Rescaling else { throw ModelError("layer '\(layer.name)' is not a rescaling") }
-                return ["scale": KerasValue.number(rescaling.scale), "offset": KerasValue.number(rescaling.offset)]
+                func value(_ values: [Float]) -> Any { values.count == 1 ? KerasValue.number(values[0]) : values.map(KerasValue.number) }
+                return ["scale": value(rescaling.scale), "offset": value(rescaling.offset)]
             }),
         KerasLayerCodec(
             classNames: ["Dropout"],
@@ -351,6 +466,73 @@ enum KerasLayerTable {
             write: { layer in
                 guard let dropout = layer as? Dropout else { throw ModelError("layer '\(layer.name)' is not a dropout") }
                 return ["rate": KerasValue.number(dropout.rate), "noise_shape": NSNull(), "seed": NSNull()]
+            }),
+        KerasLayerCodec(
+            classNames: ["SpatialDropout2D", "SpatialDropout3D"],
+            build: { c in
+                try c.requireSpatialRank()
+                return SpatialDropout(rate: Float(c.double("rate", 0)), spatialDims: c.spatialDims, name: c.name)
+            },
+            write: { layer in
+                guard let dropout = layer as? SpatialDropout else { throw ModelError("layer '\(layer.name)' is not a spatial dropout") }
+                return ["rate": KerasValue.number(dropout.rate), "seed": NSNull()]
+            }),
+        KerasLayerCodec(
+            classNames: ["GaussianNoise"],
+            build: { c in GaussianNoise(stddev: Float(c.double("stddev", 0)), name: c.name) },
+            write: { layer in
+                guard let noise = layer as? GaussianNoise else { throw ModelError("layer '\(layer.name)' is not a Gaussian noise") }
+                return ["stddev": KerasValue.number(noise.stddev), "seed": NSNull()]
+            }),
+        KerasLayerCodec(
+            classNames: ["GaussianDropout"],
+            build: { c in GaussianDropout(rate: Float(c.double("rate", 0)), name: c.name) },
+            write: { layer in
+                guard let dropout = layer as? GaussianDropout else { throw ModelError("layer '\(layer.name)' is not a Gaussian dropout") }
+                return ["rate": KerasValue.number(dropout.rate), "seed": NSNull()]
+            }),
+        KerasLayerCodec(
+            classNames: ["Multiply"],
+            build: { c in
+                guard c.inputShapes.count >= 2 else { throw c.fail("needs two or more inputs") }
+                return Multiply(name: c.name)
+            },
+            write: { _ in [:] }),
+        KerasLayerCodec(
+            classNames: ["Subtract"],
+            build: { c in
+                guard c.inputShapes.count == 2 else { throw c.fail("takes exactly two inputs") }
+                return Subtract(name: c.name)
+            },
+            write: { _ in [:] }),
+        KerasLayerCodec(
+            classNames: ["Cropping2D", "Cropping3D"],
+            build: { c in
+                try c.requireSpatialRank()
+                return Cropping(try c.paddingPairs("cropping"), name: c.name)
+            },
+            write: { layer in
+                guard let cropping = layer as? Cropping else { throw ModelError("layer '\(layer.name)' is not a cropping") }
+                return ["cropping": cropping.cropping.map { [$0.before, $0.after] }, "data_format": "channels_last"]
+            }),
+        KerasLayerCodec(
+            classNames: ["Reshape"],
+            build: { c in
+                guard let target = c.json["target_shape"] as? [Any], target.allSatisfy({ $0 is Int }) else {
+                    throw c.fail("target_shape \(String(describing: c.json["target_shape"])) is not a list of extents")
+                }
+                return Reshape(targetShape: target.map { $0 as! Int }, name: c.name)
+            },
+            write: { layer in
+                guard let reshape = layer as? Reshape else { throw ModelError("layer '\(layer.name)' is not a reshape") }
+                return ["target_shape": reshape.targetShape]
+            }),
+        KerasLayerCodec(
+            classNames: ["Permute"],
+            build: { c in Permute(dims: c.list("dims", []), name: c.name) },
+            write: { layer in
+                guard let permute = layer as? Permute else { throw ModelError("layer '\(layer.name)' is not a permute") }
+                return ["dims": permute.dims]
             }),
         KerasLayerCodec(
             classNames: ["Add"],

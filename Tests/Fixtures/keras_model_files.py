@@ -14,6 +14,17 @@ archive and a full-model `.h5`, with inputs and what Keras predicts on them:
   MaxPooling3D, Conv3D, UpSampling3D, Concatenate, Conv3D 1x1x1 sigmoid). One volume (float32
   .npy, values as they reach the model); expected: the sigmoid map.
 
+- `layer_zoo`: a model of two inputs, an RGB image (`image`, 20x20x3) and three clinical
+  variables (`clinical`), through every layer class Zoo reads beyond the applications': per-channel
+  Rescaling, an adapted Normalization (mean, variance and count as weights) on each input,
+  LeakyReLU, PReLU (shared over the spatial axes), ELU, Cropping2D, SpatialDropout2D,
+  GaussianNoise, GaussianDropout, an attention gate (Conv2D sigmoid, Multiply, Subtract),
+  LayerNormalization, Reshape, Conv1D, Permute, Dense on the tabular input, Concatenate and a
+  Softmax layer. Three PNG images and `layer_zoo.tabular.csv` (path, clinical_0..clinical_2);
+  expected: Keras's probabilities, images as they are (no rescaling outside the model).
+- `volume_layers`: a 3D classifier with Cropping3D and SpatialDropout3D (8x8x8x1 volume).
+  `volume_layers.input.npy` (1, 8, 8, 8, 1) and `volume_layers.output.npy`.
+
 Files, in OUT_DIR (default `$ZOO_FIXTURES/keras_model_files`, else
 `~/.cache/zoo/fixtures/keras_model_files`); a folder that already holds `expected.json` is
 left alone:
@@ -22,7 +33,9 @@ left alone:
     images/<name>/<image>.png   the images of binary_cnn and unet2d
     unet3d.volume.npy           the volume (D, H, W, 1)
     unet3d.output.npy           Keras's output on it (D, H, W, 1)
-    expected.json               {"binary_cnn": {"<image>.png": p}, "unet2d": {"<image>.png": [[[p0, p1], ...]]}}
+    layer_zoo.tabular.csv       the clinical variables of each layer_zoo image, by path
+    expected.json               {"binary_cnn": {"<image>.png": p}, "unet2d": {"<image>.png": [[[p0, p1], ...]]},
+                                 "layer_zoo": {"<image>.png": [p0, p1]}}
 
 Usage: python Tests/Fixtures/keras_model_files.py [OUT_DIR]
 """
@@ -65,6 +78,52 @@ def unet(rank, classes, activation):
     return keras.Model(inputs, outputs, name=f"unet{rank}d")
 
 
+def layer_zoo(random):
+    image = keras.Input((20, 20, 3), name="image")
+    clinical = keras.Input((3,), name="clinical")
+    x = layers.Rescaling(scale=[1 / 255, 1 / 128, 1 / 64], offset=[0.0, -1.0, 0.5], name="rescale")(image)
+    pixels = layers.Normalization(axis=-1, name="pixel_norm")
+    pixels.adapt(random.normal(0.5, 0.3, (64, 20, 20, 3)).astype("float32"))
+    x = pixels(x)
+    x = layers.Conv2D(6, 3, padding="same", name="conv_a")(x)
+    x = layers.LeakyReLU(negative_slope=0.2, name="leaky")(x)
+    x = layers.Cropping2D(((1, 1), (2, 0)), name="crop")(x)
+    x = layers.PReLU(shared_axes=[1, 2], alpha_initializer=keras.initializers.Constant(0.25), name="prelu")(x)
+    x = layers.SpatialDropout2D(0.2, name="spatial_dropout")(x)
+    x = layers.GaussianNoise(0.1, name="noise")(x)
+    features = layers.Conv2D(6, 3, padding="same", name="conv_b")(x)
+    features = layers.ELU(alpha=0.7, name="elu")(features)
+    gate = layers.Conv2D(6, 1, activation="sigmoid", name="gate")(features)
+    gated = layers.Multiply(name="attend")([features, gate])
+    x = layers.Subtract(name="residual")([gated, x])
+    x = layers.LayerNormalization(name="layer_norm")(x)
+    x = layers.GaussianDropout(0.1, name="gaussian_dropout")(x)
+    pooled = layers.GlobalAveragePooling2D(name="pool")(x)
+    sequence = layers.Reshape((-1, 6), name="to_sequence")(x)
+    sequence = layers.Conv1D(4, 3, strides=2, padding="same", activation="relu", name="conv_seq")(sequence)
+    sequence = layers.Permute((2, 1), name="permute")(sequence)
+    sequence = layers.Flatten(name="flatten_seq")(sequence)
+    sequence = layers.Dense(4, name="seq_dense")(sequence)
+    variables = layers.Normalization(name="clinical_norm")
+    variables.adapt(random.normal([60, 1, 25], [10, 0.5, 4], (128, 3)).astype("float32"))
+    c = variables(clinical)
+    c = layers.Dense(4, activation="relu", name="clinical_dense")(c)
+    joined = layers.Concatenate(name="join")([pooled, sequence, c])
+    logits = layers.Dense(2, name="logits")(joined)
+    outputs = layers.Softmax(name="probabilities")(logits)
+    return keras.Model([image, clinical], outputs, name="layer_zoo")
+
+
+def volume_layers():
+    volume = keras.Input((8, 8, 8, 1), name="volume")
+    x = layers.Cropping3D(((1, 0), (1, 1), (0, 2)), name="crop3d")(volume)
+    x = layers.Conv3D(3, 3, padding="same", activation="relu", name="conv3d")(x)
+    x = layers.SpatialDropout3D(0.3, name="spatial_dropout3d")(x)
+    x = layers.GlobalAveragePooling3D(name="pool3d")(x)
+    outputs = layers.Dense(2, activation="softmax", name="classes")(x)
+    return keras.Model(volume, outputs, name="volume_layers")
+
+
 def randomize_batch_norm(model, random):
     # Moving statistics other than 0 and 1, so that inference mode is tested.
     for layer in model.layers:
@@ -104,6 +163,28 @@ def main():
     volume = random.normal(0, 1, (8, 16, 16, 1)).astype("float32")
     np.save(os.path.join(out, "unet3d.volume.npy"), volume)
     np.save(os.path.join(out, "unet3d.output.npy"), model.predict(volume[None], verbose=0)[0])
+    model = layer_zoo(random)
+    model.save(os.path.join(out, "layer_zoo.keras"))
+    model.save(os.path.join(out, "layer_zoo.h5"))
+    folder = os.path.join(out, "images", "layer_zoo")
+    os.makedirs(folder, exist_ok=True)
+    expected["layer_zoo"] = {}
+    rows = ["path,clinical_0,clinical_1,clinical_2"]
+    for index in range(3):
+        pixels = random.integers(0, 256, (20, 20, 3), dtype=np.uint8)
+        variables = random.normal([60, 1, 25], [10, 0.5, 4]).astype("float32")
+        image_name = f"layer_zoo_{index}.png"
+        Image.fromarray(pixels, "RGB").save(os.path.join(folder, image_name))
+        rows.append(f"images/layer_zoo/{image_name}," + ",".join(repr(float(v)) for v in variables))
+        y = model.predict([pixels.astype("float32")[None], variables[None]], verbose=0)[0]
+        expected["layer_zoo"][image_name] = y.tolist()
+    with open(os.path.join(out, "layer_zoo.tabular.csv"), "w") as f:
+        f.write("\n".join(rows) + "\n")
+    model = volume_layers()
+    model.save(os.path.join(out, "volume_layers.keras"))
+    volume = random.normal(0, 1, (1, 8, 8, 8, 1)).astype("float32")
+    np.save(os.path.join(out, "volume_layers.input.npy"), volume)
+    np.save(os.path.join(out, "volume_layers.output.npy"), model.predict(volume, verbose=0))
     with open(os.path.join(out, "expected.json"), "w") as f:
         json.dump(expected, f)
 

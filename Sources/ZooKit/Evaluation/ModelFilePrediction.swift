@@ -63,16 +63,21 @@ public struct FileModelPipeline: Equatable {
     public var preprocessing: Preprocessing
     /// Names of the output columns; nil: `output0`, `output1`, ...
     public var classes: [String]?
+    /// For a model with inputs beside the image (clinical variables): a CSV with a `path`
+    /// column (relative to the CSV, as an image CSV's) and the values of each vector input, in a
+    /// column named as the input (one value) or `<input>_0`, `<input>_1`, ... (several).
+    public var tabular: URL?
 
     public init(
         size: [Int]? = nil, channels: Int? = nil, interpolation: PillowResize.Filter = .bilinear,
-        preprocessing: Preprocessing = .none, classes: [String]? = nil
+        preprocessing: Preprocessing = .none, classes: [String]? = nil, tabular: URL? = nil
     ) {
         self.size = size
         self.channels = channels
         self.interpolation = interpolation
         self.preprocessing = preprocessing
         self.classes = classes
+        self.tabular = tabular
     }
 }
 
@@ -164,6 +169,9 @@ public enum ModelFilePrediction {
         model.setTraining(false)
         let files = prepared.files
         if prepared.segmentation {
+            guard prepared.vectorInputs.isEmpty else {
+                throw RunError("\(model.file.path): a segmentation model with inputs beside the image is not supported by zoo predict")
+            }
             var rows = [Segmented]()
             for folder in [masks, probabilities].compactMap({ $0 }) { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
             for index in 0..<files.count {
@@ -184,9 +192,10 @@ public enum ModelFilePrediction {
         let width = prepared.columns.count
         var ids = [String](), outputs = [[Float]]()
         for start in stride(from: 0, to: files.count, by: batchSize) {
-            let samples = try (start..<Swift.min(start + batchSize, files.count)).map { try prepared.sample($0).input }
-            let batch = try Tensor(shape: [samples.count] + samples[0].image.shape, scalars: samples.flatMap(\.image.values))
-            let output = try withoutGrad { try model(batch).softmax() }
+            let indices = Array(start..<Swift.min(start + batchSize, files.count))
+            let samples = try indices.map { try prepared.sample($0).input }
+            let batch = try prepared.modelInputs(samples, indices: indices)
+            let output = try withoutGrad { try model(batch)[0].softmax() }
             for (row, sample) in samples.enumerated() {
                 ids.append(sample.id)
                 outputs.append(Array(output.scalars[(row * width)..<((row + 1) * width)]))
@@ -247,16 +256,28 @@ public struct FileModelInputs {
     public let columns: [String]
     /// What was loaded and how the images are prepared.
     public let header: String
+    /// The model's inputs beside the image (name, position among the inputs, values per
+    /// sample) and their values for each file, from the tabular CSV.
+    public let vectorInputs: [(name: String, position: Int, width: Int)]
+    let vectors: [[[Float]]]
+    /// The image input's position among the model's inputs.
+    let imagePosition: Int
     let resize: SampleTransform?
     let preprocess: SampleTransform?
     let inputShape: [Int?]
 
     public init(model: ImportedModel, inputs: [URL], pipeline: FileModelPipeline) throws {
         let path = model.file.path
-        guard let graph = model.graph, graph.inputs.count == 1 else {
-            throw RunError("\(path): the model has \(model.graph?.inputs.count ?? 0) inputs; this command takes a model of one image input")
+        guard let graph = model.graph else { throw RunError("\(path): the model defines no graph") }
+        let images = graph.inputShapes.indices.filter { graph.inputShapes[$0].count == 3 || graph.inputShapes[$0].count == 4 }
+        let others = graph.inputShapes.indices.filter { !images.contains($0) }
+        let describe = graph.inputs.map { "\($0.node.operation.name) \(SymbolicTensor.describe($0.shape))" }.joined(separator: ", ")
+        guard images.count == 1, others.allSatisfy({ graph.inputShapes[$0].count == 1 && graph.inputShapes[$0][0] != nil }) else {
+            throw RunError("\(path): the model's inputs are \(describe); Zoo takes one image (HWC) or volume (DHWC) input, and vectors beside it")
         }
-        inputShape = graph.inputShapes[0]
+        imagePosition = images[0]
+        vectorInputs = others.map { (graph.inputs[$0].node.operation.name, $0, graph.inputShapes[$0][0]!) }
+        inputShape = graph.inputShapes[imagePosition]
         let outputShape = graph.outputShapes[0]
         let spatialDims = inputShape.count - 1
         guard spatialDims == 2 || spatialDims == 3, let modelChannels = inputShape.last! else {
@@ -291,14 +312,74 @@ public struct FileModelInputs {
         let channelMode: ChannelMode = spatialDims == 3 ? .keep : (channels == 1 ? .gray : .rgb)
         files = try FileListDataset(inputs: inputs, channels: channelMode, bitDepth: spatialDims == 3 ? nil : 8)
         guard files.count > 0 else { throw RunError("no images in \(inputs.map(\.path).joined(separator: ", "))") }
+        vectors = try FileModelInputs.tabular(pipeline.tabular, inputs: vectorInputs, files: files.files, model: path)
         resize = size.map { extents -> SampleTransform in
             spatialDims == 2 ? PillowResize(size: extents, filter: pipeline.interpolation) : Resize(size: extents, interpolation: .linear)
         }
         preprocess = pipeline.preprocessing.transform
         let sizeWords = size.map { $0.map(String.init).joined(separator: "x") } ?? "each input's own size"
         let resizeWords = spatialDims == 2 ? "Pillow \(pipeline.interpolation.rawValue) resize" : "linear resize"
-        header = "model \(model.file.lastPathComponent) ('\(model.name)', input \(SymbolicTensor.describe(inputShape)), \(segmentation ? "segmentation, \(width) classes" : "\(width) outputs")); "
+        let besides = vectorInputs.map { " + \($0.name) (\($0.width))" }.joined()
+        header = "model \(model.file.lastPathComponent) ('\(model.name)', input \(SymbolicTensor.describe(inputShape))\(besides), \(segmentation ? "segmentation, \(width) classes" : "\(width) outputs")); "
             + "\(spatialDims == 2 ? (channels == 1 ? "images: gray" : "images: RGB") : "volumes: \(channels) channel(s)"), \(resizeWords) to \(sizeWords), preprocessing \(pipeline.preprocessing)"
+    }
+
+    /// The model's inputs for `samples` (prepared images of files `indices`), in the model's
+    /// order: the images as one batch, each vector input's values from the tabular CSV.
+    public func modelInputs(_ samples: [Sample], indices: [Int]) throws -> [Tensor] {
+        var tensors = [Tensor](repeating: Tensor(Float(0)), count: vectorInputs.count + 1)
+        tensors[imagePosition] = try Tensor(shape: [samples.count] + samples[0].image.shape, scalars: samples.flatMap(\.image.values))
+        for (number, input) in vectorInputs.enumerated() {
+            tensors[input.position] = try Tensor(shape: [indices.count, input.width], scalars: indices.flatMap { vectors[$0][number] })
+        }
+        return tensors
+    }
+
+    /// Each file's values of each vector input, read from the tabular CSV; a missing CSV,
+    /// column, row or number is an error naming the file.
+    static func tabular(_ url: URL?, inputs: [(name: String, position: Int, width: Int)], files: [URL], model: String) throws -> [[[Float]]] {
+        guard !inputs.isEmpty else {
+            if let url { throw RunError("--tabular \(url.path): the model \(model) has no input beside the image") }
+            return files.map { _ in [] }
+        }
+        func columns(_ input: (name: String, position: Int, width: Int)) -> [String] {
+            input.width == 1 ? [input.name] : (0..<input.width).map { "\(input.name)_\($0)" }
+        }
+        guard let url else {
+            throw RunError(
+                "\(model): the model takes \(inputs.map { "\($0.name) (\($0.width) values)" }.joined(separator: ", ")) beside the image; "
+                    + "give them with --tabular CSV (a path column and \(inputs.flatMap(columns).joined(separator: ", ")))")
+        }
+        let rows = CSV.parse(try String(contentsOf: url, encoding: .utf8))
+        guard let header = rows.first?.fields, let pathColumn = header.firstIndex(of: "path") else {
+            throw RunError("\(url.path): a tabular CSV needs a 'path' column naming each image")
+        }
+        let positions = try inputs.map { input in
+            try columns(input).map { column -> Int in
+                guard let position = header.firstIndex(of: column) else {
+                    throw RunError("\(url.path): no column '\(column)' for the model's input '\(input.name)' (\(input.width) values; columns: \(header.joined(separator: ", ")))")
+                }
+                return position
+            }
+        }
+        var byPath = [String: [[Float]]]()
+        for row in rows.dropFirst() where row.fields.count > pathColumn {
+            let file = URL(fileURLWithPath: row.fields[pathColumn], relativeTo: url.deletingLastPathComponent()).standardizedFileURL.path
+            byPath[file] = try positions.map { columns in
+                try columns.map { position in
+                    guard position < row.fields.count, let value = Float(row.fields[position]) else {
+                        throw RunError("\(url.path) line \(row.line): column '\(header[position])' is not a number")
+                    }
+                    return value
+                }
+            }
+        }
+        return try files.map { file in
+            guard let values = byPath[file.standardizedFileURL.path] else {
+                throw RunError("\(url.path): no row for \(file.path)")
+            }
+            return values
+        }
     }
 
     /// Input `index` as read, resized (the pixels to show) and preprocessed (what the model

@@ -255,3 +255,51 @@ public final class SeparableConv2D: Layer {
         return try conv2d(depthwise, kernel: pointwiseKernel.value, bias: bias?.value)
     }
 }
+
+/// Keras `Conv1D` on sequences (batch, steps, channels): the 2D convolution of a one-row image,
+/// its kernel stored as Keras stores it, (kernel, in, out).
+public final class Conv1D: Layer {
+    public let filters: Int
+    public let inputChannels: Int
+    public let kernelSize: Int
+    public let stride: Int
+    public let dilation: Int
+    public let padding: Padding
+    public let useBias: Bool
+    public var activation: ActivationFunction
+
+    public var kernel: Parameter { parameters[0] }
+    public var bias: Parameter? { useBias ? parameters[1] : nil }
+
+    public init(
+        filters: Int, kernelSize: Int, inputChannels: Int, stride: Int = 1, padding: Padding = .valid, dilation: Int = 1,
+        useBias: Bool = true, activation: ActivationFunction = .linear, kernelInitializer: Initializer = .glorotUniform, name: String? = nil
+    ) {
+        self.filters = filters
+        self.inputChannels = inputChannels
+        self.kernelSize = kernelSize
+        self.stride = stride
+        self.dilation = dilation
+        self.padding = padding
+        self.useBias = useBias
+        self.activation = activation
+        super.init(named: name ?? BuildContext.automaticName("conv1d"))
+        addParameter("kernel", BuildContext.make(kernelInitializer, [kernelSize, inputChannels, filters]))
+        if useBias { addParameter("bias", BuildContext.make(.zeros, [filters])) }
+    }
+
+    public override func computeOutputShape(_ shape: [Int?]) throws -> [Int?] {
+        try checkShape(shape, spatialDims: 1, channels: inputChannels)
+        return try windowedShape(shape, kernel: [kernelSize], strides: [stride], dilations: [dilation], padding: padding, channels: filters)
+    }
+
+    public override func forward(_ x: Tensor) throws -> Tensor {
+        guard x.rank == 3, x.shape[2] == inputChannels else {
+            throw LayerError(layer: name, "Conv1D expects (batch, steps, \(inputChannels)), got \(x.shape)")
+        }
+        let image = try x.reshaped([x.shape[0], 1, x.shape[1], inputChannels])
+        let kernel2D = try kernel.value.reshaped([1, kernelSize, inputChannels, filters])
+        let y = try conv2d(image, kernel: kernel2D, bias: bias?.value, strides: [1, stride], padding: padding, dilations: [1, dilation])
+        return try activation.apply(try y.reshaped([y.shape[0], y.shape[2], filters]))
+    }
+}

@@ -21,6 +21,41 @@ public final class Add: Layer {
     }
 }
 
+/// Keras `Multiply`: the element-wise product of its inputs (attention gates).
+public final class Multiply: Layer {
+    public init(name: String? = nil) { super.init(named: name ?? BuildContext.automaticName("multiply")) }
+
+    public override func computeOutputShape(inputs shapes: [[Int?]]) throws -> [Int?] {
+        try commonShape(shapes, atLeast: 2)
+    }
+
+    public override func forward(_ inputs: [Tensor]) throws -> Tensor {
+        guard let first = inputs.first, inputs.count >= 2, inputs.allSatisfy({ $0.shape == first.shape }) else {
+            throw LayerError(layer: name, "Multiply needs two or more inputs of one shape, got \(inputs.map(\.shape))")
+        }
+        var product = first
+        for input in inputs.dropFirst() { product = try product * input }
+        return product
+    }
+}
+
+/// Keras `Subtract`: the first input minus the second.
+public final class Subtract: Layer {
+    public init(name: String? = nil) { super.init(named: name ?? BuildContext.automaticName("subtract")) }
+
+    public override func computeOutputShape(inputs shapes: [[Int?]]) throws -> [Int?] {
+        guard shapes.count == 2 else { throw LayerError(layer: name, "Subtract takes exactly two inputs, got \(shapes.count)") }
+        return try commonShape(shapes, atLeast: 2)
+    }
+
+    public override func forward(_ inputs: [Tensor]) throws -> Tensor {
+        guard inputs.count == 2, inputs[0].shape == inputs[1].shape else {
+            throw LayerError(layer: name, "Subtract needs two inputs of one shape, got \(inputs.map(\.shape))")
+        }
+        return try inputs[0] - inputs[1]
+    }
+}
+
 /// Keras `Concatenate`: joins its inputs along `axis` (default: channels).
 public final class Concatenate: Layer {
     public let axis: Int

@@ -108,18 +108,114 @@ public final class Flatten: Layer {
 
 /// Keras `Rescaling`: x * scale + offset.
 public final class Rescaling: Layer {
-    public let scale: Float
-    public let offset: Float
+    /// One value, or one per channel.
+    public let scale: [Float]
+    public let offset: [Float]
 
     public init(scale: Float, offset: Float = 0, name: String? = nil) {
-        self.scale = scale
-        self.offset = offset
+        self.scale = [scale]
+        self.offset = [offset]
         super.init(named: name ?? BuildContext.automaticName("rescaling"))
     }
 
-    public override func computeOutputShape(_ shape: [Int?]) throws -> [Int?] { shape }
+    /// Per-channel scale and offset (Keras's lists); a list of one applies to every channel.
+    public init(scales: [Float], offsets: [Float], name: String? = nil) {
+        scale = scales
+        offset = offsets
+        super.init(named: name ?? BuildContext.automaticName("rescaling"))
+    }
 
-    public override func forward(_ x: Tensor) throws -> Tensor { x.affine(scale: scale, shift: offset) }
+    public override func computeOutputShape(_ shape: [Int?]) throws -> [Int?] {
+        for values in [scale, offset] where values.count > 1 {
+            guard let channels = shape.last, channels == nil || channels == values.count else {
+                throw LayerError(layer: name, "Rescaling with \(values.count) per-channel values does not fit the input \(SymbolicTensor.describe(shape))")
+            }
+        }
+        return shape
+    }
+
+    public override func forward(_ x: Tensor) throws -> Tensor {
+        if scale.count == 1, offset.count == 1 { return x.affine(scale: scale[0], shift: offset[0]) }
+        return try x * Tensor(shape: [scale.count], scalars: scale) + Tensor(shape: [offset.count], scalars: offset)
+    }
+}
+
+/// Keras `Cropping2D/3D`: rows (and slices, columns) removed before and after each spatial axis.
+public final class Cropping: Layer {
+    public let cropping: [(before: Int, after: Int)]
+
+    public init(_ cropping: [(before: Int, after: Int)], name: String? = nil) {
+        self.cropping = cropping
+        super.init(named: name ?? BuildContext.automaticName("cropping\(cropping.count)d"))
+    }
+
+    public override var kerasClassName: String { "Cropping\(cropping.count)D" }
+
+    public override func computeOutputShape(_ shape: [Int?]) throws -> [Int?] {
+        try checkShape(shape, spatialDims: cropping.count, channels: nil)
+        return try cropping.enumerated().map { axis, crop -> Int? in
+            guard let extent = shape[axis] else { return nil }
+            guard extent - crop.before - crop.after > 0 else {
+                throw LayerError(layer: name, "cropping \(crop.before) + \(crop.after) leaves nothing of extent \(extent) (input \(SymbolicTensor.describe(shape)))")
+            }
+            return extent - crop.before - crop.after
+        } + [shape.last!]
+    }
+
+    public override func forward(_ x: Tensor) throws -> Tensor {
+        guard x.rank == cropping.count + 2 else {
+            throw LayerError(layer: name, "\(kerasClassName) expects rank \(cropping.count + 2), got \(x.shape)")
+        }
+        let ranges = [0..<x.shape[0]] + cropping.enumerated().map { axis, crop in crop.before..<(x.shape[axis + 1] - crop.after) } + [0..<x.shape[x.rank - 1]]
+        return try x.sliced(ranges)
+    }
+}
+
+/// Keras `Reshape`: the sample's values in a new shape (batch kept; one extent may be -1).
+public final class Reshape: Layer {
+    public let targetShape: [Int]
+
+    public init(targetShape: [Int], name: String? = nil) {
+        self.targetShape = targetShape
+        super.init(named: name ?? BuildContext.automaticName("reshape"))
+    }
+
+    public override func computeOutputShape(_ shape: [Int?]) throws -> [Int?] {
+        let known = targetShape.filter { $0 != -1 }.reduce(1, *)
+        guard targetShape.filter({ $0 == -1 }).count <= 1, known > 0 else {
+            throw LayerError(layer: name, "Reshape's target \(targetShape) needs positive extents and at most one -1")
+        }
+        guard let total = shape.reduce(Optional(1), { product, extent in product.flatMap { p in extent.map { p * $0 } } }) else {
+            return targetShape.map { $0 == -1 ? nil : $0 }
+        }
+        guard total % known == 0, targetShape.contains(-1) || total == known else {
+            throw LayerError(layer: name, "cannot reshape \(SymbolicTensor.describe(shape)) (\(total) values) to \(targetShape)")
+        }
+        return targetShape.map { $0 == -1 ? total / known : $0 }
+    }
+
+    public override func forward(_ x: Tensor) throws -> Tensor {
+        try x.reshaped([x.shape[0]] + targetShape)
+    }
+}
+
+/// Keras `Permute`: the sample's axes reordered; `dims` counts them from 1, as Keras does.
+public final class Permute: Layer {
+    public let dims: [Int]
+
+    public init(dims: [Int], name: String? = nil) {
+        self.dims = dims
+        super.init(named: name ?? BuildContext.automaticName("permute"))
+    }
+
+    public override func computeOutputShape(_ shape: [Int?]) throws -> [Int?] {
+        guard dims.sorted() == Array(1...shape.count) else {
+            throw LayerError(layer: name, "Permute's dims \(dims) are not a permutation of 1...\(shape.count) (input \(SymbolicTensor.describe(shape)))")
+        }
+        return dims.map { shape[$0 - 1] }
+    }
+
+    public override func forward(_ x: Tensor) throws -> Tensor { try x.permuted([0] + dims) }
 }
 
 /// Keras `Dropout`: inverted dropout in training mode, the identity otherwise. Each layer has
