@@ -475,7 +475,7 @@ enum KerasLayerTable {
             },
             write: { layer in
                 guard let dropout = layer as? SpatialDropout else { throw ModelError("layer '\(layer.name)' is not a spatial dropout") }
-                return ["rate": KerasValue.number(dropout.rate), "seed": NSNull()]
+                return ["rate": KerasValue.number(dropout.rate), "seed": NSNull(), "data_format": "channels_last"]
             }),
         KerasLayerCodec(
             classNames: ["GaussianNoise"],
@@ -570,6 +570,9 @@ enum KerasLayerTable {
             "activation": conv.activation.rawValue, "use_bias": conv.useBias,
         ]
     }
+
+    /// Classes whose Keras constructor refuses a `trainable` argument in their configuration.
+    static let withoutTrainable: Set<String> = ["SpatialDropout2D", "SpatialDropout3D"]
 
     /// The entry of each Keras class name.
     static let byClassName: [String: KerasLayerCodec] = {

@@ -132,7 +132,8 @@ public enum KerasModelExport {
     static func layerEntry(className: String, name: String, trainable: Bool, config: JSON) -> JSON {
         var full = config
         full["name"] = name
-        full["trainable"] = trainable
+        // Keras's SpatialDropout constructors take no `trainable` (and Keras writes none).
+        if !KerasLayerTable.withoutTrainable.contains(className) { full["trainable"] = trainable }
         full["dtype"] = "float32"
         return [
             "module": KerasLayerTable.module(of: className), "class_name": className, "config": full,

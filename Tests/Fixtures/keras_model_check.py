@@ -5,7 +5,7 @@ Zoo predicted.
     python Tests/Fixtures/keras_model_check.py DIR
 
 For each `DIR/<name>.zoo-model.keras` and `.h5`, loads the model (compile=False), predicts
-`<name>.zoo-model.input.npy` and compares with `<name>.zoo-model.output.npy`: the largest
+`<name>.zoo-model.input.npy` (with `input1.npy`, ... for a model of several inputs) and compares with `<name>.zoo-model.output.npy`: the largest
 difference must be at most 1e-5 of the largest output magnitude (at least 1: logits of deep
 networks reach the hundreds, where float32 itself resolves about 1e-5). Prints one line per file; exit status 1 on any
 failure, 2 when there is nothing to check.
@@ -25,6 +25,12 @@ TOLERANCE = 1e-5
 def check(path):
     stem = path.rsplit(".zoo-model.", 1)[0]
     x = np.load(stem + ".zoo-model.input.npy")
+    # A model of several inputs: input.npy, input1.npy, input2.npy, ... in the model's order.
+    extra = []
+    while os.path.exists(f"{stem}.zoo-model.input{len(extra) + 1}.npy"):
+        extra.append(np.load(f"{stem}.zoo-model.input{len(extra) + 1}.npy"))
+    if extra:
+        x = [x] + extra
     expected = np.load(stem + ".zoo-model.output.npy")
     keras.backend.clear_session()
     model = keras.saving.load_model(path, compile=False)

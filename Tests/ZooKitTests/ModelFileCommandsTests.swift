@@ -145,6 +145,75 @@ final class ModelFileCommandsTests: XCTestCase {
         }
     }
 
+    /// A model of an image and clinical variables through every layer class of item 5: Keras's
+    /// probabilities from both file kinds, the variables read from --tabular; missing ones are
+    /// errors naming the file and the column.
+    func testAModelOfAnImageAndClinicalVariablesThroughEveryNewLayerPredictsAsKeras() throws {
+        let reference = try XCTUnwrap(try expected()["layer_zoo"] as? [String: [Double]])
+        let images = try fixture("images").appendingPathComponent("layer_zoo")
+        let tabular = try fixture("layer_zoo.tabular.csv")
+        for file in [try fixture("layer_zoo.keras"), try fixture("layer_zoo.h5")] {
+            let model = try ImportedModel(contentsOf: file)
+            XCTAssertEqual(model.fileOutput, .softmax, "a final Softmax layer")
+            let result = try ModelFilePrediction.predict(model: model, inputs: [images], pipeline: FileModelPipeline(tabular: tabular))
+            XCTAssertEqual(result.ids.count, 3)
+            for (id, row) in zip(result.ids, result.outputs) {
+                let keras = try XCTUnwrap(reference[URL(fileURLWithPath: id).lastPathComponent])
+                for (ours, theirs) in zip(row, keras) { XCTAssertEqual(Double(ours), theirs, accuracy: 1e-5, "\(file.lastPathComponent) \(id)") }
+            }
+            XCTAssertTrue(result.header.contains("+ clinical (3)"), result.header)
+        }
+        let model = try ImportedModel(contentsOf: try fixture("layer_zoo.keras"))
+        XCTAssertThrowsError(try ModelFilePrediction.predict(model: model, inputs: [images], pipeline: FileModelPipeline())) { error in
+            XCTAssertTrue("\(error)".contains("--tabular") && "\(error)".contains("clinical_0, clinical_1, clinical_2"), "\(error)")
+        }
+        let broken = try temporaryFolder(self).appendingPathComponent("broken.csv")
+        try "path,clinical_0,clinical_1\n\(images.path)/layer_zoo_0.png,1,2\n".write(to: broken, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try ModelFilePrediction.predict(model: model, inputs: [images], pipeline: FileModelPipeline(tabular: broken))) { error in
+            XCTAssertTrue("\(error)".contains("broken.csv") && "\(error)".contains("'clinical_2'") && "\(error)".contains("'clinical'"), "\(error)")
+        }
+        try "path,clinical_0,clinical_1,clinical_2\n\(images.path)/layer_zoo_0.png,1,2,3\n".write(to: broken, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try ModelFilePrediction.predict(model: model, inputs: [images], pipeline: FileModelPipeline(tabular: broken))) { error in
+            XCTAssertTrue("\(error)".contains("no row for") && "\(error)".contains("layer_zoo_1.png"), "\(error)")
+        }
+    }
+
+    /// The new layers go back to Keras: the export of each model is re-imported with the same
+    /// outputs, and left for keras_model_check.py (two inputs: `input.npy`, `input1.npy`).
+    func testModelsOfEveryNewLayerExportForKeras() throws {
+        let volume = try readNumpy(try fixture("volume_layers.input.npy"))
+        let volumeModel = try ImportedModel(contentsOf: try fixture("volume_layers.keras"))
+        let kerasVolume = try readNumpy(try fixture("volume_layers.output.npy"))
+        XCTAssertLessThanOrEqual(
+            zip(try withoutGrad { try volumeModel(volume).softmax() }.scalars, kerasVolume.scalars).map { abs($0 - $1) }.max() ?? 1, 1e-5,
+            "Cropping3D and SpatialDropout3D as Keras computes them")
+        let layerZoo = try ImportedModel(contentsOf: try fixture("layer_zoo.keras"))
+        var random = RandomGenerator(seed: 3)
+        let image = Tensor.randomUniform([2, 20, 20, 3], low: 0, high: 255, using: &random)
+        let clinical = try Tensor(shape: [2, 3], scalars: [62, 1.2, 24, 55, 0.4, 30])
+        let folder = try temporaryFolder(self)
+        let exportFolder = ProcessInfo.processInfo.environment["ZOO_EXPORT_DIR"].map { URL(fileURLWithPath: $0) }
+        for (name, model, inputs) in [("volume_layers", volumeModel, [volume]), ("layer_zoo", layerZoo, [image, clinical])] {
+            try model.asFileModel { fileModel in
+                let expected = try withoutGrad { try fileModel(inputs)[0] }
+                for format in [KerasModelExport.Format.keras, .h5] {
+                    let url = folder.appendingPathComponent("\(name).zoo-model.\(format == .keras ? "keras" : "h5")")
+                    try KerasModelExport.save(fileModel, to: url, format: format)
+                    let back = try KerasModelImport.load(url).model
+                    let output = try withoutGrad { try back(inputs)[0] }
+                    XCTAssertLessThanOrEqual(zip(output.scalars, expected.scalars).map { abs($0 - $1) }.max() ?? 1, 1e-6, "\(name) \(format)")
+                    if let exportFolder { try FileManager.default.copyItem(at: url, to: exportFolder.appendingPathComponent(url.lastPathComponent)) }
+                }
+                if let exportFolder {
+                    for (index, input) in inputs.enumerated() {
+                        try writeNumpy(input, to: exportFolder.appendingPathComponent("\(name).zoo-model.input\(index == 0 ? "" : String(index)).npy"))
+                    }
+                    try writeNumpy(expected, to: exportFolder.appendingPathComponent("\(name).zoo-model.output.npy"))
+                }
+            }
+        }
+    }
+
     // MARK: - gradcam
 
     /// Grad-CAM of a model file, at a named layer: the same map from every kind of file.

@@ -95,6 +95,10 @@ public final class Normalization: Layer {
     /// The configuration's statistics (one value, or one per feature); nil: the buffers.
     public let constants: (mean: [Float], variance: [Float])?
 
+    /// The adapted statistics (nil for statistics given as values).
+    public var mean: Parameter? { constants == nil ? parameters[0] : nil }
+    public var variance: Parameter? { constants == nil ? parameters[1] : nil }
+
     /// Adapted statistics, loaded as weights.
     public init(features: Int, invert: Bool = false, name: String? = nil) {
         self.features = features
