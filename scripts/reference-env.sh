@@ -37,19 +37,20 @@ if ! cmp -s Tests/Fixtures/requirements.txt "$venv/requirements.txt" 2>/dev/null
     fi
     cp Tests/Fixtures/requirements.txt "$venv/requirements.txt"
     rm -rf "$fixtures/keras_applications" "$fixtures/keras_weight_files" "$fixtures/gradcam" "$fixtures/summary" "$fixtures/pillow" "$fixtures/keras_predict" "$fixtures/keras_model_files" \
-        "$fixtures/keras_training_parity"
+        "$fixtures/keras_training_parity" "$fixtures/keras_versions"
     rm -rf "$fixtures/parity"
 fi
 
 export PYTHONWARNINGS=ignore TF_CPP_MIN_LOG_LEVEL=3
 # Each script writes its folder of fixtures (and leaves a complete one alone), in this order:
-# keras_predict reads the model keras_weight_files writes.
+# keras_predict reads the model keras_weight_files writes; keras_versions installs Keras
+# 3.0-3.12 and tf-keras (without dependencies) under $cache/keras-versions.
 for entry in keras_applications:keras_applications keras_weight_files:keras_weight_files \
     gradcam_reference:gradcam reader_reference:readers summary_reference:summary \
     pillow_reference:pillow keras_predict_reference:keras_predict keras_model_files:keras_model_files \
-    keras_training_parity:keras_training_parity; do
+    keras_training_parity:keras_training_parity keras_versions:keras_versions; do
     script="Tests/Fixtures/${entry%%:*}.py"
-    "$venv/bin/python" "$script" "$fixtures/${entry#*:}" || unavailable "$script failed"
+    ZOO_CACHE="$cache" "$venv/bin/python" "$script" "$fixtures/${entry#*:}" || unavailable "$script failed"
 done
 # Parity tier (ZooHDF5Tests.ParityTests, ModelImportTests): every Keras classification variant
 # and torchvision ResNet18/34 (through tools/torch_to_zoo.py) with random weights, ~2.4 GB.

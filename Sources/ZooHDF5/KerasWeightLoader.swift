@@ -28,6 +28,7 @@ public enum KerasWeights {
             }
         }
         var layers = source.namedLayers ? ModelStructure.layersByName(model) : ModelStructure.layersByClassKey(model)
+        if source.namedLayers { weights = placeBareNestedWeights(weights, model: model, layers: layers) }
         var report = WeightLoadReport(format: source.format)
         if source.namedLayers { pairAutomaticNames(weights, model: model, &layers, &report) }
 
@@ -107,6 +108,35 @@ public enum KerasWeights {
         case .index(let index):
             return index < layer.parameters.count ? layer.parameters[index] : nil
         }
+    }
+
+    /// Keras 3.0's legacy `.h5` writer names a nested model's weights without their layers
+    /// (`kernel`, `gamma` in group `backbone`, where later releases write `stem_conv/kernel`), and
+    /// Keras reads them back by position. So does this: the weights of a group that names a
+    /// nested model and no layer are placed, in order, on that model's weights, when their count
+    /// and every name agree (`kernel` on `.../kernel`); otherwise they stay as they are and are
+    /// reported as unmatched.
+    static func placeBareNestedWeights(_ weights: [SourceWeight], model: Module, layers: [String: Layer]) -> [SourceWeight] {
+        var result = weights
+        let unmatched = Dictionary(grouping: weights.indices.filter { layers[weights[$0].layer] == nil }, by: { weights[$0].layer })
+        let named = model.namedParameters
+        for (group, indices) in unmatched {
+            let targets = named.filter { $0.path.hasPrefix(group + "/") }
+            guard targets.count == indices.count, !targets.isEmpty else { continue }
+            var placed = [(Int, String, String)]()
+            for (index, target) in zip(indices, targets) {
+                guard case .name(let name) = weights[index].key, let slash = target.path.lastIndex(of: "/") else { break }
+                let weightName = String(target.path[target.path.index(after: slash)...])
+                guard name == weightName || (name == "kernel" && weightName == "depthwise_kernel") else { break }
+                placed.append((index, String(target.path[..<slash]), weightName))
+            }
+            guard placed.count == indices.count else { continue }
+            for (index, layer, name) in placed {
+                result[index].layer = layer
+                result[index].key = .name(name)
+            }
+        }
+        return result
     }
 
     /// A file layer whose name matches no model layer, when both names are Keras automatic

@@ -23,7 +23,7 @@ struct SourceWeight {
     /// The layer: a name path (`conv2d`, `backbone/stem_conv`) or, for Keras 3 weights
     /// files, a class key (`conv2d_1`, `functional/batch_normalization`).
     var layer: String
-    let key: Key
+    var key: Key
     let shape: [Int]
     let dataType: HDF5DataType
     /// The values, read as Float32; nil when the dataset is not floating point.
