@@ -192,6 +192,9 @@ struct Evaluate: ParsableCommand {
               zoo eval runs/lidc/small_cnn-20261127-101500
               zoo eval colleague.keras --config zoo/lung_ultrasound/lung_ultrasound.yaml --set data.preprocessing=tf
               zoo eval colleague.keras --config my-test-data.yaml --threshold 0.5
+              zoo eval colleague.keras --data test-images/ --preprocessing rescale:0.00392156862745098 --threshold 0.5
+
+            With --data (a folder of class subfolders, or a CSV of path and label), every image is evaluated, resized to the model's input by Pillow's rules (--interpolation) and preprocessed as --preprocessing says, at --threshold (default 0.5: there is no validation part to choose one on).
             """)
 
     @Argument(help: "A run directory or checkpoint, or a model file (with --config).")
@@ -199,6 +202,11 @@ struct Evaluate: ParsableCommand {
 
     @Option(help: "Model files: the config whose data, split and evaluation are used.")
     var config: String?
+
+    @Option(help: "Model files: a folder of class subfolders or a CSV (path, label) to evaluate on, every image (instead of --config).")
+    var data: String?
+
+    @OptionGroup var file: FilePipelineOptions
 
     @Option(name: .customLong("set"), help: ArgumentHelp("Model files: override a key of --config (repeatable).", valueName: "key=value"))
     var overrides: [String] = []
@@ -218,17 +226,27 @@ struct Evaluate: ParsableCommand {
         var written = false
         switch try ModelArgument(model) {
         case .run(let restored):
-            guard config == nil, overrides.isEmpty, threshold == nil else {
-                throw ValidationError("\(model) is a run: it is evaluated with its own config and threshold (--config, --set and --threshold are for model files)")
+            guard config == nil, data == nil, overrides.isEmpty, threshold == nil, file.given.isEmpty else {
+                throw ValidationError("\(model) is a run: it is evaluated with its own config, data and threshold (--config, --data, --set, --threshold and the image options are for model files)")
             }
             result = try restored.evaluateRun()
             metrics = restored.config.eval.metrics
         case .file(let imported):
-            guard let config else {
-                throw ValidationError("\(model) is a model file: give the data to evaluate it on with --config CONFIG (its data, split and evaluation pipeline)")
+            let evaluation: ExperimentConfig
+            switch (config, data) {
+            case (let config?, nil):
+                guard file.given.isEmpty else {
+                    throw ValidationError("\(file.given.joined(separator: ", ")): with --config the config's data section prepares the images (set data.preprocessing, data.interpolation with --set)")
+                }
+                let base = try ExperimentConfig.load(URL(fileURLWithPath: config), overrides: overrides)
+                evaluation = try base.evaluating(modelFile: imported.file, threshold: threshold)
+            case (nil, let data?):
+                guard overrides.isEmpty else { throw ValidationError("--set changes a --config; with --data the options say how images are prepared") }
+                evaluation = try ExperimentConfig.evaluating(
+                    modelFile: imported.file, data: URL(fileURLWithPath: data), pipeline: try file.pipeline(), threshold: threshold ?? "0.5")
+            default:
+                throw ValidationError("\(model) is a model file: give the data to evaluate it on with --config CONFIG (its data, split and evaluation pipeline) or --data FOLDER|CSV")
             }
-            let base = try ExperimentConfig.load(URL(fileURLWithPath: config), overrides: overrides)
-            let evaluation = try base.evaluating(modelFile: imported.file, threshold: threshold)
             result = try ExperimentRunner(config: evaluation, runsRoot: URL(fileURLWithPath: runs)).run(evaluateOnly: true)
             metrics = evaluation.eval.metrics
             written = true

@@ -296,6 +296,31 @@ final class ModelFileCommandsTests: XCTestCase {
         // A fixed threshold instead of the config's rule.
         let fixed = try ExperimentRunner(config: try base.evaluating(modelFile: file, threshold: "0.5"), runsRoot: runs, progress: quiet).run(evaluateOnly: true)
         XCTAssertEqual(fixed.metrics.threshold?.value, 0.5)
+        // Every kind of model file gives the same evaluation.
+        for other in try everyKind("binary_cnn").dropFirst() {
+            let again = try ExperimentRunner(config: try base.evaluating(modelFile: other), runsRoot: runs, progress: quiet).run(evaluateOnly: true)
+            XCTAssertEqual(try XCTUnwrap(again.metrics.test.auc).auc, try XCTUnwrap(result.metrics.test.auc).auc, accuracy: 1e-9, other.lastPathComponent)
+        }
+    }
+
+    /// `zoo eval MODEL --data FOLDER`: every image, the file pipeline's preprocessing, a fixed
+    /// threshold; the probabilities are zoo predict's.
+    func testEvalOfAModelFileOnAFolderOfClasses() throws {
+        let data = try imageFolder()
+        let file = try fixture("binary_cnn.h5")
+        let pipeline = FileModelPipeline(preprocessing: rescale)
+        let config = try ExperimentConfig.evaluating(modelFile: file, data: data, pipeline: pipeline)
+        let result = try ExperimentRunner(config: config, runsRoot: try temporaryFolder(self), progress: quiet).run(evaluateOnly: true)
+        XCTAssertEqual(result.test.ids.count, 24, "every image")
+        XCTAssertTrue(result.train.ids.isEmpty)
+        XCTAssertEqual(result.metrics.threshold?.value, 0.5)
+        XCTAssertNotNil(result.metrics.test.auc)
+        let direct = try ModelFilePrediction.predict(
+            model: try ImportedModel(contentsOf: file), inputs: result.test.ids.map { data.appendingPathComponent($0) }, pipeline: pipeline)
+        for (ours, theirs) in zip(result.test.probabilities, direct.outputs) { XCTAssertEqual(ours[1], Double(theirs[1]), accuracy: 1e-6) }
+        XCTAssertThrowsError(try ExperimentConfig.evaluating(modelFile: file, data: data.appendingPathComponent("nothing"), pipeline: pipeline)) { error in
+            XCTAssertTrue("\(error)".contains("nothing") && "\(error)".contains("no such folder or CSV"), "\(error)")
+        }
     }
 
     /// `model.from` with `head_from` and a new head, `freeze.up_to`: an ordinary run (checkpoints,

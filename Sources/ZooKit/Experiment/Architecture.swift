@@ -34,3 +34,48 @@ extension ExperimentConfig {
         return config
     }
 }
+
+extension ExperimentConfig {
+    /// `zoo eval MODEL --data PATH`: the model file on every image of a folder of class
+    /// subfolders or a CSV (`path` and `label` columns), prepared as `pipeline` says (Pillow's
+    /// resize to the model's input, the preprocessing), at the fixed `threshold` (no validation
+    /// part to choose one on). Classes are the folder's subfolders or the CSV's labels, sorted.
+    public static func evaluating(modelFile url: URL, data: URL, pipeline: FileModelPipeline, threshold: String = "0.5") throws -> ExperimentConfig {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: data.path, isDirectory: &isDirectory) else {
+            throw RunError("--data \(data.path): no such folder or CSV")
+        }
+        let source = isDirectory.boolValue ? "folder" : "csv"
+        guard source == "folder" || data.pathExtension.lowercased() == "csv" else {
+            throw RunError("--data \(data.path): a folder of class subfolders or a CSV with path and label columns")
+        }
+        var transforms = [ConfigValue]()
+        let preprocessing: String
+        switch pipeline.preprocessing {
+        case .tf: preprocessing = "tf"
+        case .caffe: preprocessing = "caffe"
+        case .torch: preprocessing = "torch"
+        case .none: preprocessing = "none"
+        case .rescale(let scale, let offset):
+            preprocessing = "none"
+            transforms.append(.map([("name", .scalar("scale")), ("factor", .scalar("\(scale)")), ("offset", .scalar("\(offset)"))]))
+        }
+        if pipeline.size != nil || pipeline.channels != nil || pipeline.classes != nil || pipeline.tabular != nil {
+            throw RunError("--data: the images are resized to the model's input and given its channels; --size, --channels, --classes and --tabular are for zoo predict")
+        }
+        let document = ConfigValue.map([
+            ("experiment", .scalar("eval")),
+            ("data", .map([
+                ("source", .scalar(source)),
+                (source, .map([("path", .scalar(data.standardizedFileURL.path))])),
+                ("split", .map([("method", .scalar("random")), ("train", .scalar("0")), ("validation", .scalar("0")), ("test", .scalar("1"))])),
+                ("preprocessing", .scalar(preprocessing)),
+                ("interpolation", .scalar("pillow_\(pipeline.interpolation.rawValue)")),
+                ("transforms", .map([("eval", .list(transforms))])),
+            ])),
+            ("model", .map([("from", .scalar(url.standardizedFileURL.path))])),
+            ("eval", .map([("threshold", .scalar(threshold))])),
+        ])
+        return try ExperimentConfig(document, source: "zoo eval (model \(url.lastPathComponent), data \(data.lastPathComponent))")
+    }
+}

@@ -240,7 +240,8 @@ public final class ExperimentRunner {
         if !skipped.isEmpty { try DataCheck.csv(skipped).write(to: run.skipped, atomically: true, encoding: .utf8) }
         let split = try self.split(dataset, saved: resume.map { $0.split })
         try split.save(to: run.split)
-        let trainIndices = try split.indices("train", in: dataset)
+        // An evaluation of a model file on every image (zoo eval --data) has no training part.
+        let trainIndices = evaluateOnly && split.parts["train"] == nil ? [] : try split.indices("train", in: dataset)
         let validationIndices = split.parts["validation"] != nil ? try split.indices("validation", in: dataset) : []
         let testIndices = split.parts["test"] != nil ? try split.indices("test", in: dataset) : validationIndices
 
