@@ -36,6 +36,11 @@ final class FreezingSummaryTests: XCTestCase {
         assertThrows(["no layer named", "conv_z"]) { try model.freeze(names: ["conv_a", "conv_z"]) }
         assertThrows(["0...1", "1.5"]) { try model.freeze(fraction: 1.5) }
         assertThrows(["starts with 'zzz'"]) { try model.freeze(prefix: "zzz") }
+        // freeze.up_to: every layer through the named one, in Keras's order.
+        model.unfreezeAll()
+        XCTAssertEqual(try model.freeze(upTo: "bn_a"), 3)
+        XCTAssertEqual(model.layers.filter(\.isFrozen).map(\.name), ["input_layer", "conv_a", "bn_a"])
+        assertThrows(["freeze.up_to", "'conv_z'", "'ten'"]) { try model.freeze(upTo: "conv_z") }
     }
 
     func testFrozenBatchNormRunsOnMovingStatisticsAndLeavesThem() throws {

@@ -1,8 +1,7 @@
 import ZooCore
 import ZooTensor
 
-/// Resizing as Pillow's `Image.resize` does it on 8-bit images (nearest exactly; bilinear
-/// exactly on the tested sizes, not yet for every size pair: see `bilinear`): what Keras's
+/// Resizing as Pillow's `Image.resize` does it on 8-bit images, pixel for pixel: what Keras's
 /// `load_img(target_size=...)` hands a Keras model, so that a model trained in Keras sees the
 /// same pixels in Zoo. Two filters, each Pillow's own rule (Resample.c, Geometry.c):
 ///
@@ -106,12 +105,13 @@ enum PillowResampling {
     /// value is the rounded fixed-point sum, clipped to 0...255.
     static func bilinear(_ image: ImageArray, to size: [Int]) -> ImageArray {
         var current = image
-        // Each pass only when its extent changes; horizontal first, except when the height
-        // shrinks while the width grows, where Pillow 13 gave the vertical pass first. The order
-        // matters (each pass rounds to 8 bits), and this rule is not all of Pillow's: it agreed
-        // on 143 of 149 random size pairs; in the rest, all shrinking both axes (45x37 to 32x32),
-        // Pillow 13 ran the vertical pass first too (docs/DATA.md).
-        let verticalFirst = size[0] < image.shape[0] && size[1] > image.shape[1]
+        // Each pass only when its extent changes. The order matters, since each pass rounds to
+        // 8 bits: Pillow 13 (python-pillow#9549) runs the vertical pass first when the height
+        // shrinks by more than twice the columns the width loses (a tie goes horizontal first),
+        // so a height that shrinks while the width grows goes vertical first too; Pillow 12 and
+        // earlier always ran the horizontal pass first.
+        let (height, width) = (image.shape[0], image.shape[1])
+        let verticalFirst = size[0] < height && height - size[0] > 2 * (width - size[1])
         for axis in verticalFirst ? [0, 1] : [1, 0] where size[axis] != current.shape[axis] {
             current = pass(current, axis: axis, output: size[axis])
         }
