@@ -68,24 +68,11 @@ public enum Bootstrap {
         guard level > 0, level < 1 else {
             throw MetricsError.outOfRange(what: "confidence level", value: level, range: "(0, 1)")
         }
-        var groups = [Array(0..<caseCount)]
-        if let strata {
-            try requireLength(strata.count, caseCount, "bootstrap strata")
-            groups = [strata.indices.filter { strata[$0] }, strata.indices.filter { !strata[$0] }]
-                .filter { !$0.isEmpty }
-        }
         let estimate = try statistic(Array(0..<caseCount))
-        var generator = SeededGenerator(seed: seed)
         var values = [Double]()
         values.reserveCapacity(replicates)
         var failed = 0
-        var sample = [Int]()
-        sample.reserveCapacity(caseCount)
-        for _ in 0..<replicates {
-            sample.removeAll(keepingCapacity: true)
-            for group in groups {
-                for _ in group.indices { sample.append(group[generator.index(below: group.count)]) }
-            }
+        try resamples(caseCount: caseCount, strata: strata, replicates: replicates, seed: seed) { sample in
             // A resample on which the statistic is undefined (one class only) is counted in
             // `failed`, which the result reports, rather than stopping the bootstrap.
             if let value = try? statistic(sample), value.isFinite {
@@ -105,6 +92,29 @@ public enum Bootstrap {
             estimate: estimate, lower: quantile(sorted: values, alpha),
             upper: quantile(sorted: values, 1 - alpha), level: level,
             replicates: values.count, failedReplicates: failed)
+    }
+
+    /// Calls `body` with the case indices of each of `replicates` resamples (with replacement;
+    /// within each stratum when `strata` gives one label per case), drawn from `seed`.
+    public static func resamples(
+        caseCount: Int, strata: [Bool]?, replicates: Int, seed: UInt64, _ body: ([Int]) throws -> Void
+    ) throws {
+        var groups = [Array(0..<caseCount)]
+        if let strata {
+            try requireLength(strata.count, caseCount, "bootstrap strata")
+            groups = [strata.indices.filter { strata[$0] }, strata.indices.filter { !strata[$0] }]
+                .filter { !$0.isEmpty }
+        }
+        var generator = SeededGenerator(seed: seed)
+        var sample = [Int]()
+        sample.reserveCapacity(caseCount)
+        for _ in 0..<replicates {
+            sample.removeAll(keepingCapacity: true)
+            for group in groups {
+                for _ in group.indices { sample.append(group[generator.index(below: group.count)]) }
+            }
+            try body(sample)
+        }
     }
 
     /// The interval of a statistic of one model's scores, stratified by class unless told.

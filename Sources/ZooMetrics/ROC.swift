@@ -148,3 +148,58 @@ public struct MultiClassScores: Sendable {
         return aucs.reduce(0, +) / Double(aucs.count)
     }
 }
+
+/// A 95% (or `level`) band around an empirical ROC curve: at each specificity of a grid, the
+/// percentile interval of the sensitivity over stratified bootstrap resamples of the cases, as
+/// pROC's `ci.se(specificities = ..., boot.stratified = TRUE)` gives it. The sensitivity at a
+/// specificity is pROC's `coords(input = "specificity")` (`sensitivity(of:atSpecificity:)`).
+public struct ROCBand: Sendable {
+    public let specificities: [Double]
+    public let lower: [Double]
+    public let upper: [Double]
+    public let level: Double
+    public let replicates: Int
+
+    public init(
+        _ data: BinaryScores, specificities: [Double] = stride(from: 0, through: 1, by: 0.02).map { $0 }, replicates: Int = 2000,
+        level: Double = 0.95, seed: UInt64 = 42
+    ) throws {
+        try data.requireBothClasses("ROC band")
+        guard replicates >= 2 else { throw MetricsError.tooFewCases(what: "ROC band replicates", needed: 2, actual: replicates) }
+        guard level > 0, level < 1 else { throw MetricsError.outOfRange(what: "confidence level", value: level, range: "(0, 1)") }
+        var draws = [[Double]](repeating: [], count: specificities.count)
+        try Bootstrap.resamples(caseCount: data.count, strata: data.labels, replicates: replicates, seed: seed) { sample in
+            let curve = try ROCCurve(data.subset(sample))
+            for (index, specificity) in specificities.enumerated() {
+                draws[index].append(ROCBand.sensitivity(of: curve, atSpecificity: specificity))
+            }
+        }
+        let alpha = (1 - level) / 2
+        let sorted = draws.map { $0.sorted() }
+        self.specificities = specificities
+        lower = sorted.map { quantile(sorted: $0, alpha) }
+        upper = sorted.map { quantile(sorted: $0, 1 - alpha) }
+        self.level = level
+        self.replicates = replicates
+    }
+
+    /// The sensitivity of `curve` at `specificity`, as pROC's `coords(input = "specificity")`:
+    /// at a specificity of the curve its highest sensitivity there; between two, the straight
+    /// line the curve draws from the lowest sensitivity of the one to the highest of the next.
+    public static func sensitivity(of curve: ROCCurve, atSpecificity specificity: Double) -> Double {
+        var range = [Double: (low: Double, high: Double)]()
+        for point in curve.points {
+            let key = 1 - point.falsePositiveRate
+            let known = range[key] ?? (point.truePositiveRate, point.truePositiveRate)
+            range[key] = (Swift.min(known.low, point.truePositiveRate), Swift.max(known.high, point.truePositiveRate))
+        }
+        let points = range.sorted { $0.key < $1.key }
+        // Exactly at a specificity of the curve (compared exactly, as pROC does: a hair to the
+        // right of a vertical step is on the line that leaves its foot).
+        if let exact = points.first(where: { $0.key == specificity }) { return exact.value.high }
+        guard let next = points.firstIndex(where: { $0.key > specificity }) else { return points.last?.value.high ?? 0 }
+        guard next > 0 else { return points[0].value.high }
+        let (a, b) = (points[next - 1], points[next])
+        return a.value.low + (specificity - a.key) / (b.key - a.key) * (b.value.high - a.value.low)
+    }
+}

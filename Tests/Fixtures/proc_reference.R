@@ -96,6 +96,25 @@ labels <- c(1, 1, 1, 0, 0, 0, 0)
 s1 <- c(0.2, 0.4, 0.3, 0.8, 0.5, 0.3, 0.9)
 write_set("below_chance", labels, s1)
 
+# The ROC band (ci.se: stratified bootstrap of the sensitivity at given specificities) and the
+# precision-recall points (coords) of set 1's first model; the band's resamples are pROC's own,
+# so Zoo's differs by Monte Carlo error only.
+set.seed(7)
+n1 <- 60; n0 <- 45
+labels <- c(rep(1, n1), rep(0, n0))
+scores <- round(plogis(c(rnorm(n1, 1), rnorm(n0, 0)) + rnorm(n1 + n0, 0, 0.5)), 4)
+r <- roc_of(labels, scores)
+specificities <- seq(0, 1, 0.1)
+band <- ci.se(r, specificities = specificities, boot.n = 4000, boot.stratified = TRUE, conf.level = 0.95, progress = "none")
+at <- coords(r, x = specificities, input = "specificity", ret = "sensitivity")$sensitivity
+pr <- coords(r, "all", ret = c("precision", "recall"), transpose = FALSE)
+pr <- pr[!is.na(pr$precision), ]
+writeLines(paste0("{", paste(c(
+  field("labels", num(labels)), field("scores", num(scores)), field("specificities", num(specificities)),
+  field("sensitivity", num(at)), field("lower", num(band[, 1])), field("upper", num(band[, 3])),
+  field("precision", num(pr$precision)), field("recall", num(pr$recall))), collapse = ",\n "), "}"),
+  file.path(out, "band_pr.json"))
+
 # NRI and IDI from Hmisc::improveProb (category-free NRI with its multinomial SE; IDI).
 if (requireNamespace("Hmisc", quietly = TRUE)) {
   n <- 120

@@ -124,11 +124,16 @@ final class StudyTests: XCTestCase {
         XCTAssertEqual(overlays.filter { $0.hasSuffix("-conv2d_2.png") }.count, 4, "\(overlays)")
         XCTAssertEqual(overlays.filter { $0.hasSuffix("-conv2d_1.png") }.count, 4, "\(overlays)")
         XCTAssertTrue(markdown.contains("](gradcam/"), markdown)
-        XCTAssertTrue(markdown.contains("![ROC curve on the test set](roc.svg)"), markdown)
+        XCTAssertTrue(markdown.contains("![ROC curve on the test set with its 95% band") && markdown.contains("](roc.svg)"), markdown)
+        // The ROC curve with its band and the threshold's operating point; precision-recall and
+        // calibration beside it, with the Brier score in the text (#21).
+        let roc = try String(contentsOf: result.run.url.appendingPathComponent("roc.svg"), encoding: .utf8)
+        XCTAssertTrue(roc.contains("class=\"band\"") && roc.contains("class=\"operating-point\""), roc)
+        XCTAssertTrue(markdown.contains("](pr.svg)") && markdown.contains("](calibration.svg)") && markdown.contains("Brier score"), markdown)
         let html = try String(contentsOf: result.run.reportHTML, encoding: .utf8)
         // The figures are embedded (the file alone keeps them); the Markdown links them.
         XCTAssertTrue(html.contains("<td>small_cnn</td>") && html.contains("<svg") && !html.contains("src=\"training.svg\""), html)
-        for figure in ["training.svg", "roc.svg", "confusion.svg"] { exists(result.run.url.appendingPathComponent(figure)) }
+        for figure in ["training.svg", "roc.svg", "confusion.svg", "pr.svg", "calibration.svg"] { exists(result.run.url.appendingPathComponent(figure)) }
     }
 
     func testStudyConfigErrorsNameTheirKeys() throws {

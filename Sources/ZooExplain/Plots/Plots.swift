@@ -32,6 +32,10 @@ public struct ROCSeries: Sendable {
     public let falsePositiveRates: [Double]
     public let truePositiveRates: [Double]
     public let auc: Double
+    /// A confidence band of sensitivities (drawn dashed), when given.
+    public var band: ROCBand?
+    /// The operating point of the chosen threshold (marked with its label), when given.
+    public var operatingPoint: (falsePositiveRate: Double, truePositiveRate: Double, label: String)?
 
     /// Points and AUC from ZooMetrics' ROC curve.
     public init(name: String, curve: ROCCurve) {
@@ -121,7 +125,64 @@ public enum Plots {
             let color = palette[i % palette.count]
             let points = zip(s.falsePositiveRates, s.truePositiveRates).map { (frame.x($0), frame.y($1)) }
             figure.add(.polyline(points: points, stroke: color, width: 2, dash: false, role: "curve"))
-            legendEntry(&figure, frame, index: i, count: series.count, color: color, text: "\(s.name) (AUC = \(fixed(s.auc, 3)))")
+            // The band's level and method go in the figure's caption: the legend stays short.
+            let legend = "\(s.name) (AUC = \(fixed(s.auc, 3)))"
+            if let band = s.band {
+                for bound in [band.lower, band.upper] {
+                    let edge = zip(band.specificities, bound).map { (frame.x(1 - $0), frame.y($1)) }
+                    figure.add(.polyline(points: edge, stroke: color, width: 1, dash: true, role: "band"))
+                }
+            }
+            if let point = s.operatingPoint {
+                let (x, y) = (frame.x(point.falsePositiveRate), frame.y(point.truePositiveRate))
+                figure.add(.circle(x: x, y: y, radius: 5, fill: color, stroke: ink, role: "operating-point"))
+                figure.add(.text(x: x + 8, y: y + 14, string: point.label, size: 11, anchor: "start", vertical: false, fill: ink, role: "operating-point-label"))
+            }
+            legendEntry(&figure, frame, index: i, count: series.count, color: color, text: legend)
+        }
+        return figure
+    }
+
+    // MARK: Precision-recall and calibration
+
+    /// Precision-recall curves, average precision in the legend, each model's prevalence (the
+    /// precision of calling every case positive) dashed.
+    public static func precisionRecall(_ curves: [(name: String, curve: PrecisionRecallCurve)], title: String = "Precision-recall") throws -> Figure {
+        guard !curves.isEmpty else { throw ExplainError.invalidInput(what: "precision-recall figure", reason: "needs at least one curve") }
+        var figure = Figure(width: 520, height: 480)
+        let frame = PlotFrame(left: 70, top: 50, width: 400, height: 360, xRange: 0...1, yRange: 0...1)
+        drawAxes(&figure, frame, xLabel: "Recall (sensitivity)", yLabel: "Precision (positive predictive value)", title: title)
+        for (i, entry) in curves.enumerated() {
+            let color = palette[i % palette.count]
+            let curve = entry.curve
+            figure.add(.polyline(points: [(frame.x(0), frame.y(curve.prevalence)), (frame.x(1), frame.y(curve.prevalence))], stroke: color, width: 1, dash: true, role: "prevalence"))
+            // Starts at recall 0 with the first point's precision, as scikit-learn draws it.
+            let points = [(frame.x(0), frame.y(curve.precision.first ?? 1))] + zip(curve.recall, curve.precision).map { (frame.x($0), frame.y($1)) }
+            figure.add(.polyline(points: points, stroke: color, width: 2, dash: false, role: "curve"))
+            legendEntry(&figure, frame, index: i, count: curves.count, color: color, text: "\(entry.name) (AP = \(fixed(curve.averagePrecision, 3)))")
+        }
+        return figure
+    }
+
+    /// Reliability diagrams: each bin's mean predicted probability against its share of
+    /// positives (a dot per bin, sized by its cases), the diagonal of perfect calibration dashed,
+    /// the Brier score in the legend.
+    public static func calibration(_ series: [(name: String, calibration: Calibration)], title: String = "Calibration") throws -> Figure {
+        guard !series.isEmpty else { throw ExplainError.invalidInput(what: "calibration figure", reason: "needs at least one model") }
+        var figure = Figure(width: 520, height: 480)
+        let frame = PlotFrame(left: 70, top: 50, width: 400, height: 360, xRange: 0...1, yRange: 0...1)
+        drawAxes(&figure, frame, xLabel: "Mean predicted probability", yLabel: "Observed share of positives", title: title)
+        figure.add(.polyline(points: [(frame.x(0), frame.y(0)), (frame.x(1), frame.y(1))], stroke: "#888888", width: 1, dash: true, role: "perfect"))
+        for (i, entry) in series.enumerated() {
+            let color = palette[i % palette.count]
+            let bins = entry.calibration.bins
+            let total = Double(bins.map(\.count).reduce(0, +))
+            figure.add(.polyline(points: bins.map { (frame.x($0.meanPredicted), frame.y($0.observedRate)) }, stroke: color, width: 2, dash: false, role: "curve"))
+            for bin in bins {
+                let radius = 3 + 6 * (Double(bin.count) / Swift.max(total, 1)).squareRoot()
+                figure.add(.circle(x: frame.x(bin.meanPredicted), y: frame.y(bin.observedRate), radius: radius, fill: color, stroke: nil, role: "bin"))
+            }
+            legendEntry(&figure, frame, index: i, count: series.count, color: color, text: "\(entry.name) (Brier = \(fixed(entry.calibration.brierScore, 3)))")
         }
         return figure
     }

@@ -45,8 +45,27 @@ public struct RunReport {
             }
         }
         if let scores = result.test.binaryScores {
-            if let curve = try? ROCCurve(scores), let figure = try? Plots.rocCurves([(result.architecture, curve)], title: "Test set") {
-                figures.append(("roc.svg", "ROC curve on the test set", figure))
+            if let curve = try? ROCCurve(scores) {
+                var series = ROCSeries(name: result.architecture, curve: curve)
+                series.band = try? ROCBand(scores, replicates: RunReport.bandReplicates)
+                if let threshold = result.metrics.threshold {
+                    let matrix = ConfusionMatrix(scores, threshold: threshold.value)
+                    if let specificity = try? matrix.specificity, let sensitivity = try? matrix.sensitivity {
+                        series.operatingPoint = (1 - specificity, sensitivity, "threshold \(SweepReport.thresholdCell(threshold))")
+                    }
+                }
+                if let figure = try? Plots.rocCurves([series], title: "Test set") {
+                    figures.append((
+                        "roc.svg",
+                        "ROC curve on the test set with its 95% band (stratified bootstrap of the sensitivity at each specificity, \(RunReport.bandReplicates) resamples, as pROC's ci.se) and the operating point of the threshold",
+                        figure))
+                }
+            }
+            if let curve = try? PrecisionRecallCurve(scores), let figure = try? Plots.precisionRecall([(result.architecture, curve)], title: "Test set") {
+                figures.append(("pr.svg", "Precision-recall curve on the test set (dashed: the prevalence)", figure))
+            }
+            if let calibration = try? Calibration(scores), let figure = try? Plots.calibration([(result.architecture, calibration)], title: "Test set") {
+                figures.append(("calibration.svg", "Calibration on the test set: mean predicted probability against the share of positives in 10 equal-width bins", figure))
             }
             if let threshold = result.metrics.threshold,
                 let figure = try? Plots.confusionMatrix(
@@ -62,6 +81,9 @@ public struct RunReport {
         }
         return figures
     }
+
+    /// Bootstrap resamples of the ROC band.
+    static let bandReplicates = 2000
 
     public var document: ReportDocument {
         var doc = ReportDocument(title: "\(experiment) / \(result.run.url.lastPathComponent): \(result.architecture)")
@@ -79,6 +101,11 @@ public struct RunReport {
             doc.add(.table(
                 header: ["class", "precision", "recall", "F1", "support"],
                 rows: zip(names, report.classes).map(row) + [row("macro avg", report.macro), row("weighted avg", report.weighted)]))
+        }
+        if let scores = result.test.binaryScores, let calibration = try? Calibration(scores), let curve = try? PrecisionRecallCurve(scores) {
+            doc.add(.paragraph(String(
+                format: "Test set: Brier score %.4f, expected calibration error %.4f (10 bins), average precision %.4f (prevalence %.4f).",
+                calibration.brierScore, calibration.expectedCalibrationError, curve.averagePrecision, curve.prevalence)))
         }
         if let (header, rows) = DecisionCurves.table(DecisionCurves.curves([(result.architecture, result.test)])) {
             doc.add(.paragraph("Decision curve analysis, test set (net benefit at threshold probabilities):"))
