@@ -268,7 +268,7 @@ struct GradCAMCommand: ParsableCommand {
         commandName: "gradcam",
         abstract: "Write Grad-CAM overlays (PNG) for test samples of a run, or for images with any model file, at any named layer.",
         discussion: """
-            The default layer is the architecture's last convolutional layer (for a model file, the last layer whose output is a feature map); Keras names work (conv5_block3_out, or a unit prefix such as conv5_block3_2). 3D models give a mid-slice montage. A model file's images are prepared by the same options as zoo predict's (--size, --channels, --interpolation, --preprocessing, --classes); the class explained is the predicted one, or --class.
+            Each sample gets a figure (SVG: the image, the map over it and the map alone with its colour bar, at least 256 pixels wide each, titled with the true class, the predicted class and its probability, and the layer; volumes as three slices through the map's maximum) and the overlay alone (PNG). The default layer is the last one whose map is at least 7x7 at the input's size (ResNet's last block at 224 pixels); Keras names work (conv5_block3_out, or a unit prefix such as conv5_block3_2). 3D models give a mid-slice montage. A model file's images are prepared by the same options as zoo predict's (--size, --channels, --interpolation, --preprocessing, --classes); the class explained is the predicted one, or --class.
 
             Examples:
               zoo gradcam runs/ct/resnet50 --layer conv5_block3_2 --samples 4 --output gradcam/
@@ -290,8 +290,11 @@ struct GradCAMCommand: ParsableCommand {
     @Option(name: .customLong("class"), help: "The class to explain (index or --classes name; default: the predicted class).")
     var explainedClass: String?
 
-    @Option(help: "The folder for the PNG overlays.")
+    @Option(help: "The folder for the figures (SVG: image, overlay, map with its colour bar, titled) and the overlays (PNG).")
     var output: String = "gradcam"
+
+    @Option(help: "viridis (perceptually uniform) or jet.")
+    var colormap: String = "viridis"
 
     @OptionGroup var file: FilePipelineOptions
 
@@ -301,12 +304,13 @@ struct GradCAMCommand: ParsableCommand {
         switch try ModelArgument(model) {
         case .run(let restored):
             try ModelArgument.run(restored).refuseFileOptions(file.given + (images.isEmpty ? [] : ["images"]), path: model)
-            let gradCAM = GradCAM(model: restored.model, variant: restored.variant)
-            let classIndex = try explainedClass.map { try Self.classIndex($0, names: restored.dataset.classNames) }
+            let gradCAM = GradCAM(model: restored.model)
+            let names = restored.dataset.classNames
+            let classIndex = try explainedClass.map { try Self.classIndex($0, names: names) }
             for index in try restored.indices("test").prefix(samples) {
                 let sample = try restored.prepared(index)
                 let map = try gradCAM.explain(sample.image, layer: layer, classIndex: classIndex)
-                try write(map, on: sample.image, id: sample.id, to: folder)
+                try write(map, on: sample.image, id: sample.id, trueClass: sample.label.map { Self.name($0, names) }, names: names, to: folder)
             }
         case .file(let imported):
             guard !images.isEmpty else { throw ValidationError("\(model) is a model file: name the images to explain") }
@@ -321,17 +325,22 @@ struct GradCAMCommand: ParsableCommand {
             for index in 0..<inputs.files.count {
                 let sample = try inputs.sample(index)
                 let map = try gradCAM.explain(sample.input.image, layer: layer, classIndex: classIndex)
-                try write(map, on: sample.resized.image, id: sample.original.id, to: folder)
+                try write(map, on: sample.resized.image, id: sample.original.id, trueClass: nil, names: inputs.columns, to: folder)
             }
         }
     }
 
-    func write(_ map: GradCAMMap, on image: ImageArray, id: String, to folder: URL) throws {
+    func write(_ map: GradCAMMap, on image: ImageArray, id: String, trueClass: String?, names: [String], to folder: URL) throws {
+        guard let colors = Colormap(rawValue: colormap) else { throw ValidationError("--colormap '\(colormap)': viridis or jet") }
         let stem = URL(fileURLWithPath: id).deletingPathExtension().deletingPathExtension().lastPathComponent
-        let url = folder.appendingPathComponent("\(stem)-\(map.layer)-class\(map.classIndex).png")
-        try map.writeOverlay(on: image, to: url)
-        print("\(url.path): layer \(map.layer), class \(map.classIndex), score \(map.score)")
+        let base = folder.appendingPathComponent("\(stem)-\(map.layer)-class\(map.classIndex)")
+        try map.writeOverlay(on: image, to: base.appendingPathExtension("png"), colormap: colors)
+        let title = GradCAMFigure.title(sample: stem, trueClass: trueClass, predictedClass: Self.name(map.classIndex, names), probability: map.probability)
+        try GradCAMFigure.make(image: image, map: map, title: title, colormap: colors).writeSVG(to: base.appendingPathExtension("svg"))
+        print("\(base.path).svg: layer \(map.layer), class \(map.classIndex), score \(map.score)")
     }
+
+    static func name(_ index: Int, _ names: [String]) -> String { names.indices.contains(index) ? names[index] : "class \(index)" }
 
     static func classIndex(_ text: String, names: [String]) throws -> Int {
         if let position = names.firstIndex(of: text) { return position }

@@ -56,8 +56,9 @@ public struct GradCAMMap: Sendable {
 /// Grad-CAM for any layer of a model, 2D (NHWC) or 3D (NDHWC).
 public struct GradCAM {
     public let model: Model
-    /// The layer used when a call names none (a variant's `lastConvolution`); nil falls back
-    /// to the last layer whose output is a feature map of the input's rank.
+    /// The layer used when a call names none; nil: the last layer whose feature map is at least
+    /// 7 pixels (voxels) along every spatial axis at the input's size (`minimumDefaultExtent`),
+    /// or, when none is, the last feature map.
     public let defaultLayer: String?
 
     public init(model: Model, defaultLayer: String? = nil) {
@@ -65,10 +66,9 @@ public struct GradCAM {
         self.defaultLayer = defaultLayer
     }
 
-    /// Grad-CAM for a catalog variant: its `lastConvolution` is the default layer.
-    public init(model: Model, variant: ArchitectureVariant) {
-        self.init(model: model, defaultLayer: variant.lastConvolution)
-    }
+    /// The smallest map extent of the default layer: a map of 2x2 (ResNet's last block at a
+    /// 64-pixel input) paints every image with the same corner blob.
+    public static let minimumDefaultExtent = 7
 
     /// Grad-CAM of one image (HWC) or volume (DHWC).
     public func explain(
@@ -95,12 +95,13 @@ public struct GradCAM {
         if let classIndices, classIndices.count != 1, classIndices.count != batch {
             throw ExplainError.lengthMismatch(what: "Grad-CAM class indices and batch", expected: batch, actual: classIndices.count)
         }
-        let target = try LayerLookup.layer(try layer ?? defaultLayer ?? lastFeatureMapLayer(input), in: model)
-
-        // Inference mode for the pass (dropout off, batch norm on its moving statistics).
+        // Inference mode for the passes (dropout off, batch norm on its moving statistics), the
+        // search for the default layer included: a model left in training mode by its trainer
+        // cannot normalize one image's 1x1 maps by their batch statistics.
         let wasTraining = model.isTraining
         if wasTraining { model.setTraining(false) }
         defer { if wasTraining { model.setTraining(true) } }
+        let target = try LayerLookup.layer(try layer ?? defaultLayer ?? lastFeatureMapLayer(input), in: model)
 
         var activation: Tensor?
         var last: (layer: Layer, inputs: [Tensor], output: Tensor)?
@@ -206,16 +207,21 @@ public struct GradCAM {
         return (output, .output)
     }
 
-    /// The last layer whose output is a feature map of the input's rank (found by a pass
-    /// without gradients): the usual "last convolutional layer" when no name is given.
+    /// The default layer for `input` (found by a pass without gradients): the last layer whose
+    /// feature map is at least `minimumDefaultExtent` along every spatial axis (at 224 pixels,
+    /// ResNet's last block, 7x7), else the last feature map of any size.
     private func lastFeatureMapLayer(_ input: Tensor) throws -> String {
-        var found: Layer?
+        var (found, large): (Layer?, Layer?) = (nil, nil)
         _ = try withoutGrad {
             try LayerHooks.with({ layer, _, output in
-                if output.rank == input.rank { found = layer }
+                if output.rank == input.rank {
+                    found = layer
+                    if output.shape.dropFirst().dropLast().allSatisfy({ $0 >= GradCAM.minimumDefaultExtent }) { large = layer }
+                }
                 return output
             }) { try model(input) }
         }
+        if let large { return large.name }
         guard let found else {
             throw ExplainError.invalidInput(what: "Grad-CAM", reason: "no layer of '\(model.name)' outputs a feature map; name one")
         }

@@ -144,12 +144,19 @@ final class GradCAMTests: XCTestCase {
         // No name: the last layer with a feature-map output.
         let model = tiny()
         XCTAssertEqual(try GradCAM(model: model).explain(randomImage([8, 8, 1], seed: 1)).layer, "unit2_relu")
-        // A catalog variant: its lastConvolution.
+        // The last map of at least 7x7 at the input's size (#21): the small CNN's third
+        // convolution is 4x4 at 32 pixels, so its second block's last layer (13x13) is chosen.
         let variant = try ModelZoo.variant("small_cnn")
         let cnn = try BuildContext.run(seed: 2) { try variant.make(ArchitectureOptions(classes: 2, inputShape: [32, 32, 1])) }
-        let map = try GradCAM(model: cnn, variant: variant).explain(randomImage([32, 32, 1], seed: 3))
-        XCTAssertEqual(map.layer, "conv2d_2")
-        XCTAssertEqual(map.coarse.shape, [4, 4, 1])
+        let map = try GradCAM(model: cnn).explain(randomImage([32, 32, 1], seed: 3))
+        XCTAssertEqual(map.layer, "batch_normalization_1")
+        XCTAssertEqual(map.coarse.shape, [13, 13, 1])
+        // ResNet18: at 64 pixels its last block is 2x2, so the third stage's output (8x8); at 224,
+        // the last block (7x7), Keras's usual Grad-CAM layer.
+        let resnet = try ModelZoo.make("resnet18", ArchitectureOptions(classes: 2, inputShape: [64, 64, 3]))
+        XCTAssertEqual(try GradCAM(model: resnet).explain(randomImage([64, 64, 3], seed: 4)).layer, "conv3_block2_out")
+        let full = try ModelZoo.make("resnet18", ArchitectureOptions(classes: 2, inputShape: [224, 224, 3]))
+        XCTAssertEqual(try GradCAM(model: full).explain(randomImage([224, 224, 3], seed: 5)).layer, "conv5_block2_out")
     }
 
     // MARK: Names

@@ -62,6 +62,35 @@ final class OverlayTests: XCTestCase {
         try volumeMap.writeOverlay(on: volume, to: montageURL)
         XCTAssertEqual(try PNG.read(montageURL).image.shape, [12, 12 * 3 + 4, 3])
     }
+
+    /// A paper's Grad-CAM figure (#21): image, overlay and map side by side, each at least 256
+    /// units wide, the colour bar, the title and the layer; a volume's panels are the slices
+    /// through the map's maximum; the raster draws the same panels.
+    func testGradCAMFigureShowsImageOverlayMapAndColourBar() throws {
+        let image = randomImage([16, 16, 1], seed: 3)
+        let map = try GradCAM(model: BuildContextFixtures.tinyNet()).explain(image, layer: "unit2_relu", classIndex: 0)
+        let title = GradCAMFigure.title(sample: "case-7", trueClass: "benign", predictedClass: "malignant", probability: 0.8731)
+        XCTAssertEqual(title, "case-7 · true: benign · predicted: malignant (p = 0.873)")
+        let figure = try GradCAMFigure.make(image: image, map: map, title: title)
+        XCTAssertGreaterThanOrEqual(figure.width, 3 * GradCAMFigure.minimumPanel)
+        let svg = figure.svg
+        XCTAssertEqual(svg.components(separatedBy: "class=\"panel\"").count - 1, 3)
+        XCTAssertTrue(svg.contains(title) && svg.contains("Grad-CAM at unit2_relu") && svg.contains("class=\"colorbar\""), svg)
+        XCTAssertTrue(svg.contains(Colormap.viridis.hex(1)), "viridis by default")
+        let raster = figure.raster()
+        XCTAssertEqual(raster.shape, [figure.height, figure.width, 3])
+        XCTAssertGreaterThan(Set(raster.values).count, 10, "the panels are drawn")
+        let exponentials = map.outputs.map { exp(Double($0)) }
+        XCTAssertEqual(map.probability, exponentials[0] / exponentials.reduce(0, +), accuracy: 1e-6, "the softmax of the logits at the class")
+
+        let volume = randomImage([12, 12, 12, 1], seed: 4)
+        let volumeMap = try GradCAM(model: BuildContextFixtures.cnn3d()).explain(volume, layer: "conv3d_1")
+        let volumeFigure = try GradCAMFigure.make(image: volume, map: volumeMap, title: "volume", colormap: .jet)
+        let values = volumeMap.heatmap.values
+        let peak = values.indices.max { values[$0] < values[$1] }!
+        let center = "(\(peak / 144), \((peak / 12) % 12), \(peak % 12))"
+        XCTAssertTrue(volumeFigure.svg.contains("slices through the maximum at voxel \(center)"), volumeFigure.svg.prefix(2000).description)
+    }
 }
 
 import ZooCore

@@ -119,10 +119,16 @@ final class StudyTests: XCTestCase {
         XCTAssertLessThanOrEqual(interval.lower, result.metrics.test.specificity!)
         XCTAssertGreaterThanOrEqual(interval.upper, result.metrics.test.specificity!)
         XCTAssertTrue(try String(contentsOf: result.run.metrics, encoding: .utf8).contains("\"specificity_ci_lower\""))
-        // Grad-CAM overlays at the last convolution (conv2d_2 in the small CNN) and at conv2d_1.
+        // Grad-CAM at the default layer (`last`: the last map of at least 7x7, the small CNN's
+        // batch_normalization_1 at 32 pixels) and at conv2d_1: a figure (SVG) and an overlay (PNG)
+        // each, the figure titled with the classes and the probability.
         let overlays = try FileManager.default.contentsOfDirectory(atPath: result.run.url.appendingPathComponent("gradcam").path)
-        XCTAssertEqual(overlays.filter { $0.hasSuffix("-conv2d_2.png") }.count, 4, "\(overlays)")
-        XCTAssertEqual(overlays.filter { $0.hasSuffix("-conv2d_1.png") }.count, 4, "\(overlays)")
+        for suffix in ["-batch_normalization_1.png", "-batch_normalization_1.svg", "-conv2d_1.png", "-conv2d_1.svg"] {
+            XCTAssertEqual(overlays.filter { $0.hasSuffix(suffix) }.count, 4, "\(suffix): \(overlays)")
+        }
+        let figure = try String(contentsOf: result.run.url.appendingPathComponent("gradcam/\(try XCTUnwrap(overlays.first { $0.hasSuffix("-conv2d_1.svg") }))"), encoding: .utf8)
+        XCTAssertTrue(figure.contains("true: ") && figure.contains("predicted: ") && figure.contains("(p = ") && figure.contains("class=\"colorbar\""), figure)
+        XCTAssertEqual(figure.components(separatedBy: "data:image/png;base64,").count - 1, 3, "image, overlay and map")
         XCTAssertTrue(markdown.contains("](gradcam/"), markdown)
         XCTAssertTrue(markdown.contains("![ROC curve on the test set with its 95% band") && markdown.contains("](roc.svg)"), markdown)
         // The ROC curve with its band and the threshold's operating point; precision-recall and

@@ -16,6 +16,9 @@ public struct Figure: Sendable {
         case circle(x: Double, y: Double, radius: Double, fill: String, stroke: String?, role: String)
         /// `anchor` is `start`, `middle` or `end`; `vertical` rotates the text by -90 degrees.
         case text(x: Double, y: Double, string: String, size: Double, anchor: String, vertical: Bool, fill: String, role: String)
+        /// An RGB picture (values 0-255, HWC) stretched over the box: embedded as a PNG data URI
+        /// in the SVG, drawn by nearest neighbour in the raster.
+        case image(x: Double, y: Double, width: Double, height: Double, pixels: ImageArray, role: String)
     }
 
     public let width: Int
@@ -58,6 +61,11 @@ public struct Figure: Sendable {
                 lines.append(
                     #"<text class="\#(role)" x="\#(svgNumber(x))" y="\#(svgNumber(y))" font-size="\#(svgNumber(size))" text-anchor="\#(anchor)" fill="\#(fill)"\#(rotation)>"#
                         + xmlEscaped(string) + "</text>")
+            case .image(let x, let y, let w, let h, let pixels, let role):
+                // An image that cannot be encoded is left out rather than failing the figure.
+                guard let data = try? PNG.encode(pixels) else { continue }
+                lines.append(
+                    #"<image class="\#(role)" x="\#(svgNumber(x))" y="\#(svgNumber(y))" width="\#(svgNumber(w))" height="\#(svgNumber(h))" preserveAspectRatio="none" href="data:image/png;base64,\#(data.base64EncodedString())"/>"#)
             }
         }
         lines.append("</svg>")
@@ -88,6 +96,8 @@ public struct Figure: Sendable {
                 if let stroke { canvas.ring(x * s, y * s, r * s, color: parseHex(stroke)) }
             case .text(let x, let y, let string, let size, let anchor, let vertical, let fill, _):
                 canvas.text(string, x: x * s, y: y * s, size: size * s, anchor: anchor, vertical: vertical, color: parseHex(fill))
+            case .image(let x, let y, let w, let h, let pixels, _):
+                canvas.blit(pixels, x: x * s, y: y * s, width: w * s, height: h * s)
             }
         }
         return canvas.image

@@ -25,6 +25,22 @@ struct Raster {
         pixels[i + 2] = color.2
     }
 
+    /// `image` (RGB 0-255, HWC) stretched over the box by nearest neighbour.
+    mutating func blit(_ image: ImageArray, x: Double, y: Double, width w: Double, height h: Double) {
+        let (rows, cols) = (image.shape[0], image.shape[1])
+        guard image.shape.count == 3, image.channels == 3, rows > 0, cols > 0, w > 0, h > 0 else { return }
+        let (x0, y0) = (Int(x.rounded()), Int(y.rounded()))
+        let (x1, y1) = (Int((x + w).rounded()), Int((y + h).rounded()))
+        for py in y0..<y1 {
+            let r = Swift.min(Int(Double(py - y0) / h * Double(rows)), rows - 1)
+            for px in x0..<x1 {
+                let c = Swift.min(Int(Double(px - x0) / w * Double(cols)), cols - 1)
+                let i = (r * cols + c) * 3
+                set(px, py, (image.values[i], image.values[i + 1], image.values[i + 2]))
+            }
+        }
+    }
+
     mutating func fillRect(_ x: Double, _ y: Double, _ w: Double, _ h: Double, color: (Float, Float, Float)) {
         let (x0, y0) = (Int(x.rounded()), Int(y.rounded()))
         let (x1, y1) = (Int((x + w).rounded()), Int((y + h).rounded()))

@@ -1,4 +1,5 @@
 import Foundation
+import ZooExplain
 
 /// An experiment: data, model, training protocol, evaluation and (optionally) a sweep over
 /// architectures. Read from YAML with `extends:` for a shared base and `--set key=value`
@@ -373,6 +374,9 @@ public struct EvalConfig: Sendable {
     /// One map per sample averaged over `gradcamLayers` (`eval.gradcam: {layers, average:
     /// true}`), as the CT study compares the frozen with the fine-tuned layers.
     public var gradcamAverage = false
+    /// The colour map of the Grad-CAM figures (`eval.gradcam_colormap`: viridis, perceptually
+    /// uniform, or jet, the map of most published Grad-CAM figures).
+    public var gradcamColormap = Colormap.viridis
     /// Resamples for bootstrap 95% intervals of the threshold metrics (0: none).
     public var bootstrap: Int
     /// The weights the report evaluates: `best` (the best validation checkpoint; the final
@@ -407,6 +411,7 @@ public struct EvalConfig: Sendable {
             throw reader.error("metrics[\(index)]", "unknown metric '\(name)'; did you mean \(nearest(name, in: EvalConfig.metricNames).joined(separator: " or "))? (metrics: \(EvalConfig.metricNames.joined(separator: ", ")))")
         }
         threshold = try reader.string("threshold", default: "0.5")
+        gradcamColormap = Colormap(rawValue: try reader.choice("gradcam_colormap", Colormap.allCases.map(\.rawValue), default: "viridis")!)!
         if case .map = reader.value("gradcam") {
             let gradcam = try reader.map("gradcam")!
             gradcamLayers = try gradcam.strings("layers") ?? []

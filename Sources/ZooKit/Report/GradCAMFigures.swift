@@ -21,33 +21,48 @@ enum GradCAMFigures {
         }
     }
 
-    /// Writes the overlays; returns each file (relative to the run) with its caption.
+    /// Writes, for each of the first test samples and each layer, the figure (`<id>-<layer>.svg`:
+    /// image, overlay and map with its colour bar, titled with the true and predicted classes and
+    /// the probability) and the overlay alone (`.png`); returns each figure (relative to the run)
+    /// with its caption. `last` (or nil) is Grad-CAM's default layer: the last one whose map is at
+    /// least 7x7 at the run's input.
     static func write(
-        layers: [String], average: Bool = false, model: Model, variant: ArchitectureVariant, dataset: Dataset, indices: [Int],
+        layers: [String], average: Bool = false, colormap: Colormap = .viridis, model: Model, dataset: Dataset, indices: [Int],
         transform: SampleTransform, seed: UInt64, run: RunDirectory
     ) throws -> [(file: String, caption: String)] {
         guard !layers.isEmpty else { return [] }
         let folder = run.url.appendingPathComponent("gradcam")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let gradCAM = GradCAM(model: model, variant: variant)
+        let gradCAM = GradCAM(model: model)
+        let names = dataset.classNames
         var figures = [(file: String, caption: String)]()
         for index in indices.prefix(samples) {
             var random = RandomGenerator(seed: seed)
             let sample = try transform.apply(try dataset.sample(at: index), random: &random)
             let maps = try layers.map { try gradCAM.explain(sample.image, layer: $0 == "last" ? nil : $0) }
+            let stem = sample.id.replacingOccurrences(of: "/", with: "_")
+            func title(_ map: GradCAMMap) -> String {
+                func name(_ k: Int) -> String { names.indices.contains(k) ? names[k] : "class \(k)" }
+                return GradCAMFigure.title(sample: sample.id, trueClass: sample.label.map(name), predictedClass: name(map.classIndex), probability: map.probability)
+            }
             if average {
                 // One map: the layers' maps (each up-sampled to the input) averaged.
                 let heatmap = try GradCAM.average(maps)
-                let name = "\(sample.id)-average.png".replacingOccurrences(of: "/", with: "_")
-                try PNG.write(try HeatmapOverlay.overlay(image: sample.image, heatmap: heatmap), to: folder.appendingPathComponent(name))
-                let names = maps.map(\.layer).joined(separator: ", ")
-                figures.append(("gradcam/\(name)", "Grad-CAM of \(sample.id) averaged over \(names), class \(maps[0].classIndex)"))
+                try PNG.write(try HeatmapOverlay.overlay(image: sample.image, heatmap: heatmap, colormap: colormap), to: folder.appendingPathComponent("\(stem)-average.png"))
+                let layerNames = maps.map(\.layer).joined(separator: ", ")
+                let averaged = maps[0].replacing(heatmap: heatmap, layer: "the mean of \(layerNames)")
+                let file = "gradcam/\(stem)-average.svg"
+                try GradCAMFigure.make(image: sample.image, map: averaged, title: title(maps[0]), colormap: colormap)
+                    .writeSVG(to: run.url.appendingPathComponent(file))
+                figures.append((file, "Grad-CAM of \(sample.id) averaged over \(layerNames)"))
                 continue
             }
             for map in maps {
-                let name = "\(sample.id)-\(map.layer).png".replacingOccurrences(of: "/", with: "_")
-                try map.writeOverlay(on: sample.image, to: folder.appendingPathComponent(name))
-                figures.append(("gradcam/\(name)", "Grad-CAM of \(sample.id) at \(map.layer), class \(map.classIndex)"))
+                try map.writeOverlay(on: sample.image, to: folder.appendingPathComponent("\(stem)-\(map.layer).png"), colormap: colormap)
+                let file = "gradcam/\(stem)-\(map.layer).svg"
+                try GradCAMFigure.make(image: sample.image, map: map, title: title(map), colormap: colormap)
+                    .writeSVG(to: run.url.appendingPathComponent(file))
+                figures.append((file, "Grad-CAM of \(sample.id) at \(map.layer)"))
             }
         }
         return figures
