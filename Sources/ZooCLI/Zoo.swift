@@ -296,6 +296,9 @@ struct GradCAMCommand: ParsableCommand {
     @Option(help: "viridis (perceptually uniform) or jet.")
     var colormap: String = "viridis"
 
+    @Option(help: "gradcam or gradcam++.")
+    var method: String = "gradcam"
+
     @OptionGroup var file: FilePipelineOptions
 
     func run() throws {
@@ -309,7 +312,7 @@ struct GradCAMCommand: ParsableCommand {
             let classIndex = try explainedClass.map { try Self.classIndex($0, names: names) }
             for index in try restored.indices("test").prefix(samples) {
                 let sample = try restored.prepared(index)
-                let map = try gradCAM.explain(sample.image, layer: layer, classIndex: classIndex)
+                let map = try gradCAM.explain(sample.image, layer: layer, classIndex: classIndex, method: try chosenMethod())
                 try write(map, on: sample.image, id: sample.id, trueClass: sample.label.map { Self.name($0, names) }, names: names, to: folder)
             }
         case .file(let imported):
@@ -324,7 +327,7 @@ struct GradCAMCommand: ParsableCommand {
             let classIndex = try explainedClass.map { try Self.classIndex($0, names: inputs.columns) }
             for index in 0..<inputs.files.count {
                 let sample = try inputs.sample(index)
-                let map = try gradCAM.explain(sample.input.image, layer: layer, classIndex: classIndex)
+                let map = try gradCAM.explain(sample.input.image, layer: layer, classIndex: classIndex, method: try chosenMethod())
                 try write(map, on: sample.resized.image, id: sample.original.id, trueClass: nil, names: inputs.columns, to: folder)
             }
         }
@@ -338,6 +341,11 @@ struct GradCAMCommand: ParsableCommand {
         let title = GradCAMFigure.title(sample: stem, trueClass: trueClass, predictedClass: Self.name(map.classIndex, names), probability: map.probability)
         try GradCAMFigure.make(image: image, map: map, title: title, colormap: colors).writeSVG(to: base.appendingPathExtension("svg"))
         print("\(base.path).svg: layer \(map.layer), class \(map.classIndex), score \(map.score)")
+    }
+
+    func chosenMethod() throws -> GradCAMMethod {
+        guard let chosen = GradCAMMethod(rawValue: method) else { throw ValidationError("--method '\(method)': gradcam or gradcam++") }
+        return chosen
     }
 
     static func name(_ index: Int, _ names: [String]) -> String { names.indices.contains(index) ? names[index] : "class \(index)" }

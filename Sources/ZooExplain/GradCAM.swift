@@ -16,6 +16,16 @@ import ZooNN
 import ZooTensor
 
 /// Which quantity Grad-CAM differentiates.
+/// How the channel weights are taken from the gradients.
+public enum GradCAMMethod: String, Sendable, CaseIterable {
+    /// Grad-CAM (Selvaraju et al.): the mean gradient of each channel.
+    case gradcam
+    /// Grad-CAM++ (Chattopadhyay et al., WACV 2018, arXiv:1710.11063): each positive gradient
+    /// weighted by alpha = g^2 / (2 g^2 + sum(A) g^3), as pytorch-grad-cam's `GradCAMPlusPlus`
+    /// computes it (its closed form for an exponential score; alpha 0 where g is 0).
+    case gradcamPlusPlus = "gradcam++"
+}
+
 public enum GradCAMScore: Sendable {
     /// The class's logit: when the model's last layer is a `Dense` with a softmax or sigmoid
     /// activation, its pre-activation recomputed from the layer's input (`x W + b`); when it is
@@ -39,6 +49,8 @@ public struct GradCAMMap: Sendable {
     public let layer: String
     /// The explained class.
     public let classIndex: Int
+    /// How the channel weights were taken (Grad-CAM or Grad-CAM++).
+    public var method: GradCAMMethod = .gradcam
     /// The class's score y^c (summed over positions for a segmentation output).
     public let score: Float
     public let scoreSource: GradCAMScoreSource
@@ -72,17 +84,18 @@ public struct GradCAM {
 
     /// Grad-CAM of one image (HWC) or volume (DHWC).
     public func explain(
-        _ image: ImageArray, layer: String? = nil, classIndex: Int? = nil, score: GradCAMScore = .automatic
+        _ image: ImageArray, layer: String? = nil, classIndex: Int? = nil, score: GradCAMScore = .automatic, method: GradCAMMethod = .gradcam
     ) throws -> GradCAMMap {
         let batch = try image.tensor().reshaped([1] + image.shape)
-        return try explain(batch, layer: layer, classIndices: classIndex.map { [$0] }, score: score)[0]
+        return try explain(batch, layer: layer, classIndices: classIndex.map { [$0] }, score: score, method: method)[0]
     }
 
     /// Grad-CAM of every sample of a batch (NHWC or NDHWC) in one forward and one backward
     /// pass. `classIndices` holds one class per sample, or one for all; nil explains each
     /// sample's predicted class (the arg-max of the output).
     public func explain(
-        _ input: Tensor, layer: String? = nil, classIndices: [Int]? = nil, score: GradCAMScore = .automatic
+        _ input: Tensor, layer: String? = nil, classIndices: [Int]? = nil, score: GradCAMScore = .automatic,
+        method: GradCAMMethod = .gradcam
     ) throws -> [GradCAMMap] {
         guard input.rank == 4 || input.rank == 5, input.shape.allSatisfy({ $0 > 0 }) else {
             throw ExplainError.invalidInput(
@@ -167,10 +180,27 @@ public struct GradCAM {
         for n in 0..<batch {
             let base = n * cells * channels
             var weights = [Double](repeating: 0, count: channels)
-            for cell in 0..<cells {
-                for c in 0..<channels { weights[c] += Double(g[base + cell * channels + c]) }
+            switch method {
+            case .gradcam:
+                for cell in 0..<cells {
+                    for c in 0..<channels { weights[c] += Double(g[base + cell * channels + c]) }
+                }
+                weights = weights.map { $0 / Double(cells) }
+            case .gradcamPlusPlus:
+                var activationSums = [Double](repeating: 0, count: channels)
+                for cell in 0..<cells {
+                    for c in 0..<channels { activationSums[c] += Double(a[base + cell * channels + c]) }
+                }
+                for cell in 0..<cells {
+                    for c in 0..<channels {
+                        let gradient = Double(g[base + cell * channels + c])
+                        guard gradient != 0 else { continue }
+                        let squared = gradient * gradient
+                        let alpha = squared / (2 * squared + activationSums[c] * squared * gradient + 1e-7)
+                        weights[c] += alpha * Swift.max(gradient, 0)
+                    }
+                }
             }
-            weights = weights.map { $0 / Double(cells) }
             var coarse = [Float](repeating: 0, count: cells)
             for cell in 0..<cells {
                 var sum = 0.0
@@ -182,7 +212,7 @@ public struct GradCAM {
             heat = peak > 0 ? heat.map { Swift.max($0, 0) / peak } : [Float](repeating: 0, count: heat.count)
             maps.append(
                 GradCAMMap(
-                    layer: target.name, classIndex: chosen[n], score: classScores[n], scoreSource: source,
+                    layer: target.name, classIndex: chosen[n], method: method, score: classScores[n], scoreSource: source,
                     outputs: Array(outputValues[(n * outputPerSample)..<((n + 1) * outputPerSample)]),
                     channelWeights: weights.map(Float.init),
                     coarse: ImageArray(shape: spatial + [1], values: coarse),

@@ -37,7 +37,7 @@ public enum GradCAMFigure {
         var figure = Figure(width: Int(width.rounded(.up)), height: Int(height.rounded(.up)))
         figure.add(.text(x: margin, y: 22, string: title, size: 15, anchor: "start", vertical: false, fill: "#222222", role: "title"))
         figure.add(.text(
-            x: margin, y: 42, string: "Grad-CAM at \(map.layer), class \(map.classIndex) (\(map.scoreSource == .logit ? "logit" : "output"))\(sliceNote)",
+            x: margin, y: 42, string: "\(map.method == .gradcam ? "Grad-CAM" : "Grad-CAM++") at \(map.layer), class \(map.classIndex) (\(map.scoreSource == .logit ? "logit" : "output"))\(sliceNote)",
             size: 12, anchor: "start", vertical: false, fill: "#555555", role: "subtitle"))
         for (index, (panel, caption)) in zip(panels, ["image", "Grad-CAM over the image", "Grad-CAM"]).enumerated() {
             let x = margin + Double(index) * (panelWidth + gap)
@@ -79,7 +79,7 @@ extension GradCAMMap {
     /// This map with another heat-map under another name (the mean of several layers' maps).
     public func replacing(heatmap: ImageArray, layer: String) -> GradCAMMap {
         GradCAMMap(
-            layer: layer, classIndex: classIndex, score: score, scoreSource: scoreSource, outputs: outputs, channelWeights: [],
+            layer: layer, classIndex: classIndex, method: method, score: score, scoreSource: scoreSource, outputs: outputs, channelWeights: [],
             coarse: heatmap, heatmap: heatmap)
     }
 }

@@ -78,6 +78,28 @@ final class GradCAMTests: XCTestCase {
         XCTAssertEqual(map.heatmap.values.max() ?? 0, map.coarse.values.max()! > 0 ? 1 : 0, accuracy: 1e-6)
     }
 
+    /// Grad-CAM++ in the same closed form: the gradient is g_k = W_k1 / 30 at every position,
+    /// so alpha_k = g^2 / (2 g^2 + S_k g^3) (S_k the channel's activation sum) at every position
+    /// and the weight is 30 alpha_k max(g_k, 0) (pytorch-grad-cam's GradCAMPlusPlus).
+    func testGradCAMPlusPlusClosedForm() throws {
+        let model = BuildContext.run(seed: 5) { ConvPoolDense() }
+        let image = randomImage([6, 5, 1], seed: 1)
+        let map = try GradCAM(model: model).explain(image, layer: "features", classIndex: 1, method: .gradcamPlusPlus)
+        XCTAssertEqual(map.method, .gradcamPlusPlus)
+        let kernel = model.dense.kernel.value.scalars
+        let activation = try withoutGrad { try model.conv(image.tensor().reshaped([1, 6, 5, 1])) }.scalars
+        for k in 0..<3 {
+            let g = Double(kernel[k * 2 + 1]) / 30
+            let sum = (0..<30).reduce(0.0) { $0 + Double(activation[$1 * 3 + k]) }
+            let alpha = g * g / (2 * g * g + sum * g * g * g + 1e-7)
+            XCTAssertEqual(Double(map.channelWeights[k]), 30 * alpha * max(g, 0), accuracy: 1e-6, "channel \(k)")
+        }
+        for cell in 0..<30 {
+            let sum = (0..<3).reduce(Float(0)) { $0 + map.channelWeights[$1] * activation[cell * 3 + $1] }
+            XCTAssertEqual(map.coarse.values[cell], max(sum, 0), accuracy: 1e-5)
+        }
+    }
+
     /// The score of a softmax network is its logit: the maps equal those of the same network
     /// built with a linear classifier, and the score equals that network's output.
     func testLogitOfSoftmaxNetwork() throws {

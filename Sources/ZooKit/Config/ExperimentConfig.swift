@@ -377,6 +377,8 @@ public struct EvalConfig: Sendable {
     /// The colour map of the Grad-CAM figures (`eval.gradcam_colormap`: viridis, perceptually
     /// uniform, or jet, the map of most published Grad-CAM figures).
     public var gradcamColormap = Colormap.viridis
+    /// `eval.gradcam_method`: `gradcam` or `gradcam++`.
+    public var gradcamMethod = GradCAMMethod.gradcam
     /// Resamples for bootstrap 95% intervals of the threshold metrics (0: none).
     public var bootstrap: Int
     /// The weights the report evaluates: `best` (the best validation checkpoint; the final
@@ -412,6 +414,7 @@ public struct EvalConfig: Sendable {
         }
         threshold = try reader.string("threshold", default: "0.5")
         gradcamColormap = Colormap(rawValue: try reader.choice("gradcam_colormap", Colormap.allCases.map(\.rawValue), default: "viridis")!)!
+        gradcamMethod = GradCAMMethod(rawValue: try reader.choice("gradcam_method", GradCAMMethod.allCases.map(\.rawValue), default: "gradcam")!)!
         if case .map = reader.value("gradcam") {
             let gradcam = try reader.map("gradcam")!
             gradcamLayers = try gradcam.strings("layers") ?? []

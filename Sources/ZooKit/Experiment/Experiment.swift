@@ -349,7 +349,7 @@ public final class ExperimentRunner {
         if let threshold = metrics.threshold { summary += " Threshold \(threshold), applied to every set." }
         if !skipped.isEmpty { summary += " \(skipped.count) unreadable files were left out (data.on_error: skip; listed in skipped.csv)." }
         let gradCAM = try GradCAMFigures.write(
-            layers: config.eval.gradcamLayers, average: config.eval.gradcamAverage, colormap: config.eval.gradcamColormap, model: model,
+            layers: config.eval.gradcamLayers, average: config.eval.gradcamAverage, colormap: config.eval.gradcamColormap, method: config.eval.gradcamMethod, model: model,
             dataset: dataset, indices: testIndices,
             transform: pipeline.eval, seed: config.seed, run: run)
         try RunReport(experiment: config.experiment, result: result, summary: summary, metrics: config.eval.metrics, extraFigures: gradCAM, classNames: dataset.classNames).write()

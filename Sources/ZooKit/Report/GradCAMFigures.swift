@@ -27,7 +27,8 @@ enum GradCAMFigures {
     /// with its caption. `last` (or nil) is Grad-CAM's default layer: the last one whose map is at
     /// least 7x7 at the run's input.
     static func write(
-        layers: [String], average: Bool = false, colormap: Colormap = .viridis, model: Model, dataset: Dataset, indices: [Int],
+        layers: [String], average: Bool = false, colormap: Colormap = .viridis, method: GradCAMMethod = .gradcam, model: Model,
+        dataset: Dataset, indices: [Int],
         transform: SampleTransform, seed: UInt64, run: RunDirectory
     ) throws -> [(file: String, caption: String)] {
         guard !layers.isEmpty else { return [] }
@@ -39,7 +40,7 @@ enum GradCAMFigures {
         for index in indices.prefix(samples) {
             var random = RandomGenerator(seed: seed)
             let sample = try transform.apply(try dataset.sample(at: index), random: &random)
-            let maps = try layers.map { try gradCAM.explain(sample.image, layer: $0 == "last" ? nil : $0) }
+            let maps = try layers.map { try gradCAM.explain(sample.image, layer: $0 == "last" ? nil : $0, method: method) }
             let stem = sample.id.replacingOccurrences(of: "/", with: "_")
             func title(_ map: GradCAMMap) -> String {
                 func name(_ k: Int) -> String { names.indices.contains(k) ? names[k] : "class \(k)" }
