@@ -6,6 +6,8 @@ set -euo pipefail
 # R's pROC and Hmisc are the references of the statistics tests (DeLong, NRI, IDI).
 packages=(pkg-config libopenblas-dev libhdf5-dev libpng-dev libjpeg-dev zlib1g-dev python3-venv
     r-base-core r-cran-proc r-cran-hmisc)
+# --tests: also what only the tests use: Chromium renders the HTML reports as a reader sees them.
+if [ "${1:-}" = "--tests" ]; then packages+=(chromium); fi
 
 if command -v dpkg-query >/dev/null 2>&1; then
     missing=()

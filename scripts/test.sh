@@ -4,7 +4,7 @@
 # mode (the numerical tests are heavy; -enable-testing lets them reach internal kernels).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+scripts/install-deps.sh --tests
 scripts/reference-env.sh
 swift build -c release -Xswiftc -enable-testing --build-tests
 # The HDF5 tests leave Zoo's exported weights and checkpoints here; Keras then loads them.
