@@ -37,7 +37,7 @@ public enum GradCAMFigure {
         var figure = Figure(width: Int(width.rounded(.up)), height: Int(height.rounded(.up)))
         figure.add(.text(x: margin, y: 22, string: title, size: 15, anchor: "start", vertical: false, fill: "#222222", role: "title"))
         figure.add(.text(
-            x: margin, y: 42, string: "\(map.method == .gradcam ? "Grad-CAM" : "Grad-CAM++") at \(map.layer), class \(map.classIndex) (\(map.scoreSource == .logit ? "logit" : "output"))\(sliceNote)",
+            x: margin, y: 42, string: "\(map.method == .gradcam ? "Grad-CAM" : "Grad-CAM++") at \(map.layer), class \(map.classIndex), from \(map.scoreSource == .logit ? "its logit" : "the model's output")\(sliceNote)",
             size: 12, anchor: "start", vertical: false, fill: "#555555", role: "subtitle"))
         for (index, (panel, caption)) in zip(panels, ["image", "Grad-CAM over the image", "Grad-CAM"]).enumerated() {
             let x = margin + Double(index) * (panelWidth + gap)
