@@ -346,8 +346,10 @@ extension GrayWeightsTests {
         XCTAssertTrue(config.eval.gradcamAverage)
         let result = try ExperimentRunner(config: config, runsRoot: directory, progress: Progress(interactive: false, write: { _ in })).run(name: "avg")
         let files = try FileManager.default.contentsOfDirectory(atPath: result.run.url.appendingPathComponent("gradcam").path)
-        XCTAssertEqual(files.count, 4)
-        XCTAssertTrue(files.allSatisfy { $0.hasSuffix("-average.png") }, "\(files)")
+        // One figure (SVG) and one overlay (PNG) per sample.
+        XCTAssertEqual(files.filter { $0.hasSuffix("-average.png") }.count, 4, "\(files)")
+        XCTAssertEqual(files.filter { $0.hasSuffix("-average.svg") }.count, 4, "\(files)")
+        XCTAssertEqual(files.count, 8, "\(files)")
         XCTAssertTrue(try String(contentsOf: result.run.report, encoding: .utf8).contains("averaged over conv2d, conv2d_1, conv2d_2"))
         // Issue 21.4: the HTML report carries its figures (SVG inline, PNG as data URIs).
         let html = try String(contentsOf: result.run.reportHTML, encoding: .utf8)
