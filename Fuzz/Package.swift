@@ -23,7 +23,8 @@ let package = Package(
         // build-tool plugin with the fuzzer flags (and no entry point), so the reader's files
         // (Config/ and the three small files it uses) are compiled here from links.
         .target(
-            name: "ZooKitConfig", dependencies: [.product(name: "Yams", package: "Yams"), .product(name: "ZooHDF5", package: "Zoo")],
+            name: "ZooKitConfig",
+            dependencies: [.product(name: "Yams", package: "Yams"), .product(name: "ZooHDF5", package: "Zoo"), .product(name: "ZooExplain", package: "Zoo")],
             path: "Sources/ZooKitConfig"),
         .executableTarget(name: "fuzz-png", dependencies: [.product(name: "ZooData", package: "Zoo")], path: "Sources/FuzzPNG", swiftSettings: harness),
         .executableTarget(name: "fuzz-jpeg", dependencies: [.product(name: "ZooData", package: "Zoo")], path: "Sources/FuzzJPEG", swiftSettings: harness),

@@ -123,6 +123,18 @@ final class PlotTests: XCTestCase {
         XCTAssertEqual(figure.width, 840)
         let lossOnly = try Plots.trainingCurves(TrainingHistory(loss: [1, 0.5]))
         XCTAssertEqual(lossOnly.panels.count, 1)
+        // #21: whole epochs on the x axis (no 1.5), the legend below the panel (off the data),
+        // the evaluated epoch marked on both panels.
+        var marked = history
+        marked.markedEpoch = (3, "evaluated: epoch 3")
+        let markedFigure = try Plots.trainingCurves(marked)
+        let elements = try SVGElements(markedFigure.svg)
+        let epochTicks = elements.all("text", role: "tick").filter { Double($0.attributes["y"] ?? "") ?? 0 > markedFigure.panels[0].bottom }
+        XCTAssertFalse(epochTicks.isEmpty)
+        XCTAssertTrue(epochTicks.allSatisfy { Double($0.text).map { $0 == $0.rounded() } ?? false }, "\(epochTicks.map(\.text))")
+        XCTAssertTrue(elements.all("text", role: "legend").allSatisfy { Double($0.attributes["y"]!)! > markedFigure.panels[0].bottom })
+        XCTAssertEqual(elements.all("path", role: "mark").count, 2)
+        XCTAssertEqual(elements.all("text", role: "mark-label").map(\.text), ["evaluated: epoch 3", "evaluated: epoch 3"])
     }
 
     func testVolumeScatter() throws {

@@ -92,6 +92,8 @@ public struct TrainingHistory: Sendable {
     public var validationLoss: [Double]?
     public var accuracy: [Double]?
     public var validationAccuracy: [Double]?
+    /// An epoch to mark on both panels (1-based) with its label: the checkpoint a report evaluates.
+    public var markedEpoch: (epoch: Int, label: String)?
 
     public init(loss: [Double], validationLoss: [Double]? = nil, accuracy: [Double]? = nil, validationAccuracy: [Double]? = nil) {
         self.loss = loss
@@ -117,9 +119,8 @@ public enum Plots {
     /// chance diagonal dashed.
     public static func rocCurves(_ series: [ROCSeries], title: String = "ROC curves") throws -> Figure {
         guard !series.isEmpty else { throw ExplainError.invalidInput(what: "ROC figure", reason: "needs at least one curve") }
-        var figure = Figure(width: 520, height: 480)
-        let frame = PlotFrame(left: 70, top: 50, width: 400, height: 360, xRange: 0...1, yRange: 0...1)
-        drawAxes(&figure, frame, xLabel: "1 - specificity (false positive rate)", yLabel: "Sensitivity (true positive rate)", title: title)
+        let (blank, frame) = unitSquare(xLabel: "1 - specificity (false positive rate)", yLabel: "Sensitivity (true positive rate)", title: title)
+        var figure = blank
         figure.add(.polyline(points: [(frame.x(0), frame.y(0)), (frame.x(1), frame.y(1))], stroke: "#888888", width: 1, dash: true, role: "chance"))
         for (i, s) in series.enumerated() {
             let color = palette[i % palette.count]
@@ -143,15 +144,23 @@ public enum Plots {
         return figure
     }
 
+    /// A figure with one panel whose axes both run from 0 to 1 (ROC, precision-recall,
+    /// calibration).
+    static func unitSquare(xLabel: String, yLabel: String, title: String) -> (Figure, PlotFrame) {
+        var figure = Figure(width: 520, height: 480)
+        let frame = PlotFrame(left: 70, top: 50, width: 400, height: 360, xRange: 0...1, yRange: 0...1)
+        drawAxes(&figure, frame, xLabel: xLabel, yLabel: yLabel, title: title)
+        return (figure, frame)
+    }
+
     // MARK: Precision-recall and calibration
 
     /// Precision-recall curves, average precision in the legend, each model's prevalence (the
     /// precision of calling every case positive) dashed.
     public static func precisionRecall(_ curves: [(name: String, curve: PrecisionRecallCurve)], title: String = "Precision-recall") throws -> Figure {
         guard !curves.isEmpty else { throw ExplainError.invalidInput(what: "precision-recall figure", reason: "needs at least one curve") }
-        var figure = Figure(width: 520, height: 480)
-        let frame = PlotFrame(left: 70, top: 50, width: 400, height: 360, xRange: 0...1, yRange: 0...1)
-        drawAxes(&figure, frame, xLabel: "Recall (sensitivity)", yLabel: "Precision (positive predictive value)", title: title)
+        let (blank, frame) = unitSquare(xLabel: "Recall (sensitivity)", yLabel: "Precision (positive predictive value)", title: title)
+        var figure = blank
         for (i, entry) in curves.enumerated() {
             let color = palette[i % palette.count]
             let curve = entry.curve
@@ -169,9 +178,8 @@ public enum Plots {
     /// the Brier score in the legend.
     public static func calibration(_ series: [(name: String, calibration: Calibration)], title: String = "Calibration") throws -> Figure {
         guard !series.isEmpty else { throw ExplainError.invalidInput(what: "calibration figure", reason: "needs at least one model") }
-        var figure = Figure(width: 520, height: 480)
-        let frame = PlotFrame(left: 70, top: 50, width: 400, height: 360, xRange: 0...1, yRange: 0...1)
-        drawAxes(&figure, frame, xLabel: "Mean predicted probability", yLabel: "Observed share of positives", title: title)
+        let (blank, frame) = unitSquare(xLabel: "Mean predicted probability", yLabel: "Observed share of positives", title: title)
+        var figure = blank
         figure.add(.polyline(points: [(frame.x(0), frame.y(0)), (frame.x(1), frame.y(1))], stroke: "#888888", width: 1, dash: true, role: "perfect"))
         for (i, entry) in series.enumerated() {
             let color = palette[i % palette.count]
@@ -263,10 +271,13 @@ public enum Plots {
         if let v = history.validationAccuracy { accuracySeries.append(try LineSeries(name: "validation", x: x, y: v)) }
 
         let panelWidth = 420.0
-        var figure = Figure(width: Int(panelWidth) * (accuracySeries.isEmpty ? 1 : 2), height: 400)
-        try linePanel(&figure, lossSeries, left: 70, xLabel: "Epoch", yLabel: "Loss", title: "\(title): loss")
+        // Room below the axes for the legend, which stays off the data.
+        var figure = Figure(width: Int(panelWidth) * (accuracySeries.isEmpty ? 1 : 2), height: 420)
+        let mark = history.markedEpoch.flatMap { (1...epochs).contains($0.epoch) ? $0 : nil }
+        try linePanel(&figure, lossSeries, left: 70, xLabel: "Epoch", yLabel: "Loss", title: "\(title): loss", epochs: true, mark: mark)
         if !accuracySeries.isEmpty {
-            try linePanel(&figure, accuracySeries, left: 70 + panelWidth, xLabel: "Epoch", yLabel: "Accuracy", title: "\(title): accuracy")
+            try linePanel(
+                &figure, accuracySeries, left: 70 + panelWidth, xLabel: "Epoch", yLabel: "Accuracy", title: "\(title): accuracy", epochs: true, mark: mark)
         }
         return figure
     }
@@ -278,18 +289,35 @@ public enum Plots {
         return figure
     }
 
-    static func linePanel(_ figure: inout Figure, _ series: [LineSeries], left: Double, xLabel: String, yLabel: String, title: String) throws {
+    /// `epochs`: whole-number ticks on the x axis and the legend below the panel; `mark`: a
+    /// dashed vertical line at that x with its label.
+    static func linePanel(
+        _ figure: inout Figure, _ series: [LineSeries], left: Double, xLabel: String, yLabel: String, title: String, epochs: Bool = false,
+        mark: (epoch: Int, label: String)? = nil
+    ) throws {
         guard !series.isEmpty else { throw ExplainError.invalidInput(what: "line chart", reason: "needs at least one series") }
         let xs = series.flatMap(\.x)
         let ys = series.flatMap(\.y)
         let frame = PlotFrame(
             left: left, top: 50, width: 320, height: 280, xRange: paddedRange(xs.min()!, xs.max()!, pad: 0),
             yRange: paddedRange(ys.min()!, ys.max()!, pad: 0.05))
-        drawAxes(&figure, frame, xLabel: xLabel, yLabel: yLabel, title: title)
+        drawAxes(&figure, frame, xLabel: xLabel, yLabel: yLabel, title: title, wholeX: epochs)
+        if let mark {
+            let x = frame.x(Double(mark.epoch))
+            figure.add(.polyline(points: [(x, frame.top), (x, frame.bottom)], stroke: "#888888", width: 1, dash: true, role: "mark"))
+            figure.add(.text(x: x + 4, y: frame.top + 14, string: mark.label, size: 11, anchor: "start", vertical: false, fill: ink, role: "mark-label"))
+        }
         for (i, s) in series.enumerated() {
             let color = palette[i % palette.count]
             figure.add(.polyline(points: zip(s.x, s.y).map { (frame.x($0), frame.y($1)) }, stroke: color, width: 2, dash: false, role: "series"))
-            legendEntry(&figure, frame, index: i, count: series.count, color: color, text: s.name, top: true)
+            if epochs {
+                // Below the axis label, side by side: never over a curve.
+                let x = frame.left + 130 * Double(i), y = frame.bottom + 62
+                figure.add(.polyline(points: [(x, y - 4), (x + 24, y - 4)], stroke: color, width: 3, dash: false, role: "legend-key"))
+                figure.add(.text(x: x + 30, y: y, string: s.name, size: 12, anchor: "start", vertical: false, fill: ink, role: "legend"))
+            } else {
+                legendEntry(&figure, frame, index: i, count: series.count, color: color, text: s.name, top: true)
+            }
         }
     }
 
@@ -329,9 +357,15 @@ public enum Plots {
     // MARK: Pieces
 
     /// Frame, grid, ticks, tick labels, axis labels and title of a panel; records the frame.
-    static func drawAxes(_ figure: inout Figure, _ frame: PlotFrame, xLabel: String, yLabel: String, title: String) {
+    /// `wholeX`: only whole numbers on the x axis (epochs).
+    static func drawAxes(_ figure: inout Figure, _ frame: PlotFrame, xLabel: String, yLabel: String, title: String, wholeX: Bool = false) {
         figure.panels.append(frame)
-        for value in niceTicks(frame.xRange) {
+        var xTicks = niceTicks(frame.xRange)
+        if wholeX {
+            xTicks = xTicks.filter { $0 == $0.rounded() }
+            if xTicks.count < 2 { xTicks = (Int(frame.xRange.lowerBound.rounded(.up))...Int(frame.xRange.upperBound.rounded(.down))).map(Double.init) }
+        }
+        for value in xTicks {
             let x = frame.x(value)
             figure.add(.polyline(points: [(x, frame.top), (x, frame.bottom)], stroke: grid, width: 1, dash: false, role: "grid"))
             figure.add(.text(x: x, y: frame.bottom + 16, string: tickLabel(value), size: 11, anchor: "middle", vertical: false, fill: ink, role: "tick"))

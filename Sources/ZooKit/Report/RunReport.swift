@@ -36,10 +36,14 @@ public struct RunReport {
         if !history.isEmpty {
             let validation = history.compactMap(\.validationLoss)
             let accuracy = history.map(\.trainAccuracy)
-            let curves = TrainingHistory(
+            var curves = TrainingHistory(
                 loss: history.map(\.trainLoss), validationLoss: validation.count == history.count ? validation : nil,
                 accuracy: accuracy.allSatisfy(\.isFinite) ? accuracy : nil,
                 validationAccuracy: history.allSatisfy { $0.validationAccuracy != nil } ? history.map { $0.validationAccuracy! } : nil)
+            // The weights the report evaluates, marked (the best validation epoch, or the last).
+            if let evaluated = try? JSONDecoder().decode(EvaluatedCheckpoint.self, from: Data(contentsOf: result.run.evaluated)), evaluated.epoch > 0 {
+                curves.markedEpoch = (evaluated.epoch, "evaluated: epoch \(evaluated.epoch)")
+            }
             if let figure = try? Plots.trainingCurves(curves, title: "\(result.architecture): training") {
                 figures.append(("training.svg", "Loss and accuracy per epoch", figure))
             }
