@@ -7,7 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-version="0.0.1"
+# The version Zoo says it is (`zoo --version`), so the tag and the code cannot disagree.
+version="$(sed -n 's/.*static let number = "\(.*\)".*/\1/p' Sources/ZooKit/Version.swift)"
+[ -n "$version" ] || { echo "consumer-check: no version in Sources/ZooKit/Version.swift" >&2; exit 1; }
 
 # The committed state of this checkout, tagged: what a user's dependency would fetch.
 git clone --quiet --no-hardlinks . "$work/zoo"

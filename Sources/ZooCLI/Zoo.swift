@@ -29,6 +29,7 @@ struct Zoo: ParsableCommand {
               zoo gradcam runs/quickstart/resnet18 --samples 2
               zoo export-keras runs/quickstart/resnet18 --output resnet18.h5
             """,
+        version: ZooVersion.description,
         subcommands: [
             List.self, Train.self, Sweep.self, Evaluate.self, Predict.self, Compare.self, GradCAMCommand.self, Inspect.self,
             ImportKeras.self, ExportKeras.self, DataCommand.self, BenchCommand.self,

@@ -1,0 +1,27 @@
+import Foundation
+import ZooTensor
+
+/// What `zoo --version` prints: Zoo's version, and the machine's numeric setup a result depends
+/// on (the OpenBLAS kernel and how it was chosen, the threads, the CPU), so that a bug report or
+/// a benchmark table names them.
+public enum ZooVersion {
+    /// The package's version (the tag of its releases).
+    public static let number = "0.0.1"
+
+    /// The CPU's model name from /proc/cpuinfo (nil elsewhere).
+    public static var cpu: String? {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return nil }
+        return text.split(separator: "\n").first { $0.hasPrefix("model name") }
+            .flatMap { $0.split(separator: ":", maxSplits: 1).last }
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+
+    /// `zoo 0.0.1` and a line each for BLAS (kernel, selection) and the CPU and threads.
+    public static var description: String {
+        [
+            "zoo \(number)",
+            "BLAS: OpenBLAS, kernel \(BLAS.coreName) (\(BLAS.kernelSelection))",
+            "CPU: \(cpu ?? "unknown"), \(Parallel.threadCount) threads",
+        ].joined(separator: "\n")
+    }
+}
