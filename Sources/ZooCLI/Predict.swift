@@ -41,7 +41,8 @@ struct Predict: ParsableCommand {
     func run() throws {
         switch try ModelArgument(model) {
         case .run(let restored):
-            try ModelArgument.run(restored).refuseFileOptions(file.given + (probabilities == nil ? [] : ["--probabilities"]) + (format == "csv" ? [] : ["--format"]), path: model)
+            try ModelArgument.refuse(
+                fileOptions: file.given + (probabilities == nil ? [] : ["--probabilities"]) + (format == "csv" ? [] : ["--format"]), forRun: model)
             FileHandle.standardError.write(Data((try restored.predictionHeader + "\n").utf8))
             let csv = try restored.predictFiles(inputs.map { URL(fileURLWithPath: $0) }, masks: masks.map { URL(fileURLWithPath: $0, isDirectory: true) })
             try emit(csv, count: csv.split(separator: "\n").count - 1)

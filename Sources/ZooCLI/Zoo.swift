@@ -255,7 +255,7 @@ struct Evaluate: ParsableCommand {
         switch format {
         case .json: print(try result.metrics.json, terminator: "")
         case .text:
-            // The tables only: this evaluation writes no figure files to link.
+            // The tables only: the figures are in the run's report.
             var document = try SweepReport(experiment: result.run.url.lastPathComponent, results: [result], metrics: metrics).document
             document.blocks = document.blocks.filter { if case .figure = $0 { return false } else { return true } }
             print(document.markdown)
@@ -269,7 +269,7 @@ struct GradCAMCommand: ParsableCommand {
         commandName: "gradcam",
         abstract: "Write Grad-CAM overlays (PNG) for test samples of a run, or for images with any model file, at any named layer.",
         discussion: """
-            Each sample gets a figure (SVG: the image, the map over it and the map alone with its colour bar, at least 256 pixels wide each, titled with the true class, the predicted class and its probability, and the layer; volumes as three slices through the map's maximum) and the overlay alone (PNG). The default layer is the last one whose map is at least 7x7 at the input's size (ResNet's last block at 224 pixels); Keras names work (conv5_block3_out, or a unit prefix such as conv5_block3_2). 3D models give a mid-slice montage. A model file's images are prepared by the same options as zoo predict's (--size, --channels, --interpolation, --preprocessing, --classes); the class explained is the predicted one, or --class.
+            Each sample gets a figure (SVG: the image, the map over it and the map alone with its colour bar, at least 256 pixels wide each, titled with the true class, the predicted class and its probability, and the layer; volumes as three slices through the map's maximum) and the overlay alone (PNG). The default layer is the last one whose map is at least 7x7 at the input's size (ResNet's last block at 224 pixels); Keras names work (conv5_block3_out, or a unit prefix such as conv5_block3_2). A volume's PNG overlay is its mid-slice montage. A model file's images are prepared by the same options as zoo predict's (--size, --channels, --interpolation, --preprocessing, --classes); the class explained is the predicted one, or --class.
 
             Examples:
               zoo gradcam runs/ct/resnet50 --layer conv5_block3_2 --samples 4 --output gradcam/
@@ -307,14 +307,14 @@ struct GradCAMCommand: ParsableCommand {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         switch try ModelArgument(model) {
         case .run(let restored):
-            try ModelArgument.run(restored).refuseFileOptions(file.given + (images.isEmpty ? [] : ["images"]), path: model)
+            try ModelArgument.refuse(fileOptions: file.given + (images.isEmpty ? [] : ["images"]), forRun: model)
             let gradCAM = GradCAM(model: restored.model)
             let names = restored.dataset.classNames
             let classIndex = try explainedClass.map { try Self.classIndex($0, names: names) }
             for index in try restored.indices("test").prefix(samples) {
                 let sample = try restored.prepared(index)
                 let map = try gradCAM.explain(sample.image, layer: layer, classIndex: classIndex, method: try chosenMethod())
-                try write(map, on: sample.image, id: sample.id, trueClass: sample.label.map { Self.name($0, names) }, names: names, to: folder)
+                try write(map, on: sample.image, id: sample.id, trueClass: sample.label.map { GradCAMFigure.className($0, in: names) }, names: names, to: folder)
             }
         case .file(let imported):
             guard !images.isEmpty else { throw ValidationError("\(model) is a model file: name the images to explain") }
@@ -338,9 +338,9 @@ struct GradCAMCommand: ParsableCommand {
         guard let colors = Colormap(rawValue: colormap) else { throw ValidationError("--colormap '\(colormap)': viridis or jet") }
         let stem = URL(fileURLWithPath: id).deletingPathExtension().deletingPathExtension().lastPathComponent
         let base = folder.appendingPathComponent("\(stem)-\(map.layer)-class\(map.classIndex)")
-        try map.writeOverlay(on: image, to: base.appendingPathExtension("png"), colormap: colors)
-        let title = GradCAMFigure.title(sample: stem, trueClass: trueClass, predictedClass: Self.name(map.classIndex, names), probability: map.probability)
-        try GradCAMFigure.make(image: image, map: map, title: title, colormap: colors).writeSVG(to: base.appendingPathExtension("svg"))
+        let title = GradCAMFigure.title(
+            sample: stem, trueClass: trueClass, predictedClass: GradCAMFigure.className(map.classIndex, in: names), probability: map.probability)
+        try GradCAMFigure.write(map, on: image, title: title, to: base, colormap: colors)
         print("\(base.path).svg: layer \(map.layer), class \(map.classIndex), score \(map.score)")
     }
 
@@ -348,8 +348,6 @@ struct GradCAMCommand: ParsableCommand {
         guard let chosen = GradCAMMethod(rawValue: method) else { throw ValidationError("--method '\(method)': gradcam or gradcam++") }
         return chosen
     }
-
-    static func name(_ index: Int, _ names: [String]) -> String { names.indices.contains(index) ? names[index] : "class \(index)" }
 
     static func classIndex(_ text: String, names: [String]) throws -> Int {
         if let position = names.firstIndex(of: text) { return position }
@@ -363,7 +361,7 @@ struct ExportKeras: ParsableCommand {
         commandName: "export-keras",
         abstract: "Write a run's trained model for Keras: a .keras archive, a full-model .h5, or a Keras 2 weights file.",
         discussion: """
-            --format keras (default for a .keras output) writes what keras.saving.load_model reads: the architecture and the weights. --format h5 writes the same as a full-model .h5 (model.save("x.h5")). --format weights (default otherwise) writes the weights alone, for keras.Model.load_weights on the same architecture. The model ends in logits, as Zoo trains it (probabilities are their softmax).
+            --format keras (default for a .keras output) writes what keras.saving.load_model reads: the architecture and the weights. --format h5 writes the same as a full-model .h5 (model.save("x.h5")). --format weights (default otherwise) writes the weights alone, for keras.Model.load_weights on the same architecture. A catalog model ends in logits, as Zoo trains it (probabilities are their softmax); a model fine-tuned from a file (model.from) goes back with the file's own softmax or sigmoid.
 
             Examples:
               zoo export-keras runs/ct/resnet50 --output resnet50-finetuned.keras

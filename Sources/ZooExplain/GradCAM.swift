@@ -15,7 +15,6 @@ import ZooData
 import ZooNN
 import ZooTensor
 
-/// Which quantity Grad-CAM differentiates.
 /// How the channel weights are taken from the gradients.
 public enum GradCAMMethod: String, Sendable, CaseIterable {
     /// Grad-CAM (Selvaraju et al.): the mean gradient of each channel.
@@ -26,6 +25,7 @@ public enum GradCAMMethod: String, Sendable, CaseIterable {
     case gradcamPlusPlus = "gradcam++"
 }
 
+/// Which quantity Grad-CAM differentiates.
 public enum GradCAMScore: Sendable {
     /// The class's logit: when the model's last layer is a `Dense` with a softmax or sigmoid
     /// activation, its pre-activation recomputed from the layer's input (`x W + b`); when it is

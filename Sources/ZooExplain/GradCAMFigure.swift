@@ -59,6 +59,18 @@ public enum GradCAMFigure {
         return figure
     }
 
+    /// Writes `base.svg`, the figure of `map` over `image`, and `base.png`, the overlay alone (a
+    /// volume's as its mid-slice montage).
+    public static func write(_ map: GradCAMMap, on image: ImageArray, title: String, to base: URL, colormap: Colormap = .viridis) throws {
+        try map.writeOverlay(on: image, to: base.appendingPathExtension("png"), colormap: colormap)
+        try make(image: image, map: map, title: title, colormap: colormap).writeSVG(to: base.appendingPathExtension("svg"))
+    }
+
+    /// Class `index`'s name in `names`, or `class <index>` when there is none.
+    public static func className(_ index: Int, in names: [String]) -> String {
+        names.indices.contains(index) ? names[index] : "class \(index)"
+    }
+
     /// The title line: the true class (when known), the predicted class and its probability.
     public static func title(sample: String, trueClass: String?, predictedClass: String, probability: Double?) -> String {
         var parts = [sample]

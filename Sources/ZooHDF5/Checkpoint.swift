@@ -142,7 +142,7 @@ public enum Checkpoint {
             guard group.kind(of: "model_config") == .dataset else { return nil }
             return try group.dataset("model_config").readString()
         } catch let error as HDF5Error {
-            throw WeightLoadError(file: url.path, problems: ["\(error.path.isEmpty ? "/" : error.path): \(error.message)"])
+            throw WeightLoadError(url, error)
         }
     }
 

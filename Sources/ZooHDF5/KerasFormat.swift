@@ -75,7 +75,7 @@ extension KerasFileFormat {
             do {
                 self = try detectHDF5Layout(try HDF5File.open(url).root)
             } catch let error as HDF5Error {
-                throw WeightLoadError(file: url.path, problems: ["\(error.path.isEmpty ? "/" : error.path): \(error.message)"])
+                throw WeightLoadError(url, error)
             }
         }
     }

@@ -35,7 +35,7 @@ public enum KerasModelFile {
                 guard root.hasAttribute("model_config") else { return nil }
                 return Data(try root.stringAttribute("model_config").utf8)
             } catch let error as HDF5Error {
-                throw WeightLoadError(file: url.path, problems: ["\(error.path.isEmpty ? "/" : error.path): \(error.message)"])
+                throw WeightLoadError(url, error)
             }
         }
     }

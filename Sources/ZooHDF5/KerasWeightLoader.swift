@@ -100,11 +100,16 @@ public enum KerasWeights {
 
     /// The parameter a file weight names: by Keras 2 name (Keras 3's legacy writer calls a
     /// depthwise kernel `kernel`, Zoo keeps Keras 2's `depthwise_kernel`) or by position.
+    /// Whether a file's weight name denotes a parameter of that name: the same, or Keras 3's
+    /// `kernel` for the Keras 2 `depthwise_kernel` of a depthwise convolution.
+    static func names(_ fileName: String, _ parameterName: String) -> Bool {
+        fileName == parameterName || (fileName == "kernel" && parameterName == "depthwise_kernel")
+    }
+
     static func parameter(of layer: Layer, _ key: SourceWeight.Key) -> Parameter? {
         switch key {
         case .name(let name):
-            return layer.parameters.first { $0.name == name }
-                ?? (name == "kernel" ? layer.parameters.first { $0.name == "depthwise_kernel" } : nil)
+            return layer.parameters.first { $0.name == name } ?? layer.parameters.first { names(name, $0.name) }
         case .index(let index):
             return index < layer.parameters.count ? layer.parameters[index] : nil
         }
@@ -119,6 +124,7 @@ public enum KerasWeights {
     static func placeBareNestedWeights(_ weights: [SourceWeight], model: Module, layers: [String: Layer]) -> [SourceWeight] {
         var result = weights
         let unmatched = Dictionary(grouping: weights.indices.filter { layers[weights[$0].layer] == nil }, by: { weights[$0].layer })
+        guard !unmatched.isEmpty else { return weights }
         let named = model.namedParameters
         for (group, indices) in unmatched {
             let targets = named.filter { $0.path.hasPrefix(group + "/") }
@@ -127,7 +133,7 @@ public enum KerasWeights {
             for (index, target) in zip(indices, targets) {
                 guard case .name(let name) = weights[index].key, let slash = target.path.lastIndex(of: "/") else { break }
                 let weightName = String(target.path[target.path.index(after: slash)...])
-                guard name == weightName || (name == "kernel" && weightName == "depthwise_kernel") else { break }
+                guard names(name, weightName) else { break }
                 placed.append((index, String(target.path[..<slash]), weightName))
             }
             guard placed.count == indices.count else { continue }

@@ -26,7 +26,7 @@ struct SourceWeight {
     var key: Key
     let shape: [Int]
     let dataType: HDF5DataType
-    /// The values, read as Float32; nil when the dataset is not floating point.
+    /// The values, read as Float32; nil when the dataset is neither floating point nor integer.
     let values: [Float]?
 }
 
@@ -50,7 +50,7 @@ struct WeightSource {
             do {
                 file = try HDF5File.open(url)
             } catch let error as HDF5Error {
-                throw WeightLoadError(file: url.path, problems: ["\(error.path.isEmpty ? "/" : error.path): \(error.message)" + (error.stack.isEmpty ? "" : " (HDF5: \(error.stack.joined(separator: "; ")))")])
+                throw WeightLoadError(url, error, stack: true)
             }
             let root = try file.root
             let format = try detectHDF5Layout(root)

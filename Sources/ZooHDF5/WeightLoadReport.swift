@@ -132,6 +132,13 @@ public struct WeightLoadError: Error, CustomStringConvertible {
         self.report = report
     }
 
+    /// The HDF5 library's failure on `url`, as one problem naming the object's path (`/` for the
+    /// root) and, with `stack`, the library's own error stack.
+    init(_ url: URL, _ error: HDF5Error, stack: Bool = false) {
+        let detail = stack && !error.stack.isEmpty ? " (HDF5: \(error.stack.joined(separator: "; ")))" : ""
+        self.init(file: url.path, problems: ["\(error.path.isEmpty ? "/" : error.path): \(error.message)" + detail])
+    }
+
     public var description: String {
         "\(file): cannot load weights:\n" + problems.map { "  " + $0 }.joined(separator: "\n")
     }

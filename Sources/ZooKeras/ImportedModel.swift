@@ -39,12 +39,13 @@ public final class ImportedModel: Model, BackboneSplit {
     /// The file's last layer and its activation, when it was set to linear here.
     private let strippedActivation: (layer: Layer, activation: ActivationFunction)?
 
-    /// Rebuilds the model `url` holds with its weights. `headFrom` and `head` replace the top:
-    /// the head is built on the output of the layer named `headFrom` (inside
+    /// Rebuilds the model `url` holds with its weights (`weights: false`: the architecture
+    /// alone, fresh weights, for what needs only its shapes and names). `headFrom` and `head`
+    /// replace the top: the head is built on the output of the layer named `headFrom` (inside
     /// `BuildContext`, so the caller's seed decides its initial weights).
-    public init(contentsOf url: URL, headFrom: String? = nil, head: HeadSpec? = nil) throws {
+    public init(contentsOf url: URL, headFrom: String? = nil, head: HeadSpec? = nil, weights: Bool = true) throws {
         file = url
-        let fileModel = try ImportedModel.read(url)
+        let fileModel = try ImportedModel.read(url, weights: weights)
         self.fileModel = fileModel
         guard let graph = fileModel.graph, graph.outputs.count == 1 else {
             throw ModelError("\(url.path): the model has \(fileModel.graph?.outputs.count ?? 0) outputs; Zoo trains and evaluates models of one output")
@@ -52,6 +53,8 @@ public final class ImportedModel: Model, BackboneSplit {
         var output = graph.outputs[0]
         var stripped: (Layer, ActivationFunction)?
         var newHead = [Layer]()
+        // Layers added here (a head, the sigmoid's logits) take names the file does not use.
+        BuildContext.reserve(names: fileModel.layers.map(\.name) + [fileModel.name])
         if let head {
             guard let headFrom else { throw ModelError("\(url.path): model.head on a model file needs model.head_from, the layer the head starts from") }
             guard let node = graph.nodes.first(where: { $0.operation.name == headFrom && !$0.isInput }) else {
@@ -61,7 +64,6 @@ public final class ImportedModel: Model, BackboneSplit {
                         + names.suffix(12).joined(separator: ", ") + (names.count > 12 ? " (the last 12 of \(names.count))" : ""))
             }
             guard node.outputs.count == 1 else { throw ModelError("\(url.path): head_from '\(headFrom)' has \(node.outputs.count) outputs; name a layer of one output") }
-            BuildContext.reserve(names: fileModel.layers.map(\.name) + [fileModel.name])
             let built = try head.build(on: node.outputs[0])
             newHead = built.layers
             output = built.output
@@ -100,24 +102,20 @@ public final class ImportedModel: Model, BackboneSplit {
     // MARK: - Reading
 
     /// The model of a `.keras` / full-model `.h5` file or of a Zoo checkpoint with its
-    /// architecture, weights loaded strictly.
-    static func read(_ url: URL) throws -> Model {
+    /// architecture, weights loaded strictly (or, `weights: false`, none loaded).
+    static func read(_ url: URL, weights: Bool = true) throws -> Model {
         guard FileManager.default.fileExists(atPath: url.path) else { throw ModelError("\(url.path): no such model file") }
-        if try KerasFileFormat(contentsOf: url) == .zooCheckpoint {
-            guard let architecture = try Checkpoint.architecture(of: url) else {
-                throw ModelError(
-                    "\(url.path): a Zoo checkpoint without its architecture (a run's checkpoint): give its run directory, or write a self-contained one with zoo import-keras")
-            }
-            let model: Model
-            do {
-                model = try BuildContext.run(seed: 0) { try KerasModelImport.build(config: Data(architecture.utf8)) }
-            } catch let error as ModelError {
-                throw ModelError("\(url.path): zoo_training/model_config: \(error.message)")
-            }
-            try Checkpoint.load(into: model, from: url)
-            return model
+        guard try KerasFileFormat(contentsOf: url) == .zooCheckpoint else {
+            if weights { return try KerasModelImport.load(url).model }
+            return try KerasModelImport.build(config: KerasModelFile.readConfig(url), file: url)
         }
-        return try KerasModelImport.load(url).model
+        guard let architecture = try Checkpoint.architecture(of: url) else {
+            throw ModelError(
+                "\(url.path): a Zoo checkpoint without its architecture (a run's checkpoint): give its run directory, or write a self-contained one with zoo import-keras")
+        }
+        let model = try KerasModelImport.build(config: Data(architecture.utf8), file: url, at: "zoo_training/model_config: ")
+        if weights { try Checkpoint.load(into: model, from: url) }
+        return model
     }
 
     // MARK: - Logits
@@ -143,7 +141,6 @@ public final class ImportedModel: Model, BackboneSplit {
                     "\(file.path): the last layer '\(layer.name)' has \(output.channels) sigmoid outputs (multi-label); Zoo evaluates one class per image or voxel (softmax, or one sigmoid unit)")
             }
             if !separate { setActivation(.linear, of: layer) }
-            BuildContext.reserve(names: [layer.name])
             return (.sigmoid, separate ? nil : (layer, .sigmoid), try SigmoidLogits()(logits))
         default:
             throw ModelError(
@@ -196,7 +193,8 @@ extension ImportedModel {
     /// file's model with the options' head built on `headFrom`. A build whose input or classes
     /// differ from the file's (with its top kept) is an error naming the file.
     public static func variant(_ url: URL, headFrom: String?) throws -> ArchitectureVariant {
-        let model = try ImportedModel(contentsOf: url)
+        // The metadata needs the architecture only: the weights are read when `build` runs.
+        let model = try ImportedModel(contentsOf: url, weights: false)
         guard let graph = model.graph, graph.inputs.count == 1 else {
             throw ModelError("\(url.path): the model has \(model.graph?.inputs.count ?? 0) inputs; training and evaluation from a config take models of one image input")
         }

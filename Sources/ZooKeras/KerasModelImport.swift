@@ -24,16 +24,20 @@ public enum KerasModelImport {
     /// Rebuilds the model a `.keras` archive or full-model `.h5` file describes and loads its
     /// weights (strictly by default). Returns the model in inference mode and the load report.
     public static func load(_ url: URL, options: WeightLoadOptions = .strict) throws -> (model: Model, report: WeightLoadReport) {
-        let config = try KerasModelFile.readConfig(url)
-        let model: Model
-        do {
-            model = try BuildContext.run(seed: 0) { try build(config: config) }
-        } catch let error as ModelError {
-            throw ModelError("\(url.path): \(error.message)")
-        }
+        let model = try build(config: try KerasModelFile.readConfig(url), file: url)
         let report = try KerasWeights.load(into: model, from: url, options: options)
         model.setTraining(false)
         return (model, report)
+    }
+
+    /// Builds (fresh weights, seed 0) the model the configuration of file `url` describes; an
+    /// error names the file and `place`, where in it the configuration is.
+    static func build(config: Data, file url: URL, at place: String = "") throws -> Model {
+        do {
+            return try BuildContext.run(seed: 0) { try build(config: config) }
+        } catch let error as ModelError {
+            throw ModelError("\(url.path): \(place)\(error.message)")
+        }
     }
 
     /// Builds (with fresh initial weights) the model a Keras configuration describes.

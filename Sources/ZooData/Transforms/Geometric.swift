@@ -36,15 +36,9 @@ public struct Resize: SampleTransform {
     }
     public func apply(_ sample: Sample, random: inout RandomGenerator) throws -> Sample {
         try checkRank(size, sample.image, "resize")
-        var result = sample.mapGeometry { image, isMask in
+        return sample.resized(to: size) { image, isMask in
             Grid.resize(image, to: size, linear: !isMask && interpolation == .linear)
         }
-        // The same millimetres over fewer or more voxels: each voxel's size scales with the
-        // extent's ratio, so volumes and distances stay in mm after resizing.
-        if let spacing = sample.spacing, spacing.count == size.count {
-            result.spacing = zip(zip(spacing, sample.image.spatialShape), size).map { pair, new in pair.0 * Float(pair.1) / Float(new) }
-        }
-        return result
     }
 }
 

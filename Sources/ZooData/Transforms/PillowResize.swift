@@ -36,13 +36,9 @@ public struct PillowResize: SampleTransform {
                 "pillow_resize",
                 "needs 8-bit pixel values (integers 0-255) as Keras's load_img sees them; value \(sample.image.values[index]) at \(index) of \(sample.id)")
         }
-        var result = sample.mapGeometry { image, isMask in
+        return sample.resized(to: size) { image, isMask in
             isMask || filter == .nearest ? PillowResampling.nearest(image, to: size) : PillowResampling.bilinear(image, to: size)
         }
-        if let spacing = sample.spacing, spacing.count == size.count {
-            result.spacing = zip(zip(spacing, sample.image.spatialShape), size).map { pair, new in pair.0 * Float(pair.1) / Float(new) }
-        }
-        return result
     }
 }
 
@@ -59,7 +55,7 @@ enum PillowResampling {
         var indices = [Int]()
         indices.reserveCapacity(output)
         for _ in 0..<output {
-            indices.append(Swift.min(Swift.max(position < 0 ? 0 : Int(position), 0), input - 1))
+            indices.append(Swift.min(Swift.max(Int(position), 0), input - 1))
             position += step
         }
         return indices
@@ -101,8 +97,7 @@ enum PillowResampling {
         }
     }
 
-    /// One pass along an axis of length `input` with `stride` between neighbours: each output
-    /// value is the rounded fixed-point sum, clipped to 0...255.
+    /// Pillow's bilinear resize: one pass per axis whose extent changes, in Pillow 13's order.
     static func bilinear(_ image: ImageArray, to size: [Int]) -> ImageArray {
         var current = image
         // Each pass only when its extent changes. The order matters, since each pass rounds to
@@ -118,6 +113,8 @@ enum PillowResampling {
         return current
     }
 
+    /// One pass along `axis` (0: rows, 1: columns) to `output` values: each the rounded
+    /// fixed-point sum of its taps, clipped to 0...255.
     static func pass(_ image: ImageArray, axis: Int, output: Int) -> ImageArray {
         let (h, w, c) = (image.shape[0], image.shape[1], image.shape[2])
         let input = axis == 0 ? h : w

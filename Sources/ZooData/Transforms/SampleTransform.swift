@@ -33,4 +33,15 @@ extension Sample {
         if let mask { result.mask = try geometry(mask, true) }
         return result
     }
+
+    /// The sample resized to `size` by `resize` (image; mask by nearest), its voxel spacing
+    /// scaled with it: the same millimetres over fewer or more voxels, so volumes and distances
+    /// stay in mm after resizing.
+    func resized(to size: [Int], _ resize: (ImageArray, _ isMask: Bool) throws -> ImageArray) rethrows -> Sample {
+        var result = try mapGeometry(resize)
+        if let spacing, spacing.count == size.count {
+            result.spacing = zip(zip(spacing, image.spatialShape), size).map { pair, new in pair.0 * Float(pair.1) / Float(new) }
+        }
+        return result
+    }
 }

@@ -119,9 +119,9 @@ public enum Plots {
     /// chance diagonal dashed.
     public static func rocCurves(_ series: [ROCSeries], title: String = "ROC curves") throws -> Figure {
         guard !series.isEmpty else { throw ExplainError.invalidInput(what: "ROC figure", reason: "needs at least one curve") }
-        let (blank, frame) = unitSquare(xLabel: "1 - specificity (false positive rate)", yLabel: "Sensitivity (true positive rate)", title: title)
+        let (blank, frame) = unitSquare(
+            xLabel: "1 - specificity (false positive rate)", yLabel: "Sensitivity (true positive rate)", title: title, diagonal: "chance")
         var figure = blank
-        figure.add(.polyline(points: [(frame.x(0), frame.y(0)), (frame.x(1), frame.y(1))], stroke: "#888888", width: 1, dash: true, role: "chance"))
         for (i, s) in series.enumerated() {
             let color = palette[i % palette.count]
             let points = zip(s.falsePositiveRates, s.truePositiveRates).map { (frame.x($0), frame.y($1)) }
@@ -145,11 +145,14 @@ public enum Plots {
     }
 
     /// A figure with one panel whose axes both run from 0 to 1 (ROC, precision-recall,
-    /// calibration).
-    static func unitSquare(xLabel: String, yLabel: String, title: String) -> (Figure, PlotFrame) {
+    /// calibration), with the dashed diagonal of that `diagonal` role when given.
+    static func unitSquare(xLabel: String, yLabel: String, title: String, diagonal: String? = nil) -> (Figure, PlotFrame) {
         var figure = Figure(width: 520, height: 480)
         let frame = PlotFrame(left: 70, top: 50, width: 400, height: 360, xRange: 0...1, yRange: 0...1)
         drawAxes(&figure, frame, xLabel: xLabel, yLabel: yLabel, title: title)
+        if let diagonal {
+            figure.add(.polyline(points: [(frame.x(0), frame.y(0)), (frame.x(1), frame.y(1))], stroke: "#888888", width: 1, dash: true, role: diagonal))
+        }
         return (figure, frame)
     }
 
@@ -178,9 +181,8 @@ public enum Plots {
     /// the Brier score in the legend.
     public static func calibration(_ series: [(name: String, calibration: Calibration)], title: String = "Calibration") throws -> Figure {
         guard !series.isEmpty else { throw ExplainError.invalidInput(what: "calibration figure", reason: "needs at least one model") }
-        let (blank, frame) = unitSquare(xLabel: "Mean predicted probability", yLabel: "Observed share of positives", title: title)
+        let (blank, frame) = unitSquare(xLabel: "Mean predicted probability", yLabel: "Observed share of positives", title: title, diagonal: "perfect")
         var figure = blank
-        figure.add(.polyline(points: [(frame.x(0), frame.y(0)), (frame.x(1), frame.y(1))], stroke: "#888888", width: 1, dash: true, role: "perfect"))
         for (i, entry) in series.enumerated() {
             let color = palette[i % palette.count]
             let bins = entry.calibration.bins

@@ -39,10 +39,10 @@ public enum ModelArgument {
         }
     }
 
-    /// Options that only a model file takes, refused for a run (which has its own pipeline):
-    /// `given` lists the options the user set, by flag.
-    public func refuseFileOptions(_ given: [String], path: String) throws {
-        guard case .run = self, !given.isEmpty else { return }
+    /// Options that only a model file takes, refused for the run at `path` (which has its own
+    /// pipeline): `given` lists the options the user set, by flag.
+    public static func refuse(fileOptions given: [String], forRun path: String) throws {
+        guard !given.isEmpty else { return }
         throw RunError("\(path) is a run, which prepares images with its own pipeline; \(given.joined(separator: ", ")) apply to model files only")
     }
 }

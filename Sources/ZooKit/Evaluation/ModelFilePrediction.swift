@@ -185,7 +185,7 @@ public enum ModelFilePrediction {
                     var random = RandomGenerator(seed: 0)
                     onInput = try Resize(size: sample.original.image.spatialShape, interpolation: .linear).apply(onInput, random: &random)
                 }
-                rows.append(try write(onInput.image, of: files.files[index], id: sample.original.id, masks: masks, probabilities: probabilities))
+                rows.append(try write(onInput.image, id: sample.original.id, geometry: sample.geometry, masks: masks, probabilities: probabilities))
             }
             return Result(header: header, ids: rows.map(\.id), columns: prepared.columns, outputs: [], segmented: rows)
         }
@@ -205,8 +205,9 @@ public enum ModelFilePrediction {
     }
 
     /// Writes the mask and probability maps of `map` (probabilities, channels last, on the
-    /// input's grid) for the input `file`.
-    static func write(_ map: ImageArray, of file: URL, id: String, masks: URL?, probabilities: URL?) throws -> Segmented {
+    /// input's grid) for the input `id`: NIfTI with the input's `geometry` for a NIfTI input,
+    /// PNG otherwise.
+    static func write(_ map: ImageArray, id: String, geometry: NIfTIGeometry?, masks: URL?, probabilities: URL?) throws -> Segmented {
         let classes = map.channels
         let count = map.values.count / classes
         var labels = [Float](repeating: 0, count: count)
@@ -219,9 +220,8 @@ public enum ModelFilePrediction {
                 voxels[best] += 1
             }
         }
-        let nifti = ImageFile.isVolume(file.path)
+        let nifti = geometry != nil
         let stem = URL(fileURLWithPath: id).deletingPathExtension().deletingPathExtension().lastPathComponent
-        let geometry = nifti ? try NIfTI.read(file).geometry : nil
         var maskPath: String?
         if let masks {
             let url = masks.appendingPathComponent(stem + (nifti ? "-mask.nii.gz" : "-mask.png"))
@@ -384,8 +384,18 @@ public struct FileModelInputs {
 
     /// Input `index` as read, resized (the pixels to show) and preprocessed (what the model
     /// takes); an input of another rank or channel count is an error naming the file.
-    public func sample(_ index: Int) throws -> (original: Sample, resized: Sample, input: Sample) {
-        let original = try files.sample(at: index)
+    /// A NIfTI input's geometry comes with it (read with the voxels, once).
+    public func sample(_ index: Int) throws -> (original: Sample, resized: Sample, input: Sample, geometry: NIfTIGeometry?) {
+        let url = files.files[index]
+        let original: Sample
+        var geometry: NIfTIGeometry?
+        if ImageFile.isVolume(url.path) {
+            let volume = try NIfTI.read(url)
+            original = Sample(image: volume.image, info: files.info(at: index), spacing: volume.spacing)
+            geometry = volume.geometry
+        } else {
+            original = try files.sample(at: index)
+        }
         let spatialDims = inputShape.count - 1
         guard original.image.shape.count == inputShape.count else {
             throw RunError(
@@ -397,6 +407,6 @@ public struct FileModelInputs {
         var random = RandomGenerator(seed: 0)
         let resized = try resize?.apply(original, random: &random) ?? original
         let input = try preprocess?.apply(resized, random: &random) ?? resized
-        return (original, resized, input)
+        return (original, resized, input, geometry)
     }
 }

@@ -43,27 +43,21 @@ enum GradCAMFigures {
             let maps = try layers.map { try gradCAM.explain(sample.image, layer: $0 == "last" ? nil : $0, method: method) }
             let stem = sample.id.replacingOccurrences(of: "/", with: "_")
             func title(_ map: GradCAMMap) -> String {
-                func name(_ k: Int) -> String { names.indices.contains(k) ? names[k] : "class \(k)" }
-                return GradCAMFigure.title(sample: sample.id, trueClass: sample.label.map(name), predictedClass: name(map.classIndex), probability: map.probability)
+                GradCAMFigure.title(
+                    sample: sample.id, trueClass: sample.label.map { GradCAMFigure.className($0, in: names) },
+                    predictedClass: GradCAMFigure.className(map.classIndex, in: names), probability: map.probability)
             }
             if average {
                 // One map: the layers' maps (each up-sampled to the input) averaged.
-                let heatmap = try GradCAM.average(maps)
-                try PNG.write(try HeatmapOverlay.overlay(image: sample.image, heatmap: heatmap, colormap: colormap), to: folder.appendingPathComponent("\(stem)-average.png"))
                 let layerNames = maps.map(\.layer).joined(separator: ", ")
-                let averaged = maps[0].replacing(heatmap: heatmap, layer: "the mean of \(layerNames)")
-                let file = "gradcam/\(stem)-average.svg"
-                try GradCAMFigure.make(image: sample.image, map: averaged, title: title(maps[0]), colormap: colormap)
-                    .writeSVG(to: run.url.appendingPathComponent(file))
-                figures.append((file, "Grad-CAM of \(sample.id) averaged over \(layerNames)"))
+                let averaged = maps[0].replacing(heatmap: try GradCAM.average(maps), layer: "the mean of \(layerNames)")
+                try GradCAMFigure.write(averaged, on: sample.image, title: title(maps[0]), to: folder.appendingPathComponent("\(stem)-average"), colormap: colormap)
+                figures.append(("gradcam/\(stem)-average.svg", "Grad-CAM of \(sample.id) averaged over \(layerNames)"))
                 continue
             }
             for map in maps {
-                try map.writeOverlay(on: sample.image, to: folder.appendingPathComponent("\(stem)-\(map.layer).png"), colormap: colormap)
-                let file = "gradcam/\(stem)-\(map.layer).svg"
-                try GradCAMFigure.make(image: sample.image, map: map, title: title(map), colormap: colormap)
-                    .writeSVG(to: run.url.appendingPathComponent(file))
-                figures.append((file, "Grad-CAM of \(sample.id) at \(map.layer)"))
+                try GradCAMFigure.write(map, on: sample.image, title: title(map), to: folder.appendingPathComponent("\(stem)-\(map.layer)"), colormap: colormap)
+                figures.append(("gradcam/\(stem)-\(map.layer).svg", "Grad-CAM of \(sample.id) at \(map.layer)"))
             }
         }
         return figures

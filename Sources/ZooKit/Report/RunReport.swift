@@ -89,7 +89,10 @@ public struct RunReport {
     /// Bootstrap resamples of the ROC band.
     static let bandReplicates = 2000
 
-    public var document: ReportDocument {
+    public var document: ReportDocument { document(listing: figures.map { ($0.file, $0.caption) }) }
+
+    /// The report with `drawn` (the figures, already drawn) listed before the extra figures.
+    func document(listing drawn: [(file: String, caption: String)]) -> ReportDocument {
         var doc = ReportDocument(title: "\(experiment) / \(result.run.url.lastPathComponent): \(result.architecture)")
         doc.add(.paragraph(summary))
         let (header, rows) = SweepReport.metricRows([result], metrics: metrics)
@@ -115,14 +118,15 @@ public struct RunReport {
             doc.add(.paragraph("Decision curve analysis, test set (net benefit at threshold probabilities):"))
             doc.add(.table(header: header, rows: rows))
         }
-        for figure in figures { doc.add(.figure(file: figure.file, caption: figure.caption)) }
-        for figure in extraFigures { doc.add(.figure(file: figure.file, caption: figure.caption)) }
+        for figure in drawn + extraFigures { doc.add(.figure(file: figure.file, caption: figure.caption)) }
         return doc
     }
 
     /// Writes the figures, report.md and report.html into the run directory.
     public func write() throws {
-        for figure in figures { try figure.figure.writeSVG(to: result.run.url.appendingPathComponent(figure.file)) }
-        try document.write(to: result.run.url)
+        // Drawn once (the ROC band alone is 2000 bootstrap curves), then written and listed.
+        let drawn = figures
+        for figure in drawn { try figure.figure.writeSVG(to: result.run.url.appendingPathComponent(figure.file)) }
+        try document(listing: drawn.map { ($0.file, $0.caption) }).write(to: result.run.url)
     }
 }

@@ -44,14 +44,18 @@ public struct RunFingerprint: Codable, Equatable {
     static func files(_ urls: [URL]) -> String? {
         guard !urls.isEmpty else { return nil }
         var hasher = FNV1a()
-        for url in urls {
-            // A file that cannot be read hashes as -1; building the model reports it.
-            let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
-            let size = (attributes?[.size] as? NSNumber)?.int64Value ?? -1
-            let time = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? -1
-            hasher.add("\(url.standardizedFileURL.path)\t\(size)\t\(time)\n")
-        }
+        // A file that cannot be read hashes as -1; building the model reports it.
+        for url in urls { hasher.add("\(url.standardizedFileURL.path)\t\(stamp(url.path))\n") }
         return hasher.hex
+    }
+
+    /// A file's size and modification time (`-1\t-1` for one that cannot be read): a file
+    /// replaced in place keeps its name, not these.
+    static func stamp(_ path: String) -> String {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        let size = (attributes?[.size] as? NSNumber)?.int64Value ?? -1
+        let time = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? -1
+        return "\(size)\t\(time)"
     }
 
     /// The fingerprint of `dataset` (with `extra` text, such as a stage's regions of
@@ -61,12 +65,8 @@ public struct RunFingerprint: Codable, Equatable {
         for info in dataset.infos {
             hasher.add("\(info.id)\t\(info.label.map(String.init) ?? "")\t\(info.group ?? "")\t\(info.path ?? "")")
             if let path = info.path {
-                // A file replaced in place keeps its name; its size and time change. A file that
-                // cannot be read is reported by the data check, and hashes as -1 here.
-                let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-                let size = (attributes?[.size] as? NSNumber)?.int64Value ?? -1
-                let time = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? -1
-                hasher.add("\t\(size)\t\(time)")
+                // A file that cannot be read is reported by the data check, and hashes as -1 here.
+                hasher.add("\t\(RunFingerprint.stamp(path))")
             }
             hasher.add("\n")
         }
