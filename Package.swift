@@ -44,7 +44,10 @@ let package = Package(
             name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg",
             providers: [.apt(["libjpeg62-turbo-dev"])]),
 
-        .target(name: "ZooTensor", dependencies: ["CBLAS"]),
+        // oneDNN (Debian/Ubuntu: libdnnl-dev), the convolution library of PyTorch and TensorFlow
+        // on the CPU: ZooTensor times its kernels against its own im2col per shape.
+        .target(name: "CDNNL", linkerSettings: [.linkedLibrary("dnnl")]),
+        .target(name: "ZooTensor", dependencies: ["CBLAS", "CDNNL"]),
         .target(name: "ZooCore", dependencies: ["ZooTensor"]),
         .target(name: "ZooNN", dependencies: ["ZooCore", "ZooTensor"]),
 

@@ -3,8 +3,9 @@
 # Debian/Ubuntu: apt-get (through sudo when not root). Elsewhere: names what to install.
 set -euo pipefail
 
+# oneDNN is the convolution backend that ZooTensor times against its own im2col per shape.
 # R's pROC and Hmisc are the references of the statistics tests (DeLong, NRI, IDI).
-packages=(pkg-config libopenblas-dev libhdf5-dev libpng-dev libjpeg-dev zlib1g-dev python3-venv
+packages=(pkg-config libopenblas-dev libdnnl-dev libhdf5-dev libpng-dev libjpeg-dev zlib1g-dev python3-venv
     r-base-core r-cran-proc r-cran-hmisc)
 # --tests: also what only the tests use: Chromium renders the HTML reports as a reader sees them.
 if [ "${1:-}" = "--tests" ]; then packages+=(chromium); fi

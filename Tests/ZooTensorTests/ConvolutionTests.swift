@@ -26,6 +26,19 @@ final class ConvolutionTests: XCTestCase {
         return y
     }
 
+    /// Runs `body` under each convolution algorithm; under oneDNN, every shape must have been
+    /// taken by oneDNN, not passed back to im2col.
+    func forEachAlgorithm(_ body: (ConvolutionAlgorithm) throws -> Void) throws {
+        XCTAssertTrue(ConvolutionAlgorithm.onednnAvailable, "oneDNN has no CPU engine")
+        for algorithm in ConvolutionAlgorithm.allCases {
+            let refused = ConvolutionAlgorithm.onednnRefusals.count
+            try ConvolutionAlgorithm.using(algorithm) { try body(algorithm) }
+            if algorithm == .onednn {
+                XCTAssertEqual(ConvolutionAlgorithm.onednnRefusals.count, refused, "\(ConvolutionAlgorithm.onednnRefusals)")
+            }
+        }
+    }
+
     /// TensorFlow's 'same': output ceil(n / s), extra padding cell after.
     func samePadding(_ n: Int, _ k: Int, _ s: Int, _ d: Int) -> (before: Int, out: Int) {
         let out = (n + s - 1) / s
@@ -41,124 +54,136 @@ final class ConvolutionTests: XCTestCase {
     }
 
     func testConv2DMatchesTheDefinition() throws {
-        let cases: [(h: Int, w: Int, k: [Int], s: [Int], d: [Int], padding: Padding)] = [
-            (7, 6, [3, 3], [1, 1], [1, 1], .same), (7, 6, [3, 3], [2, 2], [1, 1], .same),
-            (8, 8, [3, 3], [2, 2], [1, 1], .valid), (9, 7, [3, 2], [1, 2], [2, 1], .same),
-            (6, 6, [1, 1], [1, 1], [1, 1], .valid), (6, 6, [1, 1], [2, 2], [1, 1], .valid),
-            (7, 7, [7, 7], [2, 2], [1, 1], .explicit(before: [3, 3], after: [3, 3])),
-            (5, 6, [3, 3], [1, 1], [1, 1], .explicit(before: [0, 2], after: [1, 0])),
-        ]
-        for (index, test) in cases.enumerated() {
-            let x = uniform([2, test.h, test.w, 3], seed: UInt64(index))
-            let w = uniform(test.k + [3, 4], seed: UInt64(index + 50))
-            let bias = uniform([4], seed: 7)
-            let y = try conv2d(x, kernel: w, bias: bias, strides: test.s, padding: test.padding, dilations: test.d)
-            var before = [0, 0]
-            var out = [0, 0]
-            for axis in 0..<2 {
-                let n = axis == 0 ? test.h : test.w
-                switch test.padding {
-                case .same: (before[axis], out[axis]) = samePadding(n, test.k[axis], test.s[axis], test.d[axis])
-                case .valid: out[axis] = (n - (test.k[axis] - 1) * test.d[axis] - 1) / test.s[axis] + 1
-                case .explicit(let b, let a):
-                    before[axis] = b[axis]
-                    out[axis] = (n + b[axis] + a[axis] - (test.k[axis] - 1) * test.d[axis] - 1) / test.s[axis] + 1
+        try forEachAlgorithm { _ in
+            let cases: [(h: Int, w: Int, k: [Int], s: [Int], d: [Int], padding: Padding)] = [
+                (7, 6, [3, 3], [1, 1], [1, 1], .same), (7, 6, [3, 3], [2, 2], [1, 1], .same),
+                (8, 8, [3, 3], [2, 2], [1, 1], .valid), (9, 7, [3, 2], [1, 2], [2, 1], .same),
+                (6, 6, [1, 1], [1, 1], [1, 1], .valid), (6, 6, [1, 1], [2, 2], [1, 1], .valid),
+                (7, 7, [7, 7], [2, 2], [1, 1], .explicit(before: [3, 3], after: [3, 3])),
+                (5, 6, [3, 3], [1, 1], [1, 1], .explicit(before: [0, 2], after: [1, 0])),
+            ]
+            for (index, test) in cases.enumerated() {
+                let x = uniform([2, test.h, test.w, 3], seed: UInt64(index))
+                let w = uniform(test.k + [3, 4], seed: UInt64(index + 50))
+                let bias = uniform([4], seed: 7)
+                let y = try conv2d(x, kernel: w, bias: bias, strides: test.s, padding: test.padding, dilations: test.d)
+                var before = [0, 0]
+                var out = [0, 0]
+                for axis in 0..<2 {
+                    let n = axis == 0 ? test.h : test.w
+                    switch test.padding {
+                    case .same: (before[axis], out[axis]) = samePadding(n, test.k[axis], test.s[axis], test.d[axis])
+                    case .valid: out[axis] = (n - (test.k[axis] - 1) * test.d[axis] - 1) / test.s[axis] + 1
+                    case .explicit(let b, let a):
+                        before[axis] = b[axis]
+                        out[axis] = (n + b[axis] + a[axis] - (test.k[axis] - 1) * test.d[axis] - 1) / test.s[axis] + 1
+                    }
                 }
+                XCTAssertEqual(y.shape, [2, out[0], out[1], 4], "case \(index)")
+                let expected = referenceConv(
+                    try x.reshaped([2, 1, test.h, test.w, 3]), try w.reshaped([1] + test.k + [3, 4]),
+                    strides: [1] + test.s, dilations: [1] + test.d, padBefore: [0] + before, out: [1] + out)
+                let biases = bias.scalars
+                assertClose(y.scalars, expected.enumerated().map { $0.element + biases[$0.offset % 4] }, tolerance: 1e-4)
             }
-            XCTAssertEqual(y.shape, [2, out[0], out[1], 4], "case \(index)")
-            let expected = referenceConv(
-                try x.reshaped([2, 1, test.h, test.w, 3]), try w.reshaped([1] + test.k + [3, 4]),
-                strides: [1] + test.s, dilations: [1] + test.d, padBefore: [0] + before, out: [1] + out)
-            let biases = bias.scalars
-            assertClose(y.scalars, expected.enumerated().map { $0.element + biases[$0.offset % 4] }, tolerance: 1e-4)
         }
     }
 
     func testConv3DMatchesTheDefinition() throws {
-        let x = uniform([1, 5, 6, 4, 2])
-        let w = uniform([3, 3, 3, 2, 3], seed: 4)
-        let y = try conv3d(x, kernel: w, strides: [2, 1, 1], padding: .same)
-        let (bd, od) = samePadding(5, 3, 2, 1)
-        let expected = referenceConv(x, w, strides: [2, 1, 1], dilations: [1, 1, 1], padBefore: [bd, 1, 1], out: [od, 6, 4])
-        XCTAssertEqual(y.shape, [1, od, 6, 4, 3])
-        assertClose(y.scalars, expected, tolerance: 1e-4)
+        try forEachAlgorithm { _ in
+            let x = uniform([1, 5, 6, 4, 2])
+            let w = uniform([3, 3, 3, 2, 3], seed: 4)
+            let y = try conv3d(x, kernel: w, strides: [2, 1, 1], padding: .same)
+            let (bd, od) = samePadding(5, 3, 2, 1)
+            let expected = referenceConv(x, w, strides: [2, 1, 1], dilations: [1, 1, 1], padBefore: [bd, 1, 1], out: [od, 6, 4])
+            XCTAssertEqual(y.shape, [1, od, 6, 4, 3])
+            assertClose(y.scalars, expected, tolerance: 1e-4)
+        }
     }
 
     func testChunkedIm2colGivesTheSameResultAsTheDefinition() throws {
-        // With a budget of 10 rows of 576 columns, chunks fall to their floor of 64 rows.
-        let saved = chunkBudget
-        chunkBudget = 10 * 576
-        defer { chunkBudget = saved }
-        let x = uniform([2, 40, 40, 64])
-        let w = uniform([3, 3, 64, 8], seed: 2)
-        let g = try ConvGeometry(
-            op: "test", batch: 2, input: [1, 40, 40], inChannels: 64, outChannels: 8, kernel: [1, 3, 3],
-            strides: [1, 1, 1], dilations: [1, 1, 1], padding: .same)
-        XCTAssertEqual(g.chunkRows, 64)
-        let y = try conv2d(x, kernel: w, padding: .same)
-        let expected = referenceConv(
-            try x.reshaped([2, 1, 40, 40, 64]), try w.reshaped([1, 3, 3, 64, 8]), strides: [1, 1, 1],
-            dilations: [1, 1, 1], padBefore: [0, 1, 1], out: [1, 40, 40])
-        assertClose(y.scalars, expected, tolerance: 1e-4)
+        try ConvolutionAlgorithm.using(.im2col) {
+            // With a budget of 10 rows of 576 columns, chunks fall to their floor of 64 rows.
+            let saved = chunkBudget
+            chunkBudget = 10 * 576
+            defer { chunkBudget = saved }
+            let x = uniform([2, 40, 40, 64])
+            let w = uniform([3, 3, 64, 8], seed: 2)
+            let g = try ConvGeometry(
+                op: "test", batch: 2, input: [1, 40, 40], inChannels: 64, outChannels: 8, kernel: [1, 3, 3],
+                strides: [1, 1, 1], dilations: [1, 1, 1], padding: .same)
+            XCTAssertEqual(g.chunkRows, 64)
+            let y = try conv2d(x, kernel: w, padding: .same)
+            let expected = referenceConv(
+                try x.reshaped([2, 1, 40, 40, 64]), try w.reshaped([1, 3, 3, 64, 8]), strides: [1, 1, 1],
+                dilations: [1, 1, 1], padBefore: [0, 1, 1], out: [1, 40, 40])
+            assertClose(y.scalars, expected, tolerance: 1e-4)
+        }
     }
 
     /// Few output positions and many channels (a 7x7 stage at batch 1): the threads split the
     /// output channels instead of the rows, in blocks of 16 with a remainder.
     func testFewPositionsSplitByChannelsGiveTheDefinition() throws {
-        let x = uniform([1, 7, 7, 24])
-        let w = uniform([3, 3, 24, 150], seed: 3)
-        let bias = uniform([150], seed: 4)
-        let g = try ConvGeometry(
-            op: "test", batch: 1, input: [1, 7, 7], inChannels: 24, outChannels: 150, kernel: [1, 3, 3],
-            strides: [1, 1, 1], dilations: [1, 1, 1], padding: .same)
-        XCTAssertEqual(g.pieceCount(), 1, "49 rows make one row piece")
-        let y = try conv2d(x, kernel: w, bias: bias, padding: .same)
-        var expected = referenceConv(
-            try x.reshaped([1, 1, 7, 7, 24]), try w.reshaped([1, 3, 3, 24, 150]), strides: [1, 1, 1],
-            dilations: [1, 1, 1], padBefore: [0, 1, 1], out: [1, 7, 7])
-        for i in expected.indices { expected[i] += bias.scalars[i % 150] }
-        assertClose(y.scalars, expected, tolerance: 1e-4)
-        // Pointwise: the input is the column matrix.
-        let pointwise = uniform([1, 1, 1, 24, 150], seed: 5)
-        let z = try conv2d(x, kernel: try pointwise.reshaped([1, 1, 24, 150]))
-        let direct = referenceConv(
-            try x.reshaped([1, 1, 7, 7, 24]), pointwise, strides: [1, 1, 1], dilations: [1, 1, 1], padBefore: [0, 0, 0], out: [1, 7, 7])
-        assertClose(z.scalars, direct, tolerance: 1e-4)
+        try forEachAlgorithm { _ in
+            let x = uniform([1, 7, 7, 24])
+            let w = uniform([3, 3, 24, 150], seed: 3)
+            let bias = uniform([150], seed: 4)
+            let g = try ConvGeometry(
+                op: "test", batch: 1, input: [1, 7, 7], inChannels: 24, outChannels: 150, kernel: [1, 3, 3],
+                strides: [1, 1, 1], dilations: [1, 1, 1], padding: .same)
+            XCTAssertEqual(g.pieceCount(), 1, "49 rows make one row piece")
+            let y = try conv2d(x, kernel: w, bias: bias, padding: .same)
+            var expected = referenceConv(
+                try x.reshaped([1, 1, 7, 7, 24]), try w.reshaped([1, 3, 3, 24, 150]), strides: [1, 1, 1],
+                dilations: [1, 1, 1], padBefore: [0, 1, 1], out: [1, 7, 7])
+            for i in expected.indices { expected[i] += bias.scalars[i % 150] }
+            assertClose(y.scalars, expected, tolerance: 1e-4)
+            // Pointwise: the input is the column matrix.
+            let pointwise = uniform([1, 1, 1, 24, 150], seed: 5)
+            let z = try conv2d(x, kernel: try pointwise.reshaped([1, 1, 24, 150]))
+            let direct = referenceConv(
+                try x.reshaped([1, 1, 7, 7, 24]), pointwise, strides: [1, 1, 1], dilations: [1, 1, 1], padBefore: [0, 0, 0], out: [1, 7, 7])
+            assertClose(z.scalars, direct, tolerance: 1e-4)
+        }
     }
 
     func testChunkedGradientsCrossImageBoundaries() throws {
-        let saved = chunkBudget
-        chunkBudget = 1  // 64-row chunks: several per thread and per image
-        defer { chunkBudget = saved }
-        for stride in [1, 2] {
-            try assertGradientsMatch([uniform([3, 9, 10, 3]), uniform([3, 3, 3, 2], seed: 2)]) {
-                try conv2d($0[0], kernel: $0[1], strides: [stride], padding: .same)
+        try ConvolutionAlgorithm.using(.im2col) {
+            let saved = chunkBudget
+            chunkBudget = 1  // 64-row chunks: several per thread and per image
+            defer { chunkBudget = saved }
+            for stride in [1, 2] {
+                try assertGradientsMatch([uniform([3, 9, 10, 3]), uniform([3, 3, 3, 2], seed: 2)]) {
+                    try conv2d($0[0], kernel: $0[1], strides: [stride], padding: .same)
+                }
             }
-        }
-        // One image, overlapping strided windows, two threads: each adds into its own copy.
-        try assertGradientsMatch([uniform([1, 24, 24, 2]), uniform([3, 3, 2, 2], seed: 2)]) {
-            try conv2d($0[0], kernel: $0[1], strides: [2], padding: .same)
+            // One image, overlapping strided windows, two threads: each adds into its own copy.
+            try assertGradientsMatch([uniform([1, 24, 24, 2]), uniform([3, 3, 2, 2], seed: 2)]) {
+                try conv2d($0[0], kernel: $0[1], strides: [2], padding: .same)
+            }
         }
     }
 
     func testConvolutionGradients() throws {
-        let configurations: [(k: [Int], s: [Int], d: [Int], padding: Padding)] = [
-            ([3, 3], [1], [1], .same), ([3, 3], [2], [1], .same), ([3, 3], [2], [1], .valid),
-            ([1, 1], [1], [1], .valid), ([1, 1], [2], [1], .valid), ([3, 3], [1], [2], .same),
-            ([2, 3], [1, 2], [1], .explicit(before: [1, 0], after: [0, 2])),
-        ]
-        for (index, c) in configurations.enumerated() {
-            let x = uniform([2, 6, 5, 3], seed: UInt64(index))
-            let w = uniform(c.k + [3, 2], seed: UInt64(index + 20))
-            try assertGradientsMatch([x, w, uniform([2], seed: 3)]) {
-                try conv2d($0[0], kernel: $0[1], bias: $0[2], strides: c.s, padding: c.padding, dilations: c.d)
+        try forEachAlgorithm { _ in
+            let configurations: [(k: [Int], s: [Int], d: [Int], padding: Padding)] = [
+                ([3, 3], [1], [1], .same), ([3, 3], [2], [1], .same), ([3, 3], [2], [1], .valid),
+                ([1, 1], [1], [1], .valid), ([1, 1], [2], [1], .valid), ([3, 3], [1], [2], .same),
+                ([2, 3], [1, 2], [1], .explicit(before: [1, 0], after: [0, 2])),
+            ]
+            for (index, c) in configurations.enumerated() {
+                let x = uniform([2, 6, 5, 3], seed: UInt64(index))
+                let w = uniform(c.k + [3, 2], seed: UInt64(index + 20))
+                try assertGradientsMatch([x, w, uniform([2], seed: 3)]) {
+                    try conv2d($0[0], kernel: $0[1], bias: $0[2], strides: c.s, padding: c.padding, dilations: c.d)
+                }
             }
-        }
-        try assertGradientsMatch([uniform([1, 4, 5, 4, 2]), uniform([3, 3, 3, 2, 2], seed: 8)]) {
-            try conv3d($0[0], kernel: $0[1], padding: .same)
-        }
-        try assertGradientsMatch([uniform([1, 5, 4, 4, 2]), uniform([3, 2, 3, 2, 2], seed: 8)]) {
-            try conv3d($0[0], kernel: $0[1], strides: [2, 1, 2], padding: .same)
+            try assertGradientsMatch([uniform([1, 4, 5, 4, 2]), uniform([3, 3, 3, 2, 2], seed: 8)]) {
+                try conv3d($0[0], kernel: $0[1], padding: .same)
+            }
+            try assertGradientsMatch([uniform([1, 5, 4, 4, 2]), uniform([3, 2, 3, 2, 2], seed: 8)]) {
+                try conv3d($0[0], kernel: $0[1], strides: [2, 1, 2], padding: .same)
+            }
         }
     }
 
@@ -187,25 +212,29 @@ final class ConvolutionTests: XCTestCase {
     }
 
     func testTransposedConvolutionMatchesTheDefinition() throws {
-        for (k, s, same) in [(2, 2, false), (3, 2, true), (3, 2, false), (3, 1, true), (1, 2, false), (4, 2, true)] {
-            let x = uniform([2, 3, 4, 3], seed: UInt64(k * 10 + s))
-            let w = uniform([k, k, 2, 3], seed: 5)
-            let y = try conv2dTranspose(x, kernel: w, strides: [s], padding: same ? .same : .valid)
-            let expected = referenceTransposed2D(x, w, stride: s, same: same)
-            XCTAssertEqual(y.shape, expected.shape, "k \(k) s \(s) same \(same)")
-            assertClose(y.scalars, expected.values, tolerance: 1e-4)
+        try forEachAlgorithm { _ in
+            for (k, s, same) in [(2, 2, false), (3, 2, true), (3, 2, false), (3, 1, true), (1, 2, false), (4, 2, true)] {
+                let x = uniform([2, 3, 4, 3], seed: UInt64(k * 10 + s))
+                let w = uniform([k, k, 2, 3], seed: 5)
+                let y = try conv2dTranspose(x, kernel: w, strides: [s], padding: same ? .same : .valid)
+                let expected = referenceTransposed2D(x, w, stride: s, same: same)
+                XCTAssertEqual(y.shape, expected.shape, "k \(k) s \(s) same \(same)")
+                assertClose(y.scalars, expected.values, tolerance: 1e-4)
+            }
         }
     }
 
     func testTransposedConvolutionGradients() throws {
-        try assertGradientsMatch([uniform([2, 3, 3, 3]), uniform([2, 2, 2, 3], seed: 2), uniform([2], seed: 4)]) {
-            try conv2dTranspose($0[0], kernel: $0[1], bias: $0[2], strides: [2], padding: .same)
-        }
-        try assertGradientsMatch([uniform([1, 3, 4, 2]), uniform([3, 3, 2, 2], seed: 2)]) {
-            try conv2dTranspose($0[0], kernel: $0[1], strides: [2], padding: .valid)
-        }
-        try assertGradientsMatch([uniform([1, 2, 3, 2, 2]), uniform([2, 2, 2, 3, 2], seed: 2)]) {
-            try conv3dTranspose($0[0], kernel: $0[1], strides: [2], padding: .same)
+        try forEachAlgorithm { _ in
+            try assertGradientsMatch([uniform([2, 3, 3, 3]), uniform([2, 2, 2, 3], seed: 2), uniform([2], seed: 4)]) {
+                try conv2dTranspose($0[0], kernel: $0[1], bias: $0[2], strides: [2], padding: .same)
+            }
+            try assertGradientsMatch([uniform([1, 3, 4, 2]), uniform([3, 3, 2, 2], seed: 2)]) {
+                try conv2dTranspose($0[0], kernel: $0[1], strides: [2], padding: .valid)
+            }
+            try assertGradientsMatch([uniform([1, 2, 3, 2, 2]), uniform([2, 2, 2, 3, 2], seed: 2)]) {
+                try conv3dTranspose($0[0], kernel: $0[1], strides: [2], padding: .same)
+            }
         }
     }
 

@@ -38,7 +38,7 @@ extension Padding {
     }
 }
 
-struct ConvGeometry: Equatable {
+struct ConvGeometry: Hashable {
     var batch: Int
     /// Input extents (depth, height, width) and channels.
     var input: [Int]

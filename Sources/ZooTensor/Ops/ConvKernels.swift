@@ -1,4 +1,5 @@
-/// Convolution as im2col + SGEMM, in chunks of output rows that each thread carries from
+/// Convolution as im2col + SGEMM (one of the two algorithms `ConvolutionAlgorithm` chooses
+/// between), in chunks of output rows that each thread carries from
 /// im2col through its own GEMM to the output.
 ///
 /// An output position is a row of the column matrix and a (tap, input channel) pair is a
@@ -126,7 +127,7 @@ extension ConvGeometry {
 
     /// y = conv(x, w) (+ bias), y laid out (rows, outChannels); then, when given, the
     /// epilogue on each chunk of rows while it is still in cache.
-    func forward(
+    func im2colForward(
         _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>,
         epilogue: OutputEpilogue? = nil
     ) {
@@ -182,7 +183,7 @@ extension ConvGeometry {
     }
 
     /// dw = im2col(x)^T * dy: each thread sums its rows into a private copy, then the copies add.
-    func backwardFilter(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, into dw: UnsafeMutablePointer<Float>) {
+    func im2colBackwardFilter(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, into dw: UnsafeMutablePointer<Float>) {
         let (n, k) = (outChannels, columns)
         // Longer chunks than the forward pass: here the chunk is the GEMM's inner dimension.
         let chunk = Swift.min(rows, 4 * chunkRows)
@@ -249,7 +250,7 @@ extension ConvGeometry {
     }
 
     /// dx = the adjoint of the convolution applied to dy.
-    func backwardData(_ dy: UnsafePointer<Float>, _ w: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>) {
+    func im2colBackwardData(_ dy: UnsafePointer<Float>, _ w: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>) {
         let (n, k, chunk) = (outChannels, columns, chunkRows)
         if isPointwise {
             forEachPiece(scratch: 0) { _, range, _ in
@@ -261,7 +262,7 @@ extension ConvGeometry {
         }
         if let transposed = dataGradientAsConvolution {
             let flipped = flippedKernel(w)
-            transposed.forward(dy, flipped.pointer, bias: nil, into: dx)
+            transposed.im2colForward(dy, flipped.pointer, bias: nil, into: dx)
             return
         }
         // dy * w^T gives the column matrix of dx; col2im adds it up. Threads must not add into

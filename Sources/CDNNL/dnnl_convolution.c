@@ -1,0 +1,287 @@
+#include "CDNNL.h"
+
+#include <dlfcn.h>
+#include <oneapi/dnnl/dnnl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct zoo_dnnl_convolution {
+    zoo_dnnl_pass pass;
+    int with_bias;
+    dnnl_primitive_t primitive;
+    dnnl_memory_desc_t activation_in_md;  // x (forward, backward weights) or dy (backward data)
+    dnnl_memory_desc_t weights_md;        // the primitive's (blocked) kernel layout
+    dnnl_memory_desc_t user_weights_md;   // Zoo's (D)HWIO kernel layout
+    dnnl_memory_desc_t second_md;         // dy for backward weights
+    dnnl_memory_desc_t result_md;         // y, dx, or (backward weights) the primitive's dw
+    dnnl_memory_desc_t bias_md;
+    dnnl_primitive_t weights_reorder;     // user -> primitive (forward, backward data) or back
+    size_t weights_bytes;
+    size_t scratchpad_bytes;
+    dnnl_memory_desc_t scratchpad_md;
+    char implementation[64];
+};
+
+static dnnl_engine_t engine;
+static int engine_ready;
+static pthread_once_t engine_once = PTHREAD_ONCE_INIT;
+// oneDNN runs on OpenMP; its thread count is set per call so that it matches Zoo's pool.
+static void (*set_omp_threads)(int);
+static __thread dnnl_stream_t thread_stream;
+
+static void create_engine(void) {
+    engine_ready = dnnl_engine_create(&engine, dnnl_cpu, 0) == dnnl_success;
+    set_omp_threads = (void (*)(int))dlsym(RTLD_DEFAULT, "omp_set_num_threads");
+}
+
+int zoo_dnnl_available(void) {
+    pthread_once(&engine_once, create_engine);
+    return engine_ready;
+}
+
+void zoo_dnnl_version(int *major, int *minor, int *patch) {
+    const dnnl_version_t *version = dnnl_version();
+    *major = version->major;
+    *minor = version->minor;
+    *patch = version->patch;
+}
+
+static int fail(char *error, size_t size, const char *step, dnnl_status_t status) {
+    snprintf(error, size, "oneDNN %s failed (status %d)", step, (int)status);
+    return (int)status;
+}
+
+#define TRY(step, call)                                                  \
+    do {                                                                 \
+        dnnl_status_t status_ = (call);                                  \
+        if (status_ != dnnl_success) {                                   \
+            fail(error, error_size, step, status_);                      \
+            goto failure;                                                \
+        }                                                                \
+    } while (0)
+
+zoo_dnnl_convolution *zoo_dnnl_create(
+    zoo_dnnl_pass pass, const zoo_dnnl_geometry *g, char *error, size_t error_size) {
+    if (!zoo_dnnl_available()) {
+        snprintf(error, error_size, "oneDNN has no CPU engine");
+        return NULL;
+    }
+    zoo_dnnl_convolution *c = calloc(1, sizeof *c);
+    if (!c) return NULL;
+    c->pass = pass;
+    c->with_bias = g->with_bias && pass == ZOO_DNNL_FORWARD;
+    dnnl_primitive_desc_t hint = NULL, pd = NULL, reorder_pd = NULL;
+    dnnl_primitive_attr_t attributes = NULL;
+
+    // oneDNN orders dimensions N, C, spatial... and kernels O, I, spatial...; the tags say how
+    // memory is laid out, so Zoo's channels-last tensors and (D)HWIO kernels are read in place.
+    const int first = g->spatial_dims == 2 ? 1 : 0;
+    const int ndims = g->spatial_dims + 2;
+    dnnl_dims_t src_dims = {g->batch, g->in_channels}, dst_dims = {g->batch, g->out_channels},
+                weight_dims = {g->out_channels, g->in_channels}, bias_dims = {g->out_channels};
+    dnnl_dims_t strides, dilations, pad_left, pad_right;
+    for (int axis = first, i = 0; axis < 3; axis++, i++) {
+        src_dims[2 + i] = g->input[axis];
+        dst_dims[2 + i] = g->output[axis];
+        weight_dims[2 + i] = g->kernel[axis];
+        strides[i] = g->strides[axis];
+        dilations[i] = g->dilations[axis] - 1;  // oneDNN counts the gaps between taps
+        pad_left[i] = g->pad_before[axis];
+        int effective = (g->kernel[axis] - 1) * g->dilations[axis] + 1;
+        int right = (g->output[axis] - 1) * g->strides[axis] + effective - g->input[axis] - g->pad_before[axis];
+        pad_right[i] = right > 0 ? right : 0;
+    }
+    const dnnl_format_tag_t activation_tag = g->spatial_dims == 2 ? dnnl_nhwc : dnnl_ndhwc;
+    const dnnl_format_tag_t kernel_tag = g->spatial_dims == 2 ? dnnl_hwio : dnnl_dhwio;
+    dnnl_memory_desc_t src, dst, any_weights, bias;
+    TRY("source descriptor", dnnl_memory_desc_init_by_tag(&src, ndims, src_dims, dnnl_f32, activation_tag));
+    TRY("destination descriptor", dnnl_memory_desc_init_by_tag(&dst, ndims, dst_dims, dnnl_f32, activation_tag));
+    // The kernel layout is left to oneDNN: with Zoo's own layout it falls back to its GEMM
+    // path, with its blocked layout it takes the direct (brgemm/JIT) kernels.
+    TRY("weights descriptor", dnnl_memory_desc_init_by_tag(&any_weights, ndims, weight_dims, dnnl_f32, dnnl_format_tag_any));
+    TRY("user weights descriptor", dnnl_memory_desc_init_by_tag(&c->user_weights_md, ndims, weight_dims, dnnl_f32, kernel_tag));
+    TRY("bias descriptor", dnnl_memory_desc_init_by_tag(&bias, 1, bias_dims, dnnl_f32, dnnl_a));
+
+    TRY("attributes", dnnl_primitive_attr_create(&attributes));
+    // The scratchpad is passed in by each call, so one primitive can run on several threads.
+    TRY("scratchpad mode", dnnl_primitive_attr_set_scratchpad_mode(attributes, dnnl_scratchpad_mode_user));
+
+    dnnl_convolution_desc_t forward;
+    TRY("forward descriptor",
+        dnnl_dilated_convolution_forward_desc_init(
+            &forward, dnnl_forward_training, dnnl_convolution_direct, &src, &any_weights, c->with_bias ? &bias : NULL,
+            &dst, strides, dilations, pad_left, pad_right));
+    if (pass == ZOO_DNNL_FORWARD) {
+        TRY("forward primitive descriptor", dnnl_primitive_desc_create(&pd, &forward, attributes, engine, NULL));
+    } else {
+        TRY("forward hint", dnnl_primitive_desc_create(&hint, &forward, NULL, engine, NULL));
+        dnnl_convolution_desc_t backward;
+        if (pass == ZOO_DNNL_BACKWARD_DATA) {
+            TRY("backward data descriptor",
+                dnnl_dilated_convolution_backward_data_desc_init(
+                    &backward, dnnl_convolution_direct, &src, &any_weights, &dst, strides, dilations, pad_left, pad_right));
+        } else {
+            TRY("backward weights descriptor",
+                dnnl_dilated_convolution_backward_weights_desc_init(
+                    &backward, dnnl_convolution_direct, &src, &any_weights, NULL, &dst, strides, dilations, pad_left,
+                    pad_right));
+        }
+        TRY("backward primitive descriptor", dnnl_primitive_desc_create(&pd, &backward, attributes, engine, hint));
+    }
+
+    const char *implementation = "unknown";
+    dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &implementation);
+    snprintf(c->implementation, sizeof c->implementation, "%s", implementation);
+    switch (pass) {
+    case ZOO_DNNL_FORWARD:
+        c->activation_in_md = *dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0);
+        c->weights_md = *dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+        c->result_md = *dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0);
+        c->bias_md = bias;
+        break;
+    case ZOO_DNNL_BACKWARD_DATA:
+        c->activation_in_md = *dnnl_primitive_desc_query_md(pd, dnnl_query_diff_dst_md, 0);
+        c->weights_md = *dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+        c->result_md = *dnnl_primitive_desc_query_md(pd, dnnl_query_diff_src_md, 0);
+        break;
+    case ZOO_DNNL_BACKWARD_WEIGHTS:
+        c->activation_in_md = *dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0);
+        c->second_md = *dnnl_primitive_desc_query_md(pd, dnnl_query_diff_dst_md, 0);
+        c->weights_md = *dnnl_primitive_desc_query_md(pd, dnnl_query_diff_weights_md, 0);
+        break;
+    }
+    c->scratchpad_md = *dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+    c->scratchpad_bytes = dnnl_memory_desc_get_size(&c->scratchpad_md);
+    c->weights_bytes = dnnl_memory_desc_get_size(&c->weights_md);
+    TRY("primitive", dnnl_primitive_create(&c->primitive, pd));
+
+    if (!dnnl_memory_desc_equal(&c->weights_md, &c->user_weights_md)) {
+        const int back = pass == ZOO_DNNL_BACKWARD_WEIGHTS;
+        TRY("weights reorder descriptor",
+            dnnl_reorder_primitive_desc_create(
+                &reorder_pd, back ? &c->weights_md : &c->user_weights_md, engine,
+                back ? &c->user_weights_md : &c->weights_md, engine, NULL));
+        TRY("weights reorder", dnnl_primitive_create(&c->weights_reorder, reorder_pd));
+    }
+    dnnl_primitive_desc_destroy(pd);
+    if (hint) dnnl_primitive_desc_destroy(hint);
+    if (reorder_pd) dnnl_primitive_desc_destroy(reorder_pd);
+    dnnl_primitive_attr_destroy(attributes);
+    return c;
+
+failure:
+    if (pd) dnnl_primitive_desc_destroy(pd);
+    if (hint) dnnl_primitive_desc_destroy(hint);
+    if (reorder_pd) dnnl_primitive_desc_destroy(reorder_pd);
+    if (attributes) dnnl_primitive_attr_destroy(attributes);
+    zoo_dnnl_destroy(c);
+    return NULL;
+}
+
+const char *zoo_dnnl_implementation(const zoo_dnnl_convolution *c) { return c->implementation; }
+
+static void *aligned_buffer(size_t bytes) {
+    if (bytes == 0) return NULL;
+    void *pointer = NULL;
+    return posix_memalign(&pointer, 64, bytes) == 0 ? pointer : NULL;
+}
+
+int zoo_dnnl_execute(
+    zoo_dnnl_convolution *c, int threads, const float *a, const float *b, const float *bias, float *out, char *error,
+    size_t error_size) {
+    dnnl_memory_t memories[6] = {NULL};
+    int count = 0;
+    void *blocked_weights = NULL, *scratchpad = NULL;
+    dnnl_status_t status = dnnl_success;
+    if (set_omp_threads) set_omp_threads(threads);
+    if (!thread_stream) TRY("stream", dnnl_stream_create(&thread_stream, engine, dnnl_stream_default_flags));
+    if (c->weights_reorder) {
+        blocked_weights = aligned_buffer(c->weights_bytes);
+        if (!blocked_weights) {
+            snprintf(error, error_size, "oneDNN: cannot allocate %zu bytes of weights", c->weights_bytes);
+            return -1;
+        }
+    }
+    if (c->scratchpad_bytes) {
+        scratchpad = aligned_buffer(c->scratchpad_bytes);
+        if (!scratchpad) {
+            free(blocked_weights);
+            snprintf(error, error_size, "oneDNN: cannot allocate %zu bytes of scratchpad", c->scratchpad_bytes);
+            return -1;
+        }
+    }
+    dnnl_memory_t first, user_weights, weights, result = NULL, extra = NULL, pad = NULL, bias_memory = NULL;
+    TRY("memory", dnnl_memory_create(&first, &c->activation_in_md, engine, (void *)a));
+    memories[count++] = first;
+    void *user_weights_pointer = c->pass == ZOO_DNNL_BACKWARD_WEIGHTS ? (void *)out : (void *)b;
+    TRY("memory", dnnl_memory_create(&user_weights, &c->user_weights_md, engine, user_weights_pointer));
+    memories[count++] = user_weights;
+    weights = user_weights;
+    if (c->weights_reorder) {
+        TRY("memory", dnnl_memory_create(&weights, &c->weights_md, engine, blocked_weights));
+        memories[count++] = weights;
+    }
+    if (c->scratchpad_bytes) {
+        TRY("memory", dnnl_memory_create(&pad, &c->scratchpad_md, engine, scratchpad));
+        memories[count++] = pad;
+    }
+
+    if (c->pass != ZOO_DNNL_BACKWARD_WEIGHTS && c->weights_reorder) {
+        dnnl_exec_arg_t reorder_args[2] = {{DNNL_ARG_FROM, user_weights}, {DNNL_ARG_TO, weights}};
+        TRY("weights reorder", dnnl_primitive_execute(c->weights_reorder, thread_stream, 2, reorder_args));
+    }
+    dnnl_exec_arg_t args[5];
+    int nargs = 0;
+    switch (c->pass) {
+    case ZOO_DNNL_FORWARD:
+        TRY("memory", dnnl_memory_create(&result, &c->result_md, engine, out));
+        memories[count++] = result;
+        args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_SRC, first};
+        args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_WEIGHTS, weights};
+        args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_DST, result};
+        if (c->with_bias) {
+            TRY("memory", dnnl_memory_create(&bias_memory, &c->bias_md, engine, (void *)bias));
+            memories[count++] = bias_memory;
+            args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, bias_memory};
+        }
+        break;
+    case ZOO_DNNL_BACKWARD_DATA:
+        TRY("memory", dnnl_memory_create(&result, &c->result_md, engine, out));
+        memories[count++] = result;
+        args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_DIFF_DST, first};
+        args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_WEIGHTS, weights};
+        args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_DIFF_SRC, result};
+        break;
+    case ZOO_DNNL_BACKWARD_WEIGHTS:
+        TRY("memory", dnnl_memory_create(&extra, &c->second_md, engine, (void *)b));
+        memories[count++] = extra;
+        args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_SRC, first};
+        args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_DIFF_DST, extra};
+        args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_DIFF_WEIGHTS, weights};
+        break;
+    }
+    if (pad) args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_SCRATCHPAD, pad};
+    TRY("convolution", dnnl_primitive_execute(c->primitive, thread_stream, nargs, args));
+    if (c->pass == ZOO_DNNL_BACKWARD_WEIGHTS && c->weights_reorder) {
+        dnnl_exec_arg_t reorder_args[2] = {{DNNL_ARG_FROM, weights}, {DNNL_ARG_TO, user_weights}};
+        TRY("weights reorder", dnnl_primitive_execute(c->weights_reorder, thread_stream, 2, reorder_args));
+    }
+    TRY("stream wait", dnnl_stream_wait(thread_stream));
+    goto done;
+failure:
+    status = dnnl_runtime_error;
+done:
+    for (int i = 0; i < count; i++) dnnl_memory_destroy(memories[i]);
+    free(blocked_weights);
+    free(scratchpad);
+    return (int)status;
+}
+
+void zoo_dnnl_destroy(zoo_dnnl_convolution *c) {
+    if (!c) return;
+    if (c->primitive) dnnl_primitive_destroy(c->primitive);
+    if (c->weights_reorder) dnnl_primitive_destroy(c->weights_reorder);
+    free(c);
+}

@@ -1,0 +1,56 @@
+// A C shim around oneDNN's convolutions for ZooTensor: one handle per (pass, geometry) holds
+// the primitive oneDNN chose for channels-last activations and Zoo's (D)HWIO kernels, and the
+// reorder between Zoo's kernel layout and the blocked layout the primitive wants. Swift sees
+// plain ints and pointers; oneDNN's descriptor structs stay on this side.
+#pragma once
+#include <stddef.h>
+
+/// Which product a handle computes.
+typedef enum {
+    ZOO_DNNL_FORWARD = 0,          // y = conv(x, w) (+ bias)
+    ZOO_DNNL_BACKWARD_DATA = 1,    // dx = conv's adjoint applied to dy
+    ZOO_DNNL_BACKWARD_WEIGHTS = 2  // dw = the kernel gradient from x and dy
+} zoo_dnnl_pass;
+
+/// The geometry of a convolution: `spatial_dims` 2 (the depth entries are then 1 and 0) or 3;
+/// extents and offsets per axis in the order depth, height, width.
+typedef struct {
+    int spatial_dims;
+    int batch;
+    int input[3];
+    int in_channels;
+    int output[3];
+    int out_channels;
+    int kernel[3];
+    int strides[3];
+    int dilations[3];
+    int pad_before[3];
+    int with_bias;
+} zoo_dnnl_geometry;
+
+typedef struct zoo_dnnl_convolution zoo_dnnl_convolution;
+
+/// Whether oneDNN could be loaded and an engine created (0 or 1).
+int zoo_dnnl_available(void);
+
+/// oneDNN's version numbers.
+void zoo_dnnl_version(int *major, int *minor, int *patch);
+
+/// Creates the primitive for `pass` on `geometry`, or returns NULL with the reason in `error`.
+zoo_dnnl_convolution *zoo_dnnl_create(
+    zoo_dnnl_pass pass, const zoo_dnnl_geometry *geometry, char *error, size_t error_size);
+
+/// The implementation oneDNN chose, e.g. "brgconv:avx512_core".
+const char *zoo_dnnl_implementation(const zoo_dnnl_convolution *convolution);
+
+/// Runs the pass on `threads` threads. Pointers by pass:
+///   forward:          a = x, b = w, bias (or NULL), out = y
+///   backward data:    a = dy, b = w, bias unused,   out = dx
+///   backward weights: a = x, b = dy, bias unused,   out = dw
+/// Activations are channels-last, kernels (spatial..., in, out) as Keras stores them.
+/// Returns 0, or a oneDNN status with the failing step in `error`.
+int zoo_dnnl_execute(
+    zoo_dnnl_convolution *convolution, int threads, const float *a, const float *b, const float *bias, float *out,
+    char *error, size_t error_size);
+
+void zoo_dnnl_destroy(zoo_dnnl_convolution *convolution);

@@ -1,0 +1,109 @@
+import XCTest
+
+@testable import ZooTensor
+
+/// The per-shape choice between im2col and oneDNN: both compute the same three passes at the
+/// channel counts of real networks (where oneDNN takes its blocked kernels, unlike the
+/// few-channel shapes of the definition tests), and the timed first call keeps the winner.
+final class ConvolutionAlgorithmTests: XCTestCase {
+    struct Case {
+        let name: String
+        let input: [Int]
+        let kernel: [Int]
+        let strides: [Int]
+        let dilations: [Int]
+        let padding: Padding
+    }
+
+    /// Network-sized layers: ResNet's 3x3 and 1x1, its 7x7/2 stem, a strided 3x3, a dilated
+    /// (DeepLab) 3x3, a 3D U-Net 3x3x3 and its strided down-sampling.
+    let cases: [Case] = [
+        Case(name: "3x3 64->64", input: [2, 14, 14, 64], kernel: [3, 3, 64, 64], strides: [1], dilations: [1], padding: .same),
+        Case(name: "1x1 128->32", input: [2, 9, 9, 128], kernel: [1, 1, 128, 32], strides: [1], dilations: [1], padding: .valid),
+        Case(name: "7x7/2 stem", input: [1, 30, 30, 3], kernel: [7, 7, 3, 16], strides: [2], dilations: [1], padding: .same),
+        Case(name: "3x3/2 32->48", input: [2, 15, 15, 32], kernel: [3, 3, 32, 48], strides: [2], dilations: [1], padding: .valid),
+        Case(name: "3x3 d2 32->32", input: [1, 13, 13, 32], kernel: [3, 3, 32, 32], strides: [1], dilations: [2], padding: .same),
+        Case(name: "3D 3x3x3 16->32", input: [1, 8, 9, 10, 16], kernel: [3, 3, 3, 16, 32], strides: [1], dilations: [1], padding: .same),
+        Case(name: "3D 2x2x2/2 32->32", input: [1, 8, 8, 8, 32], kernel: [2, 2, 2, 32, 32], strides: [2], dilations: [1], padding: .valid),
+    ]
+
+    func convolve(_ x: Tensor, _ w: Tensor, _ bias: Tensor, _ c: Case) throws -> Tensor {
+        c.input.count == 4
+            ? try conv2d(x, kernel: w, bias: bias, strides: c.strides, padding: c.padding, dilations: c.dilations)
+            : try conv3d(x, kernel: w, bias: bias, strides: c.strides, padding: c.padding, dilations: c.dilations)
+    }
+
+    /// y, dx, dw and the bias gradient of `sum(y * probe)` under one algorithm.
+    func passes(_ c: Case, _ algorithm: ConvolutionAlgorithm) throws -> [[Float]] {
+        try ConvolutionAlgorithm.using(algorithm) {
+            let x = uniform(c.input, seed: 3)
+            let w = uniform(c.kernel, -0.2, 0.2, seed: 4)
+            let bias = uniform([c.kernel.last!], seed: 5)
+            for input in [x, w, bias] { input.requiresGrad = true }
+            let y = try convolve(x, w, bias, c)
+            try y.backward(uniform(y.shape, seed: 6))
+            return [y.scalars, try XCTUnwrap(x.grad).scalars, try XCTUnwrap(w.grad).scalars, try XCTUnwrap(bias.grad).scalars]
+        }
+    }
+
+    func testBothAlgorithmsComputeTheSamePassesAtNetworkSizes() throws {
+        XCTAssertTrue(ConvolutionAlgorithm.onednnAvailable, "oneDNN has no CPU engine")
+        for c in cases {
+            let refused = ConvolutionAlgorithm.onednnRefusals.count
+            let reference = try passes(c, .im2col)
+            let onednn = try passes(c, .onednn)
+            XCTAssertEqual(ConvolutionAlgorithm.onednnRefusals.count, refused, "\(c.name): \(ConvolutionAlgorithm.onednnRefusals)")
+            for (index, name) in ["y", "dx", "dw", "dbias"].enumerated() {
+                let scale = reference[index].map(Swift.abs).max() ?? 1
+                let worst = zip(reference[index], onednn[index]).map { Swift.abs($0 - $1) }.max() ?? 0
+                XCTAssertLessThan(worst, 1e-5 * Swift.max(scale, 1), "\(c.name) \(name): largest difference \(worst)")
+            }
+        }
+    }
+
+    func testTheFirstCallTimesBothAndEveryCallGivesTheWinnersOutput() throws {
+        // A shape no other test uses, so that this test makes its first call.
+        let x = uniform([1, 17, 19, 24], seed: 8)
+        let w = uniform([3, 3, 24, 40], -0.2, 0.2, seed: 9)
+        let (first, second) = try ConvolutionAlgorithm.using(nil) {
+            (try conv2d(x, kernel: w, padding: .same).scalars, try conv2d(x, kernel: w, padding: .same).scalars)
+        }
+        XCTAssertEqual(first, second, "the timed call must leave the winner's output")
+        let choice = try XCTUnwrap(
+            ConvolutionAlgorithm.choices.last { $0.pass == .forward && $0.shape.contains("[1, 17, 19] x24") },
+            "\(ConvolutionAlgorithm.choices.map(\.shape))")
+        if ConvolutionAlgorithm.forced == nil {
+            XCTAssertNotNil(choice.im2colSeconds)
+            XCTAssertNotNil(choice.onednnSeconds)
+            let faster: ConvolutionAlgorithm = choice.onednnSeconds! < choice.im2colSeconds! ? .onednn : .im2col
+            XCTAssertEqual(choice.algorithm, faster)
+        }
+        let reference = try ConvolutionAlgorithm.using(choice.algorithm) { try conv2d(x, kernel: w, padding: .same).scalars }
+        XCTAssertEqual(first, reference, "the output is the chosen algorithm's")
+    }
+
+    func testFusedEpilogueIsAppliedAfterEitherAlgorithm() throws {
+        let x = uniform([2, 10, 10, 32], seed: 11)
+        let w = uniform([3, 3, 32, 32], -0.2, 0.2, seed: 12)
+        let scale = uniform([32], 0.5, 1.5, seed: 13)
+        let shift = uniform([32], seed: 14)
+        let residual = uniform([2, 10, 10, 32], seed: 15)
+        let expected = try withoutGrad {
+            try ConvolutionAlgorithm.using(.im2col) {
+                let y = try conv2d(x, kernel: w, padding: .same) * scale + shift + residual
+                return try y.clamped(0, 6).scalars
+            }
+        }
+        for algorithm in ConvolutionAlgorithm.allCases {
+            let fused = try withoutGrad {
+                try ConvolutionAlgorithm.using(algorithm) {
+                    try fusedConvolution(
+                        x, kernel: w, strides: [1], padding: .same, dilations: [1], scale: scale, shift: shift,
+                        residual: residual, activation: .relu6
+                    ).scalars
+                }
+            }
+            assertClose(fused, expected, tolerance: 1e-5)
+        }
+    }
+}
