@@ -59,11 +59,13 @@ def main():
     ceiling = zoo_gflops["sgemm_1024"]
 
     print(f"Machine: {cpu_model()}, {args.threads} threads; OpenBLAS kernel {zoo_runs[0]['blas_kernel']} "
-          f"({zoo_runs[0]['blas_selection']}); reference {torch_runs[0]['framework']}; "
+          f"({zoo_runs[0]['blas_selection']}), oneDNN {zoo_runs[0].get('onednn_version', '?')} "
+          f"({zoo_runs[0].get('convolution_setting', '?')}); reference {torch_runs[0]['framework']}; "
           f"medians of {args.rounds} alternating rounds of {args.repeats} repeats.\n")
     print("| shape | Zoo fwd ms | GFLOP/s | % of sgemm | PyTorch fwd ms | fwd ratio | Zoo fwd+bwd ms "
-          "| PyTorch fwd+bwd ms | fwd+bwd ratio |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "| PyTorch fwd+bwd ms | fwd+bwd ratio | Zoo kernels (fwd / bwd data / bwd weights), first round |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    kernels = {r["name"]: r.get("kernels", "") for r in zoo_runs[0]["results"]}
     for name, forward in zoo_forward.items():
         row = f"| {name} | {forward * 1e3:.2f} | {zoo_gflops[name]:.1f} | {100 * zoo_gflops[name] / ceiling:.0f}% "
         row += f"| {torch_forward[name] * 1e3:.2f} | {forward / torch_forward[name]:.2f} "
@@ -71,7 +73,7 @@ def main():
             row += f"| {zoo_train[name] * 1e3:.2f} | {torch_train[name] * 1e3:.2f} | {zoo_train[name] / torch_train[name]:.2f} |"
         else:
             row += "| - | - | - |"
-        print(row)
+        print(row + f" {kernels.get(name, '') or '-'} |")
 
 
 if __name__ == "__main__":

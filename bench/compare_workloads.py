@@ -79,6 +79,18 @@ def table(summary, header):
     return "\n".join(lines + (["", "Unavailable:"] + notes if notes else []))
 
 
+def kernel_table(runs):
+    """Which kernel took each of Zoo's convolution passes (shape x forward/data/kernel gradient),
+    counted over the workload's first run: the per-shape choice between im2col and oneDNN."""
+    lines = ["| workload | Zoo's convolution passes by kernel |", "|---|---|"]
+    for name, by_framework in runs.items():
+        kernels = next((r["convolution_kernels"] for r in by_framework["zoo"] if "convolution_kernels" in r), None)
+        text = ", ".join(f"{kernel} {count}" for kernel, count in sorted(kernels.items(), key=lambda kv: -kv[1])) \
+            if kernels else "unavailable"
+        lines.append(f"| {name} | {text} |")
+    return "\n".join(lines)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=3)
@@ -121,11 +133,13 @@ def main():
         return next((r[key] for name in names for r in runs[name][framework] if r.get(key)), "unavailable")
 
     header = (f"{datetime.date.today().isoformat()}, {cpu_model()}, {args.threads} threads; OpenBLAS kernel "
-              f"{first('zoo', 'blas_kernel')}; zoo at commit {zoo_commit()}, torch {first('torch', 'version')}, "
+              f"{first('zoo', 'blas_kernel')}, oneDNN {first('zoo', 'onednn_version')}; zoo at commit {zoo_commit()}, torch {first('torch', 'version')}, "
               f"keras {first('keras', 'version')}; medians of {args.rounds} alternating rounds of "
               f"{args.repeats} steps (after 2 warm-up steps); times in seconds per step; load average "
               f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after.")
     print(table(summary, header))
+    print()
+    print(kernel_table(runs))
     if args.output_json:
         with open(args.output_json, "w") as f:
             json.dump({"header": header, "threads": args.threads, "rounds": args.rounds, "repeats": args.repeats,

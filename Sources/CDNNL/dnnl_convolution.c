@@ -17,6 +17,8 @@ struct zoo_dnnl_convolution {
     dnnl_memory_desc_t second_md;         // dy for backward weights
     dnnl_memory_desc_t result_md;         // y, dx, or (backward weights) the primitive's dw
     dnnl_memory_desc_t bias_md;
+    int post_scale_shift;
+    dnnl_memory_desc_t per_channel_md;    // the scale and shift post-ops' inputs
     dnnl_primitive_t weights_reorder;     // user -> primitive (forward, backward data) or back
     size_t weights_bytes;
     size_t scratchpad_bytes;
@@ -74,18 +76,29 @@ zoo_dnnl_convolution *zoo_dnnl_create(
     c->with_bias = g->with_bias && pass == ZOO_DNNL_FORWARD;
     dnnl_primitive_desc_t hint = NULL, pd = NULL, reorder_pd = NULL;
     dnnl_primitive_attr_t attributes = NULL;
+    dnnl_post_ops_t post_ops = NULL;
 
     // oneDNN orders dimensions N, C, spatial... and kernels O, I, spatial...; the tags say how
     // memory is laid out, so Zoo's channels-last tensors and (D)HWIO kernels are read in place.
+    // A depthwise kernel is oneDNN's grouped one: (groups, out per group, in per group, spatial...),
+    // which Keras's (spatial..., in, multiplier) lays out as the tag (d)hwigo with i = 1.
     const int first = g->spatial_dims == 2 ? 1 : 0;
     const int ndims = g->spatial_dims + 2;
+    const int grouped = g->groups > 1;
+    const int weight_ndims = ndims + grouped;
+    const int weight_spatial = 2 + grouped;
     dnnl_dims_t src_dims = {g->batch, g->in_channels}, dst_dims = {g->batch, g->out_channels},
                 weight_dims = {g->out_channels, g->in_channels}, bias_dims = {g->out_channels};
+    if (grouped) {
+        weight_dims[0] = g->groups;
+        weight_dims[1] = g->out_channels / g->groups;
+        weight_dims[2] = g->in_channels / g->groups;
+    }
     dnnl_dims_t strides, dilations, pad_left, pad_right;
     for (int axis = first, i = 0; axis < 3; axis++, i++) {
         src_dims[2 + i] = g->input[axis];
         dst_dims[2 + i] = g->output[axis];
-        weight_dims[2 + i] = g->kernel[axis];
+        weight_dims[weight_spatial + i] = g->kernel[axis];
         strides[i] = g->strides[axis];
         dilations[i] = g->dilations[axis] - 1;  // oneDNN counts the gaps between taps
         pad_left[i] = g->pad_before[axis];
@@ -94,19 +107,37 @@ zoo_dnnl_convolution *zoo_dnnl_create(
         pad_right[i] = right > 0 ? right : 0;
     }
     const dnnl_format_tag_t activation_tag = g->spatial_dims == 2 ? dnnl_nhwc : dnnl_ndhwc;
-    const dnnl_format_tag_t kernel_tag = g->spatial_dims == 2 ? dnnl_hwio : dnnl_dhwio;
+    const dnnl_format_tag_t kernel_tag =
+        grouped ? (g->spatial_dims == 2 ? dnnl_hwigo : dnnl_dhwigo) : (g->spatial_dims == 2 ? dnnl_hwio : dnnl_dhwio);
     dnnl_memory_desc_t src, dst, any_weights, bias;
     TRY("source descriptor", dnnl_memory_desc_init_by_tag(&src, ndims, src_dims, dnnl_f32, activation_tag));
     TRY("destination descriptor", dnnl_memory_desc_init_by_tag(&dst, ndims, dst_dims, dnnl_f32, activation_tag));
     // The kernel layout is left to oneDNN: with Zoo's own layout it falls back to its GEMM
     // path, with its blocked layout it takes the direct (brgemm/JIT) kernels.
-    TRY("weights descriptor", dnnl_memory_desc_init_by_tag(&any_weights, ndims, weight_dims, dnnl_f32, dnnl_format_tag_any));
-    TRY("user weights descriptor", dnnl_memory_desc_init_by_tag(&c->user_weights_md, ndims, weight_dims, dnnl_f32, kernel_tag));
+    TRY("weights descriptor", dnnl_memory_desc_init_by_tag(&any_weights, weight_ndims, weight_dims, dnnl_f32, dnnl_format_tag_any));
+    TRY("user weights descriptor", dnnl_memory_desc_init_by_tag(&c->user_weights_md, weight_ndims, weight_dims, dnnl_f32, kernel_tag));
     TRY("bias descriptor", dnnl_memory_desc_init_by_tag(&bias, 1, bias_dims, dnnl_f32, dnnl_a));
 
     TRY("attributes", dnnl_primitive_attr_create(&attributes));
     // The scratchpad is passed in by each call, so one primitive can run on several threads.
     TRY("scratchpad mode", dnnl_primitive_attr_set_scratchpad_mode(attributes, dnnl_scratchpad_mode_user));
+    if (pass == ZOO_DNNL_FORWARD && (g->post_scale_shift || g->post_sum || g->post_activation)) {
+        // In the order of Zoo's OutputEpilogue. A residual as a full-size binary input would
+        // push oneDNN 2.6 off its brgemm kernels; the sum post-op keeps them.
+        dnnl_dims_t channel_dims = {1, g->out_channels, 1, 1, 1};
+        TRY("per-channel descriptor",
+            dnnl_memory_desc_init_by_tag(&c->per_channel_md, ndims, channel_dims, dnnl_f32, activation_tag));
+        TRY("post-ops", dnnl_post_ops_create(&post_ops));
+        if (g->post_scale_shift) {
+            c->post_scale_shift = 1;
+            TRY("scale post-op", dnnl_post_ops_append_binary(post_ops, dnnl_binary_mul, &c->per_channel_md));
+            TRY("shift post-op", dnnl_post_ops_append_binary(post_ops, dnnl_binary_add, &c->per_channel_md));
+        }
+        if (g->post_sum) TRY("sum post-op", dnnl_post_ops_append_sum(post_ops, 1.0f));
+        if (g->post_activation == 1) TRY("ReLU post-op", dnnl_post_ops_append_eltwise(post_ops, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f));
+        if (g->post_activation == 2) TRY("ReLU6 post-op", dnnl_post_ops_append_eltwise(post_ops, 1.0f, dnnl_eltwise_clip, 0.0f, 6.0f));
+        TRY("post-ops attribute", dnnl_primitive_attr_set_post_ops(attributes, post_ops));
+    }
 
     dnnl_convolution_desc_t forward;
     TRY("forward descriptor",
@@ -168,6 +199,7 @@ zoo_dnnl_convolution *zoo_dnnl_create(
     dnnl_primitive_desc_destroy(pd);
     if (hint) dnnl_primitive_desc_destroy(hint);
     if (reorder_pd) dnnl_primitive_desc_destroy(reorder_pd);
+    if (post_ops) dnnl_post_ops_destroy(post_ops);
     dnnl_primitive_attr_destroy(attributes);
     return c;
 
@@ -176,6 +208,7 @@ failure:
     if (hint) dnnl_primitive_desc_destroy(hint);
     if (reorder_pd) dnnl_primitive_desc_destroy(reorder_pd);
     if (attributes) dnnl_primitive_attr_destroy(attributes);
+    if (post_ops) dnnl_post_ops_destroy(post_ops);
     zoo_dnnl_destroy(c);
     return NULL;
 }
@@ -189,9 +222,9 @@ static void *aligned_buffer(size_t bytes) {
 }
 
 int zoo_dnnl_execute(
-    zoo_dnnl_convolution *c, int threads, const float *a, const float *b, const float *bias, float *out, char *error,
-    size_t error_size) {
-    dnnl_memory_t memories[6] = {NULL};
+    zoo_dnnl_convolution *c, int threads, const float *a, const float *b, const float *bias, const float *scale,
+    const float *shift, float *out, char *error, size_t error_size) {
+    dnnl_memory_t memories[8] = {NULL};
     int count = 0;
     void *blocked_weights = NULL, *scratchpad = NULL;
     dnnl_status_t status = dnnl_success;
@@ -232,7 +265,7 @@ int zoo_dnnl_execute(
         dnnl_exec_arg_t reorder_args[2] = {{DNNL_ARG_FROM, user_weights}, {DNNL_ARG_TO, weights}};
         TRY("weights reorder", dnnl_primitive_execute(c->weights_reorder, thread_stream, 2, reorder_args));
     }
-    dnnl_exec_arg_t args[5];
+    dnnl_exec_arg_t args[7];
     int nargs = 0;
     switch (c->pass) {
     case ZOO_DNNL_FORWARD:
@@ -245,6 +278,15 @@ int zoo_dnnl_execute(
             TRY("memory", dnnl_memory_create(&bias_memory, &c->bias_md, engine, (void *)bias));
             memories[count++] = bias_memory;
             args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, bias_memory};
+        }
+        if (c->post_scale_shift) {
+            dnnl_memory_t scale_memory, shift_memory;
+            TRY("memory", dnnl_memory_create(&scale_memory, &c->per_channel_md, engine, (void *)scale));
+            memories[count++] = scale_memory;
+            TRY("memory", dnnl_memory_create(&shift_memory, &c->per_channel_md, engine, (void *)shift));
+            memories[count++] = shift_memory;
+            args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, scale_memory};
+            args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_ATTR_MULTIPLE_POST_OP(1) | DNNL_ARG_SRC_1, shift_memory};
         }
         break;
     case ZOO_DNNL_BACKWARD_DATA:

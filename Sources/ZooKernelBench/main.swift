@@ -88,6 +88,7 @@ let ceiling = 2 * pow(1024.0, 3) / sgemmSeconds / 1e9
 rows.append(["name": "sgemm_1024", "forward_s": sgemmSeconds, "forward_gflops": ceiling])
 var random = RandomGenerator(seed: 2)
 for workload in workloads() where filter.map({ workload.name.contains($0) }) ?? true {
+    let decidedBefore = ConvolutionAlgorithm.choices.count
     let x = Tensor.randomUniform(workload.inputShape, low: -1, high: 1, using: &random)
     let w = Tensor.randomUniform(workload.weightShape, low: -0.1, high: 0.1, using: &random)
     _ = try withoutGrad { try workload.run(x, w) }
@@ -106,7 +107,12 @@ for workload in workloads() where filter.map({ workload.name.contains($0) }) ?? 
     }.dropFirst().map { $0 })
     x.requiresGrad = false
     w.requiresGrad = false
+    // The kernel each pass of this shape took (forward, then the data and kernel gradients).
+    let kernels = ConvolutionAlgorithm.choices.dropFirst(decidedBefore).map { choice in
+        choice.algorithm == .onednn ? choice.onednnImplementation : "zoo"
+    }
     rows.append([
+        "kernels": kernels.joined(separator: " / "),
         "name": workload.name, "forward_s": forward, "forward_backward_s": trainStep,
         "forward_gflops": workload.forwardFlops / forward / 1e9,
         "forward_backward_gflops": 3 * workload.forwardFlops / trainStep / 1e9,
@@ -116,13 +122,15 @@ for workload in workloads() where filter.map({ workload.name.contains($0) }) ?? 
 if asJSON {
     let document: [String: Any] = [
         "framework": "zoo", "threads": Parallel.threadCount, "blas_kernel": BLAS.coreName,
-        "blas_selection": BLAS.kernelSelection, "results": rows,
+        "blas_selection": BLAS.kernelSelection, "onednn_version": ConvolutionAlgorithm.onednnVersion,
+        "convolution_setting": ConvolutionAlgorithm.setting, "results": rows,
     ]
     let data = try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys])
     print(String(data: data, encoding: .utf8)!)
 } else {
     print("OpenBLAS kernel \(BLAS.coreName) (\(BLAS.kernelSelection)), \(Parallel.threadCount) threads")
-    print("workload".padding(toLength: 34, withPad: " ", startingAt: 0) + "   fwd ms  fwd GF/s  %sgemm  fwd+bwd ms  GF/s")
+    print("convolutions: \(ConvolutionAlgorithm.setting); oneDNN \(ConvolutionAlgorithm.onednnVersion)")
+    print("workload".padding(toLength: 34, withPad: " ", startingAt: 0) + "   fwd ms  fwd GF/s  %sgemm  fwd+bwd ms  GF/s  kernels (fwd / bwd data / bwd weights)")
     for row in rows {
         let name = (row["name"] as! String).padding(toLength: 34, withPad: " ", startingAt: 0)
         let forward = row["forward_s"] as! Double
@@ -131,6 +139,7 @@ if asJSON {
         if let train = row["forward_backward_s"] as? Double, let trainFlops = row["forward_backward_gflops"] as? Double {
             line += String(format: " %11.2f %6.1f", train * 1000, trainFlops)
         }
+        if let kernels = row["kernels"] as? String { line += "  " + kernels }
         print(line)
     }
 }

@@ -16,11 +16,14 @@ public enum ZooVersion {
             .map { $0.trimmingCharacters(in: .whitespaces) }
     }
 
-    /// `zoo 0.0.1` and a line each for BLAS (kernel, selection) and the CPU and threads.
+    /// `zoo 0.0.1` and a line each for BLAS (kernel, selection), the convolution algorithm, and the
+    /// CPU and threads.
     public static var description: String {
         [
             "zoo \(number)",
             "BLAS: OpenBLAS, kernel \(BLAS.coreName) (\(BLAS.kernelSelection))",
+            "Convolutions: \(ConvolutionAlgorithm.setting); oneDNN \(ConvolutionAlgorithm.onednnVersion)"
+                + (ConvolutionAlgorithm.onednnAvailable ? "" : " (no CPU engine: im2col only)"),
             "CPU: \(cpu ?? "unknown"), \(Parallel.threadCount) threads",
         ].joined(separator: "\n")
     }

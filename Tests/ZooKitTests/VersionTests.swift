@@ -10,6 +10,8 @@ final class VersionTests: XCTestCase {
         XCTAssertTrue(text.hasPrefix("zoo \(ZooVersion.number)\n"), text)
         XCTAssertTrue(text.contains("kernel \(BLAS.coreName) (\(BLAS.kernelSelection))"), text)
         XCTAssertTrue(text.contains("\(Parallel.threadCount) threads"), text)
+        XCTAssertTrue(text.contains("Convolutions: \(ConvolutionAlgorithm.setting); oneDNN \(ConvolutionAlgorithm.onednnVersion)"), text)
+        XCTAssertTrue(ConvolutionAlgorithm.onednnVersion.hasPrefix("2."), ConvolutionAlgorithm.onednnVersion)
         XCTAssertFalse(BLAS.coreName.isEmpty)
     }
 }

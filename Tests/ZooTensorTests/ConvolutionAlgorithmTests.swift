@@ -2,7 +2,7 @@ import XCTest
 
 @testable import ZooTensor
 
-/// The per-shape choice between im2col and oneDNN: both compute the same three passes at the
+/// The per-shape choice between Zoo's kernels and oneDNN: both compute the same three passes at the
 /// channel counts of real networks (where oneDNN takes its blocked kernels, unlike the
 /// few-channel shapes of the definition tests), and the timed first call keeps the winner.
 final class ConvolutionAlgorithmTests: XCTestCase {
@@ -13,6 +13,7 @@ final class ConvolutionAlgorithmTests: XCTestCase {
         let strides: [Int]
         let dilations: [Int]
         let padding: Padding
+        var depthwise = false
     }
 
     /// Network-sized layers: ResNet's 3x3 and 1x1, its 7x7/2 stem, a strided 3x3, a dilated
@@ -25,10 +26,17 @@ final class ConvolutionAlgorithmTests: XCTestCase {
         Case(name: "3x3 d2 32->32", input: [1, 13, 13, 32], kernel: [3, 3, 32, 32], strides: [1], dilations: [2], padding: .same),
         Case(name: "3D 3x3x3 16->32", input: [1, 8, 9, 10, 16], kernel: [3, 3, 3, 16, 32], strides: [1], dilations: [1], padding: .same),
         Case(name: "3D 2x2x2/2 32->32", input: [1, 8, 8, 8, 32], kernel: [2, 2, 2, 32, 32], strides: [2], dilations: [1], padding: .valid),
+        // MobileNetV2's and Xception's depthwise 3x3, strided, and with a channel multiplier.
+        Case(name: "depthwise 3x3 x48", input: [2, 12, 12, 48], kernel: [3, 3, 48, 1], strides: [1], dilations: [1], padding: .same, depthwise: true),
+        Case(name: "depthwise 3x3/2 x32", input: [2, 13, 13, 32], kernel: [3, 3, 32, 1], strides: [2], dilations: [1], padding: .same, depthwise: true),
+        Case(name: "depthwise 3x3 x16 m2", input: [1, 9, 9, 16], kernel: [3, 3, 16, 2], strides: [1], dilations: [1], padding: .valid, depthwise: true),
     ]
 
     func convolve(_ x: Tensor, _ w: Tensor, _ bias: Tensor, _ c: Case) throws -> Tensor {
-        c.input.count == 4
+        if c.depthwise {
+            return try depthwiseConv2d(x, kernel: w, bias: bias, strides: c.strides, padding: c.padding, dilations: c.dilations)
+        }
+        return c.input.count == 4
             ? try conv2d(x, kernel: w, bias: bias, strides: c.strides, padding: c.padding, dilations: c.dilations)
             : try conv3d(x, kernel: w, bias: bias, strides: c.strides, padding: c.padding, dilations: c.dilations)
     }
@@ -38,7 +46,7 @@ final class ConvolutionAlgorithmTests: XCTestCase {
         try ConvolutionAlgorithm.using(algorithm) {
             let x = uniform(c.input, seed: 3)
             let w = uniform(c.kernel, -0.2, 0.2, seed: 4)
-            let bias = uniform([c.kernel.last!], seed: 5)
+            let bias = uniform([c.depthwise ? c.kernel[2] * c.kernel[3] : c.kernel.last!], seed: 5)
             for input in [x, w, bias] { input.requiresGrad = true }
             let y = try convolve(x, w, bias, c)
             try y.backward(uniform(y.shape, seed: 6))
@@ -50,7 +58,7 @@ final class ConvolutionAlgorithmTests: XCTestCase {
         XCTAssertTrue(ConvolutionAlgorithm.onednnAvailable, "oneDNN has no CPU engine")
         for c in cases {
             let refused = ConvolutionAlgorithm.onednnRefusals.count
-            let reference = try passes(c, .im2col)
+            let reference = try passes(c, .zoo)
             let onednn = try passes(c, .onednn)
             XCTAssertEqual(ConvolutionAlgorithm.onednnRefusals.count, refused, "\(c.name): \(ConvolutionAlgorithm.onednnRefusals)")
             for (index, name) in ["y", "dx", "dw", "dbias"].enumerated() {
@@ -73,9 +81,9 @@ final class ConvolutionAlgorithmTests: XCTestCase {
             ConvolutionAlgorithm.choices.last { $0.pass == .forward && $0.shape.contains("[1, 17, 19] x24") },
             "\(ConvolutionAlgorithm.choices.map(\.shape))")
         if ConvolutionAlgorithm.forced == nil {
-            XCTAssertNotNil(choice.im2colSeconds)
+            XCTAssertNotNil(choice.zooSeconds)
             XCTAssertNotNil(choice.onednnSeconds)
-            let faster: ConvolutionAlgorithm = choice.onednnSeconds! < choice.im2colSeconds! ? .onednn : .im2col
+            let faster: ConvolutionAlgorithm = choice.onednnSeconds! < choice.zooSeconds! ? .onednn : .zoo
             XCTAssertEqual(choice.algorithm, faster)
         }
         let reference = try ConvolutionAlgorithm.using(choice.algorithm) { try conv2d(x, kernel: w, padding: .same).scalars }
@@ -89,7 +97,7 @@ final class ConvolutionAlgorithmTests: XCTestCase {
         let shift = uniform([32], seed: 14)
         let residual = uniform([2, 10, 10, 32], seed: 15)
         let expected = try withoutGrad {
-            try ConvolutionAlgorithm.using(.im2col) {
+            try ConvolutionAlgorithm.using(.zoo) {
                 let y = try conv2d(x, kernel: w, padding: .same) * scale + shift + residual
                 return try y.clamped(0, 6).scalars
             }

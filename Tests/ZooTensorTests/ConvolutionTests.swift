@@ -27,7 +27,7 @@ final class ConvolutionTests: XCTestCase {
     }
 
     /// Runs `body` under each convolution algorithm; under oneDNN, every shape must have been
-    /// taken by oneDNN, not passed back to im2col.
+    /// taken by oneDNN, not passed back to Zoo's kernels.
     func forEachAlgorithm(_ body: (ConvolutionAlgorithm) throws -> Void) throws {
         XCTAssertTrue(ConvolutionAlgorithm.onednnAvailable, "oneDNN has no CPU engine")
         for algorithm in ConvolutionAlgorithm.allCases {
@@ -102,7 +102,7 @@ final class ConvolutionTests: XCTestCase {
     }
 
     func testChunkedIm2colGivesTheSameResultAsTheDefinition() throws {
-        try ConvolutionAlgorithm.using(.im2col) {
+        try ConvolutionAlgorithm.using(.zoo) {
             // With a budget of 10 rows of 576 columns, chunks fall to their floor of 64 rows.
             let saved = chunkBudget
             chunkBudget = 10 * 576
@@ -148,7 +148,7 @@ final class ConvolutionTests: XCTestCase {
     }
 
     func testChunkedGradientsCrossImageBoundaries() throws {
-        try ConvolutionAlgorithm.using(.im2col) {
+        try ConvolutionAlgorithm.using(.zoo) {
             let saved = chunkBudget
             chunkBudget = 1  // 64-row chunks: several per thread and per image
             defer { chunkBudget = saved }
@@ -239,23 +239,25 @@ final class ConvolutionTests: XCTestCase {
     }
 
     func testDepthwiseMatchesGroupedDefinitionAndGradients() throws {
-        for (multiplier, stride) in [(1, 1), (1, 2), (2, 1), (3, 2)] {
-            let x = uniform([2, 7, 6, 3], seed: UInt64(multiplier))
-            let w = uniform([3, 3, 3, multiplier], seed: 9)
-            let y = try depthwiseConv2d(x, kernel: w, strides: [stride], padding: .same)
-            // Channel c with filter j is an ordinary convolution of channel c alone.
-            for c in 0..<3 {
-                for j in 0..<multiplier {
-                    let xc = try x.sliced([0..<2, 0..<7, 0..<6, c..<(c + 1)])
-                    let wc = try w.sliced([0..<3, 0..<3, c..<(c + 1), j..<(j + 1)])
-                    let expected = try conv2d(xc, kernel: wc, strides: [stride], padding: .same)
-                    let channel = c * multiplier + j
-                    let actual = try y.sliced([0..<2, 0..<y.shape[1], 0..<y.shape[2], channel..<(channel + 1)])
-                    assertClose(actual.scalars, expected.scalars, tolerance: 1e-5)
+        try forEachAlgorithm { _ in
+            for (multiplier, stride) in [(1, 1), (1, 2), (2, 1), (3, 2)] {
+                let x = uniform([2, 7, 6, 3], seed: UInt64(multiplier))
+                let w = uniform([3, 3, 3, multiplier], seed: 9)
+                let y = try depthwiseConv2d(x, kernel: w, strides: [stride], padding: .same)
+                // Channel c with filter j is an ordinary convolution of channel c alone.
+                for c in 0..<3 {
+                    for j in 0..<multiplier {
+                        let xc = try x.sliced([0..<2, 0..<7, 0..<6, c..<(c + 1)])
+                        let wc = try w.sliced([0..<3, 0..<3, c..<(c + 1), j..<(j + 1)])
+                        let expected = try conv2d(xc, kernel: wc, strides: [stride], padding: .same)
+                        let channel = c * multiplier + j
+                        let actual = try y.sliced([0..<2, 0..<y.shape[1], 0..<y.shape[2], channel..<(channel + 1)])
+                        assertClose(actual.scalars, expected.scalars, tolerance: 1e-5)
+                    }
                 }
-            }
-            try assertGradientsMatch([x, w, uniform([3 * multiplier], seed: 3)]) {
-                try depthwiseConv2d($0[0], kernel: $0[1], bias: $0[2], strides: [stride], padding: .same)
+                try assertGradientsMatch([x, w, uniform([3 * multiplier], seed: 3)]) {
+                    try depthwiseConv2d($0[0], kernel: $0[1], bias: $0[2], strides: [stride], padding: .same)
+                }
             }
         }
     }

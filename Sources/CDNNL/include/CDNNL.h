@@ -26,6 +26,16 @@ typedef struct {
     int dilations[3];
     int pad_before[3];
     int with_bias;
+    /// 1, or in_channels for a depthwise convolution, whose kernel is then (spatial..., in,
+    /// multiplier) and whose output channel c * multiplier + j is input channel c's filter j.
+    int groups;
+    /// Forward only: what the output pass adds, inside oneDNN's kernel (post-ops):
+    /// y = activation(acc * scale + shift + y_before), with `post_scale_shift` a per-channel
+    /// scale and shift, `post_sum` adding what `out` held before the call (the caller copies
+    /// the residual there), `post_activation` 0 none, 1 ReLU, 2 ReLU6.
+    int post_scale_shift;
+    int post_sum;
+    int post_activation;
 } zoo_dnnl_geometry;
 
 typedef struct zoo_dnnl_convolution zoo_dnnl_convolution;
@@ -44,13 +54,14 @@ zoo_dnnl_convolution *zoo_dnnl_create(
 const char *zoo_dnnl_implementation(const zoo_dnnl_convolution *convolution);
 
 /// Runs the pass on `threads` threads. Pointers by pass:
-///   forward:          a = x, b = w, bias (or NULL), out = y
+///   forward:          a = x, b = w, bias (or NULL), scale and shift (with post_scale_shift,
+///                     else NULL), out = y
 ///   backward data:    a = dy, b = w, bias unused,   out = dx
 ///   backward weights: a = x, b = dy, bias unused,   out = dw
 /// Activations are channels-last, kernels (spatial..., in, out) as Keras stores them.
 /// Returns 0, or a oneDNN status with the failing step in `error`.
 int zoo_dnnl_execute(
-    zoo_dnnl_convolution *convolution, int threads, const float *a, const float *b, const float *bias, float *out,
-    char *error, size_t error_size);
+    zoo_dnnl_convolution *convolution, int threads, const float *a, const float *b, const float *bias,
+    const float *scale, const float *shift, float *out, char *error, size_t error_size);
 
 void zoo_dnnl_destroy(zoo_dnnl_convolution *convolution);

@@ -22,11 +22,16 @@ public struct BenchResult: Codable, Sendable {
     public var peakRSSMB: Double
     public var threads: Int
     public var blasKernel: String
+    /// How many convolution passes (a shape's forward, data or kernel gradient) each kernel
+    /// took: `zoo` (Zoo's own), or `onednn <implementation>` (e.g. `onednn brgconv:avx512_core`).
+    public var convolutionKernels: [String: Int]
+    public var onednnVersion: String
 
     enum CodingKeys: String, CodingKey {
         case workload, framework, batch, input, seconds, threads
         case medianSeconds = "median_seconds", imagesPerSecond = "images_per_second", gflops
         case peakRSSMB = "peak_rss_mb", blasKernel = "blas_kernel"
+        case convolutionKernels = "convolution_kernels", onednnVersion = "onednn_version"
     }
 
     /// One JSON line (what bench/compare_workloads.py reads).
@@ -63,7 +68,16 @@ public enum Bench {
         return BenchResult(
             workload: workload.name, batch: workload.batch, input: workload.input, medianSeconds: median, seconds: times,
             imagesPerSecond: Double(workload.batch) / median, gflops: flops.map { $0 / median / 1e9 }, peakRSSMB: peakRSSMB,
-            threads: Parallel.threadCount, blasKernel: BLAS.coreName)
+            threads: Parallel.threadCount, blasKernel: BLAS.coreName, convolutionKernels: convolutionKernels,
+            onednnVersion: ConvolutionAlgorithm.onednnVersion)
+    }
+
+    /// The kernels this process's convolution shapes were given (see `BenchResult.convolutionKernels`).
+    static var convolutionKernels: [String: Int] {
+        ConvolutionAlgorithm.choices.reduce(into: [:]) { counts, choice in
+            let name = choice.algorithm == .onednn ? "onednn \(choice.onednnImplementation)" : "zoo"
+            counts[name, default: 0] += 1
+        }
     }
 
     /// Training steps (forward, softmax cross-entropy, backward, Adam) or inference passes.

@@ -4,18 +4,21 @@ import Foundation
 /// How each convolution is computed, chosen per shape as cuDNN's benchmark mode does.
 ///
 /// Two algorithms compute every convolution pass (forward, data gradient, kernel gradient), 2D
-/// and 3D: Zoo's own im2col + SGEMM (`ConvKernels.swift`) and oneDNN's direct kernels on the
-/// same channels-last activations, with the kernel reordered into oneDNN's blocked layout on
-/// each call (the kernel changes every training step). Neither wins everywhere: oneDNN's
-/// AVX-512 brgemm kernels run near the FMA limit where Zoo's im2col pays for its copies, while
-/// on AVX2 machines its GEMM-based fallbacks can lose to Zoo's split of the product. So the
-/// first call of a (pass, shape) times both and every later call in the process takes the
-/// winner. The timed call's output is always the winner's, so each shape's results come from
-/// one algorithm throughout a process.
+/// and 3D, dense and depthwise: Zoo's own kernels (im2col + SGEMM in `ConvKernels.swift`, direct
+/// loops for depthwise in `Depthwise.swift`) and oneDNN's direct kernels on the same
+/// channels-last activations, with the kernel reordered into oneDNN's blocked layout on each
+/// call (the kernel changes every training step). Neither wins everywhere: oneDNN's AVX-512
+/// brgemm kernels run near the FMA limit where im2col pays for its copies, while on AVX2
+/// machines its GEMM-based fallbacks can lose to Zoo's split of the product. So the first call
+/// of a (pass, shape) times both and every later call in the process takes the winner. The
+/// timed call's output is always the winner's, so each shape's results come from one algorithm
+/// throughout a process.
 ///
-/// `ZOO_CONV_ALGORITHM=im2col|onednn` forces one (tests, comparisons); `auto` (or unset) times.
+/// `ZOO_CONV_ALGORITHM=zoo|onednn` forces one (tests, comparisons); `auto` (or unset) times.
 public enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
-    case im2col
+    /// Zoo's own kernels: im2col + SGEMM, or the direct depthwise loops.
+    case zoo
+    /// oneDNN's primitives.
     case onednn
 
     /// The three products a convolution layer needs.
@@ -42,7 +45,7 @@ public enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
         /// oneDNN's implementation name (e.g. `brgconv:avx512_core`), or why it was not a candidate.
         public let onednnImplementation: String
         /// Seconds of the timed calls (nil when the algorithm was forced or oneDNN was not a candidate).
-        public let im2colSeconds: Double?
+        public let zooSeconds: Double?
         public let onednnSeconds: Double?
     }
 
@@ -57,6 +60,11 @@ public enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
         }
         return algorithm
     }()
+
+    /// How convolutions are chosen in this process, as `zoo --version` prints it.
+    public static var setting: String {
+        forced.map { "\($0.rawValue) (ZOO_CONV_ALGORITHM)" } ?? "Zoo's kernels or oneDNN, timed per shape on first use"
+    }
 
     /// Whether oneDNN's CPU engine could be created.
     public static var onednnAvailable: Bool { zoo_dnnl_available() != 0 }
@@ -74,7 +82,7 @@ public enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     /// Runs `body` with every convolution computed by `algorithm` (nil: by each shape's timed
     /// plan), for tests and side-by-side comparisons. Not for concurrent use: the setting is
     /// the process's while `body` runs. With `.onednn`, a shape oneDNN refuses still runs on
-    /// im2col; `onednnRefusals` says which.
+    /// Zoo's kernels; `onednnRefusals` says which.
     public static func using<T>(_ algorithm: ConvolutionAlgorithm?, _ body: () throws -> T) rethrows -> T {
         let saved = ConvolutionPlans.override
         ConvolutionPlans.override = algorithm
@@ -91,13 +99,26 @@ final class OneDNNConvolution: @unchecked Sendable {
     let handle: OpaquePointer
     let implementation: String
 
-    init(pass: ConvolutionAlgorithm.Pass, geometry g: ConvGeometry, withBias: Bool) throws(TensorError) {
+    init(
+        pass: ConvolutionAlgorithm.Pass, geometry g: ConvGeometry, withBias: Bool, depthwise: Bool,
+        epilogue: OutputEpilogue.Kind?
+    ) throws(TensorError) {
         var description = zoo_dnnl_geometry()
         description.spatial_dims = g.input[0] == 1 && g.kernel[0] == 1 && g.output[0] == 1 ? 2 : 3
         description.batch = Int32(g.batch)
         description.in_channels = Int32(g.inChannels)
         description.out_channels = Int32(g.outChannels)
         description.with_bias = withBias ? 1 : 0
+        description.groups = depthwise ? Int32(g.inChannels) : 1
+        if let epilogue {
+            description.post_scale_shift = 1
+            description.post_sum = epilogue.residual ? 1 : 0
+            switch epilogue.activation {
+            case .linear: description.post_activation = 0
+            case .relu: description.post_activation = 1
+            case .relu6: description.post_activation = 2
+            }
+        }
         withUnsafeMutableBytes(of: &description.input) { $0.bindMemory(to: Int32.self).update(g.input) }
         withUnsafeMutableBytes(of: &description.output) { $0.bindMemory(to: Int32.self).update(g.output) }
         withUnsafeMutableBytes(of: &description.kernel) { $0.bindMemory(to: Int32.self).update(g.kernel) }
@@ -113,9 +134,18 @@ final class OneDNNConvolution: @unchecked Sendable {
     }
 
     /// Runs the pass; see `zoo_dnnl_execute` for what `a`, `b` and `out` are per pass.
-    func execute(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, bias: UnsafePointer<Float>?, into out: UnsafeMutablePointer<Float>) {
+    func execute(
+        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, bias: UnsafePointer<Float>?, into out: UnsafeMutablePointer<Float>
+    ) {
+        execute(a, b, bias: bias, scale: nil, shift: nil, into: out)
+    }
+
+    func execute(
+        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, bias: UnsafePointer<Float>?, scale: UnsafePointer<Float>?,
+        shift: UnsafePointer<Float>?, into out: UnsafeMutablePointer<Float>
+    ) {
         var error = [CChar](repeating: 0, count: 256)
-        let status = zoo_dnnl_execute(handle, Int32(Parallel.threadCount), a, b, bias, out, &error, error.count)
+        let status = zoo_dnnl_execute(handle, Int32(Parallel.threadCount), a, b, bias, scale, shift, out, &error, error.count)
         // A primitive that was created runs; a failure here is a bug or an exhausted machine.
         if status != 0 { fatalError("ZooTensor: \(String(cString: error))") }
     }
@@ -135,6 +165,10 @@ final class ConvolutionPlans: @unchecked Sendable {
         let pass: ConvolutionAlgorithm.Pass
         let geometry: ConvGeometry
         let withBias: Bool
+        /// Each input channel convolved with its own filters (Keras's DepthwiseConv2D).
+        let depthwise: Bool
+        /// The inference epilogue of a forward pass, which oneDNN runs as post-ops.
+        let epilogue: OutputEpilogue.Kind?
     }
 
     struct Plan {
@@ -163,22 +197,22 @@ final class ConvolutionPlans: @unchecked Sendable {
         }
     }
 
-    /// Runs `pass` by the plan for its shape, deciding (and timing) on the first call. `im2col`
+    /// Runs `pass` by the plan for its shape, deciding (and timing) on the first call. `zoo`
     /// and `onednn` each compute the whole pass into the output.
     func run(
-        _ pass: ConvolutionAlgorithm.Pass, _ g: ConvGeometry, withBias: Bool = false,
-        im2col: () -> Void, onednn: (OneDNNConvolution) -> Void
+        _ pass: ConvolutionAlgorithm.Pass, _ g: ConvGeometry, withBias: Bool = false, depthwise: Bool = false,
+        epilogue: OutputEpilogue.Kind? = nil, zoo: () -> Void, onednn: (OneDNNConvolution) -> Void
     ) {
-        let key = Key(pass: pass, geometry: g, withBias: withBias)
+        let key = Key(pass: pass, geometry: g, withBias: withBias, depthwise: depthwise, epilogue: epilogue)
         if let algorithm = Self.override {
-            if algorithm == .onednn, case .success(let primitive) = primitive(for: key) { onednn(primitive) } else { im2col() }
+            if algorithm == .onednn, case .success(let primitive) = primitive(for: key) { onednn(primitive) } else { zoo() }
             return
         }
         if let plan = lock.withLock({ plans[key] }) {
-            if let primitive = plan.onednn, plan.algorithm == .onednn { onednn(primitive) } else { im2col() }
+            if let primitive = plan.onednn, plan.algorithm == .onednn { onednn(primitive) } else { zoo() }
             return
         }
-        let plan = decide(key, im2col: im2col, onednn: onednn)
+        let plan = decide(key, zoo: zoo, onednn: onednn)
         lock.withLock { plans[key] = plans[key] ?? plan }
     }
 
@@ -186,7 +220,8 @@ final class ConvolutionPlans: @unchecked Sendable {
     func primitive(for key: Key) -> Result<OneDNNConvolution, TensorError> {
         if let known = lock.withLock({ primitives[key] }) { return known }
         let created = Result { () throws(TensorError) in
-            try OneDNNConvolution(pass: key.pass, geometry: key.geometry, withBias: key.withBias)
+            try OneDNNConvolution(
+                pass: key.pass, geometry: key.geometry, withBias: key.withBias, depthwise: key.depthwise, epilogue: key.epilogue)
         }
         return lock.withLock {
             if let known = primitives[key] { return known }
@@ -195,43 +230,48 @@ final class ConvolutionPlans: @unchecked Sendable {
         }
     }
 
-    private func decide(_ key: Key, im2col: () -> Void, onednn: (OneDNNConvolution) -> Void) -> Plan {
+    private func decide(_ key: Key, zoo: () -> Void, onednn: (OneDNNConvolution) -> Void) -> Plan {
         let g = key.geometry
-        let shape = "b\(g.batch) \(g.input) x\(g.inChannels) k\(g.kernel) -> \(g.output) x\(g.outChannels)"
+        let shape = (key.depthwise ? "depthwise " : "") + "b\(g.batch) \(g.input) x\(g.inChannels) k\(g.kernel) -> \(g.output) x\(g.outChannels)"
             + " s\(g.strides) d\(g.dilations)"
         func record(_ algorithm: ConvolutionAlgorithm, _ implementation: String, _ times: (Double, Double)? = nil) {
             lock.withLock {
                 decided.append(ConvolutionAlgorithm.Choice(
                     pass: key.pass, shape: shape, algorithm: algorithm, onednnImplementation: implementation,
-                    im2colSeconds: times?.0, onednnSeconds: times?.1))
+                    zooSeconds: times?.0, onednnSeconds: times?.1))
             }
         }
-        if ConvolutionAlgorithm.forced == .im2col {
-            im2col()
-            record(.im2col, "not tried: ZOO_CONV_ALGORITHM=im2col")
-            return Plan(algorithm: .im2col, onednn: nil)
+        if ConvolutionAlgorithm.forced == .zoo {
+            zoo()
+            record(.zoo, "not tried: ZOO_CONV_ALGORITHM=zoo")
+            return Plan(algorithm: .zoo, onednn: nil)
         }
         let primitive: OneDNNConvolution
         switch self.primitive(for: key) {
         case .success(let created): primitive = created
         case .failure(let error):
-            // oneDNN refuses a few geometries (it says which step failed); im2col computes all.
-            im2col()
-            record(.im2col, "not a candidate: \(error.message)")
-            return Plan(algorithm: .im2col, onednn: nil)
+            // oneDNN refuses a few geometries (it says which step failed); Zoo's kernels compute all.
+            zoo()
+            record(.zoo, "not a candidate: \(error.message)")
+            return Plan(algorithm: .zoo, onednn: nil)
         }
         if ConvolutionAlgorithm.forced == .onednn {
             onednn(primitive)
             record(.onednn, primitive.implementation)
             return Plan(algorithm: .onednn, onednn: primitive)
         }
-        // oneDNN's first call touches its buffers; the second is the one timed.
+        // oneDNN's first call touches its buffers; then each runs twice, alternating, and keeps
+        // its faster time: one sample each chose differently from run to run (measured: 2 to 12
+        // of ResNet50's 40 forward shapes went either way).
         onednn(primitive)
-        let im2colTime = seconds(im2col)
-        let onednnTime = seconds { onednn(primitive) }
-        let winner: ConvolutionAlgorithm = onednnTime < im2colTime ? .onednn : .im2col
-        if winner == .im2col { im2col() }
-        record(winner, primitive.implementation, (im2colTime, onednnTime))
+        var (zooTime, onednnTime) = (Double.infinity, Double.infinity)
+        for _ in 0..<2 {
+            zooTime = Swift.min(zooTime, seconds(zoo))
+            onednnTime = Swift.min(onednnTime, seconds { onednn(primitive) })
+        }
+        let winner: ConvolutionAlgorithm = onednnTime < zooTime ? .onednn : .zoo
+        if winner == .zoo { zoo() }
+        record(winner, primitive.implementation, (zooTime, onednnTime))
         return Plan(algorithm: winner, onednn: winner == .onednn ? primitive : nil)
     }
 
@@ -244,34 +284,58 @@ final class ConvolutionPlans: @unchecked Sendable {
 
 /// The three passes of a convolution, each by the algorithm its shape's plan names.
 extension ConvGeometry {
-    /// y = conv(x, w) (+ bias), then the epilogue, when given, on the whole output.
+    /// y = conv(x, w) (+ bias), with the epilogue, when given, in the output pass.
     func forward(
         _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>,
         epilogue: OutputEpilogue? = nil
     ) {
         ConvolutionPlans.shared.run(
-            .forward, self, withBias: bias != nil,
-            im2col: { im2colForward(x, w, bias: bias, into: y, epilogue: epilogue) },
+            .forward, self, withBias: bias != nil, epilogue: epilogue?.kind,
+            zoo: { im2colForward(x, w, bias: bias, into: y, epilogue: epilogue) },
             onednn: { primitive in
-                primitive.execute(x, w, bias: bias, into: y)
-                if let epilogue {
-                    let n = outChannels
-                    Parallel.ranges(rows, grain: Swift.max(1, elementGrain / n)) { range in epilogue.apply(y, rows: range, channels: n) }
+                // oneDNN's sum post-op adds what the output held: the residual.
+                if let residual = epilogue?.residual {
+                    Parallel.ranges(outputCount, grain: elementGrain) { range in
+                        (y + range.lowerBound).update(from: residual + range.lowerBound, count: range.count)
+                    }
                 }
+                primitive.execute(x, w, bias: bias, scale: epilogue?.scale, shift: epilogue?.shift, into: y)
             })
     }
 
     /// dx = the adjoint of the convolution applied to dy.
     func backwardData(_ dy: UnsafePointer<Float>, _ w: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>) {
         ConvolutionPlans.shared.run(
-            .backwardData, self, im2col: { im2colBackwardData(dy, w, into: dx) },
+            .backwardData, self, zoo: { im2colBackwardData(dy, w, into: dx) },
             onednn: { $0.execute(dy, w, bias: nil, into: dx) })
     }
 
     /// dw = the kernel gradient of the convolution from its input x and output gradient dy.
     func backwardFilter(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, into dw: UnsafeMutablePointer<Float>) {
         ConvolutionPlans.shared.run(
-            .backwardWeights, self, im2col: { im2colBackwardFilter(x, dy, into: dw) },
+            .backwardWeights, self, zoo: { im2colBackwardFilter(x, dy, into: dw) },
+            onednn: { $0.execute(x, dy, bias: nil, into: dw) })
+    }
+}
+
+/// The depthwise passes, by the same per-shape plans.
+extension ConvGeometry {
+    func depthwiseForward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>) {
+        ConvolutionPlans.shared.run(
+            .forward, self, withBias: bias != nil, depthwise: true,
+            zoo: { directDepthwiseForward(x, w, bias: bias, into: y) },
+            onednn: { $0.execute(x, w, bias: bias, into: y) })
+    }
+
+    func depthwiseBackwardData(_ dy: UnsafePointer<Float>, _ w: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>) {
+        ConvolutionPlans.shared.run(
+            .backwardData, self, depthwise: true, zoo: { directDepthwiseBackwardData(dy, w, into: dx) },
+            onednn: { $0.execute(dy, w, bias: nil, into: dx) })
+    }
+
+    func depthwiseBackwardFilter(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, into dw: UnsafeMutablePointer<Float>) {
+        ConvolutionPlans.shared.run(
+            .backwardWeights, self, depthwise: true, zoo: { directDepthwiseBackwardFilter(x, dy, into: dw) },
             onednn: { $0.execute(x, dy, bias: nil, into: dw) })
     }
 }

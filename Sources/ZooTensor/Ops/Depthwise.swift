@@ -1,11 +1,12 @@
 /// Depthwise 2D convolution (Keras `DepthwiseConv2D`): each input channel is convolved with
 /// its own `multiplier` filters, kernel (h, w, channels, multiplier), output channel
-/// c * multiplier + j. Direct kernels, vectorized over channels, split over output rows.
+/// c * multiplier + j. Direct kernels, vectorized over channels, split over output rows (Zoo's
+/// side of `ConvolutionAlgorithm`).
 
 extension ConvGeometry {
     var multiplier: Int { outChannels / inChannels }
 
-    func depthwiseForward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>) {
+    func directDepthwiseForward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>) {
         let (ih, iw, oh, ow) = (input[1], input[2], output[1], output[2])
         let (kh, kw, sh, sw) = (kernel[1], kernel[2], strides[1], strides[2])
         let (dh, dw, ph, pw) = (dilations[1], dilations[2], padBefore[1], padBefore[2])
@@ -44,7 +45,7 @@ extension ConvGeometry {
     }
 
     /// dx gathered per input row: each input cell sums the output cells whose windows hold it.
-    func depthwiseBackwardData(_ dy: UnsafePointer<Float>, _ w: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>) {
+    func directDepthwiseBackwardData(_ dy: UnsafePointer<Float>, _ w: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>) {
         let (ih, iw, oh, ow) = (input[1], input[2], output[1], output[2])
         let (kh, kw, sh, sw) = (kernel[1], kernel[2], strides[1], strides[2])
         let (dh, dw, ph, pw) = (dilations[1], dilations[2], padBefore[1], padBefore[2])
@@ -79,7 +80,7 @@ extension ConvGeometry {
     }
 
     /// dw summed over output rows, one partial sum per thread.
-    func depthwiseBackwardFilter(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, into dwOut: UnsafeMutablePointer<Float>) {
+    func directDepthwiseBackwardFilter(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, into dwOut: UnsafeMutablePointer<Float>) {
         let (ih, iw, oh, ow) = (input[1], input[2], output[1], output[2])
         let (kh, kw, sh, sw) = (kernel[1], kernel[2], strides[1], strides[2])
         let (dh, dw, ph, pw) = (dilations[1], dilations[2], padBefore[1], padBefore[2])

@@ -14,6 +14,14 @@ public struct OutputEpilogue {
     let residual: UnsafePointer<Float>?
     let activation: Activation
 
+    /// What a convolution's plan depends on: oneDNN builds the epilogue into its kernel.
+    struct Kind: Hashable {
+        let residual: Bool
+        let activation: Activation
+    }
+
+    var kind: Kind { Kind(residual: residual != nil, activation: activation) }
+
     /// Applies the epilogue to `rows` of `y`, laid out (rows, channels): the per-channel part
     /// row by row, the residual and the activation over the rows' contiguous block at once.
     @inline(__always)
