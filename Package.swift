@@ -45,8 +45,9 @@ let package = Package(
             providers: [.apt(["libjpeg62-turbo-dev"])]),
 
         // oneDNN (Debian/Ubuntu: libdnnl-dev), the convolution library of PyTorch and TensorFlow
-        // on the CPU: ZooTensor times its kernels against its own im2col per shape.
-        .target(name: "CDNNL", linkerSettings: [.linkedLibrary("dnnl")]),
+        // on the CPU: ZooTensor times its kernels against its own per shape. Built against its
+        // headers, opened at run time (CDNNL says why); without it Zoo runs its own kernels.
+        .target(name: "CDNNL"),
         .target(name: "ZooTensor", dependencies: ["CBLAS", "CDNNL"]),
         .target(name: "ZooCore", dependencies: ["ZooTensor"]),
         .target(name: "ZooNN", dependencies: ["ZooCore", "ZooTensor"]),

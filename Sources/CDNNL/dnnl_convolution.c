@@ -7,6 +7,55 @@
 #include <stdlib.h>
 #include <string.h>
 
+// oneDNN is opened at run time, as ZooTensor opens OpenBLAS: Debian builds it on OpenMP, and
+// libgomp reads its spin policy from the environment once, when it loads. Its default lets idle
+// OpenMP threads spin for a while after each convolution, on the cores Zoo's own pool then
+// needs for the batch norm, activation and optimizer loops between convolutions (measured:
+// 18% of a ResNet50 training step in libgomp's spin loop, docs/PERFORMANCE.md). So, unless the
+// environment already sets OMP_WAIT_POLICY or GOMP_SPINCOUNT, a short spin count is set before
+// the library (and with it libgomp) loads. Without the library, Zoo runs its own kernels.
+// Every oneDNN function used here is called through a pointer bound from the opened library.
+#define ONEDNN_FUNCTIONS(X) \
+    X(dnnl_dilated_convolution_backward_data_desc_init) \
+    X(dnnl_dilated_convolution_backward_weights_desc_init) \
+    X(dnnl_dilated_convolution_forward_desc_init) \
+    X(dnnl_engine_create) \
+    X(dnnl_memory_create) \
+    X(dnnl_memory_desc_equal) \
+    X(dnnl_memory_desc_get_size) \
+    X(dnnl_memory_desc_init_by_tag) \
+    X(dnnl_memory_destroy) \
+    X(dnnl_post_ops_append_binary) \
+    X(dnnl_post_ops_append_eltwise) \
+    X(dnnl_post_ops_append_sum) \
+    X(dnnl_post_ops_create) \
+    X(dnnl_post_ops_destroy) \
+    X(dnnl_primitive_attr_create) \
+    X(dnnl_primitive_attr_destroy) \
+    X(dnnl_primitive_attr_set_post_ops) \
+    X(dnnl_primitive_attr_set_scratchpad_mode) \
+    X(dnnl_primitive_create) \
+    X(dnnl_primitive_desc_create) \
+    X(dnnl_primitive_desc_destroy) \
+    X(dnnl_primitive_desc_query) \
+    X(dnnl_primitive_desc_query_md) \
+    X(dnnl_primitive_destroy) \
+    X(dnnl_primitive_execute) \
+    X(dnnl_reorder_primitive_desc_create) \
+    X(dnnl_stream_create) \
+    X(dnnl_stream_wait) \
+    X(dnnl_version)
+
+#define DECLARE_POINTER(name) static __typeof__(&name) p_##name;
+ONEDNN_FUNCTIONS(DECLARE_POINTER)
+#define BIND_POINTER(name) \
+    if (!(p_##name = (__typeof__(&name))dlsym(library, #name))) return 0;
+
+/// Spin iterations of an idle OpenMP thread before it sleeps (libgomp's default is 300000).
+#define ZOO_GOMP_SPINCOUNT "20000"
+
+static const char *library_names[] = {"libdnnl.so.2", "libdnnl.so", "libdnnl.so.3"};
+
 struct zoo_dnnl_convolution {
     zoo_dnnl_pass pass;
     int with_bias;
@@ -33,9 +82,20 @@ static pthread_once_t engine_once = PTHREAD_ONCE_INIT;
 static void (*set_omp_threads)(int);
 static __thread dnnl_stream_t thread_stream;
 
+static int bind(void *library) {
+    ONEDNN_FUNCTIONS(BIND_POINTER)
+    return 1;
+}
+
 static void create_engine(void) {
-    engine_ready = dnnl_engine_create(&engine, dnnl_cpu, 0) == dnnl_success;
-    set_omp_threads = (void (*)(int))dlsym(RTLD_DEFAULT, "omp_set_num_threads");
+    if (!getenv("OMP_WAIT_POLICY") && !getenv("GOMP_SPINCOUNT")) setenv("GOMP_SPINCOUNT", ZOO_GOMP_SPINCOUNT, 0);
+    void *library = NULL;
+    for (size_t i = 0; i < sizeof library_names / sizeof *library_names && !library; i++) {
+        library = dlopen(library_names[i], RTLD_NOW | RTLD_LOCAL);
+    }
+    if (!library || !bind(library)) return;
+    engine_ready = p_dnnl_engine_create(&engine, dnnl_cpu, 0) == dnnl_success;
+    set_omp_threads = (void (*)(int))dlsym(library, "omp_set_num_threads");
 }
 
 int zoo_dnnl_available(void) {
@@ -44,7 +104,9 @@ int zoo_dnnl_available(void) {
 }
 
 void zoo_dnnl_version(int *major, int *minor, int *patch) {
-    const dnnl_version_t *version = dnnl_version();
+    *major = *minor = *patch = 0;
+    if (!zoo_dnnl_available()) return;
+    const dnnl_version_t *version = p_dnnl_version();
     *major = version->major;
     *minor = version->minor;
     *patch = version->patch;
@@ -110,105 +172,105 @@ zoo_dnnl_convolution *zoo_dnnl_create(
     const dnnl_format_tag_t kernel_tag =
         grouped ? (g->spatial_dims == 2 ? dnnl_hwigo : dnnl_dhwigo) : (g->spatial_dims == 2 ? dnnl_hwio : dnnl_dhwio);
     dnnl_memory_desc_t src, dst, any_weights, bias;
-    TRY("source descriptor", dnnl_memory_desc_init_by_tag(&src, ndims, src_dims, dnnl_f32, activation_tag));
-    TRY("destination descriptor", dnnl_memory_desc_init_by_tag(&dst, ndims, dst_dims, dnnl_f32, activation_tag));
+    TRY("source descriptor", p_dnnl_memory_desc_init_by_tag(&src, ndims, src_dims, dnnl_f32, activation_tag));
+    TRY("destination descriptor", p_dnnl_memory_desc_init_by_tag(&dst, ndims, dst_dims, dnnl_f32, activation_tag));
     // The kernel layout is left to oneDNN: with Zoo's own layout it falls back to its GEMM
     // path, with its blocked layout it takes the direct (brgemm/JIT) kernels.
-    TRY("weights descriptor", dnnl_memory_desc_init_by_tag(&any_weights, weight_ndims, weight_dims, dnnl_f32, dnnl_format_tag_any));
-    TRY("user weights descriptor", dnnl_memory_desc_init_by_tag(&c->user_weights_md, weight_ndims, weight_dims, dnnl_f32, kernel_tag));
-    TRY("bias descriptor", dnnl_memory_desc_init_by_tag(&bias, 1, bias_dims, dnnl_f32, dnnl_a));
+    TRY("weights descriptor", p_dnnl_memory_desc_init_by_tag(&any_weights, weight_ndims, weight_dims, dnnl_f32, dnnl_format_tag_any));
+    TRY("user weights descriptor", p_dnnl_memory_desc_init_by_tag(&c->user_weights_md, weight_ndims, weight_dims, dnnl_f32, kernel_tag));
+    TRY("bias descriptor", p_dnnl_memory_desc_init_by_tag(&bias, 1, bias_dims, dnnl_f32, dnnl_a));
 
-    TRY("attributes", dnnl_primitive_attr_create(&attributes));
+    TRY("attributes", p_dnnl_primitive_attr_create(&attributes));
     // The scratchpad is passed in by each call, so one primitive can run on several threads.
-    TRY("scratchpad mode", dnnl_primitive_attr_set_scratchpad_mode(attributes, dnnl_scratchpad_mode_user));
+    TRY("scratchpad mode", p_dnnl_primitive_attr_set_scratchpad_mode(attributes, dnnl_scratchpad_mode_user));
     if (pass == ZOO_DNNL_FORWARD && (g->post_scale_shift || g->post_sum || g->post_activation)) {
         // In the order of Zoo's OutputEpilogue. A residual as a full-size binary input would
         // push oneDNN 2.6 off its brgemm kernels; the sum post-op keeps them.
         dnnl_dims_t channel_dims = {1, g->out_channels, 1, 1, 1};
         TRY("per-channel descriptor",
-            dnnl_memory_desc_init_by_tag(&c->per_channel_md, ndims, channel_dims, dnnl_f32, activation_tag));
-        TRY("post-ops", dnnl_post_ops_create(&post_ops));
+            p_dnnl_memory_desc_init_by_tag(&c->per_channel_md, ndims, channel_dims, dnnl_f32, activation_tag));
+        TRY("post-ops", p_dnnl_post_ops_create(&post_ops));
         if (g->post_scale_shift) {
             c->post_scale_shift = 1;
-            TRY("scale post-op", dnnl_post_ops_append_binary(post_ops, dnnl_binary_mul, &c->per_channel_md));
-            TRY("shift post-op", dnnl_post_ops_append_binary(post_ops, dnnl_binary_add, &c->per_channel_md));
+            TRY("scale post-op", p_dnnl_post_ops_append_binary(post_ops, dnnl_binary_mul, &c->per_channel_md));
+            TRY("shift post-op", p_dnnl_post_ops_append_binary(post_ops, dnnl_binary_add, &c->per_channel_md));
         }
-        if (g->post_sum) TRY("sum post-op", dnnl_post_ops_append_sum(post_ops, 1.0f));
-        if (g->post_activation == 1) TRY("ReLU post-op", dnnl_post_ops_append_eltwise(post_ops, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f));
-        if (g->post_activation == 2) TRY("ReLU6 post-op", dnnl_post_ops_append_eltwise(post_ops, 1.0f, dnnl_eltwise_clip, 0.0f, 6.0f));
-        TRY("post-ops attribute", dnnl_primitive_attr_set_post_ops(attributes, post_ops));
+        if (g->post_sum) TRY("sum post-op", p_dnnl_post_ops_append_sum(post_ops, 1.0f));
+        if (g->post_activation == 1) TRY("ReLU post-op", p_dnnl_post_ops_append_eltwise(post_ops, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f));
+        if (g->post_activation == 2) TRY("ReLU6 post-op", p_dnnl_post_ops_append_eltwise(post_ops, 1.0f, dnnl_eltwise_clip, 0.0f, 6.0f));
+        TRY("post-ops attribute", p_dnnl_primitive_attr_set_post_ops(attributes, post_ops));
     }
 
     dnnl_convolution_desc_t forward;
     TRY("forward descriptor",
-        dnnl_dilated_convolution_forward_desc_init(
+        p_dnnl_dilated_convolution_forward_desc_init(
             &forward, dnnl_forward_training, dnnl_convolution_direct, &src, &any_weights, c->with_bias ? &bias : NULL,
             &dst, strides, dilations, pad_left, pad_right));
     if (pass == ZOO_DNNL_FORWARD) {
-        TRY("forward primitive descriptor", dnnl_primitive_desc_create(&pd, &forward, attributes, engine, NULL));
+        TRY("forward primitive descriptor", p_dnnl_primitive_desc_create(&pd, &forward, attributes, engine, NULL));
     } else {
-        TRY("forward hint", dnnl_primitive_desc_create(&hint, &forward, NULL, engine, NULL));
+        TRY("forward hint", p_dnnl_primitive_desc_create(&hint, &forward, NULL, engine, NULL));
         dnnl_convolution_desc_t backward;
         if (pass == ZOO_DNNL_BACKWARD_DATA) {
             TRY("backward data descriptor",
-                dnnl_dilated_convolution_backward_data_desc_init(
+                p_dnnl_dilated_convolution_backward_data_desc_init(
                     &backward, dnnl_convolution_direct, &src, &any_weights, &dst, strides, dilations, pad_left, pad_right));
         } else {
             TRY("backward weights descriptor",
-                dnnl_dilated_convolution_backward_weights_desc_init(
+                p_dnnl_dilated_convolution_backward_weights_desc_init(
                     &backward, dnnl_convolution_direct, &src, &any_weights, NULL, &dst, strides, dilations, pad_left,
                     pad_right));
         }
-        TRY("backward primitive descriptor", dnnl_primitive_desc_create(&pd, &backward, attributes, engine, hint));
+        TRY("backward primitive descriptor", p_dnnl_primitive_desc_create(&pd, &backward, attributes, engine, hint));
     }
 
     const char *implementation = "unknown";
-    dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &implementation);
+    p_dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &implementation);
     snprintf(c->implementation, sizeof c->implementation, "%s", implementation);
     switch (pass) {
     case ZOO_DNNL_FORWARD:
-        c->activation_in_md = *dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0);
-        c->weights_md = *dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
-        c->result_md = *dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0);
+        c->activation_in_md = *p_dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0);
+        c->weights_md = *p_dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+        c->result_md = *p_dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0);
         c->bias_md = bias;
         break;
     case ZOO_DNNL_BACKWARD_DATA:
-        c->activation_in_md = *dnnl_primitive_desc_query_md(pd, dnnl_query_diff_dst_md, 0);
-        c->weights_md = *dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
-        c->result_md = *dnnl_primitive_desc_query_md(pd, dnnl_query_diff_src_md, 0);
+        c->activation_in_md = *p_dnnl_primitive_desc_query_md(pd, dnnl_query_diff_dst_md, 0);
+        c->weights_md = *p_dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+        c->result_md = *p_dnnl_primitive_desc_query_md(pd, dnnl_query_diff_src_md, 0);
         break;
     case ZOO_DNNL_BACKWARD_WEIGHTS:
-        c->activation_in_md = *dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0);
-        c->second_md = *dnnl_primitive_desc_query_md(pd, dnnl_query_diff_dst_md, 0);
-        c->weights_md = *dnnl_primitive_desc_query_md(pd, dnnl_query_diff_weights_md, 0);
+        c->activation_in_md = *p_dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0);
+        c->second_md = *p_dnnl_primitive_desc_query_md(pd, dnnl_query_diff_dst_md, 0);
+        c->weights_md = *p_dnnl_primitive_desc_query_md(pd, dnnl_query_diff_weights_md, 0);
         break;
     }
-    c->scratchpad_md = *dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
-    c->scratchpad_bytes = dnnl_memory_desc_get_size(&c->scratchpad_md);
-    c->weights_bytes = dnnl_memory_desc_get_size(&c->weights_md);
-    TRY("primitive", dnnl_primitive_create(&c->primitive, pd));
+    c->scratchpad_md = *p_dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+    c->scratchpad_bytes = p_dnnl_memory_desc_get_size(&c->scratchpad_md);
+    c->weights_bytes = p_dnnl_memory_desc_get_size(&c->weights_md);
+    TRY("primitive", p_dnnl_primitive_create(&c->primitive, pd));
 
-    if (!dnnl_memory_desc_equal(&c->weights_md, &c->user_weights_md)) {
+    if (!p_dnnl_memory_desc_equal(&c->weights_md, &c->user_weights_md)) {
         const int back = pass == ZOO_DNNL_BACKWARD_WEIGHTS;
         TRY("weights reorder descriptor",
-            dnnl_reorder_primitive_desc_create(
+            p_dnnl_reorder_primitive_desc_create(
                 &reorder_pd, back ? &c->weights_md : &c->user_weights_md, engine,
                 back ? &c->user_weights_md : &c->weights_md, engine, NULL));
-        TRY("weights reorder", dnnl_primitive_create(&c->weights_reorder, reorder_pd));
+        TRY("weights reorder", p_dnnl_primitive_create(&c->weights_reorder, reorder_pd));
     }
-    dnnl_primitive_desc_destroy(pd);
-    if (hint) dnnl_primitive_desc_destroy(hint);
-    if (reorder_pd) dnnl_primitive_desc_destroy(reorder_pd);
-    if (post_ops) dnnl_post_ops_destroy(post_ops);
-    dnnl_primitive_attr_destroy(attributes);
+    p_dnnl_primitive_desc_destroy(pd);
+    if (hint) p_dnnl_primitive_desc_destroy(hint);
+    if (reorder_pd) p_dnnl_primitive_desc_destroy(reorder_pd);
+    if (post_ops) p_dnnl_post_ops_destroy(post_ops);
+    p_dnnl_primitive_attr_destroy(attributes);
     return c;
 
 failure:
-    if (pd) dnnl_primitive_desc_destroy(pd);
-    if (hint) dnnl_primitive_desc_destroy(hint);
-    if (reorder_pd) dnnl_primitive_desc_destroy(reorder_pd);
-    if (attributes) dnnl_primitive_attr_destroy(attributes);
-    if (post_ops) dnnl_post_ops_destroy(post_ops);
+    if (pd) p_dnnl_primitive_desc_destroy(pd);
+    if (hint) p_dnnl_primitive_desc_destroy(hint);
+    if (reorder_pd) p_dnnl_primitive_desc_destroy(reorder_pd);
+    if (attributes) p_dnnl_primitive_attr_destroy(attributes);
+    if (post_ops) p_dnnl_post_ops_destroy(post_ops);
     zoo_dnnl_destroy(c);
     return NULL;
 }
@@ -229,7 +291,7 @@ int zoo_dnnl_execute(
     void *blocked_weights = NULL, *scratchpad = NULL;
     dnnl_status_t status = dnnl_success;
     if (set_omp_threads) set_omp_threads(threads);
-    if (!thread_stream) TRY("stream", dnnl_stream_create(&thread_stream, engine, dnnl_stream_default_flags));
+    if (!thread_stream) TRY("stream", p_dnnl_stream_create(&thread_stream, engine, dnnl_stream_default_flags));
     if (c->weights_reorder) {
         blocked_weights = aligned_buffer(c->weights_bytes);
         if (!blocked_weights) {
@@ -246,58 +308,58 @@ int zoo_dnnl_execute(
         }
     }
     dnnl_memory_t first, user_weights, weights, result = NULL, extra = NULL, pad = NULL, bias_memory = NULL;
-    TRY("memory", dnnl_memory_create(&first, &c->activation_in_md, engine, (void *)a));
+    TRY("memory", p_dnnl_memory_create(&first, &c->activation_in_md, engine, (void *)a));
     memories[count++] = first;
     void *user_weights_pointer = c->pass == ZOO_DNNL_BACKWARD_WEIGHTS ? (void *)out : (void *)b;
-    TRY("memory", dnnl_memory_create(&user_weights, &c->user_weights_md, engine, user_weights_pointer));
+    TRY("memory", p_dnnl_memory_create(&user_weights, &c->user_weights_md, engine, user_weights_pointer));
     memories[count++] = user_weights;
     weights = user_weights;
     if (c->weights_reorder) {
-        TRY("memory", dnnl_memory_create(&weights, &c->weights_md, engine, blocked_weights));
+        TRY("memory", p_dnnl_memory_create(&weights, &c->weights_md, engine, blocked_weights));
         memories[count++] = weights;
     }
     if (c->scratchpad_bytes) {
-        TRY("memory", dnnl_memory_create(&pad, &c->scratchpad_md, engine, scratchpad));
+        TRY("memory", p_dnnl_memory_create(&pad, &c->scratchpad_md, engine, scratchpad));
         memories[count++] = pad;
     }
 
     if (c->pass != ZOO_DNNL_BACKWARD_WEIGHTS && c->weights_reorder) {
         dnnl_exec_arg_t reorder_args[2] = {{DNNL_ARG_FROM, user_weights}, {DNNL_ARG_TO, weights}};
-        TRY("weights reorder", dnnl_primitive_execute(c->weights_reorder, thread_stream, 2, reorder_args));
+        TRY("weights reorder", p_dnnl_primitive_execute(c->weights_reorder, thread_stream, 2, reorder_args));
     }
     dnnl_exec_arg_t args[7];
     int nargs = 0;
     switch (c->pass) {
     case ZOO_DNNL_FORWARD:
-        TRY("memory", dnnl_memory_create(&result, &c->result_md, engine, out));
+        TRY("memory", p_dnnl_memory_create(&result, &c->result_md, engine, out));
         memories[count++] = result;
         args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_SRC, first};
         args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_WEIGHTS, weights};
         args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_DST, result};
         if (c->with_bias) {
-            TRY("memory", dnnl_memory_create(&bias_memory, &c->bias_md, engine, (void *)bias));
+            TRY("memory", p_dnnl_memory_create(&bias_memory, &c->bias_md, engine, (void *)bias));
             memories[count++] = bias_memory;
             args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, bias_memory};
         }
         if (c->post_scale_shift) {
             dnnl_memory_t scale_memory, shift_memory;
-            TRY("memory", dnnl_memory_create(&scale_memory, &c->per_channel_md, engine, (void *)scale));
+            TRY("memory", p_dnnl_memory_create(&scale_memory, &c->per_channel_md, engine, (void *)scale));
             memories[count++] = scale_memory;
-            TRY("memory", dnnl_memory_create(&shift_memory, &c->per_channel_md, engine, (void *)shift));
+            TRY("memory", p_dnnl_memory_create(&shift_memory, &c->per_channel_md, engine, (void *)shift));
             memories[count++] = shift_memory;
             args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, scale_memory};
             args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_ATTR_MULTIPLE_POST_OP(1) | DNNL_ARG_SRC_1, shift_memory};
         }
         break;
     case ZOO_DNNL_BACKWARD_DATA:
-        TRY("memory", dnnl_memory_create(&result, &c->result_md, engine, out));
+        TRY("memory", p_dnnl_memory_create(&result, &c->result_md, engine, out));
         memories[count++] = result;
         args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_DIFF_DST, first};
         args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_WEIGHTS, weights};
         args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_DIFF_SRC, result};
         break;
     case ZOO_DNNL_BACKWARD_WEIGHTS:
-        TRY("memory", dnnl_memory_create(&extra, &c->second_md, engine, (void *)b));
+        TRY("memory", p_dnnl_memory_create(&extra, &c->second_md, engine, (void *)b));
         memories[count++] = extra;
         args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_SRC, first};
         args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_DIFF_DST, extra};
@@ -305,17 +367,17 @@ int zoo_dnnl_execute(
         break;
     }
     if (pad) args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_SCRATCHPAD, pad};
-    TRY("convolution", dnnl_primitive_execute(c->primitive, thread_stream, nargs, args));
+    TRY("convolution", p_dnnl_primitive_execute(c->primitive, thread_stream, nargs, args));
     if (c->pass == ZOO_DNNL_BACKWARD_WEIGHTS && c->weights_reorder) {
         dnnl_exec_arg_t reorder_args[2] = {{DNNL_ARG_FROM, weights}, {DNNL_ARG_TO, user_weights}};
-        TRY("weights reorder", dnnl_primitive_execute(c->weights_reorder, thread_stream, 2, reorder_args));
+        TRY("weights reorder", p_dnnl_primitive_execute(c->weights_reorder, thread_stream, 2, reorder_args));
     }
-    TRY("stream wait", dnnl_stream_wait(thread_stream));
+    TRY("stream wait", p_dnnl_stream_wait(thread_stream));
     goto done;
 failure:
     status = dnnl_runtime_error;
 done:
-    for (int i = 0; i < count; i++) dnnl_memory_destroy(memories[i]);
+    for (int i = 0; i < count; i++) p_dnnl_memory_destroy(memories[i]);
     free(blocked_weights);
     free(scratchpad);
     return (int)status;
@@ -323,7 +385,7 @@ done:
 
 void zoo_dnnl_destroy(zoo_dnnl_convolution *c) {
     if (!c) return;
-    if (c->primitive) dnnl_primitive_destroy(c->primitive);
-    if (c->weights_reorder) dnnl_primitive_destroy(c->weights_reorder);
+    if (c->primitive) p_dnnl_primitive_destroy(c->primitive);
+    if (c->weights_reorder) p_dnnl_primitive_destroy(c->weights_reorder);
     free(c);
 }

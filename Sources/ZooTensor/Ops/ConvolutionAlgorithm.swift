@@ -69,8 +69,9 @@ public enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     /// Whether oneDNN's CPU engine could be created.
     public static var onednnAvailable: Bool { zoo_dnnl_available() != 0 }
 
-    /// oneDNN's version, e.g. `2.6.3`.
+    /// oneDNN's version, e.g. `2.6.3`, or `unavailable` when the library cannot be opened.
     public static var onednnVersion: String {
+        guard onednnAvailable else { return "unavailable" }
         var (major, minor, patch): (Int32, Int32, Int32) = (0, 0, 0)
         zoo_dnnl_version(&major, &minor, &patch)
         return "\(major).\(minor).\(patch)"
