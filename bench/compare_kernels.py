@@ -1,6 +1,6 @@
 """Runs zoo-kernel-bench and the PyTorch reference alternately and prints Zoo's time / PyTorch's.
 
-    python3 bench/compare_kernels.py [--rounds 3] [--repeats 5] [--threads N]
+    python3 bench/compare_kernels.py [--rounds 3] [--repeats 5] [--threads N] [--zoo PATH]
 
 Builds zoo-kernel-bench in release mode, installs the pinned references (bench/requirements.txt)
 into a virtual environment under ~/.cache/zoo (once per machine), then alternates the two
@@ -29,11 +29,14 @@ def main():
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--filter", default=None)
+    parser.add_argument("--zoo", default=None, help="a built zoo-kernel-bench (default: swift build -c release)")
     args = parser.parse_args()
 
-    subprocess.run(["swift", "build", "-c", "release", "--product", "zoo-kernel-bench"], cwd=ROOT, check=True,
-                   stdout=subprocess.DEVNULL)
-    zoo = str(ROOT / ".build" / "release" / "zoo-kernel-bench")
+    zoo = args.zoo
+    if zoo is None:
+        subprocess.run(["swift", "build", "-c", "release", "--product", "zoo-kernel-bench"], cwd=ROOT, check=True,
+                       stdout=subprocess.DEVNULL)
+        zoo = str(ROOT / ".build" / "release" / "zoo-kernel-bench")
     python = reference_python()
     env = dict(os.environ, ZOO_NUM_THREADS=str(args.threads), OMP_NUM_THREADS=str(args.threads))
     extra = ["--filter", args.filter] if args.filter else []
@@ -56,13 +59,13 @@ def main():
                         "forward_backward_s")
     torch_train = medians([{"results": [r for r in run["results"] if "forward_backward_s" in r]} for run in torch_runs],
                           "forward_backward_s")
-    ceiling = zoo_gflops["sgemm_1024"]
+    ceiling = zoo_gflops["sgemm_2048"]
 
     print(f"Machine: {cpu_model()}, {args.threads} threads; OpenBLAS kernel {zoo_runs[0]['blas_kernel']} "
           f"({zoo_runs[0]['blas_selection']}), oneDNN {zoo_runs[0].get('onednn_version', '?')} "
           f"({zoo_runs[0].get('convolution_setting', '?')}); reference {torch_runs[0]['framework']}; "
           f"medians of {args.rounds} alternating rounds of {args.repeats} repeats.\n")
-    print("| shape | Zoo fwd ms | GFLOP/s | % of sgemm | PyTorch fwd ms | fwd ratio | Zoo fwd+bwd ms "
+    print("| shape | Zoo fwd ms | GFLOP/s | % of sgemm 2048 | PyTorch fwd ms | fwd ratio | Zoo fwd+bwd ms "
           "| PyTorch fwd+bwd ms | fwd+bwd ratio | Zoo kernels (fwd / bwd data / bwd weights), first round |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     kernels = {r["name"]: r.get("kernels", "") for r in zoo_runs[0]["results"]}

@@ -54,11 +54,12 @@ def main():
         torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     rows = []
-    a = torch.rand(1024, 1024)
-    b = torch.rand(1024, 1024)
-    a @ b
-    sgemm = statistics.median(timed(lambda: a @ b) for _ in range(args.repeats))
-    rows.append({"name": "sgemm_1024", "forward_s": sgemm, "forward_gflops": 2 * 1024 ** 3 / sgemm / 1e9})
+    for size in (1024, 2048):
+        a = torch.rand(size, size)
+        b = torch.rand(size, size)
+        a @ b
+        sgemm = statistics.median(timed(lambda: a @ b) for _ in range(args.repeats))
+        rows.append({"name": f"sgemm_{size}", "forward_s": sgemm, "forward_gflops": 2 * size ** 3 / sgemm / 1e9})
     for name, flops, xshape, wshape, fn in workloads():
         if args.filter and args.filter not in name:
             continue

@@ -26,9 +26,13 @@ else
     for module in openblas hdf5 libpng libjpeg; do
         if ! pkg-config --exists "$module" 2>/dev/null; then
             echo "Zoo needs OpenBLAS, HDF5 (serial), libpng and libjpeg-turbo with their headers and" >&2
-            echo "pkg-config files; '$module' is missing. Install them with your package manager" >&2
+            echo "pkg-config files, and oneDNN's headers; '$module' is missing. Install them with your package manager" >&2
             echo "(Debian/Ubuntu names: ${packages[*]})." >&2
             exit 1
         fi
     done
+    if ! echo '#include <oneapi/dnnl/dnnl.h>' | cc -E -x c - >/dev/null 2>&1; then
+        echo "Zoo needs oneDNN's headers (oneapi/dnnl/dnnl.h; Debian/Ubuntu: libdnnl-dev)." >&2
+        exit 1
+    fi
 fi
