@@ -9,7 +9,18 @@ scripts/reference-env.sh
 swift build -c release -Xswiftc -enable-testing --build-tests
 # The HDF5 tests leave Zoo's exported weights and checkpoints here; Keras then loads them.
 export ZOO_EXPORT_DIR="$(mktemp -d)"
-trap 'rm -rf "$ZOO_EXPORT_DIR"' EXIT
+# A one-node SLURM on 127.0.0.1 for the cluster tests, in a private folder, stopped on exit by
+# the process ids it recorded. When it cannot be installed or started, the reason is written
+# where those tests read it, and they skip printing it.
+cluster="$(mktemp -d)"
+export ZOO_SLURM_UNAVAILABLE="$cluster/UNAVAILABLE"
+trap 'scripts/slurm-local.sh stop "$cluster/slurm" >/dev/null 2>&1 || true; rm -rf "$ZOO_EXPORT_DIR" "$cluster"' EXIT
+if scripts/slurm-local.sh install 2>"$ZOO_SLURM_UNAVAILABLE" && started="$(scripts/slurm-local.sh start "$cluster/slurm" 2>>"$ZOO_SLURM_UNAVAILABLE")"; then
+    eval "$started"
+else
+    sed -i '1i SLURM could not be installed or started (scripts/slurm-local.sh):' "$ZOO_SLURM_UNAVAILABLE"
+    cat "$ZOO_SLURM_UNAVAILABLE" >&2
+fi
 swift test -c release -Xswiftc -enable-testing --skip-build --disable-swift-testing "$@"
 # A short, reproducible run of every fuzz target (docs/RELIABILITY.md); any crash fails the
 # test command.

@@ -142,6 +142,11 @@ struct Sweep: ParsableCommand {
               zoo sweep zoo/lung_ultrasound/lung_ultrasound.yaml --set train.epochs=20 --set sweep.workers=2
               zoo sweep zoo/parotid_ultrasound/parotid_ultrasound.yaml --set train.epochs=4
               zoo sweep zoo/lung_ultrasound/lung_ultrasound.yaml --only resnet50
+
+            On a SLURM cluster (sweep.backend: slurm, or --backend slurm; resources in sweep.slurm: partition, time, cpus_per_task, mem, account, array_limit, extra), the unfinished trials are one job array, index i running `zoo sweep CONFIG --only TRIAL_i` in the shared runs folder; zoo waits for it and writes the same report. The zoo executable, the config and the runs folder must be on a file system every node sees. A trial that failed is named with its state and log (runs/<experiment>/slurm/<job>_<index>.log), no report is written, and the next `zoo sweep` submits only the unfinished trials.
+              zoo sweep zoo/lung_ultrasound/lung_ultrasound.yaml --backend slurm --set sweep.slurm.partition=gpu
+              zoo sweep zoo/lung_ultrasound/lung_ultrasound.yaml --backend slurm --no-wait   (then --collect)
+              zoo sweep zoo/lung_ultrasound/lung_ultrasound.yaml --backend slurm --dry-run   (prints the sbatch script)
             """)
 
     @OptionGroup var experiment: ExperimentOptions
@@ -149,10 +154,43 @@ struct Sweep: ParsableCommand {
     @Option(help: "Run only this sweep trial (repeatable); the report is left to the full run.")
     var only: [String] = []
 
+    @Option(help: "Where the trials run: local or slurm (sets sweep.backend).")
+    var backend: String?
+
+    @Flag(help: "With slurm: submit the job array and return; --collect writes the report later.")
+    var noWait = false
+
+    @Flag(help: "With slurm: submit nothing; write the report if every trial has finished, else name the unfinished ones.")
+    var collect = false
+
+    @Flag(help: "With slurm: print the sbatch script that would be submitted, and submit nothing.")
+    var dryRun = false
+
+    func validate() throws {
+        if let backend, !SweepConfig.Backend.allCases.map(\.rawValue).contains(backend) {
+            throw ValidationError("--backend \(backend) is not one of \(SweepConfig.Backend.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if [noWait, collect, dryRun].filter({ $0 }).count > 1 {
+            throw ValidationError("--no-wait, --collect and --dry-run exclude each other")
+        }
+    }
+
     func run() throws {
-        let study = try StudyRunner(configURL: experiment.configURL, overrides: experiment.overrides, runsRoot: experiment.runsURL)
+        let overrides = experiment.overrides + (backend.map { ["sweep.backend=\($0)"] } ?? [])
+        let study = try StudyRunner(configURL: experiment.configURL, overrides: overrides, runsRoot: experiment.runsURL)
         study.only = Set(only)
         study.workerExecutable = Bundle.main.executableURL
+        if noWait || collect || dryRun {
+            guard study.config.sweep?.backend == .slurm else {
+                throw ValidationError("--no-wait, --collect and --dry-run apply to sweep.backend: slurm (add --backend slurm)")
+            }
+        }
+        if dryRun {
+            print(try study.slurmScript(), terminator: "")
+            return
+        }
+        study.clusterAction = noWait ? .submit : collect ? .collect : .submitAndWait
+        Interrupt.install()
         if study.config.crossValidation != nil {
             print(try study.runCrossValidation().markdown)
             return

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import ZooKit
 
 /// A test case with a fresh temporary folder, removed afterwards, and a way to write files in it.
 class FolderTestCase: XCTestCase {
@@ -17,4 +18,15 @@ class FolderTestCase: XCTestCase {
         try text.write(to: url, atomically: true, encoding: .utf8)
         return url
     }
+}
+
+/// The `zoo` executable built beside the tests (worker processes and SLURM tasks run it); its
+/// absence fails the test: the test command builds every product.
+func zooExecutable(beside test: AnyClass) throws -> URL {
+    let bundle = Bundle(for: test).bundleURL
+    let candidates = [bundle, bundle.deletingLastPathComponent()].map { $0.appendingPathComponent("zoo") }
+    guard let zoo = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+        throw RunError("the zoo executable is not built beside the tests (\(candidates.map(\.path))); build every product first")
+    }
+    return zoo
 }

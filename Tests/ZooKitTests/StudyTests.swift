@@ -86,11 +86,7 @@ final class StudyTests: XCTestCase {
 
     /// Two trials as two `zoo sweep --only` processes, then the report of both read back.
     func testSweepWorkersRunTrialsAsProcesses() throws {
-        let bundle = Bundle(for: Self.self).bundleURL
-        let candidates = [bundle, bundle.deletingLastPathComponent()].map { $0.appendingPathComponent("zoo") }
-        guard let zoo = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            return XCTFail("the zoo executable is not built beside the tests (\(candidates.map(\.path))); build every product first")
-        }
+        let zoo = try zooExecutable(beside: Self.self)
         let study = try StudyRunner(
             configURL: config("quickstart.yaml"),
             overrides: ["data.phantom.count=20", "train.epochs=1", "sweep.architectures=[small_cnn, mobilenetv2]", "sweep.workers=2"],

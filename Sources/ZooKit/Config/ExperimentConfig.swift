@@ -121,6 +121,9 @@ public struct ExperimentConfig: Sendable {
         if crossValidation != nil, ensemble != nil || !stages.isEmpty {
             throw root.error("cross_validation", "runs a single model or a sweep in every fold; not an ensemble or stages")
         }
+        if crossValidation != nil, sweep?.backend == .slurm {
+            throw root.error("sweep.backend", "a cross-validation study runs its folds in this process; slurm applies to a plain sweep")
+        }
     }
 }
 
@@ -486,14 +489,66 @@ public struct TrialEntry: Sendable {
 
 /// One protocol over many architectures, each with its own overrides.
 public struct SweepConfig: Sendable {
+    /// Where the trials run: on this machine, or as a SLURM job array.
+    public enum Backend: String, Sendable, CaseIterable {
+        case local, slurm
+    }
+
     /// Entry names are catalog names.
     public var architectures: [TrialEntry]
     /// Trials run at once, each a `zoo` process with its share of the cores.
     public var workers: Int
+    public var backend: Backend
+    /// The job array's resources (`sweep.slurm`); defaults when the section is absent.
+    public var slurm: SlurmOptions
 
     init(_ reader: ConfigReader) throws {
         architectures = try TrialEntry.list(reader, "architectures", what: "a sweep")
         workers = try reader.int("workers", default: 1, minimum: 1)
+        backend = Backend(rawValue: try reader.choice("backend", Backend.allCases.map(\.rawValue), default: "local")!)!
+        slurm = try reader.map("slurm").map { try SlurmOptions($0) } ?? SlurmOptions()
+        if backend == .slurm, workers > 1 {
+            throw reader.error("workers", "applies to the local backend; with slurm, sweep.slurm.array_limit caps the trials running at once")
+        }
+        try reader.finish()
+    }
+}
+
+/// `sweep.slurm`: what `sbatch` is asked for, per array task (one trial each). Every key is
+/// optional; the cluster's defaults apply to what is left out.
+public struct SlurmOptions: Sendable, Equatable {
+    public var partition: String?
+    /// SLURM's time format: `MM`, `HH:MM:SS`, `D-HH`, ...
+    public var time: String?
+    /// Cores per trial; each trial runs `ZOO_NUM_THREADS` = this many threads (SLURM's default: 1).
+    public var cpusPerTask: Int?
+    /// Memory per trial in SLURM's format, e.g. `8G`.
+    public var mem: String?
+    public var account: String?
+    /// At most this many trials run at once (`--array=0-N%K`).
+    public var arrayLimit: Int?
+    /// Further `#SBATCH` options, written as given (e.g. `--qos=short`).
+    public var extra: [String] = []
+
+    public init() {}
+
+    init(_ reader: ConfigReader) throws {
+        partition = try reader.string("partition")
+        time = try reader.string("time")
+        cpusPerTask = try reader.int("cpus_per_task").map { value in
+            guard value >= 1 else { throw reader.error("cpus_per_task", "must be at least 1, got \(value)") }
+            return value
+        }
+        mem = try reader.string("mem")
+        account = try reader.string("account")
+        arrayLimit = try reader.int("array_limit").map { value in
+            guard value >= 1 else { throw reader.error("array_limit", "must be at least 1, got \(value)") }
+            return value
+        }
+        extra = try reader.strings("extra") ?? []
+        for option in extra where !option.hasPrefix("-") {
+            throw reader.error("extra", "holds sbatch options such as --qos=short; '\(option)' is not one")
+        }
         try reader.finish()
     }
 }
@@ -613,6 +668,9 @@ public struct StageConfig: Sendable {
         // trial of the earlier ones, so stages run their trials in this process.
         if let workers = config.sweep?.workers, workers > 1 {
             throw reader.error("sweep.workers", "the trials of a stage run one after another; workers applies to a plain sweep")
+        }
+        if config.sweep?.backend == .slurm {
+            throw reader.error("sweep.backend", "the trials of a stage run in this process (a later stage needs them); slurm applies to a plain sweep")
         }
     }
 }

@@ -32,7 +32,11 @@ struct PipelineRunner {
             }
             let report: SweepReport
             if let sweep = stage.config.sweep {
-                report = try study.runSweep(study.sharedData(stage.document), sweep: sweep, experiment: stage.config.experiment, prepare: prepare)
+                // A stage's sweep is local (the config refuses slurm there), so it always reports.
+                guard let stageReport = try study.runSweep(study.sharedData(stage.document), sweep: sweep, experiment: stage.config.experiment, prepare: prepare) else {
+                    throw RunError("stage \(stage.config.experiment): its sweep returned no report")
+                }
+                report = stageReport
             } else {
                 let name = stage.config.model.name
                 let trial = try study.trialConfig(study.sharedData(stage.document), entry: TrialEntry(name: name, overrides: []), architecture: false)

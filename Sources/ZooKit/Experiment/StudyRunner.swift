@@ -15,8 +15,13 @@ public final class StudyRunner {
     public let progress: Progress
     /// Only these trials (sweep entry names) run; the rest must have finished before.
     public var only: Set<String> = []
-    /// The `zoo` executable that worker processes run (sweeps with `workers` > 1).
+    /// The `zoo` executable that worker processes run (sweeps with `workers` > 1, and every
+    /// SLURM array task).
     public var workerExecutable: URL?
+    /// What a sweep with `sweep.backend: slurm` does: submit and wait, submit only, or collect.
+    public var clusterAction: ClusterAction = .submitAndWait
+    /// The environment SLURM's commands are looked up and run in.
+    public var clusterEnvironment = ProcessInfo.processInfo.environment
 
     public init(configURL: URL, overrides: [String], runsRoot: URL, progress: Progress = Progress()) throws {
         self.configURL = configURL
@@ -42,7 +47,7 @@ public final class StudyRunner {
             throw RunError("--only picks trials of a plain sweep; \(configURL.lastPathComponent) is an ensemble or a pipeline")
         }
         if let sweep = config.sweep {
-            return [try runSweep(document, sweep: sweep, experiment: config.experiment)]
+            return try runSweep(document, sweep: sweep, experiment: config.experiment).map { [$0] } ?? []
         }
         if let ensemble = config.ensemble {
             return [try EnsembleRunner(study: self, document: sharedData(document).removing("ensemble"), ensemble: ensemble).run()]
@@ -185,9 +190,56 @@ public final class StudyRunner {
         return problems
     }
 
+    /// The batch script `zoo sweep --backend slurm` would submit now (its unfinished trials).
+    public func slurmScript() throws -> String {
+        guard let sweep = config.sweep else { throw RunError("\(configURL.lastPathComponent) has no sweep: section to submit") }
+        let document = try ExperimentConfig.document(configURL)
+        let trials = try sweep.architectures.map { ($0.name, try trialConfig(document, entry: $0, architecture: true)) }
+        try preflight(trials, key: "sweep.architectures")
+        let unfinished = trials.filter { name, trial in
+            !RunDirectory(runsRoot.appendingPathComponent(trial.experiment).appendingPathComponent(name)).isFinished
+        }.map(\.0)
+        guard !unfinished.isEmpty else { return "# every trial of \(configURL.lastPathComponent) has finished: nothing to submit\n" }
+        guard let zoo = workerExecutable else { throw RunError("no zoo executable to name in the script") }
+        return SlurmSweep(study: self, options: sweep.slurm, experiment: config.experiment).script(trials: unfinished, zoo: zoo)
+    }
+
+    /// Runs the `unfinished` trials as a SLURM job array by `clusterAction`. True when every
+    /// trial has finished and the report can be written; false when the job was submitted
+    /// without waiting. Unfinished trials after the job are an error naming each with its
+    /// state and log: a report is never built from part of a sweep.
+    func runOnSlurm(_ sweep: SweepConfig, unfinished: [String], experiment: String) throws -> Bool {
+        var slurm = SlurmSweep(study: self, options: sweep.slurm, experiment: experiment)
+        slurm.environment = clusterEnvironment
+        var job = try slurm.lastJob()
+        if clusterAction != .collect, !unfinished.isEmpty {
+            guard let zoo = workerExecutable else { throw RunError("sweep.backend slurm needs the zoo executable to submit") }
+            job = try slurm.submit(trials: unfinished, zoo: zoo)
+            progress.message(
+                "== submitted slurm job \(job!.id): \(unfinished.count) trial(s) (\(unfinished.joined(separator: ", "))), "
+                    + "logs in \(slurm.folder.path)")
+            guard clusterAction == .submitAndWait else {
+                progress.message("== `zoo sweep \(configURL.path) --collect` writes the report once the job has finished")
+                return false
+            }
+            try slurm.wait(for: job!)
+        }
+        let missing = unfinished.filter { name in
+            !RunDirectory(runsRoot.appendingPathComponent(experiment).appendingPathComponent(name)).isFinished
+        }
+        guard missing.isEmpty else {
+            let reasons = try slurm.explain(missing, job: job)
+            throw RunError(
+                "\(missing.count) of the sweep's trials have no result, so no report was written:\n  "
+                    + reasons.joined(separator: "\n  ")
+                    + "\n`zoo sweep \(configURL.path)` submits only these again (an interrupted trial resumes from its last checkpoint)")
+        }
+        return true
+    }
+
     /// A sweep of `document` (the experiment with its `sweep:`); its report is written to
-    /// runs/<experiment>/.
-    func runSweep(_ document: ConfigValue, sweep: SweepConfig, experiment: String, prepare: (ExperimentRunner) throws -> Void = { _ in }) throws -> SweepReport {
+    /// runs/<experiment>/. Nil when its trials were submitted to SLURM without waiting.
+    func runSweep(_ document: ConfigValue, sweep: SweepConfig, experiment: String, prepare: (ExperimentRunner) throws -> Void = { _ in }) throws -> SweepReport? {
         var trials = try sweep.architectures.map { ($0.name, try trialConfig(document, entry: $0, architecture: true)) }
         try preflight(trials, key: "sweep.architectures")
         if !only.isEmpty {
@@ -195,10 +247,13 @@ public final class StudyRunner {
             trials = trials.filter { only.contains($0.0) }
             return try SweepReport(experiment: experiment, results: try trials.map { name, trial in try runTrial(trial, name: name, prepare: prepare) }, metrics: trials.first?.1.eval.metrics)
         }
-        if sweep.workers > 1 {
-            try WorkerPool(study: self, workers: sweep.workers, experiment: experiment).run(trials.filter { name, trial in
-                !RunDirectory(runsRoot.appendingPathComponent(trial.experiment).appendingPathComponent(name)).isFinished
-            }.map(\.0))
+        let unfinished = trials.filter { name, trial in
+            !RunDirectory(runsRoot.appendingPathComponent(trial.experiment).appendingPathComponent(name)).isFinished
+        }.map(\.0)
+        if sweep.backend == .slurm {
+            guard try runOnSlurm(sweep, unfinished: unfinished, experiment: experiment) else { return nil }
+        } else if sweep.workers > 1 {
+            try WorkerPool(study: self, workers: sweep.workers, experiment: experiment).run(unfinished)
         }
         // The clinical model first: it takes a second, and a wrong column stops the study
         // before any image model trains. On the same split as the image models.

@@ -1,0 +1,162 @@
+import Foundation
+import XCTest
+
+@testable import ZooKit
+
+/// Sweeps on SLURM (issue 18): the batch script, the errors before anything runs, and a real
+/// one-node SLURM started by the test command (scripts/slurm-local.sh), which runs a 3-trial
+/// sweep as a job array and cancels one to show how a failed trial is reported.
+final class ClusterSweepTests: FolderTestCase {
+    var runs: URL { directory.appendingPathComponent("runs") }
+    let quiet = Progress(interactive: false, write: { _ in })
+
+    /// Three small trials on a tiny phantom; `epochs` sets how long each runs.
+    func sweepConfig(epochs: Int, slurm: String = "") throws -> URL {
+        try write("cluster.yaml", """
+            experiment: cluster
+            seed: 3
+            data: {source: phantom, phantom: {kind: lidc_nodules, count: 24, size: 32}, split: {method: stratified, train: 0.5, test: 0.5}}
+            model: {name: small_cnn, input_shape: [32, 32, 1]}
+            train: {epochs: \(epochs), batch_size: 12}
+            sweep:
+              backend: slurm
+              architectures: [small_cnn, {name: resnet18, set: {data.preprocessing: tf}}, {name: mobilenetv2, set: {data.preprocessing: tf}}]
+            \(slurm)
+            """)
+    }
+
+    func study(_ url: URL, overrides: [String] = [], path: String? = nil) throws -> StudyRunner {
+        let study = try StudyRunner(configURL: url, overrides: overrides, runsRoot: runs, progress: quiet)
+        study.workerExecutable = URL(fileURLWithPath: "/opt/zoo/bin/zoo")
+        if let path { study.clusterEnvironment["PATH"] = path }
+        return study
+    }
+
+    // MARK: - Without a cluster
+
+    func testTheScriptRunsOneTrialPerIndexWithTheConfiguredResources() throws {
+        let url = try sweepConfig(epochs: 1, slurm: """
+              slurm: {partition: gpu, time: "2:00:00", cpus_per_task: 4, mem: 8G, account: lab, array_limit: 2, extra: [--qos=short]}
+            """)
+        let script = try study(url, overrides: ["model.input_shape=[32, 32, 1]"]).slurmScript()
+        let lines = script.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.first, "#!/bin/bash")
+        for expected in [
+            "#SBATCH --job-name=zoo-cluster", "#SBATCH --array=0-2%2", "#SBATCH --partition=gpu", "#SBATCH --account=lab",
+            "#SBATCH --time=2:00:00", "#SBATCH --cpus-per-task=4", "#SBATCH --mem=8G", "#SBATCH --qos=short",
+            "#SBATCH --output=\(runs.standardizedFileURL.path)/cluster/slurm/%A_%a.log",
+            "trials=(small_cnn resnet18 mobilenetv2)",
+            "export ZOO_NUM_THREADS=\"${SLURM_CPUS_PER_TASK:-1}\"",
+        ] {
+            XCTAssertTrue(lines.contains(expected), "missing \(expected) in\n\(script)")
+        }
+        let exec = try XCTUnwrap(lines.last)
+        XCTAssertTrue(exec.hasPrefix("exec /opt/zoo/bin/zoo sweep \(url.standardizedFileURL.path) --runs "), exec)
+        // The override's space and brackets survive the shell as one word.
+        XCTAssertTrue(exec.contains("--set 'model.input_shape=[32, 32, 1]'"), exec)
+        XCTAssertTrue(exec.hasSuffix("--only \"${trials[$SLURM_ARRAY_TASK_ID]}\""), exec)
+        XCTAssertEqual(shellWord("it's"), "'it'\\''s'")
+    }
+
+    func testSlurmOptionsAreCheckedWhenTheConfigIsRead() throws {
+        func error(_ slurm: String, _ extra: String = "") -> String {
+            do {
+                _ = try StudyRunner(configURL: try sweepConfig(epochs: 1, slurm: slurm + extra), overrides: [], runsRoot: runs, progress: quiet)
+                return "no error"
+            } catch { return "\(error)" }
+        }
+        XCTAssertTrue(error("  slurm: {partiton: gpu}").contains("sweep.slurm.partiton"), error("  slurm: {partiton: gpu}"))
+        XCTAssertTrue(error("  slurm: {partiton: gpu}").contains("partition"))
+        XCTAssertTrue(error("  slurm: {cpus_per_task: 0}").contains("sweep.slurm.cpus_per_task: must be at least 1"))
+        XCTAssertTrue(error("  slurm: {extra: [qos=short]}").contains("'qos=short' is not one"))
+        XCTAssertTrue(error("  workers: 2").contains("sweep.slurm.array_limit caps"), error("  workers: 2"))
+        XCTAssertTrue(error("", "cross_validation: {folds: 2}").contains("sweep.backend"), error("", "cross_validation: {folds: 2}"))
+    }
+
+    func testNoSbatchOnThePathIsAnErrorNamingIt() throws {
+        let study = try study(try sweepConfig(epochs: 1), path: directory.path)
+        XCTAssertThrowsError(try study.run()) { error in
+            XCTAssertTrue("\(error)".contains("sbatch is not on the PATH (\(directory.path))"), "\(error)")
+        }
+    }
+
+    func testARefusedSubmissionShowsSbatchsOwnMessage() throws {
+        let bin = directory.appendingPathComponent("bin")
+        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+        let sbatch = bin.appendingPathComponent("sbatch")
+        try "#!/bin/sh\necho 'sbatch: error: invalid partition specified: gpu' >&2\nexit 1\n".write(to: sbatch, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: sbatch.path)
+        let study = try study(try sweepConfig(epochs: 1, slurm: "  slurm: {partition: gpu}"), path: bin.path)
+        XCTAssertThrowsError(try study.run()) { error in
+            XCTAssertTrue("\(error)".contains("sbatch refused the sweep's job array"), "\(error)")
+            XCTAssertTrue("\(error)".contains("invalid partition specified: gpu"), "\(error)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: runs.appendingPathComponent("cluster/report.md").path))
+    }
+
+    func testNoInterruptIsReportedBeforeTheHandlerIsInstalled() {
+        XCTAssertFalse(Interrupt.requested)
+    }
+
+    func testQueueLinesGiveEachIndexItsState() {
+        let states = SlurmSweep.parseStates("0 COMPLETED\n1 FAILED\n[2-4%2] PENDING\n5,7 CANCELLED\n6 OUT_OF_MEMORY\n")
+        XCTAssertEqual(states, [0: "COMPLETED", 1: "FAILED", 2: "PENDING", 3: "PENDING", 4: "PENDING", 5: "CANCELLED", 7: "CANCELLED", 6: "OUT_OF_MEMORY"])
+    }
+
+    // MARK: - On the one-node SLURM of the test command
+
+    /// The local cluster's configuration, or a skip that says why there is none.
+    func cluster() throws -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        guard let conf = environment["SLURM_CONF"], FileManager.default.fileExists(atPath: conf) else {
+            let reason = environment["ZOO_SLURM_UNAVAILABLE"].flatMap { try? String(contentsOfFile: $0, encoding: .utf8) }
+            throw XCTSkip(reason ?? "no local SLURM: scripts/test.sh starts one (scripts/slurm-local.sh) and sets SLURM_CONF")
+        }
+        environment["SLURM_CONF"] = conf
+        return environment
+    }
+
+    func testAThreeTrialSweepRunsAsAJobArrayAndReportsLikeALocalOne() throws {
+        let environment = try cluster()
+        let study = try StudyRunner(configURL: try sweepConfig(epochs: 1), overrides: [], runsRoot: runs, progress: quiet)
+        study.workerExecutable = try zooExecutable(beside: Self.self)
+        study.clusterEnvironment = environment
+        let report = try XCTUnwrap(try study.run().first)
+        XCTAssertEqual(report.results.map(\.architecture), ["small_cnn", "resnet18", "mobilenetv2"])
+        XCTAssertTrue(FileManager.default.fileExists(atPath: runs.appendingPathComponent("cluster/report.md").path))
+        let slurm = SlurmSweep(study: study, options: SlurmOptions(), experiment: "cluster")
+        let job = try XCTUnwrap(try slurm.lastJob())
+        XCTAssertEqual(job.trials, ["small_cnn", "resnet18", "mobilenetv2"])
+        for index in 0..<3 {
+            let log = try String(contentsOf: slurm.folder.appendingPathComponent("\(job.id)_\(index).log"), encoding: .utf8)
+            XCTAssertTrue(log.contains("== \(job.trials[index])"), log)
+        }
+        // Everything finished: the next run submits nothing and reads the trials back.
+        let again = try StudyRunner(configURL: try sweepConfig(epochs: 1), overrides: [], runsRoot: runs, progress: quiet)
+        again.workerExecutable = study.workerExecutable
+        again.clusterEnvironment = environment
+        XCTAssertEqual(try again.run().first?.results.count, 3)
+        XCTAssertEqual(try slurm.lastJob(), job, "a finished trial was submitted again")
+    }
+
+    func testACancelledTrialIsNamedWithItsStateAndLogAndNoReportIsWritten() throws {
+        let environment = try cluster()
+        let url = try sweepConfig(epochs: 200)
+        let study = try StudyRunner(configURL: url, overrides: [], runsRoot: runs, progress: quiet)
+        study.workerExecutable = try zooExecutable(beside: Self.self)
+        study.clusterEnvironment = environment
+        study.clusterAction = .submit
+        XCTAssertTrue(try study.run().isEmpty, "submitted without waiting: no report yet")
+        let slurm = SlurmSweep(study: study, options: SlurmOptions(), experiment: "cluster", environment: environment)
+        let job = try XCTUnwrap(try slurm.lastJob())
+        _ = try slurm.run(try slurm.command("scancel"), [job.id])
+        try slurm.wait(for: job)
+        study.clusterAction = .collect
+        XCTAssertThrowsError(try study.run()) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("3 of the sweep's trials have no result, so no report was written"), text)
+            XCTAssertTrue(text.contains("'resnet18' (job \(job.id), array index 1): CANCELLED, log \(slurm.folder.path)/\(job.id)_1.log"), text)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: runs.appendingPathComponent("cluster/report.md").path))
+    }
+}
