@@ -98,6 +98,51 @@ final class ClusterSweepTests: FolderTestCase {
         XCTAssertFalse(Interrupt.requested)
     }
 
+    func testSeveralProcessesFromALauncherAreRefused() throws {
+        XCTAssertNil(ParallelLaunch.processCount(in: [:]))
+        XCTAssertNil(ParallelLaunch.processCount(in: ["OMPI_COMM_WORLD_SIZE": "1"]))
+        XCTAssertEqual(ParallelLaunch.processCount(in: ["OMPI_COMM_WORLD_SIZE": "2"])?.count, 2)
+        XCTAssertEqual(ParallelLaunch.processCount(in: ["PMI_SIZE": "4"])?.variable, "PMI_SIZE")
+        // A batch script sees its allocation's tasks but runs once; an srun step does not.
+        XCTAssertNil(ParallelLaunch.processCount(in: ["SLURM_STEP_ID": "batch", "SLURM_STEP_NUM_TASKS": "2"]))
+        XCTAssertEqual(ParallelLaunch.processCount(in: ["SLURM_STEP_ID": "0", "SLURM_STEP_NUM_TASKS": "2"])?.count, 2)
+        XCTAssertThrowsError(try ParallelLaunch.requireSingleProcess(["OMPI_COMM_WORLD_SIZE": "2"])) { error in
+            XCTAssertTrue("\(error)".contains("one of 2 (OMPI_COMM_WORLD_SIZE=2)"), "\(error)")
+        }
+    }
+
+    /// `mpirun -np 2 zoo train` (Open MPI from Debian, run by the real launcher): both ranks stop
+    /// with the reason, and neither writes a run. Open MPI's mpirun listens on every interface,
+    /// so it runs in a network namespace of its own with only the loopback device up.
+    func testZooTrainUnderMpirunStopsInsteadOfTrainingTwice() throws {
+        guard let mpirun = ["/usr/bin/mpirun", "/usr/local/bin/mpirun"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw XCTSkip("no mpirun: the test command installs openmpi-bin (scripts/install-deps.sh --tests)")
+        }
+        guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare") else {
+            throw XCTSkip("mpirun runs only in a private network namespace here (unshare --net), which needs root")
+        }
+        let config = try write("one.yaml", """
+            experiment: one
+            data: {source: phantom, phantom: {kind: lidc_nodules, count: 24, size: 32}, split: {method: stratified, train: 0.5, test: 0.5}}
+            model: {name: small_cnn, input_shape: [32, 32, 1]}
+            train: {epochs: 1, batch_size: 12}
+            """)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
+        let command = [mpirun, "--allow-run-as-root", "--oversubscribe", "--mca", "btl", "self,vader", "-np", "2",
+                       try zooExecutable(beside: Self.self).path, "train", config.path, "--runs", runs.path].map(shellWord)
+        process.arguments = ["--net", "sh", "-c", "ip link set lo up && exec " + command.joined(separator: " ")]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertNotEqual(process.terminationStatus, 0, text)
+        XCTAssertTrue(text.contains("this process is one of 2 (OMPI_COMM_WORLD_SIZE=2)"), text)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: runs.appendingPathComponent("one").path), "a rank wrote a run")
+    }
+
     func testQueueLinesGiveEachIndexItsState() {
         let states = SlurmSweep.parseStates("0 COMPLETED\n1 FAILED\n[2-4%2] PENDING\n5,7 CANCELLED\n6 OUT_OF_MEMORY\n")
         XCTAssertEqual(states, [0: "COMPLETED", 1: "FAILED", 2: "PENDING", 3: "PENDING", 4: "PENDING", 5: "CANCELLED", 7: "CANCELLED", 6: "OUT_OF_MEMORY"])

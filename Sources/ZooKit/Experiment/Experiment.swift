@@ -207,6 +207,7 @@ public final class ExperimentRunner {
     /// `evaluateOnly` evaluates the model the config builds as it is, without training (`zoo
     /// eval MODEL --config`: the config's `model.from` is the file).
     public func run(name: String? = nil, resume: RunDirectory? = nil, evaluateOnly: Bool = false) throws -> RunResult {
+        try ParallelLaunch.requireSingleProcess()
         try preflight()
         let given = try self.dataset()
         let fingerprint = self.fingerprint(of: given)
