@@ -25,6 +25,12 @@ let package = Package(
         .library(name: "ZooKit", targets: ["ZooKit"]),
         .plugin(name: "CatalogGenerator", targets: ["CatalogGenerator"]),
     ],
+    // MPI stays optional: `swift build --traits MPI` (Debian: libopenmpi-dev) links Open MPI for
+    // the processes mpirun starts; the default build needs no MPI at all.
+    traits: [
+        .trait(name: "MPI", description: "Collectives between the processes mpirun or srun starts (Open MPI)"),
+        .default(enabledTraits: []),
+    ],
     dependencies: [
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -101,12 +107,15 @@ let package = Package(
         .target(name: "ZooMetrics"),
         .target(name: "ZooExplain", dependencies: ["ZooCore", "ZooNN", "ZooTensor", "ZooData", "ZooMetrics"]),
 
-        // Experiments: configs, trainer, evaluator, sweeps, reports.
+        // Experiments: configs, trainer, evaluator, sweeps, reports; MPI's collectives with the
+        // MPI trait.
+        .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
         .target(
             name: "ZooKit",
             dependencies: [
                 "ModelZoo", "ZooNN", "ZooCore", "ZooTensor", "ZooData", "ZooHDF5", "ZooKeras", "ZooMetrics", "ZooExplain",
                 .product(name: "Yams", package: "Yams"),
+                .target(name: "CMPI", condition: .when(traits: ["MPI"])),
             ]),
 
         .executableTarget(

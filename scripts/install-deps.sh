@@ -8,8 +8,8 @@ set -euo pipefail
 packages=(pkg-config libopenblas-dev libdnnl-dev libhdf5-dev libpng-dev libjpeg-dev zlib1g-dev python3-venv
     r-base-core r-cran-proc r-cran-hmisc)
 # --tests: also what only the tests use: Chromium renders the HTML reports as a reader sees them.
-# Open MPI's launcher: the tests start zoo under mpirun.
-if [ "${1:-}" = "--tests" ]; then packages+=(chromium openmpi-bin iproute2); fi
+# Open MPI (launcher and headers): the tests build zoo with the MPI trait and start it under mpirun.
+if [ "${1:-}" = "--tests" ]; then packages+=(chromium openmpi-bin libopenmpi-dev iproute2); fi
 
 if command -v dpkg-query >/dev/null 2>&1; then
     missing=()

@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --tests
 scripts/reference-env.sh
-swift build -c release -Xswiftc -enable-testing --build-tests
+# With the MPI trait: the tests run zoo under mpirun (docs/CLUSTER.md).
+swift build -c release -Xswiftc -enable-testing --build-tests --traits MPI
 # The HDF5 tests leave Zoo's exported weights and checkpoints here; Keras then loads them.
 export ZOO_EXPORT_DIR="$(mktemp -d)"
 # A one-node SLURM on 127.0.0.1 for the cluster tests, in a private folder, stopped on exit by
@@ -21,7 +22,7 @@ else
     sed -i '1i SLURM could not be installed or started (scripts/slurm-local.sh):' "$ZOO_SLURM_UNAVAILABLE"
     cat "$ZOO_SLURM_UNAVAILABLE" >&2
 fi
-swift test -c release -Xswiftc -enable-testing --skip-build --disable-swift-testing "$@"
+swift test -c release -Xswiftc -enable-testing --traits MPI --skip-build --disable-swift-testing "$@"
 # A short, reproducible run of every fuzz target (docs/RELIABILITY.md); any crash fails the
 # test command.
 scripts/fuzz.sh --ci

@@ -15,6 +15,7 @@ struct BenchCommand: ParsableCommand {
               zoo bench --workload w4_resnet50_train --batch 8 --size 112 --json
               zoo bench --scaling
               zoo bench --workload w6_densenet121_infer --batch 16 --model-file densenet121.keras   (an imported Keras model on the same workload)
+              mpirun -np 2 zoo bench --allreduce   (a build with --traits MPI; docs/SCALING.md)
             """)
 
     @Option(help: "A workload (repeatable; default: all).")
@@ -44,6 +45,9 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "The scaling tables (ResNet50 training by batch and input size, 3D U-Net by volume).")
     var scaling = false
 
+    @Flag(help: "Time an in-place all-reduce of gradient-sized buffers over the processes mpirun started (a build with --traits MPI).")
+    var allreduce = false
+
     func validate() throws {
         for name in workload where !Workload.names.contains(name) {
             throw ValidationError("unknown workload '\(name)'; the workloads are \(Workload.names.joined(separator: ", "))")
@@ -54,6 +58,22 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         if let threads { setenv("ZOO_NUM_THREADS", String(threads), 1) }
         if scaling { return try printScaling() }
+        if allreduce {
+            let communicator = try Communicators.make()
+            guard communicator.size > 1 else {
+                throw ValidationError("--allreduce needs several processes: mpirun -np 2 zoo bench --allreduce (a zoo built with --traits MPI)")
+            }
+            let rows = try AllReduceBench.run(communicator, repeats: repeats)
+            guard communicator.rank == 0 else { return }
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                print(String(decoding: try encoder.encode(rows), as: UTF8.self))
+            } else {
+                print(AllReduceBench.table(rows, communicator: communicator))
+            }
+            return
+        }
         let workloads = try (workload.isEmpty ? Workload.names : workload).map { try Workload.named($0).with(batch: batch, size: size).with(modelFile: modelFile) }
         if workloads.count == 1 {
             let result = try Bench.run(workloads[0], repeats: repeats, warmup: warmup)

@@ -80,6 +80,17 @@ final class ClusterSweepTests: FolderTestCase {
         }
     }
 
+    /// Found on the test cluster: resnet18 at 24x24 (below its 32x32 minimum) passed the
+    /// sweep's check and failed only inside its SLURM task.
+    func testAnInputBelowAnArchitecturesMinimumStopsTheSweepBeforeSubmission() throws {
+        let study = try study(try sweepConfig(epochs: 1), overrides: ["data.phantom.size=24", "model.input_shape=[24, 24, 1]"], path: directory.path)
+        XCTAssertThrowsError(try study.run()) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("sweep.architectures[1] 'resnet18'"), text)
+            XCTAssertTrue(text.contains("input [24, 24, 1] is smaller than the minimum [32, 32]"), text)
+        }
+    }
+
     func testARefusedSubmissionShowsSbatchsOwnMessage() throws {
         let bin = directory.appendingPathComponent("bin")
         try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
@@ -111,36 +122,73 @@ final class ClusterSweepTests: FolderTestCase {
         }
     }
 
-    /// `mpirun -np 2 zoo train` (Open MPI from Debian, run by the real launcher): both ranks stop
-    /// with the reason, and neither writes a run. Open MPI's mpirun listens on every interface,
-    /// so it runs in a network namespace of its own with only the loopback device up.
+    /// `mpirun -np 2 zoo train`: both ranks stop with the reason, and neither writes a run.
     func testZooTrainUnderMpirunStopsInsteadOfTrainingTwice() throws {
-        guard let mpirun = ["/usr/bin/mpirun", "/usr/local/bin/mpirun"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw XCTSkip("no mpirun: the test command installs openmpi-bin (scripts/install-deps.sh --tests)")
-        }
-        guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare") else {
-            throw XCTSkip("mpirun runs only in a private network namespace here (unshare --net), which needs root")
-        }
         let config = try write("one.yaml", """
             experiment: one
             data: {source: phantom, phantom: {kind: lidc_nodules, count: 24, size: 32}, split: {method: stratified, train: 0.5, test: 0.5}}
             model: {name: small_cnn, input_shape: [32, 32, 1]}
             train: {epochs: 1, batch_size: 12}
             """)
+        let text = try underMpirun(["train", config.path, "--runs", runs.path], expectSuccess: false)
+        XCTAssertTrue(text.contains("this process is one of 2 (OMPI_COMM_WORLD_SIZE=2)"), text)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: runs.appendingPathComponent("one").path), "a rank wrote a run")
+    }
+
+    /// A rank running another Zoo is named before any collective could hang on it.
+    func testARankOfAnotherVersionIsNamed() throws {
+        final class Gathered: Communicator {
+            let texts: [String]
+            init(_ texts: [String]) { self.texts = texts }
+            var rank: Int { 0 }
+            var size: Int { texts.count }
+            func allReduceSum(_ values: UnsafeMutableBufferPointer<Float>) throws {}
+            func allGather(_ text: String) throws -> [String] { texts }
+            func barrier() throws {}
+        }
+        XCTAssertNoThrow(try Communicators.checkSameVersion(Gathered(["zoo 1", "zoo 1"])))
+        XCTAssertThrowsError(try Communicators.checkSameVersion(Gathered(["zoo 1", "zoo 1", "zoo 0.9"]))) { error in
+            XCTAssertEqual("\(error)", "rank 2 runs zoo 0.9 and rank 0 runs zoo 1: every process of a job must run the same Zoo")
+        }
+    }
+
+    /// `mpirun -np 2 zoo bench --allreduce` on a zoo built with the MPI trait (the test command
+    /// builds it so): every sum is checked by the ranks themselves, and rank 0 reports the times.
+    func testTwoRanksSumGradientSizedBuffersOverMPI() throws {
+        guard Communicators.mpiBuilt else { throw XCTSkip("this build has no MPI trait (the test command builds with --traits MPI)") }
+        let text = try underMpirun(["bench", "--allreduce", "--repeats", "2", "--json"])
+        let line = try XCTUnwrap(text.split(separator: "\n").last { $0.hasPrefix("[") }, text)
+        let rows = try JSONDecoder().decode([AllReduceBench.Row].self, from: Data(line.utf8))
+        XCTAssertEqual(rows.map(\.floats), AllReduceBench.sizes)
+        XCTAssertTrue(rows.allSatisfy { $0.medianSeconds > 0 }, text)
+    }
+
+    /// Runs zoo under Debian's Open MPI `mpirun -np 2` in a network namespace of its own with
+    /// only the loopback device up (Open MPI 4.1's mpirun listens on every interface).
+    func underMpirun(_ arguments: [String], expectSuccess: Bool = true) throws -> String {
+        guard let mpirun = ["/usr/bin/mpirun", "/usr/local/bin/mpirun"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw XCTSkip("no mpirun: the test command installs openmpi-bin (scripts/install-deps.sh --tests)")
+        }
+        guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare") else {
+            throw XCTSkip("mpirun runs only in a private network namespace here (unshare --net), which needs root")
+        }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
         let command = [mpirun, "--allow-run-as-root", "--oversubscribe", "--mca", "btl", "self,vader", "-np", "2",
-                       try zooExecutable(beside: Self.self).path, "train", config.path, "--runs", runs.path].map(shellWord)
-        process.arguments = ["--net", "sh", "-c", "ip link set lo up && exec " + command.joined(separator: " ")]
+                       try zooExecutable(beside: Self.self).path] + arguments
+        process.arguments = ["--net", "sh", "-c", "ip link set lo up && exec " + command.map(shellWord).joined(separator: " ")]
         let output = Pipe()
         process.standardOutput = output
         process.standardError = output
         try process.run()
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        XCTAssertNotEqual(process.terminationStatus, 0, text)
-        XCTAssertTrue(text.contains("this process is one of 2 (OMPI_COMM_WORLD_SIZE=2)"), text)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: runs.appendingPathComponent("one").path), "a rank wrote a run")
+        if expectSuccess {
+            XCTAssertEqual(process.terminationStatus, 0, text)
+        } else {
+            XCTAssertNotEqual(process.terminationStatus, 0, text)
+        }
+        return text
     }
 
     func testQueueLinesGiveEachIndexItsState() {

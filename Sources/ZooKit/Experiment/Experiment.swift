@@ -49,6 +49,11 @@ public final class ExperimentRunner {
     /// this way before the first one trains.
     public func preflight() throws {
         let variant = try config.architecture()
+        // An input below the architecture's minimum fails when the model is built; a sweep
+        // (on SLURM above all) must not learn that only once the trial's job runs.
+        if let shape = config.model.inputShape {
+            _ = try variant.resolvedInput(ArchitectureOptions(classes: 2, inputShape: shape, classifierActivation: .linear))
+        }
         let source = "config"
         _ = try TrainingFactory.optimizer(config.train.optimizer, source: source)
         _ = try TrainingFactory.loss(config.train.loss, classWeights: nil, source: source)
