@@ -79,9 +79,12 @@ struct Train: ParsableCommand {
         discussion: """
             Writes runs/<experiment>/<run>/: config.json, pipeline.txt (the training and evaluation pipelines), split.json, checkpoints (best, last), log.csv, predictions (train, validation, test), metrics.json (with the threshold and the split it was chosen on), report.md and report.html with their figures (training curves, ROC, confusion matrix, Grad-CAM of eval.gradcam). Ctrl-C saves the last checkpoint; --resume RUN continues it with the run's own config (no config argument needed). Ensembles and pipelines run with zoo sweep.
 
+            Data-parallel over MPI (a zoo built with `swift build -c release --traits MPI`): under mpirun or srun --mpi=pmix each rank trains on its shard of every global batch (train.batch_size), the gradients are summed over the ranks before every optimizer step, batch normalization keeps per-rank statistics, and rank 0 alone writes the run; --resume RUN resumes every rank from rank 0's checkpoint. The loss must be a mean over samples (cross_entropy, binary_cross_entropy).
+
             Examples:
               zoo train zoo/lidc/lidc.yaml --set train.epochs=5 --set data.phantom.count=200
               zoo train --resume runs/lidc/small_cnn-20261127-101500
+              mpirun -np 4 zoo train zoo/lidc/lidc.yaml
             """)
 
     @Argument(help: "The experiment config (YAML); with --resume the run's own config is used.")
@@ -124,8 +127,12 @@ struct Train: ParsableCommand {
         guard config.ensemble == nil, config.stages.isEmpty else {
             throw ValidationError("\(self.config ?? "the config") is an ensemble or a pipeline of stages; run it with `zoo sweep`")
         }
-        let runner = ExperimentRunner(config: config, runsRoot: URL(fileURLWithPath: runs))
+        // Under mpirun or srun every rank trains its shard; rank 0 alone speaks and writes.
+        let speaks = ParallelLaunch.rank() == 0
+        let runner = ExperimentRunner(
+            config: config, runsRoot: URL(fileURLWithPath: runs), progress: speaks ? Progress() : Progress(interactive: false, write: { _ in }))
         let result = try runner.run(name: name, resume: resumed)
+        guard speaks else { return }
         print(try SweepReport(experiment: config.experiment, results: [result], metrics: config.eval.metrics).markdown)
         print("run: \(result.run.url.path)")
     }

@@ -11,14 +11,17 @@ import Foundation
 /// the scheduler). Splitting the product ourselves also beats OpenBLAS's own splitting on the
 /// tall, narrow products of a CNN by up to 2x (docs/PERFORMANCE.md).
 public enum Parallel {
-    /// Threads used by kernels and by OpenBLAS: `ZOO_NUM_THREADS` if set, else every core.
+    /// Threads used by kernels and by OpenBLAS: `ZOO_NUM_THREADS` if set, else every core, or
+    /// the cores divided by the processes a launcher started on this machine (Open MPI's
+    /// `OMPI_COMM_WORLD_LOCAL_SIZE`, MPICH's `MPI_LOCALNRANKS`): N ranks with every core each
+    /// would oversubscribe the machine N times.
     public static let threadCount: Int = {
-        if let text = ProcessInfo.processInfo.environment["ZOO_NUM_THREADS"], let value = Int(text),
-            value > 0
-        {
+        let environment = ProcessInfo.processInfo.environment
+        if let text = environment["ZOO_NUM_THREADS"], let value = Int(text), value > 0 {
             return value
         }
-        return max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let local = ["OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS"].lazy.compactMap { environment[$0].flatMap(Int.init) }.first ?? 1
+        return max(1, ProcessInfo.processInfo.activeProcessorCount / max(local, 1))
     }()
 
     /// Runs `body(chunk)` for every chunk in `0..<chunks`, spread over the pool.

@@ -41,6 +41,26 @@ public struct Batch {
         self.indices = indices
     }
 
+    private init(images: Tensor, labels: [Int], masks: Tensor?, ids: [String], indices: [Int], spacings: [[Float]?]) {
+        self.images = images
+        self.labels = labels
+        self.masks = masks
+        self.ids = ids
+        self.indices = indices
+        self.spacings = spacings
+    }
+
+    /// The samples `range` of the batch, in order: one process's shard of a global batch in
+    /// data-parallel training. An empty range gives an empty batch (no images).
+    public func rows(_ range: Range<Int>) throws -> Batch {
+        func rowsOf(_ tensor: Tensor) throws -> Tensor {
+            try tensor.sliced([range] + tensor.shape.dropFirst().map { 0..<$0 })
+        }
+        return Batch(
+            images: try rowsOf(images), labels: Array(labels[range]), masks: try masks.map(rowsOf), ids: Array(ids[range]),
+            indices: Array(indices[range]), spacings: Array(spacings[range]))
+    }
+
     static func stack(_ arrays: [ImageArray], shape: [Int]) -> Tensor {
         let size = shape.reduce(1, *)
         let tensor = Tensor(zeros: [arrays.count] + shape)

@@ -212,7 +212,7 @@ public final class ExperimentRunner {
     /// `evaluateOnly` evaluates the model the config builds as it is, without training (`zoo
     /// eval MODEL --config`: the config's `model.from` is the file).
     public func run(name: String? = nil, resume: RunDirectory? = nil, evaluateOnly: Bool = false) throws -> RunResult {
-        try ParallelLaunch.requireSingleProcess()
+        let communicator = try Communicators.make()
         try preflight()
         let given = try self.dataset()
         let fingerprint = self.fingerprint(of: given)
@@ -231,8 +231,24 @@ public final class ExperimentRunner {
         let input = try inputShape(variant: variant, sampleShape: first.image.shape)
         let model = try makeModel(classes: classes, inputShape: input, variant: variant)
         try GradCAMFigures.check(config.eval.gradcamLayers, model: model, task: variant.task)
-        let run = try resume ?? RunDirectory.create(
-            root: runsRoot, experiment: config.experiment, run: name ?? "\(evaluateOnly ? "eval-" : "")\(variant.name)-\(Self.timestamp())")
+        let runName = name ?? "\(evaluateOnly ? "eval-" : "")\(variant.name)-\(Self.timestamp())"
+        // With several processes (data-parallel training), rank 0 alone writes the run; the
+        // others write theirs to a scratch folder removed at the end, starting from rank 0's
+        // checkpoint when resuming.
+        var scratch: URL?
+        defer { if let scratch { try? FileManager.default.removeItem(at: scratch) } }
+        let run: RunDirectory
+        if communicator.rank == 0 {
+            run = try resume ?? RunDirectory.create(root: runsRoot, experiment: config.experiment, run: runName)
+        } else {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("zoo-rank\(communicator.rank)-\(UUID().uuidString)")
+            scratch = folder
+            run = try RunDirectory.create(root: folder, experiment: config.experiment, run: runName)
+            if let resume, FileManager.default.fileExists(atPath: resume.lastCheckpoint.path) {
+                try FileManager.default.createDirectory(at: run.lastCheckpoint.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try FileManager.default.copyItem(at: resume.lastCheckpoint, to: run.lastCheckpoint)
+            }
+        }
         if resume == nil { try? FileManager.default.removeItem(at: run.log) }  // absent in a new run
         let configJSON = try config.resolved.json
         try configJSON.write(to: run.config, atomically: true, encoding: .utf8)
@@ -308,6 +324,10 @@ public final class ExperimentRunner {
                 epochs: config.train.epochs, earlyStopping: stopping, monitor: monitor, run: run, progress: progress,
                 configJSON: configJSON, checkpointEvery: config.train.checkpointEvery, keepsBest: validationLoader != nil)
             trainer.slidingWindow = window
+            if communicator.size > 1 {
+                try GradientSync.requireMeanOverSamples(loss, name: config.train.loss)
+                trainer.communicator = communicator
+            }
             var (startEpoch, startStep) = (0, 0)
             if resume != nil, FileManager.default.fileExists(atPath: run.lastCheckpoint.path) {
                 let state = try Checkpoint.load(into: model, optimizer: optimizer, from: run.lastCheckpoint)

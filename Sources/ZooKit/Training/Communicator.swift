@@ -10,6 +10,8 @@ public protocol Communicator: AnyObject {
     var size: Int { get }
     /// Replaces `values` on every process by their sum over all processes.
     func allReduceSum(_ values: UnsafeMutableBufferPointer<Float>) throws
+    /// Replaces `values` on every process by rank `root`'s.
+    func broadcast(_ values: UnsafeMutableBufferPointer<Float>, root: Int) throws
     /// Every process's `text`, in rank order (at most `Communicators.gatherLimit` bytes each).
     func allGather(_ text: String) throws -> [String]
     /// Returns once every process has called it.
@@ -22,6 +24,7 @@ public final class SingleProcess: Communicator {
     public var rank: Int { 0 }
     public var size: Int { 1 }
     public func allReduceSum(_ values: UnsafeMutableBufferPointer<Float>) throws {}
+    public func broadcast(_ values: UnsafeMutableBufferPointer<Float>, root: Int) throws {}
     public func allGather(_ text: String) throws -> [String] { [text] }
     public func barrier() throws {}
 }

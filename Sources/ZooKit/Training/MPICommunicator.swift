@@ -43,6 +43,16 @@ public final class MPICommunicator: Communicator {
         }
     }
 
+    public func broadcast(_ values: UnsafeMutableBufferPointer<Float>, root: Int) throws {
+        guard let base = values.baseAddress else { return }
+        var offset = 0
+        while offset < values.count {
+            let count = Swift.min(Communicators.bucket, values.count - offset)
+            try Self.check(MPI_Bcast(base + offset, Int32(count), zoo_mpi_float(), Int32(root), world), "MPI_Bcast")
+            offset += count
+        }
+    }
+
     public func allGather(_ text: String) throws -> [String] {
         let width = Communicators.gatherLimit
         var mine = [CChar](repeating: 0, count: width)

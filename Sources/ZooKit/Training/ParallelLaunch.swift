@@ -1,8 +1,8 @@
 import Foundation
 
-/// Whether this process is one of several that `mpirun` or `srun` started. Zoo trains in one
-/// process (data-parallel training over MPI is not built yet, docs/CLUSTER.md): N copies would
-/// each train the same model alone and write the same run directory, so a run refuses to start.
+/// Whether this process is one of several that `mpirun` or `srun` started, and which. A zoo built
+/// with the MPI trait then trains data-parallel (`Communicators.make`); one built without it
+/// stops, since N copies would each train the same model alone and write the same run.
 public enum ParallelLaunch {
     /// The launcher's variable that says how many processes it started, and that count, when
     /// it is more than one: Open MPI's mpirun, MPICH's hydra, or an srun step.
@@ -17,12 +17,10 @@ public enum ParallelLaunch {
         return nil
     }
 
-    /// Throws when `processCount` finds several processes.
-    public static func requireSingleProcess(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws {
-        guard let (variable, count) = processCount(in: environment) else { return }
-        throw RunError(
-            "this process is one of \(count) (\(variable)=\(count)), but Zoo trains in one process: data-parallel "
-                + "training over MPI is not built yet, and \(count) copies would each train alone and write the same run. "
-                + "Start one process (for a sweep on SLURM, sweep.backend: slurm runs each trial as its own task)")
+    /// This process's rank as its launcher numbers it (0 when started alone).
+    public static func rank(in environment: [String: String] = ProcessInfo.processInfo.environment) -> Int {
+        var candidates = ["OMPI_COMM_WORLD_RANK", "PMI_RANK"]
+        if let step = environment["SLURM_STEP_ID"], Int(step) != nil { candidates.append("SLURM_PROCID") }
+        return candidates.lazy.compactMap { environment[$0].flatMap(Int.init) }.first ?? 0
     }
 }

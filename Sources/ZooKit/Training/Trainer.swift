@@ -64,6 +64,8 @@ public final class Trainer {
     public private(set) var bestEpoch: Int?
     public private(set) var history: [EpochRecord] = []
     private var baseLearningRate: Float
+    /// The processes this training is spread over (data-parallel over MPI); one by default.
+    public var communicator: Communicator = SingleProcess()
 
     public init(
         model: Model, task: ArchitectureTask, loss: Loss, optimizer: GradientOptimizer,
@@ -100,6 +102,8 @@ public final class Trainer {
         var bestValue: Double?
         let higherIsBetter = monitor != "val_loss" && monitor != "loss"
         model.setTraining(true)
+        let sync = communicator.size > 1 ? GradientSync(communicator: communicator) : nil
+        try sync?.broadcastFromRankZero(model)
         for epoch in startEpoch..<epochs {
             let started = Date()
             if schedule.unit == "epoch", let rate = schedule.schedule?.learningRate(at: epoch) { optimizer.learningRate = rate }
@@ -108,9 +112,7 @@ public final class Trainer {
             while let batch = try batches.next() {
                 if schedule.unit == "step", let rate = schedule.schedule?.learningRate(at: step) { optimizer.learningRate = rate }
                 model.zeroGradients()
-                let logits = try model(batch.images)
-                let value = try loss(logits, batch.targets(for: task))
-                let number = try value.item()
+                let (number, count, hits, interrupted) = try trainStep(batch, sync: sync)
                 guard number.isFinite else {
                     batches.cancel()
                     throw RunError(
@@ -118,17 +120,14 @@ public final class Trainer {
                             + "The last good checkpoint is \(run.lastCheckpoint.path) (if an epoch finished). "
                             + "Lower the learning rate or raise Adam's epsilon.")
                 }
-                try value.backward(retainGraph: false)
                 try optimizer.step(model.trainableParameters)
-                lossSum += Double(number) * Double(batch.ids.count)
-                seen += batch.ids.count
-                if task == .classification {
-                    correct += zip(try withoutGrad { try logits.argmax(axis: -1) }, batch.labels).filter { $0 == $1 }.count
-                }
+                lossSum += Double(number) * Double(count)
+                seen += count
+                correct += hits
                 step += 1
                 index += 1
                 progress.batch(epoch: epoch + 1, epochs: epochs, step: index, steps: train.batchCount, loss: lossSum / Double(seen), elapsed: Date().timeIntervalSince(started))
-                if Interrupt.requested {
+                if interrupted {
                     batches.cancel()
                     try save(to: run.lastCheckpoint, completedEpochs: epoch, step: step)
                     throw RunError("interrupted at epoch \(epoch + 1), step \(index); the checkpoint \(run.lastCheckpoint.path) holds the weights so far (resume repeats this epoch)")
@@ -174,6 +173,45 @@ public final class Trainer {
         }
         // The weights stay the final epoch's; the runner loads the checkpoint it evaluates.
         return history
+    }
+
+    /// Forward and backward over `batch` (or, with several processes, over this process's shard
+    /// of it, then the gradients summed): the batch's mean loss, its sample count, the correct
+    /// classifications, and whether Ctrl-C was pressed (on any process). A loss that is not
+    /// finite is returned before any gradient is computed.
+    func trainStep(_ batch: Batch, sync: GradientSync?) throws -> (loss: Float, count: Int, correct: Int, interrupted: Bool) {
+        guard let sync else {
+            let logits = try model(batch.images)
+            let value = try loss(logits, batch.targets(for: task))
+            let number = try value.item()
+            guard number.isFinite else { return (number, batch.ids.count, 0, false) }
+            try value.backward(retainGraph: false)
+            return (number, batch.ids.count, try correctCount(logits, batch), Interrupt.requested)
+        }
+        let part = try batch.rows(sync.shard(of: batch.ids.count))
+        var (number, hits): (Float, Int) = (0, 0)
+        if !part.ids.isEmpty {
+            let logits = try model(part.images)
+            let value = try loss(logits, part.targets(for: task))
+            number = try value.item()
+            if number.isFinite {
+                try value.backward(retainGraph: false)
+                hits = try correctCount(logits, part)
+            }
+        }
+        let statistics = try sync.reduceStatistics([
+            number * Float(part.ids.count), Float(hits), Float(part.ids.count), Interrupt.requested ? 1 : 0,
+        ])
+        let total = Int(statistics[2])
+        let mean = statistics[0] / Float(Swift.max(total, 1))
+        guard mean.isFinite else { return (mean, total, 0, false) }
+        try sync.reduceGradients(model.trainableParameters, share: Float(part.ids.count) / Float(batch.ids.count))
+        return (mean, total, Int(statistics[1]), statistics[3] > 0)
+    }
+
+    func correctCount(_ logits: Tensor, _ batch: Batch) throws -> Int {
+        guard task == .classification else { return 0 }
+        return zip(try withoutGrad { try logits.argmax(axis: -1) }, batch.labels).filter { $0 == $1 }.count
     }
 
     func describe(_ r: EpochRecord) -> String {

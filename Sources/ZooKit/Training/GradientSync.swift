@@ -1,0 +1,87 @@
+import Foundation
+import ZooCore
+import ZooNN
+import ZooTensor
+
+/// Data-parallel training's step between the backward pass and the optimizer. Each process
+/// computed the gradient of the mean loss over its shard of the global batch; weighted by its
+/// share of the batch and summed over the processes, those are the gradient of the mean over
+/// the global batch, so every process applies the same optimizer step. The sums run in buckets
+/// of `Communicators.bucket` floats, in the parameters' order, which is the same on every
+/// process (the graph's). The step's statistics travel first, in their own small sum: a loss
+/// that is not finite on one process, or Ctrl-C on one, is then seen by all of them at the
+/// same step, and none is left waiting in a collective the others never start.
+struct GradientSync {
+    let communicator: Communicator
+
+    /// Sharding sums each process's gradient weighted by its share of the batch, which is the
+    /// gradient of the global batch's loss only when the loss is a mean over samples. Dice
+    /// (a ratio of sums over the batch) and a mean weighted by the weights' sum are not.
+    static func requireMeanOverSamples(_ loss: Loss, name: ConfigValue?) throws {
+        if let crossEntropy = loss as? SoftmaxCrossEntropy, crossEntropy.weightedMean == .batchSize { return }
+        if loss is BinaryCrossEntropy { return }
+        throw RunError(
+            "train.loss: data-parallel training over several processes sums each one's gradient weighted by its share of "
+                + "the batch, which needs a loss that is a mean over samples: cross_entropy (weighted_mean: batch_size) or "
+                + "binary_cross_entropy; \(type(of: loss)) is not")
+    }
+
+    /// The global sums of `statistics` (the same on every process).
+    func reduceStatistics(_ statistics: [Float]) throws -> [Float] {
+        var values = statistics
+        try values.withUnsafeMutableBufferPointer { try communicator.allReduceSum($0) }
+        return values
+    }
+
+    /// Replaces each parameter's gradient by the sum over the processes of `share` times it
+    /// (a parameter without a gradient, as on a process whose shard was empty, counts as zero).
+    func reduceGradients(_ parameters: [(path: String, parameter: Parameter)], share: Float) throws {
+        let capacity = Communicators.bucket
+        var bucket = [Float]()
+        bucket.reserveCapacity(capacity)
+        var waiting = [Tensor]()
+        func flush() throws {
+            guard !bucket.isEmpty else { return }
+            try bucket.withUnsafeMutableBufferPointer { try communicator.allReduceSum($0) }
+            var offset = 0
+            for grad in waiting {
+                grad.withUnsafeMutableBufferPointer { target in
+                    for i in target.indices { target[i] = bucket[offset + i] }
+                }
+                offset += grad.count
+            }
+            bucket.removeAll(keepingCapacity: true)
+            waiting.removeAll()
+        }
+        for (_, parameter) in parameters {
+            if parameter.value.grad == nil { parameter.value.grad = Tensor(zeros: parameter.value.shape) }
+            let grad = parameter.value.grad!
+            if grad.count > capacity {
+                // Larger than a bucket: scaled and summed where it is.
+                try grad.withUnsafeMutableBufferPointer { values in
+                    for i in values.indices { values[i] *= share }
+                    try communicator.allReduceSum(values)
+                }
+                continue
+            }
+            if bucket.count + grad.count > capacity { try flush() }
+            grad.withUnsafeBufferPointer { values in bucket.append(contentsOf: values.lazy.map { $0 * share }) }
+            waiting.append(grad)
+        }
+        try flush()
+    }
+
+    /// Every process starts from rank 0's weights and statistics.
+    func broadcastFromRankZero(_ model: Model) throws {
+        for (_, parameter) in model.namedParameters {
+            try parameter.value.withUnsafeMutableBufferPointer { try communicator.broadcast($0, root: 0) }
+        }
+    }
+
+    /// This process's rows of a global batch of `count` samples: contiguous, in rank order,
+    /// differing in size by at most one.
+    func shard(of count: Int) -> Range<Int> {
+        let (rank, size) = (communicator.rank, communicator.size)
+        return (count * rank / size)..<(count * (rank + 1) / size)
+    }
+}
