@@ -79,7 +79,7 @@ struct Train: ParsableCommand {
         discussion: """
             Writes runs/<experiment>/<run>/: config.json, pipeline.txt (the training and evaluation pipelines), split.json, checkpoints (best, last), log.csv, predictions (train, validation, test), metrics.json (with the threshold and the split it was chosen on), report.md and report.html with their figures (training curves, ROC, confusion matrix, Grad-CAM of eval.gradcam). Ctrl-C saves the last checkpoint; --resume RUN continues it with the run's own config (no config argument needed). Ensembles and pipelines run with zoo sweep.
 
-            Data-parallel over MPI (a zoo built with `swift build -c release --traits MPI`): under mpirun or srun --mpi=pmix each rank trains on its shard of every global batch (train.batch_size), the gradients are summed over the ranks before every optimizer step, batch normalization keeps per-rank statistics, and rank 0 alone writes the run; --resume RUN resumes every rank from rank 0's checkpoint. The loss must be a mean over samples (cross_entropy, binary_cross_entropy).
+            Data-parallel over MPI (a zoo built with `swift build -c release --traits MPI`): under mpirun or srun --mpi=pmix each rank trains on its shard of every global batch (train.batch_size), the gradients are summed over the ranks before every optimizer step, batch normalization keeps per-rank statistics (train.sync_batch_norm: true sums them over the ranks), and rank 0 alone writes the run; --resume RUN resumes every rank from rank 0's checkpoint. The loss must be a mean over samples (cross_entropy, binary_cross_entropy).
 
             Examples:
               zoo train zoo/lidc/lidc.yaml --set train.epochs=5 --set data.phantom.count=200

@@ -345,6 +345,9 @@ public struct TrainConfig: Sendable {
     public var classWeights: ConfigValue?
     public var earlyStopping: ConfigValue?
     public var checkpointEvery: Int
+    /// Data-parallel training: batch normalization with the statistics of the whole global batch
+    /// (summed over the processes) instead of each process's shard (PyTorch DDP's default).
+    public var syncBatchNorm: Bool
 
     init(_ reader: ConfigReader) throws {
         optimizer = reader.value("optimizer") ?? .map([(key: "name", value: .scalar("adam"))])
@@ -355,6 +358,7 @@ public struct TrainConfig: Sendable {
         classWeights = reader.value("class_weights")
         earlyStopping = reader.value("early_stopping")
         checkpointEvery = try reader.int("checkpoint_every", default: 1, minimum: 1)
+        syncBatchNorm = try reader.bool("sync_batch_norm", default: false)
         try reader.finish()
     }
 }

@@ -327,6 +327,7 @@ public final class ExperimentRunner {
             if communicator.size > 1 {
                 try GradientSync.requireMeanOverSamples(loss, name: config.train.loss)
                 trainer.communicator = communicator
+                trainer.syncBatchNorm = config.train.syncBatchNorm
             }
             var (startEpoch, startStep) = (0, 0)
             if resume != nil, FileManager.default.fileExists(atPath: run.lastCheckpoint.path) {

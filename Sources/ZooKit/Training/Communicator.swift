@@ -10,6 +10,8 @@ public protocol Communicator: AnyObject {
     var size: Int { get }
     /// Replaces `values` on every process by their sum over all processes.
     func allReduceSum(_ values: UnsafeMutableBufferPointer<Float>) throws
+    /// The same in Double (batch-normalization statistics).
+    func allReduceSum(_ values: UnsafeMutableBufferPointer<Double>) throws
     /// Replaces `values` on every process by rank `root`'s.
     func broadcast(_ values: UnsafeMutableBufferPointer<Float>, root: Int) throws
     /// Every process's `text`, in rank order (at most `Communicators.gatherLimit` bytes each).
@@ -24,6 +26,7 @@ public final class SingleProcess: Communicator {
     public var rank: Int { 0 }
     public var size: Int { 1 }
     public func allReduceSum(_ values: UnsafeMutableBufferPointer<Float>) throws {}
+    public func allReduceSum(_ values: UnsafeMutableBufferPointer<Double>) throws {}
     public func broadcast(_ values: UnsafeMutableBufferPointer<Float>, root: Int) throws {}
     public func allGather(_ text: String) throws -> [String] { [text] }
     public func barrier() throws {}

@@ -4,9 +4,10 @@ import ZooNN
 import ZooTensor
 
 /// Data-parallel training's step between the backward pass and the optimizer. Each process
-/// computed the gradient of the mean loss over its shard of the global batch; weighted by its
-/// share of the batch and summed over the processes, those are the gradient of the mean over
-/// the global batch, so every process applies the same optimizer step. The sums run in buckets
+/// back-propagates its shard's mean loss times the shard's share of the global batch, so its
+/// gradients are its part of the global batch's mean-loss gradient (and a synchronized batch
+/// normalization sees the same output gradients as one process would); summed over the
+/// processes they are that gradient, and every process applies the same optimizer step. The sums run in buckets
 /// of `Communicators.bucket` floats, in the parameters' order, which is the same on every
 /// process (the graph's). The step's statistics travel first, in their own small sum: a loss
 /// that is not finite on one process, or Ctrl-C on one, is then seen by all of them at the
@@ -33,9 +34,9 @@ struct GradientSync {
         return values
     }
 
-    /// Replaces each parameter's gradient by the sum over the processes of `share` times it
-    /// (a parameter without a gradient, as on a process whose shard was empty, counts as zero).
-    func reduceGradients(_ parameters: [(path: String, parameter: Parameter)], share: Float) throws {
+    /// Replaces each parameter's gradient by its sum over the processes (a parameter without a
+    /// gradient, as on a process whose shard was empty, counts as zero).
+    func reduceGradients(_ parameters: [(path: String, parameter: Parameter)]) throws {
         let capacity = Communicators.bucket
         var bucket = [Float]()
         bucket.reserveCapacity(capacity)
@@ -57,15 +58,12 @@ struct GradientSync {
             if parameter.value.grad == nil { parameter.value.grad = Tensor(zeros: parameter.value.shape) }
             let grad = parameter.value.grad!
             if grad.count > capacity {
-                // Larger than a bucket: scaled and summed where it is.
-                try grad.withUnsafeMutableBufferPointer { values in
-                    for i in values.indices { values[i] *= share }
-                    try communicator.allReduceSum(values)
-                }
+                // Larger than a bucket: summed where it is.
+                try grad.withUnsafeMutableBufferPointer { try communicator.allReduceSum($0) }
                 continue
             }
             if bucket.count + grad.count > capacity { try flush() }
-            grad.withUnsafeBufferPointer { values in bucket.append(contentsOf: values.lazy.map { $0 * share }) }
+            grad.withUnsafeBufferPointer { values in bucket.append(contentsOf: values) }
             waiting.append(grad)
         }
         try flush()

@@ -43,6 +43,12 @@ public final class MPICommunicator: Communicator {
         }
     }
 
+    public func allReduceSum(_ values: UnsafeMutableBufferPointer<Double>) throws {
+        guard let base = values.baseAddress else { return }
+        try Self.check(
+            MPI_Allreduce(zoo_mpi_in_place(), base, Int32(values.count), zoo_mpi_double(), zoo_mpi_sum(), world), "MPI_Allreduce")
+    }
+
     public func broadcast(_ values: UnsafeMutableBufferPointer<Float>, root: Int) throws {
         guard let base = values.baseAddress else { return }
         var offset = 0

@@ -66,6 +66,8 @@ public final class Trainer {
     private var baseLearningRate: Float
     /// The processes this training is spread over (data-parallel over MPI); one by default.
     public var communicator: Communicator = SingleProcess()
+    /// With several processes: batch normalization with the global batch's statistics.
+    public var syncBatchNorm = false
 
     public init(
         model: Model, task: ArchitectureTask, loss: Loss, optimizer: GradientOptimizer,
@@ -104,6 +106,11 @@ public final class Trainer {
         model.setTraining(true)
         let sync = communicator.size > 1 ? GradientSync(communicator: communicator) : nil
         try sync?.broadcastFromRankZero(model)
+        if sync != nil, syncBatchNorm {
+            let communicator = self.communicator
+            BatchNormSync.sum = { try communicator.allReduceSum($0) }
+        }
+        defer { BatchNormSync.sum = nil }
         for epoch in startEpoch..<epochs {
             let started = Date()
             if schedule.unit == "epoch", let rate = schedule.schedule?.learningRate(at: epoch) { optimizer.learningRate = rate }
@@ -188,6 +195,13 @@ public final class Trainer {
             try value.backward(retainGraph: false)
             return (number, batch.ids.count, try correctCount(logits, batch), Interrupt.requested)
         }
+        if syncBatchNorm, batch.ids.count < communicator.size {
+            // Every rank sees this global batch's size, so every rank stops here, none waiting
+            // in a batch normalization's sum that a rank without samples never starts.
+            throw RunError(
+                "a training batch of \(batch.ids.count) samples leaves some of the \(communicator.size) processes without one, "
+                    + "and train.sync_batch_norm needs every process in every batch normalization: raise train.batch_size")
+        }
         let part = try batch.rows(sync.shard(of: batch.ids.count))
         var (number, hits): (Float, Int) = (0, 0)
         if !part.ids.isEmpty {
@@ -195,7 +209,7 @@ public final class Trainer {
             let value = try loss(logits, part.targets(for: task))
             number = try value.item()
             if number.isFinite {
-                try value.backward(retainGraph: false)
+                try (value * (Float(part.ids.count) / Float(batch.ids.count))).backward(retainGraph: false)
                 hits = try correctCount(logits, part)
             }
         }
@@ -205,7 +219,7 @@ public final class Trainer {
         let total = Int(statistics[2])
         let mean = statistics[0] / Float(Swift.max(total, 1))
         guard mean.isFinite else { return (mean, total, 0, false) }
-        try sync.reduceGradients(model.trainableParameters, share: Float(part.ids.count) / Float(batch.ids.count))
+        try sync.reduceGradients(model.trainableParameters)
         return (mean, total, Int(statistics[1]), statistics[3] > 0)
     }
 

@@ -12,6 +12,18 @@ public struct BatchNormStatistics {
     }
 }
 
+/// Synchronized batch normalization (data-parallel training over several processes): while
+/// `sum` is set, every training-mode batch normalization sums its per-channel statistics over
+/// the processes, so that each normalizes with the mean and variance of the whole global batch
+/// and propagates the gradient through them as one process would. The forward pass sums the
+/// row count and each channel's sum and sum of squares; the backward pass sums `sum(dy)` and
+/// `sum(dy * xhat)` for the input's gradient, while gamma's and beta's gradients stay this
+/// process's own (the trainer sums those with every other gradient). Every process must run
+/// the same layers in the same order.
+public enum BatchNormSync {
+    nonisolated(unsafe) public static var sum: ((UnsafeMutableBufferPointer<Double>) throws -> Void)?
+}
+
 /// Normalizes `x` per channel. In training the batch statistics normalize and the moving
 /// statistics are updated; otherwise the moving statistics normalize and nothing changes.
 /// `gamma` and `beta` are optional (Keras `scale=False`, `center=False`).
@@ -33,11 +45,31 @@ public func batchNorm(
     let c = channels
     let mean = Storage(count: c)
     let inverseStd = Storage(count: c)
+    // The rows the statistics were taken over: this batch's, or the global batch's when synced.
+    var globalRows = rows
+    let sync = training ? BatchNormSync.sum : nil
     if training {
         guard rows > 1 else {
             throw TensorError(op, "training needs more than one value per channel, got input \(x.shape)")
         }
         channelMoments(x.data, rows: rows, channels: c, mean: mean.pointer, variance: inverseStd.pointer)
+        if let sum = BatchNormSync.sum {
+            // Count, sums and sums of squares in Double, summed over the processes.
+            var totals = [Double](repeating: 0, count: 1 + 2 * c)
+            totals[0] = Double(rows)
+            for k in 0..<c {
+                let (m, v) = (Double(mean.pointer[k]), Double(inverseStd.pointer[k]))
+                totals[1 + k] = Double(rows) * m
+                totals[1 + c + k] = Double(rows) * (v + m * m)
+            }
+            try totals.withUnsafeMutableBufferPointer { try sum($0) }
+            globalRows = Int(totals[0].rounded())
+            for k in 0..<c {
+                let m = totals[1 + k] / totals[0]
+                mean.pointer[k] = Float(m)
+                inverseStd.pointer[k] = Float(Swift.max(totals[1 + c + k] / totals[0] - m * m, 0))
+            }
+        }
         let (movingMean, movingVariance) = (statistics.movingMean.data, statistics.movingVariance.data)
         for k in 0..<c {
             movingMean[k] = movingMean[k] * momentum + mean.pointer[k] * (1 - momentum)
@@ -73,12 +105,19 @@ public func batchNorm(
         // Per channel: sum(dy) and sum(dy * xhat), where xhat = (x - mean) * inverseStd.
         let sums = Storage(zeros: 2 * c)
         channelGradientSums(dy.data, x.data, rows: rows, channels: c, mean: mean.pointer, inverseStd: inverseStd.pointer, into: sums.pointer)
+        // gamma's and beta's gradients: this process's sums; the input's: the global batch's.
+        let local = (0..<(2 * c)).map { sums.pointer[$0] }
+        if let sync {
+            var totals = local.map(Double.init)
+            try totals.withUnsafeMutableBufferPointer { try sync($0) }
+            for k in 0..<(2 * c) { sums.pointer[k] = Float(totals[k]) }
+        }
         let (sumDy, sumDyXhat) = (sums.pointer, sums.pointer + c)
         var grads: [Tensor?] = []
         if x.requiresGrad {
             let dx = Tensor.uninitialized(x.shape)
             let (gp, xp, dp) = (dy.data, x.data, dx.data)
-            let invRows = 1 / Float(rows)
+            let invRows = 1 / Float(globalRows)
             Parallel.ranges(rows, grain: Swift.max(1, elementGrain / c)) { range in
                 for row in range {
                     let (g, xv, d) = (gp + row * c, xp + row * c, dp + row * c)
@@ -96,8 +135,8 @@ public func batchNorm(
         } else {
             grads.append(nil)
         }
-        if gamma != nil { grads.append(try Tensor(shape: [c], scalars: Array(UnsafeBufferPointer(start: sumDyXhat, count: c)))) }
-        if beta != nil { grads.append(try Tensor(shape: [c], scalars: Array(UnsafeBufferPointer(start: sumDy, count: c)))) }
+        if gamma != nil { grads.append(try Tensor(shape: [c], scalars: Array(local[c...]))) }
+        if beta != nil { grads.append(try Tensor(shape: [c], scalars: Array(local[..<c]))) }
         return grads
     }
 }
