@@ -228,6 +228,22 @@ final class ClusterSweepTests: FolderTestCase {
         XCTAssertTrue(rows.allSatisfy { $0.medianSeconds > 0 }, text)
     }
 
+    /// `srun --mpi=pmix -n 2 zoo bench --allreduce` through the test command's SLURM: the ranks
+    /// find each other through SLURM's PMIx, with no mpirun (and no listener beyond 127.0.0.1).
+    func testTwoRanksUnderSrunWithPMIx() throws {
+        guard Communicators.mpiBuilt else { throw XCTSkip("this build has no MPI trait (the test command builds with --traits MPI)") }
+        var environment = try cluster()
+        environment["OMPI_MCA_btl"] = "self,vader"
+        let slurm = SlurmSweep(study: try study(try sweepConfig(epochs: 1)), options: SlurmOptions(), experiment: "cluster", environment: environment)
+        let output = try slurm.run(
+            try slurm.command("srun"),
+            ["--mpi=pmix", "-n", "2", try zooExecutable(beside: Self.self).path, "bench", "--allreduce", "--repeats", "2", "--json"])
+        XCTAssertEqual(output.status, 0, output.error)
+        let line = try XCTUnwrap(output.output.split(separator: "\n").last { $0.hasPrefix("[") }, output.output + output.error)
+        let rows = try JSONDecoder().decode([AllReduceBench.Row].self, from: Data(line.utf8))
+        XCTAssertEqual(rows.map(\.floats), AllReduceBench.sizes)
+    }
+
     /// Runs zoo under Debian's Open MPI `mpirun -np 2` in a network namespace of its own with
     /// only the loopback device up (Open MPI 4.1's mpirun listens on every interface).
     func underMpirun(_ arguments: [String], environment: [String: String] = [:], expectSuccess: Bool = true) throws -> String {

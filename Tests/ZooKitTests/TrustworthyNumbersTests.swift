@@ -235,7 +235,7 @@ final class TrustworthyNumbersTests: FolderTestCase {
         // In a run: refused before training, naming the file.
         let config = try ExperimentConfig(try ConfigValue.parse(yaml: """
             data: {source: folder, folder: {path: \(classes.path)}, split: {method: random, train: 0.5, test: 0.5}}
-            model: {name: small_cnn, input_shape: [8, 8, 1]}
+            model: {name: small_cnn, input_shape: [24, 24, 1]}
             train: {epochs: 1, batch_size: 2}
             """, source: "bits.yaml"), source: "bits.yaml")
         XCTAssertThrowsError(try ExperimentRunner(config: config, runsRoot: runs, progress: quiet).run(name: "bits")) { error in

@@ -51,7 +51,8 @@ public final class ExperimentRunner {
         let variant = try config.architecture()
         // An input below the architecture's minimum fails when the model is built; a sweep
         // (on SLURM above all) must not learn that only once the trial's job runs.
-        if let shape = config.model.inputShape {
+        // (A shape of the other rank, 2D for a 3D network, is left to the data check, which says so.)
+        if let shape = config.model.inputShape, shape.count == variant.defaultInput.count {
             _ = try variant.resolvedInput(ArchitectureOptions(classes: 2, inputShape: shape, classifierActivation: .linear))
         }
         let source = "config"
