@@ -228,6 +228,56 @@ final class ClusterSweepTests: FolderTestCase {
         XCTAssertTrue(rows.allSatisfy { $0.medianSeconds > 0 }, text)
     }
 
+    /// A rank killed mid-training: mpirun stops the job and names the rank; rank 0's last
+    /// checkpoint is intact, and `mpirun -np 2 zoo train --resume RUN` finishes the run from it.
+    func testARankThatDiesStopsTheJobAndTheRunResumesFromRankZerosCheckpoint() throws {
+        guard Communicators.mpiBuilt else { throw XCTSkip("this build has no MPI trait (the test command builds with --traits MPI)") }
+        let config = try write("dies.yaml", """
+            experiment: dies
+            seed: 5
+            data: {source: phantom, phantom: {kind: lidc_nodules, count: 48, size: 32}, split: {method: stratified, train: 0.5, test: 0.5}}
+            model: {name: small_cnn, input_shape: [32, 32, 1]}
+            train: {epochs: 400, batch_size: 8}
+            """)
+        let folder = runs.appendingPathComponent("dies")
+        // Rank 1 is killed once rank 0 has logged two epochs (its checkpoint of epoch 1 is whole).
+        let killer = Thread {
+            let deadline = Date().addingTimeInterval(120)
+            while Date() < deadline {
+                if let run = try? FileManager.default.contentsOfDirectory(atPath: folder.path).first,
+                    let log = try? String(contentsOf: folder.appendingPathComponent(run).appendingPathComponent("log.csv"), encoding: .utf8),
+                    log.split(separator: "\n").count >= 3
+                {
+                    for pid in Self.zooPids(withRank: 1) { kill(pid, SIGKILL) }
+                    return
+                }
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+        }
+        killer.start()
+        let text = try underMpirun(["train", config.path, "--runs", runs.path], expectSuccess: false)
+        XCTAssertTrue(text.contains("rank 1"), text)
+        let run = RunDirectory(folder.appendingPathComponent(try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: folder.path).first)))
+        XCTAssertFalse(run.isFinished)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: run.lastCheckpoint.path))
+        // The rest of the run: a resumed run keeps its recorded config (400 epochs of three
+        // small steps each, milliseconds apiece), and it must end finished.
+        let resumed = try underMpirun(["train", "--resume", run.url.path])
+        XCTAssertTrue(resumed.contains("resuming \(run.url.lastPathComponent) after epoch"), resumed)
+        XCTAssertTrue(run.isFinished, resumed)
+    }
+
+    /// The pids of zoo processes that Open MPI started as `rank`.
+    static func zooPids(withRank rank: Int) -> [pid_t] {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+        return entries.compactMap(Int32.init).filter { pid in
+            guard let environment = try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/environ")),
+                let command = try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8), command.contains("zoo")
+            else { return false }
+            return environment.split(separator: 0).contains { String(decoding: $0, as: UTF8.self) == "OMPI_COMM_WORLD_RANK=\(rank)" }
+        }
+    }
+
     /// `srun --mpi=pmix -n 2 zoo bench --allreduce` through the test command's SLURM: the ranks
     /// find each other through SLURM's PMIx, with no mpirun (and no listener beyond 127.0.0.1).
     func testTwoRanksUnderSrunWithPMIx() throws {
