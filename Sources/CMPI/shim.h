@@ -10,3 +10,5 @@ static inline MPI_Datatype zoo_mpi_char(void) { return MPI_CHAR; }
 static inline MPI_Op zoo_mpi_sum(void) { return MPI_SUM; }
 static inline void *zoo_mpi_in_place(void) { return MPI_IN_PLACE; }
 static inline int zoo_mpi_thread_funneled(void) { return MPI_THREAD_FUNNELED; }
+static inline MPI_Status *zoo_mpi_status_ignore(void) { return MPI_STATUS_IGNORE; }
+static inline MPI_Request zoo_mpi_request_null(void) { return MPI_REQUEST_NULL; }

@@ -59,6 +59,14 @@ extension Tensor {
     /// no longer holds every activation and every gradient at once; the graph cannot be
     /// back-propagated again.
     public func backward(_ gradient: Tensor? = nil, retainGraph: Bool = true) throws {
+        try backward(gradient, retainGraph: retainGraph, leafGradient: nil)
+    }
+
+    /// `backward`, calling `leafGradient` with each leaf as soon as its gradient is complete
+    /// (every use of it has passed its gradient back), while the rest of the graph is still
+    /// being back-propagated: data-parallel training starts summing those gradients over the
+    /// processes then, as PyTorch's DDP does.
+    public func backward(_ gradient: Tensor?, retainGraph: Bool, leafGradient: ((Tensor) throws -> Void)?) throws {
         let seed = try seedGradient(gradient)
         try Tensor.propagate(from: self, seed: seed, release: !retainGraph) { tensor, g in
             guard tensor.retainsGrad || (tensor.node == nil && tensor.requiresGrad) else { return }
@@ -67,6 +75,7 @@ extension Tensor {
             } else {
                 tensor.grad = g.copy()
             }
+            if tensor.node == nil, let leafGradient { try leafGradient(tensor) }
         }
     }
 

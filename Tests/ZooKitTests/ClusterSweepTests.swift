@@ -206,6 +206,7 @@ final class ClusterSweepTests: FolderTestCase {
             var rank: Int { 0 }
             var size: Int { texts.count }
             func allReduceSum(_ values: UnsafeMutableBufferPointer<Float>) throws {}
+            func startAllReduceSum(_ values: UnsafeMutableBufferPointer<Float>) throws -> Reduction { CompletedReduction() }
             func allReduceSum(_ values: UnsafeMutableBufferPointer<Double>) throws {}
             func broadcast(_ values: UnsafeMutableBufferPointer<Float>, root: Int) throws {}
             func allGather(_ text: String) throws -> [String] { texts }

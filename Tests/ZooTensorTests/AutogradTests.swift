@@ -11,6 +11,28 @@ final class AutogradTests: XCTestCase {
         XCTAssertEqual(w.grad?.scalars, [7, 7, 7])
     }
 
+    /// The hook data-parallel training overlaps its sums with: each leaf is reported once, with
+    /// its complete gradient (a leaf used twice only after both uses), while the other leaf's
+    /// gradient is still to come.
+    func testEachLeafIsReportedOnceItsGradientIsComplete() throws {
+        let x = try Tensor(shape: [2], scalars: [1, 2])
+        let w1 = try Tensor(shape: [2], scalars: [3, 4], requiresGrad: true)
+        let w2 = try Tensor(shape: [2], scalars: [5, 6], requiresGrad: true)
+        let hidden = try x * w1
+        let y = try (hidden * w2 + w2 * w2).sum()
+        var reports = [String: [Float]]()
+        var otherReadyAtFirstReport: Bool?
+        try y.backward(nil, retainGraph: false) { leaf in
+            let name = leaf === w1 ? "w1" : "w2"
+            XCTAssertNil(reports[name], "\(name) reported twice")
+            reports[name] = leaf.grad!.scalars
+            if otherReadyAtFirstReport == nil { otherReadyAtFirstReport = (leaf === w1 ? w2 : w1).grad != nil }
+        }
+        XCTAssertEqual(reports["w2"], [3 + 10, 8 + 12], "w2's gradient from both of its uses")
+        XCTAssertEqual(reports["w1"], [5, 12])
+        XCTAssertEqual(otherReadyAtFirstReport, false, "the first leaf was reported before the other's gradient existed")
+    }
+
     func testReusedTensorSumsItsGradients() throws {
         let x = try Tensor(shape: [2], scalars: [1, 2], requiresGrad: true)
         let y = try x * x + x.exp() * x

@@ -10,6 +10,9 @@ public protocol Communicator: AnyObject {
     var size: Int { get }
     /// Replaces `values` on every process by their sum over all processes.
     func allReduceSum(_ values: UnsafeMutableBufferPointer<Float>) throws
+    /// Starts summing `values` over every process and returns at once; the sum is in `values`
+    /// once the returned reduction's `wait()` has returned. `values` must stay valid until then.
+    func startAllReduceSum(_ values: UnsafeMutableBufferPointer<Float>) throws -> Reduction
     /// The same in Double (batch-normalization statistics).
     func allReduceSum(_ values: UnsafeMutableBufferPointer<Double>) throws
     /// Replaces `values` on every process by rank `root`'s.
@@ -20,12 +23,27 @@ public protocol Communicator: AnyObject {
     func barrier() throws
 }
 
+/// A sum started by `startAllReduceSum`.
+public protocol Reduction: AnyObject {
+    /// Lets the sum progress (MPI moves a non-blocking collective on only inside its calls).
+    func poll() throws
+    /// Returns once the sum is complete.
+    func wait() throws
+}
+
+/// A sum that was complete when it started (one process).
+final class CompletedReduction: Reduction {
+    func poll() throws {}
+    func wait() throws {}
+}
+
 /// One process: every collective is the identity.
 public final class SingleProcess: Communicator {
     public init() {}
     public var rank: Int { 0 }
     public var size: Int { 1 }
     public func allReduceSum(_ values: UnsafeMutableBufferPointer<Float>) throws {}
+    public func startAllReduceSum(_ values: UnsafeMutableBufferPointer<Float>) throws -> Reduction { CompletedReduction() }
     public func allReduceSum(_ values: UnsafeMutableBufferPointer<Double>) throws {}
     public func broadcast(_ values: UnsafeMutableBufferPointer<Float>, root: Int) throws {}
     public func allGather(_ text: String) throws -> [String] { [text] }

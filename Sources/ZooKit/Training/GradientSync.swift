@@ -83,3 +83,90 @@ struct GradientSync {
         return (count * rank / size)..<(count * (rank + 1) / size)
     }
 }
+
+/// The gradient sum of one step, started while the backward pass still runs (PyTorch DDP's
+/// overlap): each parameter's gradient joins a bucket as soon as it is complete, a full bucket
+/// starts its non-blocking sum at once, and `finish` adds the parameters that got no gradient
+/// (zeros), starts the last bucket, waits for all and writes the sums back. Buckets fill in
+/// the order gradients complete, which is the same on every process (the same graph); the
+/// parameters left for `finish` follow in the model's order.
+final class OverlappedGradientSum {
+    private let communicator: Communicator
+    private let parameters: [(path: String, parameter: Parameter)]
+    private var index: [ObjectIdentifier: Int] = [:]
+    private var added: Set<Int> = []
+    private var bucket: [Tensor] = []
+    private var bucketCount = 0
+    private var inFlight: [(buffer: UnsafeMutableBufferPointer<Float>, grads: [Tensor], reduction: Reduction)] = []
+
+    init(communicator: Communicator, parameters: [(path: String, parameter: Parameter)]) {
+        self.communicator = communicator
+        self.parameters = parameters
+        for (position, entry) in parameters.enumerated() { index[ObjectIdentifier(entry.parameter.value)] = position }
+    }
+
+    deinit {
+        for flight in inFlight { flight.buffer.deallocate() }
+    }
+
+    /// Called with each leaf whose gradient is complete.
+    func gradientReady(_ leaf: Tensor) throws {
+        guard let position = index[ObjectIdentifier(leaf)], !added.contains(position), let grad = leaf.grad else { return }
+        try add(position, grad)
+        for flight in inFlight { try flight.reduction.poll() }
+    }
+
+    private func add(_ position: Int, _ grad: Tensor) throws {
+        added.insert(position)
+        if bucketCount + grad.count > Communicators.bucket { try startBucket() }
+        bucket.append(grad)
+        bucketCount += grad.count
+    }
+
+    private func startBucket() throws {
+        guard !bucket.isEmpty else { return }
+        let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: bucketCount)
+        var offset = 0
+        for grad in bucket {
+            grad.withUnsafeBufferPointer { values in
+                (buffer.baseAddress! + offset).update(from: values.baseAddress!, count: values.count)
+            }
+            offset += grad.count
+        }
+        // A gradient larger than a bucket travels in pieces of at most a bucket each.
+        var pieces = [Reduction]()
+        var start = 0
+        while start < bucketCount {
+            let count = Swift.min(Communicators.bucket, bucketCount - start)
+            pieces.append(try communicator.startAllReduceSum(UnsafeMutableBufferPointer(rebasing: buffer[start..<(start + count)])))
+            start += count
+        }
+        for (number, reduction) in pieces.enumerated() {
+            inFlight.append((number == 0 ? buffer : UnsafeMutableBufferPointer(start: nil, count: 0), number == 0 ? bucket : [], reduction))
+        }
+        bucket = []
+        bucketCount = 0
+    }
+
+    /// Completes the step's sum: every trainable parameter's gradient is the sum over the
+    /// processes when this returns.
+    func finish() throws {
+        for (position, entry) in parameters.enumerated() where !added.contains(position) {
+            if entry.parameter.value.grad == nil { entry.parameter.value.grad = Tensor(zeros: entry.parameter.value.shape) }
+            try add(position, entry.parameter.value.grad!)
+        }
+        try startBucket()
+        for flight in inFlight { try flight.reduction.wait() }
+        for flight in inFlight where flight.buffer.baseAddress != nil {
+            var offset = 0
+            for grad in flight.grads {
+                grad.withUnsafeMutableBufferPointer { target in
+                    target.baseAddress!.update(from: flight.buffer.baseAddress! + offset, count: target.count)
+                }
+                offset += grad.count
+            }
+            flight.buffer.deallocate()
+        }
+        inFlight = []
+    }
+}

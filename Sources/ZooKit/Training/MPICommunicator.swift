@@ -43,6 +43,29 @@ public final class MPICommunicator: Communicator {
         }
     }
 
+    /// One `MPI_Iallreduce` (callers keep a reduction within a bucket's size).
+    public func startAllReduceSum(_ values: UnsafeMutableBufferPointer<Float>) throws -> Reduction {
+        let reduction = PendingReduction()
+        guard let base = values.baseAddress else { return reduction }
+        try Self.check(
+            MPI_Iallreduce(zoo_mpi_in_place(), base, Int32(values.count), zoo_mpi_float(), zoo_mpi_sum(), world, &reduction.request),
+            "MPI_Iallreduce")
+        return reduction
+    }
+
+    final class PendingReduction: Reduction {
+        var request: MPI_Request? = zoo_mpi_request_null()
+
+        func poll() throws {
+            var done: Int32 = 0
+            try MPICommunicator.check(MPI_Test(&request, &done, zoo_mpi_status_ignore()), "MPI_Test")
+        }
+
+        func wait() throws {
+            try MPICommunicator.check(MPI_Wait(&request, zoo_mpi_status_ignore()), "MPI_Wait")
+        }
+    }
+
     public func allReduceSum(_ values: UnsafeMutableBufferPointer<Double>) throws {
         guard let base = values.baseAddress else { return }
         try Self.check(

@@ -203,15 +203,17 @@ public final class Trainer {
                     + "and train.sync_batch_norm needs every process in every batch normalization: raise train.batch_size")
         }
         let part = try batch.rows(sync.shard(of: batch.ids.count))
+        let share = Float(part.ids.count) / Float(batch.ids.count)
+        // Forward first; the step's statistics are summed before any gradient, so a loss that
+        // is not finite anywhere stops every process before the backward pass.
         var (number, hits): (Float, Int) = (0, 0)
+        var value: Tensor?
         if !part.ids.isEmpty {
             let logits = try model(part.images)
-            let value = try loss(logits, part.targets(for: task))
-            number = try value.item()
-            if number.isFinite {
-                try (value * (Float(part.ids.count) / Float(batch.ids.count))).backward(retainGraph: false)
-                hits = try correctCount(logits, part)
-            }
+            let loss = try self.loss(logits, part.targets(for: task))
+            number = try loss.item()
+            hits = try correctCount(logits, part)
+            value = loss
         }
         let statistics = try sync.reduceStatistics([
             number * Float(part.ids.count), Float(hits), Float(part.ids.count), Interrupt.requested ? 1 : 0,
@@ -219,7 +221,17 @@ public final class Trainer {
         let total = Int(statistics[2])
         let mean = statistics[0] / Float(Swift.max(total, 1))
         guard mean.isFinite else { return (mean, total, 0, false) }
-        try sync.reduceGradients(model.trainableParameters)
+        if batch.ids.count >= communicator.size, let value {
+            // Every process has samples, so every one runs the same backward pass: the
+            // gradients are summed as they complete.
+            let overlapped = OverlappedGradientSum(communicator: communicator, parameters: model.trainableParameters)
+            try (value * share).backward(nil, retainGraph: false, leafGradient: overlapped.gradientReady)
+            try overlapped.finish()
+        } else {
+            // Some process has no sample in this batch: all sum after their backward passes.
+            if let value { try (value * share).backward(retainGraph: false) }
+            try sync.reduceGradients(model.trainableParameters)
+        }
         return (mean, total, Int(statistics[1]), statistics[3] > 0)
     }
 
