@@ -15,6 +15,8 @@ export ZOO_EXPORT_DIR="$(mktemp -d)"
 # where those tests read it, and they skip printing it.
 cluster="$(mktemp -d)"
 export ZOO_SLURM_UNAVAILABLE="$cluster/UNAVAILABLE"
+# The tests' convolution choices go to a plan file of their own, not the machine's.
+export ZOO_CONV_PLANS="$cluster/convolution-plans.json"
 trap 'scripts/slurm-local.sh stop "$cluster/slurm" >/dev/null 2>&1 || true; rm -rf "$ZOO_EXPORT_DIR" "$cluster"' EXIT
 if scripts/slurm-local.sh install 2>"$ZOO_SLURM_UNAVAILABLE" && started="$(scripts/slurm-local.sh start "$cluster/slurm" 2>>"$ZOO_SLURM_UNAVAILABLE")"; then
     eval "$started"

@@ -14,6 +14,11 @@ import Foundation
 /// timed call's output is always the winner's, so each shape's results come from one algorithm
 /// throughout a process.
 ///
+/// The choices are kept per machine in a plan file (`ConvolutionPlanFile`), so that every
+/// later process, and every rank or sweep worker, computes each shape with the same algorithm:
+/// a seeded run gives the same numbers each time it runs on the machine (the two algorithms
+/// differ in the last bits, which training amplifies).
+///
 /// `ZOO_CONV_ALGORITHM=zoo|onednn` forces one (tests, comparisons); `auto` (or unset) times.
 public enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     /// Zoo's own kernels: im2col + SGEMM, or the direct depthwise loops.
@@ -44,7 +49,8 @@ public enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
         public let algorithm: ConvolutionAlgorithm
         /// oneDNN's implementation name (e.g. `brgconv:avx512_core`), or why it was not a candidate.
         public let onednnImplementation: String
-        /// Seconds of the timed calls (nil when the algorithm was forced or oneDNN was not a candidate).
+        /// Seconds of the timed calls (nil when the algorithm was forced, came from the plan file, or
+        /// oneDNN was not a candidate).
         public let zooSeconds: Double?
         public let onednnSeconds: Double?
     }
@@ -261,6 +267,12 @@ final class ConvolutionPlans: @unchecked Sendable {
             record(.onednn, primitive.implementation)
             return Plan(algorithm: .onednn, onednn: primitive)
         }
+        let planKey = ConvolutionPlanFile.entryKey(key)
+        if let planned = ConvolutionPlanFile.shared?.algorithm(for: planKey) {
+            if planned == .onednn { onednn(primitive) } else { zoo() }
+            record(planned, primitive.implementation)
+            return Plan(algorithm: planned, onednn: planned == .onednn ? primitive : nil)
+        }
         // oneDNN's first call touches its buffers; then each runs twice, alternating, and keeps
         // its faster time: one sample each chose differently from run to run (measured: 2 to 12
         // of ResNet50's 40 forward shapes went either way).
@@ -270,7 +282,9 @@ final class ConvolutionPlans: @unchecked Sendable {
             zooTime = Swift.min(zooTime, seconds(zoo))
             onednnTime = Swift.min(onednnTime, seconds { onednn(primitive) })
         }
-        let winner: ConvolutionAlgorithm = onednnTime < zooTime ? .onednn : .zoo
+        var winner: ConvolutionAlgorithm = onednnTime < zooTime ? .onednn : .zoo
+        // The plan file keeps the first choice any process made for this shape on the machine.
+        winner = ConvolutionPlanFile.shared?.keep(winner, for: planKey) ?? winner
         if winner == .zoo { zoo() }
         record(winner, primitive.implementation, (zooTime, onednnTime))
         return Plan(algorithm: winner, onednn: winner == .onednn ? primitive : nil)
@@ -338,5 +352,90 @@ extension ConvGeometry {
         ConvolutionPlans.shared.run(
             .backwardWeights, self, depthwise: true, zoo: { directDepthwiseBackwardFilter(x, dy, into: dw) },
             onednn: { $0.execute(x, dy, bias: nil, into: dw) })
+    }
+}
+
+/// The per-machine file of convolution choices: `ZOO_CONV_PLANS` names it (`off`: none, every
+/// process times for itself), else `$ZOO_CACHE` or `~/.cache/zoo`, `convolution-plans.json`.
+/// Choices are grouped by what they depend on: the CPU, oneDNN's version and the thread count.
+/// A shape's first recorded choice stays: a process that decided otherwise meanwhile takes it.
+final class ConvolutionPlanFile: @unchecked Sendable {
+    /// A variable so that tests can give it a file of their own.
+    nonisolated(unsafe) static var shared: ConvolutionPlanFile? = {
+        let environment = ProcessInfo.processInfo.environment
+        if environment["ZOO_CONV_PLANS"] == "off" { return nil }
+        let url = environment["ZOO_CONV_PLANS"].map { URL(fileURLWithPath: $0) }
+            ?? URL(fileURLWithPath: environment["ZOO_CACHE"] ?? (NSHomeDirectory() + "/.cache/zoo"))
+                .appendingPathComponent("convolution-plans.json")
+        return ConvolutionPlanFile(url: url, machine: machineKey)
+    }()
+
+    /// What the timings depend on: the CPU (a virtual machine's model name alone does not tell
+    /// AVX2 from AVX-512), oneDNN's version and the threads.
+    static var machineKey: String {
+        var fields = [String: String]()
+        for line in ((try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "").split(separator: "\n") {
+            let parts = line.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            if parts.count == 2, fields[parts[0]] == nil { fields[parts[0]] = parts[1] }
+        }
+        let flags = Set((fields["flags"] ?? "").split(separator: " "))
+        let vector = flags.contains("avx512f") ? "AVX-512" : flags.contains("avx2") ? "AVX2" : "no AVX2"
+        let cpu = "\(fields["model name"] ?? "unknown CPU") (family \(fields["cpu family"] ?? "?") model \(fields["model"] ?? "?"), \(vector))"
+        return "\(cpu); oneDNN \(ConvolutionAlgorithm.onednnVersion); \(Parallel.threadCount) threads"
+    }
+
+    static func entryKey(_ key: ConvolutionPlans.Key) -> String {
+        let g = key.geometry
+        var text = "\(key.pass.rawValue) b\(g.batch) \(g.input)x\(g.inChannels) k\(g.kernel) s\(g.strides) d\(g.dilations) "
+            + "p\(g.padBefore) -> \(g.output)x\(g.outChannels)"
+        if key.withBias { text += " bias" }
+        if key.depthwise { text += " depthwise" }
+        if let epilogue = key.epilogue { text += " epilogue(\(epilogue.residual ? "residual, " : "")\(epilogue.activation))" }
+        return text
+    }
+
+    let url: URL
+    let machine: String
+    private let lock = NSLock()
+    private var known: [String: String] = [:]
+
+    init(url: URL, machine: String) {
+        self.url = url
+        self.machine = machine
+        known = read()[machine] ?? [:]
+    }
+
+    private func read() -> [String: [String: String]] {
+        guard let data = try? Data(contentsOf: url),
+            let all = try? JSONDecoder().decode([String: [String: String]].self, from: data)
+        else { return [:] }
+        return all
+    }
+
+    func algorithm(for key: String) -> ConvolutionAlgorithm? {
+        lock.withLock { known[key].flatMap(ConvolutionAlgorithm.init(rawValue:)) }
+    }
+
+    /// Records `choice` unless the file already has one for `key`, and returns the one kept.
+    /// A file that cannot be written leaves the choice to this process alone.
+    func keep(_ choice: ConvolutionAlgorithm, for key: String) -> ConvolutionAlgorithm {
+        lock.withLock {
+            var all = read()
+            var mine = all[machine] ?? [:]
+            if let existing = mine[key].flatMap(ConvolutionAlgorithm.init(rawValue:)) {
+                known = mine
+                return existing
+            }
+            mine[key] = choice.rawValue
+            all[machine] = mine
+            known = mine
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            if let data = try? encoder.encode(all) {
+                try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try? data.write(to: url, options: .atomic)
+            }
+            return choice
+        }
     }
 }
