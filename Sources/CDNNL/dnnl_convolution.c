@@ -112,9 +112,8 @@ void zoo_dnnl_version(int *major, int *minor, int *patch) {
     *patch = version->patch;
 }
 
-static int fail(char *error, size_t size, const char *step, dnnl_status_t status) {
+static void fail(char *error, size_t size, const char *step, dnnl_status_t status) {
     snprintf(error, size, "oneDNN %s failed (status %d)", step, (int)status);
-    return (int)status;
 }
 
 #define TRY(step, call)                                                  \
@@ -283,6 +282,14 @@ static void *aligned_buffer(size_t bytes) {
     return posix_memalign(&pointer, 64, bytes) == 0 ? pointer : NULL;
 }
 
+/// Wraps `pointer` as memory laid out as `md`, owned by `owned` until the call ends.
+static dnnl_status_t wrap(
+    dnnl_memory_t *memory, const dnnl_memory_desc_t *md, const void *pointer, dnnl_memory_t *owned, int *count) {
+    dnnl_status_t status = p_dnnl_memory_create(memory, md, engine, (void *)pointer);
+    if (status == dnnl_success) owned[(*count)++] = *memory;
+    return status;
+}
+
 int zoo_dnnl_execute(
     zoo_dnnl_convolution *c, int threads, const float *a, const float *b, const float *bias, const float *scale,
     const float *shift, float *out, char *error, size_t error_size) {
@@ -308,20 +315,12 @@ int zoo_dnnl_execute(
         }
     }
     dnnl_memory_t first, user_weights, weights, result = NULL, extra = NULL, pad = NULL, bias_memory = NULL;
-    TRY("memory", p_dnnl_memory_create(&first, &c->activation_in_md, engine, (void *)a));
-    memories[count++] = first;
+    TRY("memory", wrap(&first, &c->activation_in_md, a, memories, &count));
     void *user_weights_pointer = c->pass == ZOO_DNNL_BACKWARD_WEIGHTS ? (void *)out : (void *)b;
-    TRY("memory", p_dnnl_memory_create(&user_weights, &c->user_weights_md, engine, user_weights_pointer));
-    memories[count++] = user_weights;
+    TRY("memory", wrap(&user_weights, &c->user_weights_md, user_weights_pointer, memories, &count));
     weights = user_weights;
-    if (c->weights_reorder) {
-        TRY("memory", p_dnnl_memory_create(&weights, &c->weights_md, engine, blocked_weights));
-        memories[count++] = weights;
-    }
-    if (c->scratchpad_bytes) {
-        TRY("memory", p_dnnl_memory_create(&pad, &c->scratchpad_md, engine, scratchpad));
-        memories[count++] = pad;
-    }
+    if (c->weights_reorder) TRY("memory", wrap(&weights, &c->weights_md, blocked_weights, memories, &count));
+    if (c->scratchpad_bytes) TRY("memory", wrap(&pad, &c->scratchpad_md, scratchpad, memories, &count));
 
     if (c->pass != ZOO_DNNL_BACKWARD_WEIGHTS && c->weights_reorder) {
         dnnl_exec_arg_t reorder_args[2] = {{DNNL_ARG_FROM, user_weights}, {DNNL_ARG_TO, weights}};
@@ -331,36 +330,30 @@ int zoo_dnnl_execute(
     int nargs = 0;
     switch (c->pass) {
     case ZOO_DNNL_FORWARD:
-        TRY("memory", p_dnnl_memory_create(&result, &c->result_md, engine, out));
-        memories[count++] = result;
+        TRY("memory", wrap(&result, &c->result_md, out, memories, &count));
         args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_SRC, first};
         args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_WEIGHTS, weights};
         args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_DST, result};
         if (c->with_bias) {
-            TRY("memory", p_dnnl_memory_create(&bias_memory, &c->bias_md, engine, (void *)bias));
-            memories[count++] = bias_memory;
+            TRY("memory", wrap(&bias_memory, &c->bias_md, bias, memories, &count));
             args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, bias_memory};
         }
         if (c->post_scale_shift) {
             dnnl_memory_t scale_memory, shift_memory;
-            TRY("memory", p_dnnl_memory_create(&scale_memory, &c->per_channel_md, engine, (void *)scale));
-            memories[count++] = scale_memory;
-            TRY("memory", p_dnnl_memory_create(&shift_memory, &c->per_channel_md, engine, (void *)shift));
-            memories[count++] = shift_memory;
+            TRY("memory", wrap(&scale_memory, &c->per_channel_md, scale, memories, &count));
+            TRY("memory", wrap(&shift_memory, &c->per_channel_md, shift, memories, &count));
             args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, scale_memory};
             args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_ATTR_MULTIPLE_POST_OP(1) | DNNL_ARG_SRC_1, shift_memory};
         }
         break;
     case ZOO_DNNL_BACKWARD_DATA:
-        TRY("memory", p_dnnl_memory_create(&result, &c->result_md, engine, out));
-        memories[count++] = result;
+        TRY("memory", wrap(&result, &c->result_md, out, memories, &count));
         args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_DIFF_DST, first};
         args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_WEIGHTS, weights};
         args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_DIFF_SRC, result};
         break;
     case ZOO_DNNL_BACKWARD_WEIGHTS:
-        TRY("memory", p_dnnl_memory_create(&extra, &c->second_md, engine, (void *)b));
-        memories[count++] = extra;
+        TRY("memory", wrap(&extra, &c->second_md, b, memories, &count));
         args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_SRC, first};
         args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_DIFF_DST, extra};
         args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_DIFF_WEIGHTS, weights};

@@ -8,14 +8,6 @@ public enum ZooVersion {
     /// The package's version (the tag of its releases).
     public static let number = "0.0.1"
 
-    /// The CPU's model name from /proc/cpuinfo (nil elsewhere).
-    public static var cpu: String? {
-        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return nil }
-        return text.split(separator: "\n").first { $0.hasPrefix("model name") }
-            .flatMap { $0.split(separator: ":", maxSplits: 1).last }
-            .map { $0.trimmingCharacters(in: .whitespaces) }
-    }
-
     /// `zoo 0.0.1` and a line each for BLAS (kernel, selection), the convolution algorithm, and the
     /// CPU and threads.
     public static var description: String {
@@ -23,8 +15,8 @@ public enum ZooVersion {
             "zoo \(number)",
             "BLAS: OpenBLAS, kernel \(BLAS.coreName) (\(BLAS.kernelSelection))",
             "Convolutions: \(ConvolutionAlgorithm.setting); oneDNN \(ConvolutionAlgorithm.onednnVersion)"
-                + (ConvolutionAlgorithm.onednnAvailable ? "" : " (no CPU engine: im2col only)"),
-            "CPU: \(cpu ?? "unknown"), \(Parallel.threadCount) threads",
+                + (ConvolutionAlgorithm.onednnAvailable ? "" : " (not loaded: Zoo's kernels only)"),
+            "CPU: \(CPUInfo.summary), \(Parallel.threadCount) threads",
         ].joined(separator: "\n")
     }
 }

@@ -87,7 +87,9 @@ public enum BLAS {
     /// The kernel to force, or nil to let OpenBLAS decide. A probe load tells which kernel
     /// OpenBLAS would pick on its own.
     private static func preferredCore() -> String? {
-        let flags = cpuFlags()
+        // Without /proc/cpuinfo there are no flags, so OpenBLAS keeps its own kernel choice,
+        // which is always correct, only perhaps slower.
+        let flags = CPUInfo.flags
         guard flags.contains("avx2"), let probe = open(libraryNames) else { return nil }
         var detected = ""
         if let symbol = dlsym(probe, "openblas_get_corename"),
@@ -104,15 +106,6 @@ public enum BLAS {
     static func coreToForce(detected: String, cpuFlags flags: Set<String>) -> String? {
         guard genericCores.contains(detected), flags.contains("avx2") else { return nil }
         return flags.contains("avx512f") && flags.contains("avx512bw") ? "SkylakeX" : "Haswell"
-    }
-
-    private static func cpuFlags() -> Set<String> {
-        // No /proc/cpuinfo (a container without it): no flags, so OpenBLAS keeps its own
-        // kernel choice, which is always correct, only perhaps slower.
-        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
-        else { return [] }
-        return Set(line.split(separator: " ").map(String.init))
     }
 
     /// Compares a 67x45 by 45x71 product against a plain triple loop in Double.

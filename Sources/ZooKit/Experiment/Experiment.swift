@@ -326,7 +326,7 @@ public final class ExperimentRunner {
                 configJSON: configJSON, checkpointEvery: config.train.checkpointEvery, keepsBest: validationLoader != nil)
             trainer.slidingWindow = window
             if communicator.size > 1 {
-                try GradientSync.requireMeanOverSamples(loss, name: config.train.loss)
+                try GradientSync.requireMeanOverSamples(loss)
                 trainer.communicator = communicator
                 trainer.syncBatchNorm = config.train.syncBatchNorm
             }

@@ -140,7 +140,7 @@ public final class StudyRunner {
     /// are the ones it was trained with; otherwise the old run is kept under another name and
     /// the trial trains again.
     func runTrial(_ trial: ExperimentConfig, name: String, prepare: (ExperimentRunner) throws -> Void = { _ in }) throws -> RunResult {
-        let existing = RunDirectory(runsRoot.appendingPathComponent(trial.experiment).appendingPathComponent(name))
+        let existing = trialRun(name, experiment: trial.experiment)
         let runner = ExperimentRunner(config: trial, runsRoot: runsRoot, progress: progress)
         try prepare(runner)
         guard FileManager.default.fileExists(atPath: existing.url.path) else {
@@ -190,15 +190,27 @@ public final class StudyRunner {
         return problems
     }
 
+    /// The run directory of the trial `name` of `experiment`.
+    func trialRun(_ name: String, experiment: String) -> RunDirectory {
+        RunDirectory(runsRoot.appendingPathComponent(experiment).appendingPathComponent(name))
+    }
+
+    /// The trials of `sweep`, each checked before any trains.
+    func sweepTrials(_ document: ConfigValue, sweep: SweepConfig) throws -> [(String, ExperimentConfig)] {
+        let trials = try sweep.architectures.map { ($0.name, try trialConfig(document, entry: $0, architecture: true)) }
+        try preflight(trials, key: "sweep.architectures")
+        return trials
+    }
+
+    /// The names of the trials whose run has no result yet.
+    func unfinished(_ trials: [(String, ExperimentConfig)]) -> [String] {
+        trials.filter { name, trial in !trialRun(name, experiment: trial.experiment).isFinished }.map(\.0)
+    }
+
     /// The batch script `zoo sweep --backend slurm` would submit now (its unfinished trials).
     public func slurmScript() throws -> String {
         guard let sweep = config.sweep else { throw RunError("\(configURL.lastPathComponent) has no sweep: section to submit") }
-        let document = try ExperimentConfig.document(configURL)
-        let trials = try sweep.architectures.map { ($0.name, try trialConfig(document, entry: $0, architecture: true)) }
-        try preflight(trials, key: "sweep.architectures")
-        let unfinished = trials.filter { name, trial in
-            !RunDirectory(runsRoot.appendingPathComponent(trial.experiment).appendingPathComponent(name)).isFinished
-        }.map(\.0)
+        let unfinished = unfinished(try sweepTrials(try ExperimentConfig.document(configURL), sweep: sweep))
         guard !unfinished.isEmpty else { return "# every trial of \(configURL.lastPathComponent) has finished: nothing to submit\n" }
         guard let zoo = workerExecutable else { throw RunError("no zoo executable to name in the script") }
         return SlurmSweep(study: self, options: sweep.slurm, experiment: config.experiment).script(trials: unfinished, zoo: zoo)
@@ -224,9 +236,7 @@ public final class StudyRunner {
             }
             try slurm.wait(for: job!)
         }
-        let missing = unfinished.filter { name in
-            !RunDirectory(runsRoot.appendingPathComponent(experiment).appendingPathComponent(name)).isFinished
-        }
+        let missing = unfinished.filter { !trialRun($0, experiment: experiment).isFinished }
         guard missing.isEmpty else {
             let reasons = try slurm.explain(missing, job: job)
             throw RunError(
@@ -240,16 +250,13 @@ public final class StudyRunner {
     /// A sweep of `document` (the experiment with its `sweep:`); its report is written to
     /// runs/<experiment>/. Nil when its trials were submitted to SLURM without waiting.
     func runSweep(_ document: ConfigValue, sweep: SweepConfig, experiment: String, prepare: (ExperimentRunner) throws -> Void = { _ in }) throws -> SweepReport? {
-        var trials = try sweep.architectures.map { ($0.name, try trialConfig(document, entry: $0, architecture: true)) }
-        try preflight(trials, key: "sweep.architectures")
+        var trials = try sweepTrials(document, sweep: sweep)
         if !only.isEmpty {
             // A worker process: its trials only, and no report (the parent writes it).
             trials = trials.filter { only.contains($0.0) }
             return try SweepReport(experiment: experiment, results: try trials.map { name, trial in try runTrial(trial, name: name, prepare: prepare) }, metrics: trials.first?.1.eval.metrics)
         }
-        let unfinished = trials.filter { name, trial in
-            !RunDirectory(runsRoot.appendingPathComponent(trial.experiment).appendingPathComponent(name)).isFinished
-        }.map(\.0)
+        let unfinished = unfinished(trials)
         if sweep.backend == .slurm {
             guard try runOnSlurm(sweep, unfinished: unfinished, experiment: experiment) else { return nil }
         } else if sweep.workers > 1 {

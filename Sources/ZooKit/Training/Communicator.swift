@@ -71,15 +71,15 @@ public enum Communicators {
     /// The communicator of this process: MPI's when a launcher started several processes, else
     /// one process. Several processes in a build without MPI is an error that says so.
     public static func make(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Communicator {
-        guard let (variable, count) = ParallelLaunch.processCount(in: environment) else { return SingleProcess() }
         #if MPI
-        _ = (variable, count)
+        guard ParallelLaunch.processCount(in: environment) != nil else { return SingleProcess() }
         let communicator = try MPICommunicator()
         try checkSameVersion(communicator)
         return communicator
         #else
+        guard let launch = ParallelLaunch.processCount(in: environment) else { return SingleProcess() }
         throw RunError(
-            "this process is one of \(count) (\(variable)=\(count)), but this zoo was built without MPI: "
+            "this process is one of \(launch.count) (\(launch.variable)=\(launch.count)), but this zoo was built without MPI: "
                 + "build it with `swift build -c release --traits MPI` (Debian: libopenmpi-dev)")
         #endif
     }

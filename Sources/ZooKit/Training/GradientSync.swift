@@ -3,22 +3,21 @@ import ZooCore
 import ZooNN
 import ZooTensor
 
-/// Data-parallel training's step between the backward pass and the optimizer. Each process
-/// back-propagates its shard's mean loss times the shard's share of the global batch, so its
-/// gradients are its part of the global batch's mean-loss gradient (and a synchronized batch
-/// normalization sees the same output gradients as one process would); summed over the
-/// processes they are that gradient, and every process applies the same optimizer step. The sums run in buckets
-/// of `Communicators.bucket` floats, in the parameters' order, which is the same on every
-/// process (the graph's). The step's statistics travel first, in their own small sum: a loss
-/// that is not finite on one process, or Ctrl-C on one, is then seen by all of them at the
-/// same step, and none is left waiting in a collective the others never start.
+/// Data-parallel training's collectives around one step. Each process back-propagates its
+/// shard's mean loss times the shard's share of the global batch, so its gradients are its
+/// part of the global batch's mean-loss gradient (and a synchronized batch normalization sees
+/// the same output gradients as one process would); summed over the processes (`GradientSum`)
+/// they are that gradient, and every process applies the same optimizer step. The step's
+/// statistics travel first, in their own small sum: a loss that is not finite on one process,
+/// or Ctrl-C on one, is then seen by all of them at the same step, and none is left waiting in
+/// a collective the others never start.
 struct GradientSync {
     let communicator: Communicator
 
     /// Sharding sums each process's gradient weighted by its share of the batch, which is the
     /// gradient of the global batch's loss only when the loss is a mean over samples. Dice
     /// (a ratio of sums over the batch) and a mean weighted by the weights' sum are not.
-    static func requireMeanOverSamples(_ loss: Loss, name: ConfigValue?) throws {
+    static func requireMeanOverSamples(_ loss: Loss) throws {
         if let crossEntropy = loss as? SoftmaxCrossEntropy, crossEntropy.weightedMean == .batchSize { return }
         if loss is BinaryCrossEntropy { return }
         throw RunError(
@@ -32,41 +31,6 @@ struct GradientSync {
         var values = statistics
         try values.withUnsafeMutableBufferPointer { try communicator.allReduceSum($0) }
         return values
-    }
-
-    /// Replaces each parameter's gradient by its sum over the processes (a parameter without a
-    /// gradient, as on a process whose shard was empty, counts as zero).
-    func reduceGradients(_ parameters: [(path: String, parameter: Parameter)]) throws {
-        let capacity = Communicators.bucket
-        var bucket = [Float]()
-        bucket.reserveCapacity(capacity)
-        var waiting = [Tensor]()
-        func flush() throws {
-            guard !bucket.isEmpty else { return }
-            try bucket.withUnsafeMutableBufferPointer { try communicator.allReduceSum($0) }
-            var offset = 0
-            for grad in waiting {
-                grad.withUnsafeMutableBufferPointer { target in
-                    for i in target.indices { target[i] = bucket[offset + i] }
-                }
-                offset += grad.count
-            }
-            bucket.removeAll(keepingCapacity: true)
-            waiting.removeAll()
-        }
-        for (_, parameter) in parameters {
-            if parameter.value.grad == nil { parameter.value.grad = Tensor(zeros: parameter.value.shape) }
-            let grad = parameter.value.grad!
-            if grad.count > capacity {
-                // Larger than a bucket: summed where it is.
-                try grad.withUnsafeMutableBufferPointer { try communicator.allReduceSum($0) }
-                continue
-            }
-            if bucket.count + grad.count > capacity { try flush() }
-            grad.withUnsafeBufferPointer { values in bucket.append(contentsOf: values) }
-            waiting.append(grad)
-        }
-        try flush()
     }
 
     /// Every process starts from rank 0's weights and statistics.
@@ -84,20 +48,22 @@ struct GradientSync {
     }
 }
 
-/// The gradient sum of one step, started while the backward pass still runs (PyTorch DDP's
-/// overlap): each parameter's gradient joins a bucket as soon as it is complete, a full bucket
-/// starts its non-blocking sum at once, and `finish` adds the parameters that got no gradient
-/// (zeros), starts the last bucket, waits for all and writes the sums back. Buckets fill in
+/// The gradient sum of one step, over the processes, in buckets of `Communicators.bucket`
+/// floats. With `gradientReady` as the backward pass's leaf hook, it starts while the backward
+/// pass still runs (PyTorch DDP's overlap): each parameter's gradient joins a bucket as soon as
+/// it is complete, and a full bucket starts its non-blocking sum at once. `finish` adds the
+/// parameters not added yet (zeros for those without a gradient, as on a process whose shard
+/// was empty), starts the last bucket, waits for all and writes the sums back. Buckets fill in
 /// the order gradients complete, which is the same on every process (the same graph); the
 /// parameters left for `finish` follow in the model's order.
-final class OverlappedGradientSum {
+final class GradientSum {
     private let communicator: Communicator
     private let parameters: [(path: String, parameter: Parameter)]
     private var index: [ObjectIdentifier: Int] = [:]
     private var added: Set<Int> = []
     private var bucket: [Tensor] = []
     private var bucketCount = 0
-    private var inFlight: [(buffer: UnsafeMutableBufferPointer<Float>, grads: [Tensor], reduction: Reduction)] = []
+    private var inFlight: [(buffer: UnsafeMutableBufferPointer<Float>, grads: [Tensor], reductions: [Reduction])] = []
 
     init(communicator: Communicator, parameters: [(path: String, parameter: Parameter)]) {
         self.communicator = communicator
@@ -113,7 +79,9 @@ final class OverlappedGradientSum {
     func gradientReady(_ leaf: Tensor) throws {
         guard let position = index[ObjectIdentifier(leaf)], !added.contains(position), let grad = leaf.grad else { return }
         try add(position, grad)
-        for flight in inFlight { try flight.reduction.poll() }
+        for flight in inFlight {
+            for reduction in flight.reductions { try reduction.poll() }
+        }
     }
 
     private func add(_ position: Int, _ grad: Tensor) throws {
@@ -134,30 +102,28 @@ final class OverlappedGradientSum {
             offset += grad.count
         }
         // A gradient larger than a bucket travels in pieces of at most a bucket each.
-        var pieces = [Reduction]()
+        var reductions = [Reduction]()
         var start = 0
         while start < bucketCount {
             let count = Swift.min(Communicators.bucket, bucketCount - start)
-            pieces.append(try communicator.startAllReduceSum(UnsafeMutableBufferPointer(rebasing: buffer[start..<(start + count)])))
+            reductions.append(try communicator.startAllReduceSum(UnsafeMutableBufferPointer(rebasing: buffer[start..<(start + count)])))
             start += count
         }
-        for (number, reduction) in pieces.enumerated() {
-            inFlight.append((number == 0 ? buffer : UnsafeMutableBufferPointer(start: nil, count: 0), number == 0 ? bucket : [], reduction))
-        }
+        inFlight.append((buffer, bucket, reductions))
         bucket = []
         bucketCount = 0
     }
 
-    /// Completes the step's sum: every trainable parameter's gradient is the sum over the
-    /// processes when this returns.
+    /// Completes the step's sum: every parameter's gradient is the sum over the processes when
+    /// this returns.
     func finish() throws {
         for (position, entry) in parameters.enumerated() where !added.contains(position) {
             if entry.parameter.value.grad == nil { entry.parameter.value.grad = Tensor(zeros: entry.parameter.value.shape) }
             try add(position, entry.parameter.value.grad!)
         }
         try startBucket()
-        for flight in inFlight { try flight.reduction.wait() }
-        for flight in inFlight where flight.buffer.baseAddress != nil {
+        for flight in inFlight {
+            for reduction in flight.reductions { try reduction.wait() }
             var offset = 0
             for grad in flight.grads {
                 grad.withUnsafeMutableBufferPointer { target in

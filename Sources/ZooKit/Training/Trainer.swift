@@ -221,17 +221,14 @@ public final class Trainer {
         let total = Int(statistics[2])
         let mean = statistics[0] / Float(Swift.max(total, 1))
         guard mean.isFinite else { return (mean, total, 0, false) }
-        if batch.ids.count >= communicator.size, let value {
-            // Every process has samples, so every one runs the same backward pass: the
-            // gradients are summed as they complete.
-            let overlapped = OverlappedGradientSum(communicator: communicator, parameters: model.trainableParameters)
-            try (value * share).backward(nil, retainGraph: false, leafGradient: overlapped.gradientReady)
-            try overlapped.finish()
-        } else {
-            // Some process has no sample in this batch: all sum after their backward passes.
-            if let value { try (value * share).backward(retainGraph: false) }
-            try sync.reduceGradients(model.trainableParameters)
+        let sum = GradientSum(communicator: communicator, parameters: model.trainableParameters)
+        if let value {
+            // When every process has samples, all run the same backward pass and sum the
+            // gradients as they complete; when one has none, all sum after their passes.
+            let overlap = batch.ids.count >= communicator.size
+            try (value * share).backward(nil, retainGraph: false, leafGradient: overlap ? sum.gradientReady : nil)
         }
+        try sum.finish()
         return (mean, total, Int(statistics[1]), statistics[3] > 0)
     }
 

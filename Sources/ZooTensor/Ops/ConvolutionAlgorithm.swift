@@ -140,16 +140,11 @@ final class OneDNNConvolution: @unchecked Sendable {
         implementation = String(cString: zoo_dnnl_implementation(handle))
     }
 
-    /// Runs the pass; see `zoo_dnnl_execute` for what `a`, `b` and `out` are per pass.
+    /// Runs the pass; see `zoo_dnnl_execute` for what `a`, `b` and `out` are per pass (scale
+    /// and shift: the epilogue's, for a primitive made with one).
     func execute(
-        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, bias: UnsafePointer<Float>?, into out: UnsafeMutablePointer<Float>
-    ) {
-        execute(a, b, bias: bias, scale: nil, shift: nil, into: out)
-    }
-
-    func execute(
-        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, bias: UnsafePointer<Float>?, scale: UnsafePointer<Float>?,
-        shift: UnsafePointer<Float>?, into out: UnsafeMutablePointer<Float>
+        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, bias: UnsafePointer<Float>?, scale: UnsafePointer<Float>? = nil,
+        shift: UnsafePointer<Float>? = nil, into out: UnsafeMutablePointer<Float>
     ) {
         var error = [CChar](repeating: 0, count: 256)
         let status = zoo_dnnl_execute(handle, Int32(Parallel.threadCount), a, b, bias, scale, shift, out, &error, error.count)
@@ -176,6 +171,13 @@ final class ConvolutionPlans: @unchecked Sendable {
         let depthwise: Bool
         /// The inference epilogue of a forward pass, which oneDNN runs as post-ops.
         let epilogue: OutputEpilogue.Kind?
+
+        /// The shape as `zoo bench` and the plan file name it.
+        var shape: String {
+            let g = geometry
+            return (depthwise ? "depthwise " : "") + "b\(g.batch) \(g.input) x\(g.inChannels) k\(g.kernel) -> \(g.output) x\(g.outChannels)"
+                + " s\(g.strides) d\(g.dilations)"
+        }
     }
 
     struct Plan {
@@ -238,13 +240,10 @@ final class ConvolutionPlans: @unchecked Sendable {
     }
 
     private func decide(_ key: Key, zoo: () -> Void, onednn: (OneDNNConvolution) -> Void) -> Plan {
-        let g = key.geometry
-        let shape = (key.depthwise ? "depthwise " : "") + "b\(g.batch) \(g.input) x\(g.inChannels) k\(g.kernel) -> \(g.output) x\(g.outChannels)"
-            + " s\(g.strides) d\(g.dilations)"
         func record(_ algorithm: ConvolutionAlgorithm, _ implementation: String, _ times: (Double, Double)? = nil) {
             lock.withLock {
                 decided.append(ConvolutionAlgorithm.Choice(
-                    pass: key.pass, shape: shape, algorithm: algorithm, onednnImplementation: implementation,
+                    pass: key.pass, shape: key.shape, algorithm: algorithm, onednnImplementation: implementation,
                     zooSeconds: times?.0, onednnSeconds: times?.1))
             }
         }
@@ -370,26 +369,15 @@ final class ConvolutionPlanFile: @unchecked Sendable {
         return ConvolutionPlanFile(url: url, machine: machineKey)
     }()
 
-    /// What the timings depend on: the CPU (a virtual machine's model name alone does not tell
-    /// AVX2 from AVX-512), oneDNN's version and the threads.
+    /// What the timings depend on: the CPU, oneDNN's version and the threads.
     static var machineKey: String {
-        var fields = [String: String]()
-        for line in ((try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "").split(separator: "\n") {
-            let parts = line.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            if parts.count == 2, fields[parts[0]] == nil { fields[parts[0]] = parts[1] }
-        }
-        let flags = Set((fields["flags"] ?? "").split(separator: " "))
-        let vector = flags.contains("avx512f") ? "AVX-512" : flags.contains("avx2") ? "AVX2" : "no AVX2"
-        let cpu = "\(fields["model name"] ?? "unknown CPU") (family \(fields["cpu family"] ?? "?") model \(fields["model"] ?? "?"), \(vector))"
-        return "\(cpu); oneDNN \(ConvolutionAlgorithm.onednnVersion); \(Parallel.threadCount) threads"
+        "\(CPUInfo.summary); oneDNN \(ConvolutionAlgorithm.onednnVersion); \(Parallel.threadCount) threads"
     }
 
+    /// The shape with everything else its plan depends on.
     static func entryKey(_ key: ConvolutionPlans.Key) -> String {
-        let g = key.geometry
-        var text = "\(key.pass.rawValue) b\(g.batch) \(g.input)x\(g.inChannels) k\(g.kernel) s\(g.strides) d\(g.dilations) "
-            + "p\(g.padBefore) -> \(g.output)x\(g.outChannels)"
+        var text = "\(key.pass.rawValue) \(key.shape) p\(key.geometry.padBefore)"
         if key.withBias { text += " bias" }
-        if key.depthwise { text += " depthwise" }
         if let epilogue = key.epilogue { text += " epilogue(\(epilogue.residual ? "residual, " : "")\(epilogue.activation))" }
         return text
     }
