@@ -100,8 +100,19 @@ let package = Package(
         .target(
             name: "CImageCodecs", dependencies: ["CPNG", "CJPEG"],
             linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
+        // DICOM through GDCM (Debian/Ubuntu: libgdcm-dev), the library that decodes every
+        // compressed transfer syntax of clinical archives (JPEG, JPEG-LS, JPEG 2000, RLE);
+        // docs/DATA.md says why GDCM and not DCMTK. NIfTI geometry through nifti_clib
+        // (libnifti2-dev). Both behind C shims: GDCM is C++, and nifti_clib's header needs
+        // its own folder on the include path (CNIfTI/forward).
         .target(
-            name: "ZooData", dependencies: ["ZooCore", "ZooTensor", "CImageCodecs", "CInflate", "ZooHDF5"]),
+            name: "CGDCM",
+            linkerSettings: [.linkedLibrary("gdcmMSFF"), .linkedLibrary("gdcmDSED"), .linkedLibrary("gdcmCommon")]),
+        .target(
+            name: "CNIfTI", exclude: ["forward"], cSettings: [.headerSearchPath("forward")],
+            linkerSettings: [.linkedLibrary("niftiio"), .linkedLibrary("znz"), .linkedLibrary("z"), .linkedLibrary("m")]),
+        .target(
+            name: "ZooData", dependencies: ["ZooCore", "ZooTensor", "CImageCodecs", "CInflate", "ZooHDF5", "CGDCM", "CNIfTI"]),
 
         // Evaluation: clinical metrics and statistics (no model dependency).
         .target(name: "ZooMetrics"),

@@ -4,8 +4,9 @@
 set -euo pipefail
 
 # oneDNN is the convolution backend that ZooTensor times against its own im2col per shape.
+# GDCM decodes DICOM (every compressed transfer syntax); nifti_clib gives NIfTI geometry.
 # R's pROC and Hmisc are the references of the statistics tests (DeLong, NRI, IDI).
-packages=(pkg-config libopenblas-dev libdnnl-dev libhdf5-dev libpng-dev libjpeg-dev zlib1g-dev python3-venv
+packages=(pkg-config libopenblas-dev libdnnl-dev libhdf5-dev libpng-dev libjpeg-dev zlib1g-dev libgdcm-dev libnifti2-dev python3-venv
     r-base-core r-cran-proc r-cran-hmisc)
 # --tests: also what only the tests use: Chromium renders the HTML reports as a reader sees them.
 # Open MPI (launcher and headers): the tests build zoo with the MPI trait and start it under mpirun.

@@ -35,6 +35,10 @@ public struct Sample: Sendable {
     public var info: SampleInfo
     /// Voxel spacing along the spatial axes ([dy, dx] or [dz, dy, dx]), when known.
     public var spacing: [Float]?
+    /// Where the voxels lie in the patient (volumes read from NIfTI or DICOM series), after the
+    /// reorientation the source applied; geometric transforms that change the grid (resize,
+    /// `spacing`) update it, and a predicted mask is written back through it.
+    public var geometry: VolumeGeometry?
 
     public init(
         image: ImageArray, label: Int? = nil, mask: ImageArray? = nil, info: SampleInfo,

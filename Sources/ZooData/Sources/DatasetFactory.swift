@@ -21,7 +21,7 @@ public enum DataOption: Equatable, Sendable, ExpressibleByStringLiteral, Express
 /// not silently fall back to a default); relative paths are resolved against `base`.
 public enum DatasetFactory {
     /// The sources, in the order the docs list them.
-    public static let sources = ["phantom", "folder", "csv", "hdf5", "nifti"]
+    public static let sources = ["phantom", "folder", "csv", "hdf5", "nifti", "dicom", "lidc"]
     /// The phantom kinds, by the experiment they stand in for.
     public static let phantomKinds = ["chest_ct", "lung_ultrasound", "parotid_ultrasound", "ct_volume", "lidc_nodules"]
 
@@ -32,6 +32,8 @@ public enum DatasetFactory {
         "csv": ["path", "split", "channels", "path_column", "label_column", "split_column", "mask_column", "group_column", "id_column"],
         "hdf5": ["path", "images", "labels", "masks", "groups", "class_names_attribute"],
         "nifti": ["path", "masks"],
+        "dicom": ["path", "kind", "labels", "masks", "channels", "uneven_spacing"],
+        "lidc": ["path", "size", "label_rule", "threshold", "min_readers"],
     ]
 
     /// The dataset `source` describes. `classNames` (a config's `data.classes`) fixes the
@@ -67,6 +69,28 @@ public enum DatasetFactory {
                 masks: try reader.optionalString("masks"), groups: try reader.optionalString("groups"),
                 classNamesAttribute: try reader.string("class_names_attribute", "class_names"))
             return try HDF5ArrayDataset(file: reader.url("path"), names: names, classNames: classNames)
+        case "dicom":
+            return try DICOMDataset(
+                root: reader.url("path"), kind: try reader.choice("kind", DICOMDataset.Kind.series),
+                labels: try reader.choice("labels", DICOMDataset.Labels.none), classNames: classNames,
+                masks: try reader.optionalString("masks").map(reader.resolve), channels: reader.channels(),
+                unevenSpacing: try reader.choice("uneven_spacing", UnevenSpacing.refuse))
+        case "lidc":
+            if let classNames, classNames != LIDCDataset.classes {
+                throw DataError("data.classes", "the lidc source's classes are \(LIDCDataset.classes), not \(classNames)")
+            }
+            let rule = try reader.string("label_rule", "lidc")
+            let label: LIDCDataset.LabelRule
+            switch rule {
+            case "lidc":
+                guard reader.options["threshold"] == nil else { throw reader.error("threshold", "is read with label_rule: threshold only") }
+                label = .lidc
+            case "threshold": label = .threshold(try reader.number("threshold", 3))
+            default: throw reader.error("label_rule", "'\(rule)' is not lidc or threshold")
+            }
+            return try LIDCDataset(
+                root: reader.url("path"), patchSize: try reader.integer("size", 64, minimum: 8), rule: label,
+                minimumReaders: try reader.integer("min_readers", 1, minimum: 1))
         default:  // nifti
             if let classNames {
                 throw DataError("data.nifti", "NIfTI volumes with masks have no classes; remove data.classes (\(classNames))")
@@ -190,6 +214,25 @@ struct OptionReader {
         if expanded.hasPrefix("/") { return URL(fileURLWithPath: expanded) }
         let folder = base ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         return folder.appendingPathComponent(expanded)
+    }
+
+    /// One of an enum's names.
+    func choice<Choice: RawRepresentable & CaseIterable>(_ key: String, _ fallback: Choice) throws -> Choice where Choice.RawValue == String {
+        let name = try string(key, fallback.rawValue)
+        guard let value = Choice(rawValue: name) else {
+            let names = Choice.allCases.map(\.rawValue)
+            throw error(key, "'\(name)' is not one of \(names.joined(separator: ", "))\(DatasetFactory.suggestion(name, names))")
+        }
+        return value
+    }
+
+    func number(_ key: String, _ fallback: Double) throws -> Double {
+        guard options[key] != nil else { return fallback }
+        let text = try string(key)
+        guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite else {
+            throw error(key, "must be a number, got '\(text)'")
+        }
+        return value
     }
 
     func channels() throws -> ChannelMode {

@@ -72,7 +72,6 @@ public struct FolderDataset: Dataset {
 
     public func sample(at index: Int) throws -> Sample {
         let info = entries[index]
-        let (image, spacing) = try ImageFile.read(URL(fileURLWithPath: info.path!), channels: channelMode, bitDepth: bitDepth)
-        return Sample(image: image, label: info.label, info: info, spacing: spacing)
+        return try ImageFile.load(URL(fileURLWithPath: info.path!), channels: channelMode, bitDepth: bitDepth).sample(info, label: info.label)
     }
 }

@@ -118,10 +118,10 @@ public struct ManifestDataset: Dataset {
     /// an error naming the mask file and the manifest line.
     public func sample(at index: Int) throws -> Sample {
         let entry = entries[index]
-        let (image, spacing) = try ImageFile.read(URL(fileURLWithPath: entry.info.path!), channels: channelMode, bitDepth: bitDepth)
-        var sample = Sample(image: image, label: entry.info.label, info: entry.info, spacing: spacing)
+        let loaded = try ImageFile.load(URL(fileURLWithPath: entry.info.path!), channels: channelMode, bitDepth: bitDepth)
+        var sample = loaded.sample(entry.info, label: entry.info.label)
         if let maskPath = entry.mask {
-            sample.mask = try MaskFile.read(URL(fileURLWithPath: maskPath))
+            sample.mask = try ImageFile.loadMask(URL(fileURLWithPath: maskPath), for: loaded, imagePath: entry.info.path!)
             do {
                 try sample.validateMask(source: maskPath)
             } catch let error as DataError {
@@ -137,8 +137,12 @@ public enum MaskFile {
     /// Reads a mask image or volume as one channel of class indices. An 8-bit image holding
     /// only 0 and 255 (the usual export of a binary mask) becomes 0 and 1; colour masks take
     /// their first channel.
-    public static func read(_ url: URL) throws -> ImageArray {
-        var (mask, _) = try ImageFile.read(url, channels: .keep)
+    public static func read(_ url: URL) throws -> ImageArray { try load(url).image }
+
+    /// The mask with its grid (volumes: reoriented to RAS like their images).
+    public static func load(_ url: URL) throws -> LoadedImage {
+        var loaded = try ImageFile.load(url, channels: .keep)
+        var mask = loaded.image
         if mask.channels > 1 {
             let channels = mask.channels
             var shape = mask.shape
@@ -152,7 +156,8 @@ public enum MaskFile {
         if mask.values.allSatisfy({ $0 == 0 || $0 == 255 }) {
             mask.values = mask.values.map { $0 > 0 ? 1 : 0 }
         }
-        return mask
+        loaded.image = mask
+        return loaded
     }
 }
 

@@ -42,10 +42,10 @@ public struct VolumeFolderDataset: Dataset {
 
     public func sample(at index: Int) throws -> Sample {
         let entry = entries[index]
-        let volume = try NIfTI.read(URL(fileURLWithPath: entry.info.path!))
-        var sample = Sample(image: volume.image, info: entry.info, spacing: volume.spacing)
+        let volume = try ImageFile.load(URL(fileURLWithPath: entry.info.path!))
+        var sample = volume.sample(entry.info)
         if let maskPath = entry.mask {
-            sample.mask = try MaskFile.read(URL(fileURLWithPath: maskPath))
+            sample.mask = try ImageFile.loadMask(URL(fileURLWithPath: maskPath), for: volume, imagePath: entry.info.path!)
             try sample.validateMask(source: maskPath)
         }
         return sample

@@ -10,6 +10,9 @@ public enum Transform {
         "resize": { p in
             Resize(size: try p.integers("size"), interpolation: try Interpolation(name: try p.string("interpolation", "bilinear")))
         },
+        "spacing": { p in
+            Respacing(pixdim: try p.numbers("pixdim").map(Float.init), interpolation: try Interpolation(name: try p.string("interpolation", "trilinear")))
+        },
         "pillow_resize": { p in
             let name = try p.string("interpolation", "bilinear")
             guard let filter = PillowResize.Filter(rawValue: name) else { throw p.error("interpolation '\(name)' is not nearest or bilinear") }
