@@ -37,18 +37,21 @@ if ! cmp -s Tests/Fixtures/requirements.txt "$venv/requirements.txt" 2>/dev/null
     fi
     cp Tests/Fixtures/requirements.txt "$venv/requirements.txt"
     rm -rf "$fixtures/keras_applications" "$fixtures/keras_weight_files" "$fixtures/gradcam" "$fixtures/summary" "$fixtures/pillow" "$fixtures/keras_predict" "$fixtures/keras_model_files" \
-        "$fixtures/keras_training_parity" "$fixtures/keras_versions"
+        "$fixtures/keras_training_parity" "$fixtures/keras_versions" "$fixtures/clinical" "$fixtures/lidc"
     rm -rf "$fixtures/parity"
 fi
 
 export PYTHONWARNINGS=ignore TF_CPP_MIN_LOG_LEVEL=3
 # Each script writes its folder of fixtures (and leaves a complete one alone), in this order:
 # keras_predict reads the model keras_weight_files writes; keras_versions installs Keras
-# 3.0-3.12 and tf-keras (without dependencies) under $cache/keras-versions.
+# 3.0-3.12 and tf-keras (without dependencies) under $cache/keras-versions; clinical_reference
+# copies pydicom's and nibabel's real test files with their pydicom/nibabel readings, and
+# lidc_fixture writes a small LIDC-IDRI case (series and XML) with its expected nodules.
 for entry in keras_applications:keras_applications keras_weight_files:keras_weight_files \
     gradcam_reference:gradcam reader_reference:readers summary_reference:summary \
     pillow_reference:pillow keras_predict_reference:keras_predict keras_model_files:keras_model_files \
-    keras_training_parity:keras_training_parity keras_versions:keras_versions; do
+    keras_training_parity:keras_training_parity keras_versions:keras_versions \
+    clinical_reference:clinical lidc_fixture:lidc; do
     script="Tests/Fixtures/${entry%%:*}.py"
     ZOO_CACHE="$cache" "$venv/bin/python" "$script" "$fixtures/${entry#*:}" || unavailable "$script failed"
 done

@@ -57,7 +57,7 @@ final class TransformTests: XCTestCase {
         assertDataError(["unknown transform 'flipper'", "random_flip"]) { _ = try Transform.named("flipper") }
         assertDataError(["random_flip", "probabilty"]) { _ = try Transform.named("random_flip", ["probabilty": 0.5]) }
         for name in Transform.names where !["resize", "pillow_resize", "center_crop", "random_crop", "pad", "preprocess", "hu_window", "scale",
-                                            "random_rotation", "random_zoom", "random_crop_pos_neg"].contains(name) {
+                                            "random_rotation", "random_zoom", "random_crop_pos_neg", "spacing"].contains(name) {
             XCTAssertNoThrow(try Transform.named(name), name)
         }
     }

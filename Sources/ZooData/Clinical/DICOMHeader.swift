@@ -43,7 +43,13 @@ public struct DICOMHeader: Sendable {
         var out = [CChar](repeating: 0, count: 1 << 16)
         var error = [CChar](repeating: 0, count: 512)
         let code = zoo_dicom_read_header(path, raw, Int32(raw.count), &out, out.count, &error, error.count)
-        guard code == 0 else { throw DataError(path, String(cString: error)) }
+        guard code == 0 else {
+            var message = String(cString: error)
+            if let syntax = DICOMHeader.declaredTransferSyntax(path) {
+                message += "; its file meta information declares the transfer syntax \(DICOMHeader.describe(syntax)), which GDCM \(DICOMHeader.gdcmVersion) cannot read"
+            }
+            throw DataError(path, message)
+        }
         let records = String(cString: out).split(separator: "\u{1e}", omittingEmptySubsequences: false)
         var values: [DICOMTag: String] = [:]
         for (tag, record) in zip(tags, records) where !record.isEmpty {
@@ -77,6 +83,36 @@ public struct DICOMHeader: Sendable {
             throw DataError(path, "no \(tag.name), needed \(purpose)")
         }
         return numbers
+    }
+
+    /// The GDCM release Zoo was built against (Debian's libgdcm-dev).
+    static let gdcmVersion = "3.0"
+
+    /// The transfer syntax UID a Part 10 file's meta information declares, found by its
+    /// element (0002,0010) UI among the first bytes; only for naming it when GDCM refuses the
+    /// file.
+    static func declaredTransferSyntax(_ path: String) -> String? {
+        guard let handle = FileHandle(forReadingAtPath: path), let head = try? handle.read(upToCount: 4096) else { return nil }
+        try? handle.close()
+        let bytes = [UInt8](head), tag: [UInt8] = [0x02, 0x00, 0x10, 0x00, 0x55, 0x49]
+        guard bytes.count > 8 else { return nil }
+        for start in 0..<(bytes.count - 8) where Array(bytes[start..<start + 6]) == tag {
+            let length = Int(bytes[start + 6]) | Int(bytes[start + 7]) << 8
+            guard start + 8 + length <= bytes.count else { return nil }
+            let text = String(decoding: bytes[(start + 8)..<(start + 8 + length)], as: UTF8.self)
+            return text.trimmingCharacters(in: CharacterSet(charactersIn: "\0 ").union(.controlCharacters))
+        }
+        return nil
+    }
+
+    /// A transfer syntax UID with its name, when it is one of the encapsulated syntaxes.
+    static func describe(_ uid: String) -> String {
+        let names = [
+            "1.2.840.10008.1.2.4.201": "High-Throughput JPEG 2000 Lossless", "1.2.840.10008.1.2.4.202": "High-Throughput JPEG 2000 RPCL Lossless",
+            "1.2.840.10008.1.2.4.203": "High-Throughput JPEG 2000", "1.2.840.10008.1.2.4.100": "MPEG2 Main Profile",
+            "1.2.840.10008.1.2.4.102": "MPEG-4 AVC/H.264", "1.2.840.10008.1.2.4.107": "HEVC/H.265", "1.2.840.10008.1.2.4.110": "JPEG XL Lossless",
+        ]
+        return names[uid].map { "\($0) (\(uid))" } ?? uid
     }
 
     /// Whether `path` starts like a DICOM Part 10 file ("DICM" after the 128-byte preamble).

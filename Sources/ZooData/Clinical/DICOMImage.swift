@@ -35,13 +35,20 @@ public struct DICOMImage: Sendable {
         }
         let count = Int(image.frames) * Int(image.rows) * Int(image.columns) * Int(image.samples_per_pixel)
         guard count > 0 else { throw DataError(path, "empty image (\(image.rows) x \(image.columns), \(image.frames) frames)") }
+        let declaredSyntax = withUnsafeBytes(of: image.transfer_syntax_uid) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        // GDCM 3.0's RLE decoder permutes the byte segments of colour samples wider than 8 bits
+        // (a 16-bit red pixel comes out green): measured on pydicom's SC_rgb_rle_16bit.dcm.
+        if declaredSyntax == "1.2.840.10008.1.2.5", image.samples_per_pixel > 1, image.bits_allocated > 8 {
+            throw DataError(
+                path, "RLE Lossless (1.2.840.10008.1.2.5) with \(image.bits_allocated)-bit colour samples: GDCM \(DICOMHeader.gdcmVersion) decodes these with the colour planes' bytes permuted, so Zoo refuses them; convert the file to an uncompressed transfer syntax first (gdcmconv --raw)")
+        }
         var values = [Float](repeating: 0, count: count)
         let code = values.withUnsafeMutableBufferPointer {
             zoo_dicom_read_pixels(path, &image, $0.baseAddress, count, &error, error.count)
         }
         guard code == 0 else { throw DataError(path, String(cString: error)) }
         let photometric = withUnsafeBytes(of: image.photometric) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        let syntaxUID = withUnsafeBytes(of: image.transfer_syntax_uid) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        let syntaxUID = declaredSyntax
         let syntaxName = withUnsafeBytes(of: image.transfer_syntax_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         let samples = Int(image.samples_per_pixel)
 

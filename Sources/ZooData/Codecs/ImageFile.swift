@@ -53,6 +53,9 @@ public enum ImageFile {
     public static func load(_ url: URL, channels: ChannelMode = .keep, bitDepth: Int? = nil, unevenSpacing: UnevenSpacing = .refuse) throws -> LoadedImage {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
+            guard !DICOMSeries.dicomFiles(under: url).isEmpty else {
+                throw DataError(url.path, "is a directory, not an image file, and holds no DICOM series")
+            }
             let series = try DICOMSeries.single(in: url)
             return try oriented(try series.read(uneven: unevenSpacing), file: url.path, channels: channels)
         }

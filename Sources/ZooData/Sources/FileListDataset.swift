@@ -1,9 +1,10 @@
 import Foundation
 import ZooCore
 
-/// Images to predict on: files, folders (every PNG, JPEG and NIfTI file below them) and CSV
-/// manifests (a `path` column, relative to the CSV's folder, and optionally a `label` column),
-/// in the order given.
+/// Images to predict on: files (PNG, JPEG, DICOM, NIfTI), folders (every such file below
+/// them; a folder holding the slices of one DICOM series is one volume) and CSV manifests (a
+/// `path` column, relative to the CSV's folder, and optionally a `label` column), in the order
+/// given.
 public struct FileListDataset: Dataset {
     public let files: [URL]
     /// Each file's label as its CSV wrote it (nil for files without one).
@@ -30,7 +31,10 @@ public struct FileListDataset: Dataset {
             guard FileManager.default.fileExists(atPath: input.path, isDirectory: &isDirectory) else {
                 throw DataError(input.path, "not found")
             }
-            if isDirectory.boolValue {
+            if isDirectory.boolValue, FileListDataset.isSeriesFolder(input) {
+                files.append(input)
+                labels.append(nil)
+            } else if isDirectory.boolValue {
                 let found = FolderDataset.imageFiles(under: input)
                 guard !found.isEmpty else { throw DataError(input.path, "holds no PNG, JPEG or NIfTI files") }
                 files += found.map { input.appendingPathComponent($0) }
@@ -57,12 +61,21 @@ public struct FileListDataset: Dataset {
         self.init(files: files, labels: labels, channels: channels, bitDepth: bitDepth)
     }
 
+    /// Whether `folder` holds the slices of one DICOM series (two or more files, each placed by
+    /// ImagePositionPatient) and no other images: it is then one volume.
+    public static func isSeriesFolder(_ folder: URL) -> Bool {
+        let dicom = DICOMSeries.dicomFiles(under: folder)
+        guard dicom.count > 1, FolderDataset.imageFiles(under: folder).allSatisfy({ $0.lowercased().hasSuffix(".dcm") }),
+            let series = try? DICOMSeries.scan(folder), series.count == 1
+        else { return false }
+        return series[0].headers.allSatisfy { $0.text(.imagePositionPatient) != nil }
+    }
+
     public var count: Int { files.count }
 
     public func info(at index: Int) -> SampleInfo { SampleInfo(id: files[index].path, path: files[index].path) }
 
     public func sample(at index: Int) throws -> Sample {
-        let (image, spacing) = try ImageFile.read(files[index], channels: channelMode, bitDepth: bitDepth)
-        return Sample(image: image, info: info(at: index), spacing: spacing)
+        try ImageFile.load(files[index], channels: channelMode, bitDepth: bitDepth).sample(info(at: index))
     }
 }

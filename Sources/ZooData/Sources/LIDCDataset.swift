@@ -9,8 +9,8 @@ import ZooCore
 /// Readers outline the same nodule separately; their outlines are one nodule when they share a
 /// voxel (grouped transitively), as pylidc's clustering joins annotations that lie together.
 /// The centre is the mean (slice, row, column) of every reader's filled outline (a pixel counts
-/// when it is an outline point or its centre lies inside the polygon), rounded half away from
-/// zero; slices are numbered along the slice normal (`DICOMSeries`), 0 the lowest position.
+/// when its centre lies on the polygon or inside it; a pixel two readers fill counts twice),
+/// rounded half away from zero; slices are numbered along the slice normal (`DICOMSeries`), 0 the lowest position.
 public struct LIDCDataset: Dataset {
     public static let classes = ["benign", "malignant"]
 
@@ -136,8 +136,8 @@ public struct LIDCDataset: Dataset {
         }
     }
 
-    /// The pixels (row * columns + column) of a closed outline: its points, and every pixel
-    /// whose centre lies inside the polygon (even-odd rule).
+    /// The pixels (row * columns + column) of a closed outline: every pixel whose centre lies
+    /// on the polygon or inside it (even-odd rule).
     static func fill(_ points: [(row: Int, column: Int)], rows: Int, columns: Int) -> Set<Int> {
         var pixels = Set(points.filter { (0..<rows).contains($0.row) && (0..<columns).contains($0.column) }.map { $0.row * columns + $0.column })
         guard points.count > 2 else { return pixels }
@@ -153,10 +153,23 @@ public struct LIDCDataset: Dataset {
                     if (yi > Double(y)) != (yj > Double(y)), Double(x) < (xj - xi) * (Double(y) - yi) / (yj - yi) + xi { inside.toggle() }
                     j = i
                 }
-                if inside { pixels.insert(y * columns + x) }
+                if inside || onOutline(points, row: y, column: x) { pixels.insert(y * columns + x) }
             }
         }
         return pixels
+    }
+
+    /// Whether the pixel centre lies on a segment of the closed outline (integer arithmetic).
+    static func onOutline(_ points: [(row: Int, column: Int)], row y: Int, column x: Int) -> Bool {
+        var j = points.count - 1
+        for i in points.indices {
+            let (a, b) = (points[j], points[i])
+            j = i
+            let cross = (b.column - a.column) * (y - a.row) - (b.row - a.row) * (x - a.column)
+            guard cross == 0 else { continue }
+            if (min(a.column, b.column)...max(a.column, b.column)).contains(x), (min(a.row, b.row)...max(a.row, b.row)).contains(y) { return true }
+        }
+        return false
     }
 
     public var count: Int { entries.count }

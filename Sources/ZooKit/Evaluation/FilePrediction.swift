@@ -2,14 +2,18 @@ import Foundation
 import ZooCore
 import ZooData
 import ZooMetrics
+import ZooTensor
 
 extension RestoredRun {
     /// Predicts the images `inputs` name (files, folders, CSVs with a `path` column) with the
     /// run's model and evaluation pipeline, and returns the CSV: per image its id (the path),
     /// its label (as a class index, when every input's CSV has a `label` column: the CSV then
     /// feeds `zoo compare` as it is), the predicted class and one probability per class; for segmentation the predicted
-    /// foreground voxels and, when `masks` is given, the mask file written there (PNG 0/255 or
-    /// NIfTI, at the model's input size). A two-class run calls an image positive at the
+    /// foreground voxels and, when `masks` is given, the mask file written there: PNG 0/255 at
+    /// the model's input size for images; for volumes (NIfTI, DICOM series folders) NIfTI in
+    /// the input's own grid and affine (`ImageFile.writeMask`) when the evaluation pipeline
+    /// keeps the volume's extent (intensity steps, resize, spacing), else on the model's grid
+    /// and the CSV's mask_grid column says so. A two-class run calls an image positive at the
     /// threshold its evaluation chose on validation (`threshold`), not at the argmax.
     public func predictFiles(_ inputs: [URL], masks: URL? = nil) throws -> String {
         let channels: ChannelMode = sourceChannels == 1 ? .gray : (sourceChannels == 3 ? .rgb : .keep)
@@ -19,7 +23,7 @@ extension RestoredRun {
         let predictor = self.predictor()
         if variant.task == .segmentation {
             if let masks { try FileManager.default.createDirectory(at: masks, withIntermediateDirectories: true) }
-            var lines = ["id,predicted_voxels" + (masks == nil ? "" : ",mask")]
+            var lines = ["id,predicted_voxels" + (masks == nil ? "" : ",mask,mask_grid")]
             _ = try predictor.predict(loader) { id, map in
                 let foreground = map.labels.filter { $0 != 0 }.count
                 var line = "\(CSV.escape(id)),\(foreground)"
@@ -28,8 +32,16 @@ extension RestoredRun {
                     let name = URL(fileURLWithPath: id).deletingPathExtension().deletingPathExtension().lastPathComponent + (volume ? "-mask.nii.gz" : "-mask.png")
                     let url = masks.appendingPathComponent(name)
                     let image = ImageArray(shape: map.shape + [1], values: map.labels.map { volume ? Float($0) : ($0 != 0 ? 255 : 0) })
-                    if volume { try NIfTI.write(image, as: .uint8, to: url) } else { try PNG.write(image, to: url) }
-                    line += ",\(CSV.escape(url.path))"
+                    var grid = "model"
+                    if volume, let index = files.files.firstIndex(where: { $0.path == id }), try keepsGeometry(files.sample(at: index)) {
+                        try ImageFile.writeMask(image, for: files.files[index], to: url)
+                        grid = "input"
+                    } else if volume {
+                        try NIfTI.write(image, as: .uint8, to: url)
+                    } else {
+                        try PNG.write(image, to: url)
+                    }
+                    line += ",\(CSV.escape(url.path)),\(grid)"
                 }
                 lines.append(line)
             }
@@ -53,6 +65,14 @@ extension RestoredRun {
             lines.append("\(CSV.escape(id)),\(label)\(CSV.escape(names[best]))," + p.map { "\($0)" }.joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Whether the evaluation pipeline leaves `sample` on a grid of known place (only steps that
+    /// keep the volume's extent): a mask predicted on it can go back to the input's grid.
+    func keepsGeometry(_ sample: Sample) throws -> Bool {
+        guard sample.geometry != nil else { return false }
+        var random = RandomGenerator(seed: config.seed)
+        return try pipeline.eval.apply(sample, random: &random).geometry != nil
     }
 
     /// The threshold the run's evaluation chose and applied (metrics.json); nil for a run that

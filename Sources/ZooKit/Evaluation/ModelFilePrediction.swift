@@ -384,15 +384,23 @@ public struct FileModelInputs {
 
     /// Input `index` as read, resized (the pixels to show) and preprocessed (what the model
     /// takes); an input of another rank or channel count is an error naming the file.
-    /// A NIfTI input's geometry comes with it (read with the voxels, once).
+    /// A NIfTI input's geometry comes with it (read with the voxels, once), in the file's voxel
+    /// order; a DICOM series folder's in its stacking order with its affine. A model file was
+    /// trained on arrays as its author read them, so nothing is reoriented here.
     public func sample(_ index: Int) throws -> (original: Sample, resized: Sample, input: Sample, geometry: NIfTIGeometry?) {
         let url = files.files[index]
         let original: Sample
         var geometry: NIfTIGeometry?
+        var isDirectory: ObjCBool = false
         if ImageFile.isVolume(url.path) {
             let volume = try NIfTI.read(url)
             original = Sample(image: volume.image, info: files.info(at: index), spacing: volume.spacing)
             geometry = volume.geometry
+        } else if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
+            // A DICOM series in its stacking order (along the slice normal), placed by its affine.
+            let volume = try DICOMSeries.single(in: url).read()
+            original = Sample(image: volume.image, info: files.info(at: index), spacing: volume.spacing)
+            geometry = NIfTIGeometry(affine: volume.geometry)
         } else {
             original = try files.sample(at: index)
         }
