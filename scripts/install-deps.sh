@@ -33,8 +33,11 @@ else
             exit 1
         fi
     done
-    if ! echo '#include <oneapi/dnnl/dnnl.h>' | cc -E -x c - >/dev/null 2>&1; then
-        echo "Zoo needs oneDNN's headers (oneapi/dnnl/dnnl.h; Debian/Ubuntu: libdnnl-dev)." >&2
-        exit 1
-    fi
+    for header in "oneapi/dnnl/dnnl.h:oneDNN:libdnnl-dev" "gdcm-3.0/gdcmImageReader.h:GDCM 3.0:libgdcm-dev" "nifti/znzlib.h:nifti_clib:libnifti2-dev"; do
+        IFS=: read -r path name debian <<<"$header"
+        if ! echo "#include <$path>" | c++ -E -x c++ - >/dev/null 2>&1; then
+            echo "Zoo needs $name's headers ($path; Debian/Ubuntu: $debian)." >&2
+            exit 1
+        fi
+    done
 fi

@@ -193,3 +193,47 @@ final class SamplingTests: FolderTestCase {
         XCTAssertEqual(Set(drawn), Set(indices), "every sample at least once")
     }
 }
+
+/// Issue 19: zoo predict on a run writes a volume's mask back on the input's own grid.
+final class VolumePredictionGeometryTests: FolderTestCase {
+    func testPredictedMasksLieOnTheInputsGridAndAffine() throws {
+        let config = try ExperimentConfig.load(
+            ExperimentConfigsTests.root.appendingPathComponent("zoo/phantoms/ct_volume.yaml"),
+            overrides: ["data.phantom.count=6", "data.phantom.size=16", "model.input_shape=[16, 16, 16, 1]", "train.epochs=1",
+                        "eval.sliding_window={overlap: 0.25, mode: gaussian}"])
+        let result = try ExperimentRunner(config: config, runsRoot: directory, progress: Progress(interactive: false, write: { _ in })).run(name: "seg")
+        let restored = try RestoredRun(result.run.url)
+        // A scan stored left to right flipped and with its slices in x, y order swapped (an
+        // sform of another orientation): the run sees it in RAS, the mask goes back to the file's
+        // voxels and header.
+        let phantom = try CTVolumePhantom(count: 1, seed: 3, shape: [12, 16, 20]).sample(at: 0)
+        var geometry = NIfTIGeometry()
+        geometry.pixdim = [1, 1.5, 1, 2]
+        geometry.qformCode = 0
+        geometry.sformCode = 1
+        geometry.sform = [0, -1, 0, 30, 1.5, 0, 0, -20, 0, 0, 2, 5]
+        let input = directory.appendingPathComponent("scan.nii.gz")
+        try NIfTI.write(phantom.image, as: .float32, geometry: geometry, to: input)
+        let loaded = try ImageFile.load(input)
+        XCTAssertFalse(loaded.reorientation!.isIdentity)
+        let masks = directory.appendingPathComponent("masks")
+        let rows = CSV.parse(try restored.predictFiles([input], masks: masks))
+        XCTAssertEqual(rows[0].fields, ["id", "predicted_voxels", "mask", "mask_grid"])
+        XCTAssertEqual(rows[1].fields[3], "input")
+        let mask = try NIfTI.read(URL(fileURLWithPath: rows[1].fields[2]))
+        XCTAssertEqual(mask.image.shape, [12, 16, 20, 1])
+        XCTAssertEqual(mask.geometry.sform, geometry.sform)
+        XCTAssertEqual(mask.geometry.sformCode, 1)
+        XCTAssertEqual(mask.image.values.filter { $0 != 0 }.count, Int(rows[1].fields[1]))
+        // The same prediction by hand on the RAS view, taken back to the file's order.
+        var random = RandomGenerator(seed: config.seed)
+        let prepared = try restored.pipeline.eval.apply(loaded.sample(SampleInfo(id: "scan")), random: &random)
+        let predictor = restored.predictor()
+        let dataset = InMemoryDataset(samples: [prepared], classNames: [])
+        let loader = try DataLoader(dataset: dataset, indices: [0], options: .init(batchSize: 1, shuffle: false), seed: 0)
+        var labels: [Float] = []
+        _ = try predictor.predict(loader) { _, map in labels = map.labels.map(Float.init) }
+        let back = loaded.reorientation!.invert(ImageArray(shape: loaded.image.spatialShape + [1], values: labels))
+        XCTAssertEqual(mask.image.values, back.values)
+    }
+}
