@@ -70,6 +70,9 @@ DICOM_FILES = [
     "SC_rgb_rle_16bit.dcm", "SC_rgb_rle_2frame.dcm", "SC_rgb_jpeg_dcmtk.dcm",
     "SC_ybr_full_422_uncompressed.dcm", "JPEG2000.dcm", "JPEG-lossy.dcm", "JPGExtended.dcm",
     "rtdose.dcm", "examples_ybr_color.dcm", "examples_rgb_color.dcm", "liver_1frame.dcm", "rtplan.dcm",
+    # Deflated explicit VR little endian; and a file whose pixel data stops 62 bytes short,
+    # which pydicom refuses and a reader must not pad silently.
+    "image_dfl.dcm", "MR_truncated.dcm",
 ]
 # MONOCHROME1 files shipped with pixel data: dicomdirtests/77654033/CR{1,2,3}/* (16x16 CR). The
 # charset_files chrJapMulti.dcm, chrJapMultiExplicitIR6.dcm and chrKoreanMulti.dcm also say

@@ -26,6 +26,56 @@ final class ExperimentConfigsTests: XCTestCase {
         }
     }
 
+    /// Each study's commented real-data `data:` sections (its "Real data:" lines) name a source,
+    /// options and evaluation steps that exist: built against an empty folder, the only
+    /// complaint is the user's missing files, never an unknown key, value or transform.
+    func testEveryRealDataSectionUsesKnownSourcesOptionsAndTransforms() throws {
+        let empty = FileManager.default.temporaryDirectory.appendingPathComponent("zoo-empty-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: empty) }
+        var sources: Set<String> = []
+        for study in ["ct_cancer_pneumonia", "ct_tumour", "lidc", "lung_ultrasound", "parotid_ultrasound"] {
+            let url = config("\(study)/\(study).yaml")
+            var blocks: [[String]] = [], current: [String]?
+            for line in try String(contentsOf: url, encoding: .utf8).components(separatedBy: "\n") {
+                if line == "#   data:" {
+                    if let block = current { blocks.append(block) }
+                    current = ["data:"]
+                } else if current != nil, line.hasPrefix("#     ") {
+                    current!.append(String(line.dropFirst(2)))
+                } else if let block = current {
+                    blocks.append(block)
+                    current = nil
+                }
+            }
+            XCTAssertFalse(blocks.isEmpty, "\(study) documents no real-data section")
+            for block in blocks {
+                let snippet = try ConfigValue.parse(yaml: block.joined(separator: "\n"), source: "\(study) real data")
+                guard case .map(let entries)? = snippet["data"] else { return XCTFail("\(study): \(block)") }
+                // The snippet's keys replace the phantom's source and its options.
+                let document = try ExperimentConfig.document(url)
+                guard case .map(var data)? = document["data"] else { return XCTFail("\(study): no data section") }
+                let phantom = ["source", "phantom"]
+                data.removeAll { phantom.contains($0.key) || entries.map(\.key).contains($0.key) }
+                let merged = document.setting(["data"], to: .map(data + entries))
+                let parsed = try ExperimentConfig(merged, source: url.path)
+                sources.insert(parsed.data.source)
+                for (index, step) in parsed.data.evalTransforms.enumerated() {
+                    XCTAssertNoThrow(try TransformPipeline.Step(step, path: "data.transforms.eval[\(index)]"), "\(study): \(step)")
+                }
+                XCTAssertThrowsError(try DataSources.make(parsed.data, seed: 0, base: empty), study) { error in
+                    let text = "\(error)"
+                    XCTAssertTrue(text.contains(empty.path), "\(study) \(parsed.data.source): \(text)")
+                    for complaint in ["unknown", "is required", "is not one of", "must be"] {
+                        XCTAssertFalse(text.contains(complaint), "\(study) \(parsed.data.source): \(text)")
+                    }
+                }
+            }
+        }
+        // The clinical sources are among those documented.
+        XCTAssertTrue(sources.isSuperset(of: ["dicom", "lidc", "csv", "folder"]), "\(sources)")
+    }
+
     func testLIDCTrainsAndWritesItsRun() throws {
         let experiment = try ExperimentConfig.load(
             config("lidc/lidc.yaml"),

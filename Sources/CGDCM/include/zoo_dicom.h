@@ -30,9 +30,8 @@ typedef struct {
     /// After decoding: "MONOCHROME1", "MONOCHROME2", "RGB", "YBR_FULL", "YBR_FULL_422",
     /// "PALETTE COLOR", ...
     char photometric[32];
-    /// The file's transfer syntax: its UID and GDCM's name for it.
+    /// The file's transfer syntax UID (ZooData names it).
     char transfer_syntax_uid[72];
-    char transfer_syntax_name[128];
 } zoo_dicom_image;
 
 /// Reads the image's layout and transfer syntax without decoding the pixels. Returns 0, or -1

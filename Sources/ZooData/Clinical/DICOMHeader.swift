@@ -105,15 +105,24 @@ public struct DICOMHeader: Sendable {
         return nil
     }
 
-    /// A transfer syntax UID with its name, when it is one of the encapsulated syntaxes.
+    /// A transfer syntax UID with its name (PS3.6 Table A-1), "name (uid)"; the UID alone when
+    /// the syntax is none Zoo knows by name.
     static func describe(_ uid: String) -> String {
-        let names = [
-            "1.2.840.10008.1.2.4.201": "High-Throughput JPEG 2000 Lossless", "1.2.840.10008.1.2.4.202": "High-Throughput JPEG 2000 RPCL Lossless",
-            "1.2.840.10008.1.2.4.203": "High-Throughput JPEG 2000", "1.2.840.10008.1.2.4.100": "MPEG2 Main Profile",
-            "1.2.840.10008.1.2.4.102": "MPEG-4 AVC/H.264", "1.2.840.10008.1.2.4.107": "HEVC/H.265", "1.2.840.10008.1.2.4.110": "JPEG XL Lossless",
-        ]
-        return names[uid].map { "\($0) (\(uid))" } ?? uid
+        transferSyntaxNames[uid].map { "\($0) (\(uid))" } ?? uid
     }
+
+    static let transferSyntaxNames = [
+        "1.2.840.10008.1.2": "Implicit VR Little Endian", "1.2.840.10008.1.2.1": "Explicit VR Little Endian",
+        "1.2.840.10008.1.2.1.99": "Deflated Explicit VR Little Endian", "1.2.840.10008.1.2.2": "Explicit VR Big Endian",
+        "1.2.840.10008.1.2.4.50": "JPEG Baseline", "1.2.840.10008.1.2.4.51": "JPEG Extended",
+        "1.2.840.10008.1.2.4.57": "JPEG Lossless", "1.2.840.10008.1.2.4.70": "JPEG Lossless SV1",
+        "1.2.840.10008.1.2.4.80": "JPEG-LS Lossless", "1.2.840.10008.1.2.4.81": "JPEG-LS Near-Lossless",
+        "1.2.840.10008.1.2.4.90": "JPEG 2000 Lossless", "1.2.840.10008.1.2.4.91": "JPEG 2000",
+        "1.2.840.10008.1.2.5": "RLE Lossless",
+        "1.2.840.10008.1.2.4.201": "High-Throughput JPEG 2000 Lossless", "1.2.840.10008.1.2.4.202": "High-Throughput JPEG 2000 RPCL Lossless",
+        "1.2.840.10008.1.2.4.203": "High-Throughput JPEG 2000", "1.2.840.10008.1.2.4.100": "MPEG2 Main Profile",
+        "1.2.840.10008.1.2.4.102": "MPEG-4 AVC/H.264", "1.2.840.10008.1.2.4.107": "HEVC/H.265", "1.2.840.10008.1.2.4.110": "JPEG XL Lossless",
+    ]
 
     /// Whether `path` starts like a DICOM Part 10 file ("DICM" after the 128-byte preamble).
     public static func isDICOM(_ url: URL) -> Bool {

@@ -35,6 +35,11 @@ public struct DICOMImage: Sendable {
         }
         let count = Int(image.frames) * Int(image.rows) * Int(image.columns) * Int(image.samples_per_pixel)
         guard count > 0 else { throw DataError(path, "empty image (\(image.rows) x \(image.columns), \(image.frames) frames)") }
+        // A damaged header can claim any size; 2^30 values (4 GB as Float32) is beyond any scan
+        // Zoo trains on, and allocating what it claims would end the process.
+        guard count <= 1 << 30 else {
+            throw DataError(path, "claims \(image.frames) frames of \(image.rows) x \(image.columns) x \(image.samples_per_pixel) values, more than Zoo reads (2^30)")
+        }
         let declaredSyntax = withUnsafeBytes(of: image.transfer_syntax_uid) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         // GDCM 3.0's RLE decoder permutes the byte segments of colour samples wider than 8 bits
         // (a 16-bit red pixel comes out green): measured on pydicom's SC_rgb_rle_16bit.dcm.
@@ -46,10 +51,13 @@ public struct DICOMImage: Sendable {
         let code = values.withUnsafeMutableBufferPointer {
             zoo_dicom_read_pixels(path, &image, $0.baseAddress, count, &error, error.count)
         }
-        guard code == 0 else { throw DataError(path, String(cString: error)) }
+        guard code == 0 else {
+            // GDCM's messages give the syntax by UID; a reader wants its name too.
+            let message = String(cString: error)
+            throw DataError(path, message.replacingOccurrences(of: declaredSyntax, with: DICOMHeader.describe(declaredSyntax)))
+        }
         let photometric = withUnsafeBytes(of: image.photometric) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         let syntaxUID = declaredSyntax
-        let syntaxName = withUnsafeBytes(of: image.transfer_syntax_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         let samples = Int(image.samples_per_pixel)
 
         switch photometric {
@@ -83,7 +91,7 @@ public struct DICOMImage: Sendable {
         pixels = ImageArray(shape: [Int(image.frames), Int(image.rows), Int(image.columns), samples], values: values)
         self.header = header
         pixelSpacing = try header.numbers(.pixelSpacing, count: 2).map { $0.map(Float.init) }
-        transferSyntax = "\(syntaxName) (\(syntaxUID))"
+        transferSyntax = DICOMHeader.describe(syntaxUID)
         self.photometric = photometric
     }
 

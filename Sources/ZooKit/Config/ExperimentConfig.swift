@@ -1,4 +1,5 @@
 import Foundation
+import ZooData
 import ZooExplain
 
 /// An experiment: data, model, training protocol, evaluation and (optionally) a sweep over
@@ -129,7 +130,8 @@ public struct ExperimentConfig: Sendable {
 
 /// Where the images come from and how they are split.
 public struct DataConfig: Sendable {
-    public static let sources = ["phantom", "folder", "csv", "hdf5", "nifti"]
+    /// ZooData's list, not a copy: a source added there is a source here.
+    public static var sources: [String] { DatasetFactory.sources }
     public var source: String
     /// The source's own keys (phantom kind and count, folder path, CSV columns, ...), checked
     /// by the dataset that reads them.
