@@ -57,10 +57,12 @@ void install_abort_handler() {
 }
 
 void set_error(char *error, size_t size, const std::string &message);
+void describe(const gdcm::Image &image, zoo_dicom_image *out);
 
-/// Runs `body` (which returns 0 or -1) with GDCM's aborts turned into an error.
+/// Runs `body` (which returns 0 or -1) with what GDCM throws, and its aborts, turned into an
+/// error; `what` names the step in the generic messages.
 template <typename Body>
-int guarded(char *error, size_t error_size, Body &&body) {
+int guarded(char *error, size_t error_size, const char *what, Body &&body) {
     std::call_once(abort_handler_installed, install_abort_handler);
     sigjmp_buf jump;
     sigjmp_buf *outer = inside_gdcm;
@@ -70,9 +72,28 @@ int guarded(char *error, size_t error_size, Body &&body) {
         return -1;
     }
     inside_gdcm = &jump;
-    const int result = body();
+    int result = -1;
+    try {
+        result = body();
+    } catch (const std::exception &exception) {
+        set_error(error, error_size, std::string("GDCM: ") + exception.what());
+    } catch (...) {
+        set_error(error, error_size, std::string("GDCM failed reading the ") + what);
+    }
     inside_gdcm = outer;
     return result;
+}
+
+/// Reads the file's image into `reader` and describes it; false with a message when the file
+/// holds no image GDCM can interpret.
+bool read_image(gdcm::ImageReader &reader, const char *path, zoo_dicom_image *image, char *error, size_t error_size) {
+    reader.SetFileName(path);
+    if (!reader.Read()) {
+        set_error(error, error_size, "no image GDCM can interpret (not DICOM, or no pixel data)");
+        return false;
+    }
+    describe(reader.GetImage(), image);
+    return true;
 }
 
 void set_error(char *error, size_t size, const std::string &message) {
@@ -185,151 +206,120 @@ void convert_integers(const char *buffer, size_t count, int bits_stored, bool is
 extern "C" int zoo_dicom_read_header(
     const char *path, const uint32_t *tags, int tag_count, char *out, size_t out_size, char *error,
     size_t error_size) {
-    return guarded(error, error_size, [&]() -> int {
-        try {
-            gdcm::Reader reader;
-            reader.SetFileName(path);
-            std::set<gdcm::Tag> skip;
-            if (!reader.ReadUpToTag(gdcm::Tag(0x7fe0, 0x0010), skip)) {
-                set_error(error, error_size, "not a DICOM file GDCM can read");
-                return -1;
-            }
-            gdcm::StringFilter filter;
-            filter.SetFile(reader.GetFile());
-            const gdcm::DataSet &dataset = reader.GetFile().GetDataSet();
-            const gdcm::FileMetaInformation &meta = reader.GetFile().GetHeader();
-            std::string records;
-            for (int i = 0; i < tag_count; ++i) {
-                const gdcm::Tag tag(static_cast<uint16_t>(tags[i] >> 16), static_cast<uint16_t>(tags[i] & 0xffff));
-                std::string value;
-                if (tag.GetGroup() == 0x0002) {
-                    if (meta.FindDataElement(tag)) value = filter.ToString(meta.GetDataElement(tag));
-                } else if (dataset.FindDataElement(tag)) {
-                    value = filter.ToString(tag);
-                }
-                while (!value.empty() && (value.back() == ' ' || value.back() == '\0')) value.pop_back();
-                records += value;
-                records += '\x1e';
-            }
-            if (records.size() + 1 > out_size) {
-                set_error(error, error_size, "header values longer than " + std::to_string(out_size) + " bytes");
-                return -1;
-            }
-            std::memcpy(out, records.c_str(), records.size() + 1);
-            return 0;
-        } catch (const std::exception &exception) {
-            set_error(error, error_size, std::string("GDCM: ") + exception.what());
-        } catch (...) {
-            set_error(error, error_size, "GDCM failed reading the header");
+    return guarded(error, error_size, "header", [&]() -> int {
+        gdcm::Reader reader;
+        reader.SetFileName(path);
+        std::set<gdcm::Tag> skip;
+        if (!reader.ReadUpToTag(gdcm::Tag(0x7fe0, 0x0010), skip)) {
+            set_error(error, error_size, "not a DICOM file GDCM can read");
+            return -1;
         }
-        return -1;
+        gdcm::StringFilter filter;
+        filter.SetFile(reader.GetFile());
+        const gdcm::DataSet &dataset = reader.GetFile().GetDataSet();
+        const gdcm::FileMetaInformation &meta = reader.GetFile().GetHeader();
+        std::string records;
+        for (int i = 0; i < tag_count; ++i) {
+            const gdcm::Tag tag(static_cast<uint16_t>(tags[i] >> 16), static_cast<uint16_t>(tags[i] & 0xffff));
+            std::string value;
+            if (tag.GetGroup() == 0x0002) {
+                if (meta.FindDataElement(tag)) value = filter.ToString(meta.GetDataElement(tag));
+            } else if (dataset.FindDataElement(tag)) {
+                value = filter.ToString(tag);
+            }
+            while (!value.empty() && (value.back() == ' ' || value.back() == '\0')) value.pop_back();
+            records += value;
+            records += '\x1e';
+        }
+        if (records.size() + 1 > out_size) {
+            set_error(error, error_size, "header values longer than " + std::to_string(out_size) + " bytes");
+            return -1;
+        }
+        std::memcpy(out, records.c_str(), records.size() + 1);
+        return 0;
     });
 }
 
 extern "C" int zoo_dicom_read_image_info(const char *path, zoo_dicom_image *image, char *error, size_t error_size) {
-    return guarded(error, error_size, [&]() -> int {
-        try {
-            gdcm::ImageReader reader;
-            reader.SetFileName(path);
-            if (!reader.Read()) {
-                set_error(error, error_size, "no image GDCM can interpret (not DICOM, or no pixel data)");
-                return -1;
-            }
-            describe(reader.GetImage(), image);
-            return native_pixels_complete(reader, path, image, error, error_size) ? 0 : -1;
-        } catch (const std::exception &exception) {
-            set_error(error, error_size, std::string("GDCM: ") + exception.what());
-        } catch (...) {
-            set_error(error, error_size, "GDCM failed reading the image");
-        }
-        return -1;
+    return guarded(error, error_size, "image", [&]() -> int {
+        gdcm::ImageReader reader;
+        if (!read_image(reader, path, image, error, error_size)) return -1;
+        return native_pixels_complete(reader, path, image, error, error_size) ? 0 : -1;
     });
 }
 
 extern "C" int zoo_dicom_read_pixels(
     const char *path, zoo_dicom_image *image, float *out, size_t count, char *error, size_t error_size) {
-    return guarded(error, error_size, [&]() -> int {
-        try {
-            gdcm::ImageReader reader;
-            reader.SetFileName(path);
-            if (!reader.Read()) {
-                set_error(error, error_size, "no image GDCM can interpret (not DICOM, or no pixel data)");
-                return -1;
-            }
-            describe(reader.GetImage(), image);
-            const std::string syntax = image->transfer_syntax_uid;
-            // Colour planes stored one after another become interleaved samples.
-            gdcm::ImageChangePlanarConfiguration interleave;
-            const gdcm::Image *decoded = &reader.GetImage();
-            if (decoded->GetPixelFormat().GetSamplesPerPixel() > 1 && decoded->GetPlanarConfiguration() == 1) {
-                interleave.SetPlanarConfiguration(0);
-                interleave.SetInput(*decoded);
-                if (!interleave.Change()) {
-                    set_error(error, error_size, "GDCM cannot decode the transfer syntax " + syntax);
-                    return -1;
-                }
-                decoded = &interleave.GetOutput();
-            }
-            const gdcm::PixelFormat &format = decoded->GetPixelFormat();
-            const size_t expected = static_cast<size_t>(image->frames) * image->rows * image->columns * image->samples_per_pixel;
-            if (count != expected) {
-                set_error(error, error_size, "buffer of " + std::to_string(count) + " values for an image of " + std::to_string(expected));
-                return -1;
-            }
-            if (!native_pixels_complete(reader, path, image, error, error_size)) return -1;
-            std::vector<char> buffer(decoded->GetBufferLength());
-            if (!decoded->GetBuffer(buffer.data())) {
+    return guarded(error, error_size, "pixels", [&]() -> int {
+        gdcm::ImageReader reader;
+        if (!read_image(reader, path, image, error, error_size)) return -1;
+        const std::string syntax = image->transfer_syntax_uid;
+        // Colour planes stored one after another become interleaved samples.
+        gdcm::ImageChangePlanarConfiguration interleave;
+        const gdcm::Image *decoded = &reader.GetImage();
+        if (decoded->GetPixelFormat().GetSamplesPerPixel() > 1 && decoded->GetPlanarConfiguration() == 1) {
+            interleave.SetPlanarConfiguration(0);
+            interleave.SetInput(*decoded);
+            if (!interleave.Change()) {
                 set_error(error, error_size, "GDCM cannot decode the transfer syntax " + syntax);
                 return -1;
             }
-            const bool is_signed = format.GetPixelRepresentation() == 1;
-            const int stored = format.GetBitsStored();
-            size_t bytes = 0;
-            switch (format.GetScalarType()) {
-            case gdcm::PixelFormat::UINT8:
-            case gdcm::PixelFormat::INT8:
-                bytes = 1;
-                if (buffer.size() >= count * bytes)
-                    is_signed ? convert_integers<uint8_t>(buffer.data(), count, stored, true, out)
-                              : convert_integers<uint8_t>(buffer.data(), count, stored, false, out);
-                break;
-            case gdcm::PixelFormat::UINT16:
-            case gdcm::PixelFormat::INT16:
-            case gdcm::PixelFormat::UINT12:
-            case gdcm::PixelFormat::INT12:
-                bytes = 2;
-                if (buffer.size() >= count * bytes) convert_integers<uint16_t>(buffer.data(), count, stored, is_signed, out);
-                break;
-            case gdcm::PixelFormat::UINT32:
-            case gdcm::PixelFormat::INT32:
-                bytes = 4;
-                if (buffer.size() >= count * bytes) convert_integers<uint32_t>(buffer.data(), count, stored, is_signed, out);
-                break;
-            case gdcm::PixelFormat::FLOAT32:
-                bytes = 4;
-                if (buffer.size() >= count * bytes) std::memcpy(out, buffer.data(), count * bytes);
-                break;
-            case gdcm::PixelFormat::FLOAT64:
-                bytes = 8;
-                if (buffer.size() >= count * bytes) {
-                    const double *values = reinterpret_cast<const double *>(buffer.data());
-                    for (size_t i = 0; i < count; ++i) out[i] = static_cast<float>(values[i]);
-                }
-                break;
-            default:
-                set_error(error, error_size, std::string("unsupported pixel format ") + format.GetScalarTypeAsString());
-                return -1;
-            }
-            if (buffer.size() < count * bytes) {
-                set_error(error, error_size, "decoded " + std::to_string(buffer.size()) + " bytes, expected " + std::to_string(count * bytes) + " for " + syntax);
-                return -1;
-            }
-            return 0;
-        } catch (const std::exception &exception) {
-            set_error(error, error_size, std::string("GDCM: ") + exception.what());
-        } catch (...) {
-            set_error(error, error_size, "GDCM failed decoding the image");
+            decoded = &interleave.GetOutput();
         }
-        return -1;
+        const gdcm::PixelFormat &format = decoded->GetPixelFormat();
+        const size_t expected = static_cast<size_t>(image->frames) * image->rows * image->columns * image->samples_per_pixel;
+        if (count != expected) {
+            set_error(error, error_size, "buffer of " + std::to_string(count) + " values for an image of " + std::to_string(expected));
+            return -1;
+        }
+        if (!native_pixels_complete(reader, path, image, error, error_size)) return -1;
+        std::vector<char> buffer(decoded->GetBufferLength());
+        if (!decoded->GetBuffer(buffer.data())) {
+            set_error(error, error_size, "GDCM cannot decode the transfer syntax " + syntax);
+            return -1;
+        }
+        const bool is_signed = format.GetPixelRepresentation() == 1;
+        const int stored = format.GetBitsStored();
+        size_t bytes = 0;
+        switch (format.GetScalarType()) {
+        case gdcm::PixelFormat::UINT8:
+        case gdcm::PixelFormat::INT8:
+            bytes = 1;
+            if (buffer.size() >= count * bytes)
+                is_signed ? convert_integers<uint8_t>(buffer.data(), count, stored, true, out)
+                          : convert_integers<uint8_t>(buffer.data(), count, stored, false, out);
+            break;
+        case gdcm::PixelFormat::UINT16:
+        case gdcm::PixelFormat::INT16:
+        case gdcm::PixelFormat::UINT12:
+        case gdcm::PixelFormat::INT12:
+            bytes = 2;
+            if (buffer.size() >= count * bytes) convert_integers<uint16_t>(buffer.data(), count, stored, is_signed, out);
+            break;
+        case gdcm::PixelFormat::UINT32:
+        case gdcm::PixelFormat::INT32:
+            bytes = 4;
+            if (buffer.size() >= count * bytes) convert_integers<uint32_t>(buffer.data(), count, stored, is_signed, out);
+            break;
+        case gdcm::PixelFormat::FLOAT32:
+            bytes = 4;
+            if (buffer.size() >= count * bytes) std::memcpy(out, buffer.data(), count * bytes);
+            break;
+        case gdcm::PixelFormat::FLOAT64:
+            bytes = 8;
+            if (buffer.size() >= count * bytes) {
+                const double *values = reinterpret_cast<const double *>(buffer.data());
+                for (size_t i = 0; i < count; ++i) out[i] = static_cast<float>(values[i]);
+            }
+            break;
+        default:
+            set_error(error, error_size, std::string("unsupported pixel format ") + format.GetScalarTypeAsString());
+            return -1;
+        }
+        if (buffer.size() < count * bytes) {
+            set_error(error, error_size, "decoded " + std::to_string(buffer.size()) + " bytes, expected " + std::to_string(count * bytes) + " for " + syntax);
+            return -1;
+        }
+        return 0;
     });
 }
