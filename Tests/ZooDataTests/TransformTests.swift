@@ -34,6 +34,20 @@ final class TransformTests: XCTestCase {
         XCTAssertEqual(rotated.values, [3, 6, 2, 5, 1, 4])  // numpy.rot90([[1,2,3],[4,5,6]])
     }
 
+    /// One enum for the architectures and the pipeline (issue 22.4), with `auto` resolved in
+    /// one place, and one interpolation enum (ZooTensor's) with the configs' names.
+    func testOnePreprocessingEnumAndOneInterpolationEnum() throws {
+        XCTAssertEqual(PreprocessingMode.resolving("auto", variant: .torch), .torch)
+        XCTAssertEqual(PreprocessingMode.resolving("tf", variant: .caffe), .tf)
+        XCTAssertNil(PreprocessingMode.resolving("cafe", variant: .caffe))
+        XCTAssertEqual(try Preprocess(mode: .none).apply(sample(pattern(height: 2, width: 2, channels: 3)), random: &random).image,
+                       pattern(height: 2, width: 2, channels: 3))
+        assertDataError(["is not caffe, tf or torch"]) { _ = try Transform.named("preprocess", ["mode": "none"]) }
+        let linear: ZooTensor.Interpolation = try Interpolation(name: "trilinear")
+        XCTAssertEqual(linear, .linear)
+        XCTAssertEqual(try Interpolation(name: "nearest"), ZooTensor.Interpolation.nearest)
+    }
+
     func testPreprocessingModes() throws {
         let pixel = ImageArray(shape: [1, 1, 3], values: [255, 127.5, 0])
         XCTAssertEqual(try Preprocess(mode: .tf).apply(sample(pixel), random: &random).image.values, [1, 0, -1])

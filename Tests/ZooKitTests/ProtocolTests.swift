@@ -250,7 +250,7 @@ final class GrayWeightsTests: FolderTestCase {
     /// original, away from the zero padding: caffe (VGG16, the offset in the first bias) and
     /// torch (DenseNet121, no bias: the offset in the batch norm's moving mean).
     func testAGrayImageThroughTheAdaptedModelEqualsTheReplicatedImageThroughTheOriginal() throws {
-        let cases: [(name: String, mode: PreprocessMode, last: String, border: Int)] = [
+        let cases: [(name: String, mode: PreprocessingMode, last: String, border: Int)] = [
             ("vgg16", .caffe, "block1_conv1", 1), ("densenet121", .torch, "conv1_bn", 2),
         ]
         for (name, mode, last, border) in cases {

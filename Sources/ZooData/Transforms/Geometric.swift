@@ -2,13 +2,9 @@ import Foundation
 import ZooCore
 import ZooTensor
 
-/// Interpolation for resizing and warps.
-public enum Interpolation: String, Sendable {
-    /// The nearest cell (what masks always take).
-    case nearest
-    /// Bilinear in 2D, trilinear in 3D.
-    case linear
-
+/// Interpolation for resizing and warps: ZooTensor's (the one `upsample` takes), with the names
+/// configs give it.
+extension Interpolation {
     /// Accepts `nearest`, `bilinear`, `trilinear` and `linear`.
     public init(name: String) throws {
         switch name {

@@ -10,21 +10,11 @@ func mapValues(_ sample: Sample, _ body: (UnsafeMutableBufferPointer<Float>, Int
     return result
 }
 
-/// The input conventions of pretrained networks (Keras Applications' `preprocess_input`),
-/// on RGB images with values 0-255. A one-channel (gray) image gets each mode's gray form:
-/// the mean of the three channel means and of the three standard deviations (`tf` is the
-/// same for any channel count), which the weight loader pairs with a first kernel adapted
-/// to it (`WeightLoadOptions.GrayInput`).
-public enum PreprocessMode: String, Sendable {
-    /// RGB to BGR, then the ImageNet means (BGR) 103.939, 116.779, 123.68 subtracted
-    /// (VGG, ResNet v1); gray: x - 114.799.
-    case caffe
-    /// x / 127.5 - 1 (Inception, Xception, MobileNet); any channel count.
-    case tf
-    /// x / 255, then (x - [0.485, 0.456, 0.406]) / [0.229, 0.224, 0.225] (DenseNet); gray:
-    /// (x / 255 - 0.449) / 0.226.
-    case torch
-
+/// The numbers of each `PreprocessingMode` (ZooCore), on RGB images with values 0-255. A
+/// one-channel (gray) image gets each mode's gray form: the mean of the three channel means and
+/// of the three standard deviations (`tf` is the same for any channel count), which the weight
+/// loader pairs with a first kernel adapted to it (`WeightLoadOptions.GrayInput`).
+extension PreprocessingMode {
     /// The scale x is divided by first (255 for torch), then per channel of the network's
     /// input (BGR for caffe, RGB for torch) the mean subtracted and the deviation divided.
     public var scale: Float { self == .torch ? 255 : (self == .tf ? 127.5 : 1) }
@@ -33,6 +23,7 @@ public enum PreprocessMode: String, Sendable {
         case .caffe: return [103.939, 116.779, 123.68]
         case .tf: return [1, 1, 1]
         case .torch: return [0.485, 0.456, 0.406]
+        case .none: return [0, 0, 0]
         }
     }
     public var channelDeviations: [Float] { self == .torch ? [0.229, 0.224, 0.225] : [1, 1, 1] }
@@ -41,11 +32,12 @@ public enum PreprocessMode: String, Sendable {
     public var grayDeviation: Float { channelDeviations.reduce(0, +) / 3 }
 }
 
-/// Per-model preprocessing (`caffe`, `tf`, `torch`).
+/// Per-model preprocessing (`caffe`, `tf`, `torch`; `none` leaves the sample as it is).
 public struct Preprocess: SampleTransform {
-    public var mode: PreprocessMode
-    public init(mode: PreprocessMode) { self.mode = mode }
+    public var mode: PreprocessingMode
+    public init(mode: PreprocessingMode) { self.mode = mode }
     public func apply(_ sample: Sample, random: inout RandomGenerator) throws -> Sample {
+        if mode == .none { return sample }
         if mode != .tf && sample.image.channels != 3 {
             guard sample.image.channels == 1 else {
                 throw DataError("preprocess '\(mode.rawValue)'", "needs 1 (gray) or 3 (RGB) channels, got \(sample.image.shape) for sample '\(sample.id)'")
@@ -75,6 +67,8 @@ public struct Preprocess: SampleTransform {
                     v[i] = (v[i] / 255 - mean[c]) / std[c]
                 }
             }
+        case .none:
+            return sample
         }
     }
 }

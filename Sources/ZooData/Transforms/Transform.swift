@@ -1,4 +1,5 @@
 import ZooCore
+import ZooTensor
 
 /// The table of transforms by configuration name: `Transform.named("random_flip",
 /// ["horizontal": true])`. Unknown names and unknown parameters are errors listing what
@@ -23,7 +24,7 @@ public enum Transform {
         "pad": { p in Pad(size: try p.integers("size"), value: Float(try p.number("value", 0))) },
         "preprocess": { p in
             let mode = try p.string("mode")
-            guard let value = PreprocessMode(rawValue: mode) else { throw p.error("mode '\(mode)' is not caffe, tf or torch") }
+            guard let value = PreprocessingMode(rawValue: mode), value != .none else { throw p.error("mode '\(mode)' is not caffe, tf or torch") }
             return Preprocess(mode: value)
         },
         "hu_window": { p in

@@ -1,4 +1,6 @@
 import Foundation
+import ZooNN
+import ZooCore
 import ZooData
 import ZooExplain
 
@@ -167,7 +169,7 @@ public struct DataConfig: Sendable {
         trainTransforms = try transforms?.list("train") ?? []
         evalTransforms = try transforms?.list("eval") ?? []
         try transforms?.finish()
-        preprocessing = try reader.choice("preprocessing", ["auto", "caffe", "tf", "torch", "none"], default: "auto")!
+        preprocessing = try reader.choice("preprocessing", ["auto"] + PreprocessingMode.allCases.map(\.rawValue), default: "auto")!
         interpolation = try reader.choice(
             "interpolation", ["bilinear", "nearest", "pillow_bilinear", "pillow_nearest"], default: "bilinear")!
         bitDepth = Int(try reader.choice("bit_depth", ["8", "16"], default: "8")!)!
@@ -678,5 +680,16 @@ public struct StageConfig: Sendable {
         if config.sweep?.backend == .slurm {
             throw reader.error("sweep.backend", "the trials of a stage run in this process (a later stage needs them); slurm applies to a plain sweep")
         }
+    }
+}
+
+extension DataConfig {
+    /// The preprocessing `variant` gets: the config's mode, or for `auto` the variant's own
+    /// (`PreprocessingMode.resolving`, the rule's one place).
+    public func preprocessing(for variant: ArchitectureVariant) -> PreprocessingMode {
+        guard let mode = PreprocessingMode.resolving(preprocessing, variant: variant.preprocessing) else {
+            preconditionFailure("data.preprocessing '\(preprocessing)' is neither auto nor a mode; the config reader admits no other")
+        }
+        return mode
     }
 }

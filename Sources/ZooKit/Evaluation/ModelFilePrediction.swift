@@ -12,44 +12,42 @@ import ZooTensor
 public struct FileModelPipeline: Equatable {
     /// What the pixels go through after resizing.
     public enum Preprocessing: Equatable, CustomStringConvertible {
-        case tf, caffe, torch, none
+        /// A pretrained network's convention (`PreprocessingMode`), or none.
+        case mode(PreprocessingMode)
         /// Keras's `Rescaling`: x * scale + offset (`rescale:0.00392156862745098` is x / 255).
         case rescale(scale: Float, offset: Float)
 
+        public static let none = Preprocessing.mode(.none)
+
         /// `tf`, `caffe`, `torch`, `none` or `rescale:SCALE[:OFFSET]`.
         public init(parsing text: String) throws {
-            switch text {
-            case "tf": self = .tf
-            case "caffe": self = .caffe
-            case "torch": self = .torch
-            case "none": self = .none
-            default:
-                let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-                guard parts.first == "rescale", parts.count == 2 || parts.count == 3, let scale = Float(parts[1]),
-                    let offset = parts.count == 3 ? Float(parts[2]) : 0
-                else {
-                    throw RunError("--preprocessing '\(text)': expected tf, caffe, torch, none or rescale:SCALE[:OFFSET]")
-                }
-                self = .rescale(scale: scale, offset: offset)
+            if let mode = PreprocessingMode(rawValue: text) {
+                self = .mode(mode)
+                return
             }
+            let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+            guard parts.first == "rescale", parts.count == 2 || parts.count == 3, let scale = Float(parts[1]),
+                let offset = parts.count == 3 ? Float(parts[2]) : 0
+            else {
+                throw RunError("--preprocessing '\(text)': expected tf, caffe, torch, none or rescale:SCALE[:OFFSET]")
+            }
+            self = .rescale(scale: scale, offset: offset)
         }
 
         public var description: String {
             switch self {
-            case .tf: return "tf (x / 127.5 - 1)"
-            case .caffe: return "caffe (BGR, ImageNet means subtracted)"
-            case .torch: return "torch (x / 255, ImageNet means and deviations)"
-            case .none: return "none"
+            case .mode(.tf): return "tf (x / 127.5 - 1)"
+            case .mode(.caffe): return "caffe (BGR, ImageNet means subtracted)"
+            case .mode(.torch): return "torch (x / 255, ImageNet means and deviations)"
+            case .mode(.none): return "none"
             case .rescale(let scale, let offset): return "rescale (x * \(scale) + \(offset))"
             }
         }
 
         var transform: SampleTransform? {
             switch self {
-            case .tf: return Preprocess(mode: .tf)
-            case .caffe: return Preprocess(mode: .caffe)
-            case .torch: return Preprocess(mode: .torch)
-            case .none: return nil
+            case .mode(.none): return nil
+            case .mode(let mode): return Preprocess(mode: mode)
             case .rescale(let scale, let offset): return Scale(factor: scale, offset: offset)
             }
         }

@@ -52,10 +52,7 @@ extension ExperimentConfig {
         var transforms = [ConfigValue]()
         let preprocessing: String
         switch pipeline.preprocessing {
-        case .tf: preprocessing = "tf"
-        case .caffe: preprocessing = "caffe"
-        case .torch: preprocessing = "torch"
-        case .none: preprocessing = "none"
+        case .mode(let mode): preprocessing = mode.rawValue
         case .rescale(let scale, let offset):
             preprocessing = "none"
             transforms.append(.map([("name", .scalar("scale")), ("factor", .scalar("\(scale)")), ("offset", .scalar("\(offset)"))]))

@@ -109,8 +109,8 @@ public final class ExperimentRunner {
         if let weights = config.model.weights {
             // A one-channel input takes the gray form of the preprocessing; the first kernel
             // is adapted to it (WeightLoadOptions.grayInput).
-            let mode = PreprocessMode(rawValue: config.data.preprocessing == "auto" ? variant.preprocessing.rawValue : config.data.preprocessing)
-            let gray = mode.map {
+            let mode = config.data.preprocessing(for: variant)
+            let gray = (mode == .none ? nil : mode).map {
                 WeightLoadOptions.GrayInput(channelMeans: $0.channelMeans, channelDeviations: $0.channelDeviations, grayMean: $0.grayMean, grayDeviation: $0.grayDeviation)
             }
             let options = WeightLoadOptions(
@@ -165,8 +165,7 @@ public final class ExperimentRunner {
                     + "\(sampleShape.count - 1)D samples \(sampleShape)")
         }
         let spatial = config.model.inputShape.map { Array($0.prefix(spatialDims)) } ?? Array(variant.defaultInput.dropLast())
-        let mode = config.data.preprocessing == "auto" ? variant.preprocessing.rawValue : config.data.preprocessing
-        var channels = sampleShape.last! == 1 && (mode == "caffe" || mode == "torch") ? 3 : sampleShape.last!
+        var channels = sampleShape.last! == 1 && config.data.preprocessing(for: variant).wantsRGB ? 3 : sampleShape.last!
         if let requested = config.model.inputShape, requested.count == spatialDims + 1 {
             // The pipeline converts gray to RGB (or back) when the model asks for it.
             guard [1, 3].contains(requested.last!), [1, 3].contains(sampleShape.last!) || requested.last == sampleShape.last else {

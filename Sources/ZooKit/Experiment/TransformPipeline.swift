@@ -32,7 +32,7 @@ public struct TransformPipeline {
         _ data: DataConfig, variant: ArchitectureVariant, inputSize: [Int], sourceChannels: Int, channels: Int,
         resizeForEvaluation: Bool = true
     ) throws {
-        let mode = data.preprocessing == "auto" ? variant.preprocessing.rawValue : data.preprocessing
+        let mode = data.preprocessing(for: variant).rawValue
         // `pillow_bilinear` / `pillow_nearest`: Pillow's resizing of the decoded 8-bit image, as
         // Keras's load_img does when it reads a file, so before every other step (training's
         // augmentations included); the ordinary resize comes after the config's own steps.

@@ -1,18 +1,6 @@
 import ZooCore
 import ZooTensor
 
-/// How a variant expects its input pixels (Keras `preprocess_input` modes).
-public enum PreprocessingMode: String, Sendable, CaseIterable {
-    /// BGR channel order, ImageNet channel means subtracted, no scaling (VGG, ResNet50/101/152).
-    case caffe
-    /// Scaled to [-1, 1] (Inception, Xception, MobileNetV2).
-    case tf
-    /// Scaled to [0, 1], then ImageNet mean and standard deviation (DenseNet, torchvision).
-    case torch
-    /// No change (networks trained from scratch here).
-    case none
-}
-
 /// What a variant predicts.
 public enum ArchitectureTask: String, Sendable {
     /// One class vector per image: (batch, classes).
