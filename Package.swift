@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "ZooData", targets: ["ZooData"]),
         .library(name: "ZooMetrics", targets: ["ZooMetrics"]),
         .library(name: "ZooExplain", targets: ["ZooExplain"]),
+        .library(name: "ZooPlots", targets: ["ZooPlots"]),
         .library(name: "ZooKit", targets: ["ZooKit"]),
         .plugin(name: "CatalogGenerator", targets: ["CatalogGenerator"]),
     ],
@@ -116,7 +117,11 @@ let package = Package(
 
         // Evaluation: clinical metrics and statistics (no model dependency).
         .target(name: "ZooMetrics"),
-        .target(name: "ZooExplain", dependencies: ["ZooCore", "ZooNN", "ZooTensor", "ZooData", "ZooMetrics"]),
+        // Figures (SVG and PNG): ROC, decision curves, training curves, confusion matrices; the
+        // reports and Grad-CAM's figures draw with them.
+        .target(name: "ZooPlots", dependencies: ["ZooCore", "ZooData", "ZooMetrics"]),
+        // Explanations: Grad-CAM and overlays.
+        .target(name: "ZooExplain", dependencies: ["ZooCore", "ZooNN", "ZooTensor", "ZooData", "ZooMetrics", "ZooPlots"]),
 
         // Experiments: configs, trainer, evaluator, sweeps, reports; MPI's collectives with the
         // MPI trait.
@@ -124,7 +129,7 @@ let package = Package(
         .target(
             name: "ZooKit",
             dependencies: [
-                "ModelZoo", "ZooNN", "ZooCore", "ZooTensor", "ZooData", "ZooHDF5", "ZooKeras", "ZooMetrics", "ZooExplain",
+                "ModelZoo", "ZooNN", "ZooCore", "ZooTensor", "ZooData", "ZooHDF5", "ZooKeras", "ZooMetrics", "ZooExplain", "ZooPlots",
                 .product(name: "Yams", package: "Yams"),
                 .target(name: "CMPI", condition: .when(traits: ["MPI"])),
             ]),
@@ -132,7 +137,7 @@ let package = Package(
         .executableTarget(
             name: "ZooCLI",
             dependencies: [
-                "ZooKit", "ModelZoo", "ZooHDF5", "ZooKeras", "ZooExplain", "ZooData", "ZooNN", "ZooCore", "ZooTensor",
+                "ZooKit", "ModelZoo", "ZooHDF5", "ZooKeras", "ZooExplain", "ZooPlots", "ZooData", "ZooNN", "ZooCore", "ZooTensor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -160,7 +165,7 @@ let package = Package(
         .testTarget(name: "ZooXceptionTests", dependencies: ["ZooXception", "ZooTestSupport"]),
         .testTarget(name: "ZooUNetTests", dependencies: ["ZooUNet", "ZooTestSupport"]),
         .testTarget(name: "ZooDeepLabTests", dependencies: ["ZooDeepLab", "ZooTestSupport"]),
-        .testTarget(name: "ZooExplainTests", dependencies: ["ZooExplain", "ModelZoo", "ZooHDF5", "ZooTestSupport"]),
+        .testTarget(name: "ZooExplainTests", dependencies: ["ZooExplain", "ZooPlots", "ModelZoo", "ZooHDF5", "ZooTestSupport"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CHDF5", "CPNG", "CJPEG"]),
     ],
     swiftLanguageModes: [.v5]

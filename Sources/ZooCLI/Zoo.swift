@@ -3,6 +3,7 @@ import Foundation
 import ModelZoo
 import ZooData
 import ZooExplain
+import ZooPlots
 import ZooHDF5
 import ZooKeras
 import ZooKit

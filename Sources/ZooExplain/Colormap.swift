@@ -1,3 +1,5 @@
+import ZooPlots
+
 /// Colour maps for heat-maps: a value in [0, 1] to an RGB colour with components in [0, 1].
 public enum Colormap: String, Sendable, CaseIterable {
     /// MATLAB's jet (blue, cyan, yellow, red), the map of most Grad-CAM figures.
@@ -35,17 +37,5 @@ public enum Colormap: String, Sendable, CaseIterable {
     public func hex(_ value: Float) -> String {
         let c = color(value)
         return rgbHex(c.red, c.green, c.blue)
-    }
-}
-
-/// `#rrggbb` of components in [0, 1].
-func rgbHex(_ r: Float, _ g: Float, _ b: Float) -> String {
-    let bytes = [r, g, b].map { Int((Swift.min(Swift.max($0, 0), 1) * 255).rounded()) }
-    return "#" + bytes.map { String($0, radix: 16).leftPadded(to: 2) }.joined()
-}
-
-extension String {
-    func leftPadded(to width: Int, with pad: Character = "0") -> String {
-        count >= width ? self : String(repeating: pad, count: width - count) + self
     }
 }

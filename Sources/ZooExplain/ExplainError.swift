@@ -1,4 +1,4 @@
-/// A mistake in a Grad-CAM request or in the data handed to a plot, stated plainly.
+/// A mistake in a Grad-CAM request or an overlay, stated plainly (plots have `PlotError`).
 public enum ExplainError: Error, Equatable, CustomStringConvertible {
     /// No layer has this name; `nearest` are the closest names the model does have.
     case unknownLayer(name: String, model: String, nearest: [String])

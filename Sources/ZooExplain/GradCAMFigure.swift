@@ -1,6 +1,7 @@
 import Foundation
 import ZooCore
 import ZooData
+import ZooPlots
 
 /// A Grad-CAM figure as a paper shows one: the image, the map over it and the map alone with its
 /// colour bar, side by side at a readable size, under a title that names the true class, the

@@ -4,6 +4,7 @@ import XCTest
 import ZooTestSupport
 import ZooCore
 import ZooExplain
+import ZooPlots
 import ZooHDF5
 import ZooNN
 import ZooSmallCNN

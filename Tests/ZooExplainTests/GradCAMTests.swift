@@ -4,6 +4,7 @@ import XCTest
 import ZooCore
 import ZooData
 import ZooExplain
+import ZooPlots
 import ZooNN
 import ZooSmallCNN
 import ZooTensor

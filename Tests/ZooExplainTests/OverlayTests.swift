@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import ZooData
 import ZooExplain
+import ZooPlots
 
 final class OverlayTests: XCTestCase {
     func testColormaps() {

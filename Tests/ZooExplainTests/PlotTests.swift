@@ -5,6 +5,7 @@ import FoundationXML
 import XCTest
 import ZooData
 import ZooExplain
+import ZooPlots
 import ZooMetrics
 
 /// The elements of an SVG document, parsed by Foundation's XMLParser (which fails on
@@ -162,13 +163,13 @@ final class PlotTests: XCTestCase {
             XCTAssertEqual("\($0)", "volume scatter: model and reference volumes: lengths differ, 2 and 3")
         }
         XCTAssertThrowsError(try Plots.trainingCurves(TrainingHistory(loss: [1, 0.5, 0.4], validationLoss: [1, 0.6]))) {
-            XCTAssertEqual($0 as? ExplainError, .lengthMismatch(what: "training curves: loss and validation loss per epoch", expected: 3, actual: 2))
+            XCTAssertEqual($0 as? PlotError, .lengthMismatch(what: "training curves: loss and validation loss per epoch", expected: 3, actual: 2))
         }
         XCTAssertThrowsError(try ROCSeries(name: "m", falsePositiveRates: [0, 0.5, 1], truePositiveRates: [0, 1], auc: 0.8)) {
             XCTAssertTrue("\($0)".contains("lengths differ, 3 and 2"), "\($0)")
         }
         XCTAssertThrowsError(try Plots.confusionMatrix([[1, 2], [3, 4]], classNames: ["a"])) {
-            XCTAssertEqual($0 as? ExplainError, .lengthMismatch(what: "confusion matrix class names and rows", expected: 2, actual: 1))
+            XCTAssertEqual($0 as? PlotError, .lengthMismatch(what: "confusion matrix class names and rows", expected: 2, actual: 1))
         }
         XCTAssertThrowsError(try Plots.confusionMatrix([[1, 2], [3]], classNames: ["a", "b"]))
         XCTAssertThrowsError(try Plots.rocCurves([ROCSeries]()))

@@ -1,5 +1,6 @@
 import Foundation
 import ZooExplain
+import ZooPlots
 import ZooMetrics
 import ZooNN
 

@@ -1,5 +1,6 @@
 import Foundation
 import ZooExplain
+import ZooPlots
 import ZooMetrics
 
 /// Decision curves in the reports (Vickers and Elkin, 2006): the net benefit of each model

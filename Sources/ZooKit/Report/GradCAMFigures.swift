@@ -2,6 +2,7 @@ import Foundation
 import ZooCore
 import ZooData
 import ZooExplain
+import ZooPlots
 import ZooNN
 import ZooTensor
 

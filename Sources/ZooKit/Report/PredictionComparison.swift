@@ -1,6 +1,7 @@
 import Foundation
 import ZooData
 import ZooExplain
+import ZooPlots
 import ZooMetrics
 
 /// Scores from any source compared on the same cases: models' predictions.csv, readers'

@@ -1,5 +1,6 @@
 import Foundation
 import ZooExplain
+import ZooPlots
 import ZooMetrics
 
 /// report.md and report.html of one run: what was trained on what, the metrics table of the

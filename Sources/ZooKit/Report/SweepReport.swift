@@ -1,5 +1,6 @@
 import Foundation
 import ZooExplain
+import ZooPlots
 import ZooMetrics
 
 /// The comparison of a sweep in the layout of the papers' tables: per model AUC with its 95%

@@ -48,15 +48,15 @@ public struct ROCSeries: Sendable {
     /// Points given directly (rates in [0, 1], equally many of each).
     public init(name: String, falsePositiveRates: [Double], truePositiveRates: [Double], auc: Double) throws {
         guard falsePositiveRates.count == truePositiveRates.count else {
-            throw ExplainError.lengthMismatch(
+            throw PlotError.lengthMismatch(
                 what: "ROC series '\(name)' false and true positive rates", expected: falsePositiveRates.count,
                 actual: truePositiveRates.count)
         }
         guard !falsePositiveRates.isEmpty else {
-            throw ExplainError.invalidInput(what: "ROC series '\(name)'", reason: "has no points")
+            throw PlotError.invalidInput(what: "ROC series '\(name)'", reason: "has no points")
         }
         guard (falsePositiveRates + truePositiveRates + [auc]).allSatisfy({ $0 >= 0 && $0 <= 1 }) else {
-            throw ExplainError.invalidInput(what: "ROC series '\(name)'", reason: "rates and AUC must lie in [0, 1]")
+            throw PlotError.invalidInput(what: "ROC series '\(name)'", reason: "rates and AUC must lie in [0, 1]")
         }
         self.name = name
         self.falsePositiveRates = falsePositiveRates
@@ -73,11 +73,11 @@ public struct LineSeries: Sendable {
 
     public init(name: String, x: [Double], y: [Double]) throws {
         guard x.count == y.count else {
-            throw ExplainError.lengthMismatch(what: "series '\(name)' x and y", expected: x.count, actual: y.count)
+            throw PlotError.lengthMismatch(what: "series '\(name)' x and y", expected: x.count, actual: y.count)
         }
-        guard !x.isEmpty else { throw ExplainError.invalidInput(what: "series '\(name)'", reason: "has no points") }
+        guard !x.isEmpty else { throw PlotError.invalidInput(what: "series '\(name)'", reason: "has no points") }
         guard (x + y).allSatisfy(\.isFinite) else {
-            throw ExplainError.invalidInput(what: "series '\(name)'", reason: "holds a value that is not finite")
+            throw PlotError.invalidInput(what: "series '\(name)'", reason: "holds a value that is not finite")
         }
         self.name = name
         self.x = x
@@ -118,7 +118,7 @@ public enum Plots {
     /// ROC curves of several models on one set of axes, AUCs in the legend (lower right), the
     /// chance diagonal dashed.
     public static func rocCurves(_ series: [ROCSeries], title: String = "ROC curves") throws -> Figure {
-        guard !series.isEmpty else { throw ExplainError.invalidInput(what: "ROC figure", reason: "needs at least one curve") }
+        guard !series.isEmpty else { throw PlotError.invalidInput(what: "ROC figure", reason: "needs at least one curve") }
         let (blank, frame) = unitSquare(
             xLabel: "1 - specificity (false positive rate)", yLabel: "Sensitivity (true positive rate)", title: title, diagonal: "chance")
         var figure = blank
@@ -161,7 +161,7 @@ public enum Plots {
     /// Precision-recall curves, average precision in the legend, each model's prevalence (the
     /// precision of calling every case positive) dashed.
     public static func precisionRecall(_ curves: [(name: String, curve: PrecisionRecallCurve)], title: String = "Precision-recall") throws -> Figure {
-        guard !curves.isEmpty else { throw ExplainError.invalidInput(what: "precision-recall figure", reason: "needs at least one curve") }
+        guard !curves.isEmpty else { throw PlotError.invalidInput(what: "precision-recall figure", reason: "needs at least one curve") }
         let (blank, frame) = unitSquare(xLabel: "Recall (sensitivity)", yLabel: "Precision (positive predictive value)", title: title)
         var figure = blank
         for (i, entry) in curves.enumerated() {
@@ -180,7 +180,7 @@ public enum Plots {
     /// positives (a dot per bin, sized by its cases), the diagonal of perfect calibration dashed,
     /// the Brier score in the legend.
     public static func calibration(_ series: [(name: String, calibration: Calibration)], title: String = "Calibration") throws -> Figure {
-        guard !series.isEmpty else { throw ExplainError.invalidInput(what: "calibration figure", reason: "needs at least one model") }
+        guard !series.isEmpty else { throw PlotError.invalidInput(what: "calibration figure", reason: "needs at least one model") }
         let (blank, frame) = unitSquare(xLabel: "Mean predicted probability", yLabel: "Observed share of positives", title: title, diagonal: "perfect")
         var figure = blank
         for (i, entry) in series.enumerated() {
@@ -209,13 +209,13 @@ public enum Plots {
     public static func confusionMatrix(_ counts: [[Int]], classNames: [String], title: String = "Confusion matrix") throws -> Figure {
         let k = counts.count
         guard k >= 2, counts.allSatisfy({ $0.count == k }) else {
-            throw ExplainError.invalidInput(what: "confusion matrix", reason: "counts must be a square matrix of at least 2 x 2, got \(counts.map(\.count))")
+            throw PlotError.invalidInput(what: "confusion matrix", reason: "counts must be a square matrix of at least 2 x 2, got \(counts.map(\.count))")
         }
         guard classNames.count == k else {
-            throw ExplainError.lengthMismatch(what: "confusion matrix class names and rows", expected: k, actual: classNames.count)
+            throw PlotError.lengthMismatch(what: "confusion matrix class names and rows", expected: k, actual: classNames.count)
         }
         guard counts.joined().allSatisfy({ $0 >= 0 }) else {
-            throw ExplainError.invalidInput(what: "confusion matrix", reason: "counts must not be negative")
+            throw PlotError.invalidInput(what: "confusion matrix", reason: "counts must not be negative")
         }
         let cell = 80.0
         let (left, top) = (130.0, 60.0)
@@ -256,13 +256,13 @@ public enum Plots {
     /// Training and validation loss (left) and accuracy (right, when given) per epoch.
     public static func trainingCurves(_ history: TrainingHistory, title: String = "Training") throws -> Figure {
         let epochs = history.loss.count
-        guard epochs > 0 else { throw ExplainError.invalidInput(what: "training curves", reason: "the loss history is empty") }
+        guard epochs > 0 else { throw PlotError.invalidInput(what: "training curves", reason: "the loss history is empty") }
         let named: [(String, [Double]?)] = [
             ("validation loss", history.validationLoss), ("accuracy", history.accuracy), ("validation accuracy", history.validationAccuracy),
         ]
         for (name, values) in named {
             if let values, values.count != epochs {
-                throw ExplainError.lengthMismatch(what: "training curves: loss and \(name) per epoch", expected: epochs, actual: values.count)
+                throw PlotError.lengthMismatch(what: "training curves: loss and \(name) per epoch", expected: epochs, actual: values.count)
             }
         }
         let x = (1...epochs).map(Double.init)
@@ -297,7 +297,7 @@ public enum Plots {
         _ figure: inout Figure, _ series: [LineSeries], left: Double, xLabel: String, yLabel: String, title: String, epochs: Bool = false,
         mark: (epoch: Int, label: String)? = nil
     ) throws {
-        guard !series.isEmpty else { throw ExplainError.invalidInput(what: "line chart", reason: "needs at least one series") }
+        guard !series.isEmpty else { throw PlotError.invalidInput(what: "line chart", reason: "needs at least one series") }
         let xs = series.flatMap(\.x)
         let ys = series.flatMap(\.y)
         let frame = PlotFrame(
@@ -332,11 +332,11 @@ public enum Plots {
         model: [Double], reference: [Double], unit: String = "mL", title: String = "Predicted vs reference volume"
     ) throws -> Figure {
         guard model.count == reference.count else {
-            throw ExplainError.lengthMismatch(what: "volume scatter: model and reference volumes", expected: reference.count, actual: model.count)
+            throw PlotError.lengthMismatch(what: "volume scatter: model and reference volumes", expected: reference.count, actual: model.count)
         }
-        guard model.count >= 2 else { throw ExplainError.invalidInput(what: "volume scatter", reason: "needs at least two cases, got \(model.count)") }
+        guard model.count >= 2 else { throw PlotError.invalidInput(what: "volume scatter", reason: "needs at least two cases, got \(model.count)") }
         guard (model + reference).allSatisfy(\.isFinite) else {
-            throw ExplainError.invalidInput(what: "volume scatter", reason: "holds a volume that is not finite")
+            throw PlotError.invalidInput(what: "volume scatter", reason: "holds a volume that is not finite")
         }
         let r = try Agreement.pearson(model, reference)
         let all = model + reference
