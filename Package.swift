@@ -70,6 +70,7 @@ let package = Package(
         .target(name: "ZooUNet", dependencies: ["ZooNN"], exclude: ["Architectures.json"]),
         // DeepLabv3's backbone is ResNet-50 with atrous stages: ZooResNet's blocks, not a copy.
         .target(name: "ZooDeepLab", dependencies: ["ZooNN", "ZooResNet"], exclude: ["Architectures.json"]),
+        // new-architecture: family targets above this line.
 
         // The catalog: generated from the manifests of the families it depends on. Adding a
         // family is a new target, its Architectures.json and one line here.
@@ -77,6 +78,7 @@ let package = Package(
             name: "ModelZoo",
             dependencies: [
                 "ZooNN", "ZooSmallCNN", "ZooResNet", "ZooVGG", "ZooDenseNet", "ZooMobileNet", "ZooInception", "ZooXception", "ZooUNet", "ZooDeepLab",
+                // new-architecture: families above this line.
             ],
             plugins: ["CatalogGenerator"]),
         .executableTarget(name: "ZooCatalogGenerator", path: "Sources/ZooCatalogGenerator"),
@@ -165,6 +167,7 @@ let package = Package(
         .testTarget(name: "ZooXceptionTests", dependencies: ["ZooXception", "ZooTestSupport"]),
         .testTarget(name: "ZooUNetTests", dependencies: ["ZooUNet", "ZooTestSupport"]),
         .testTarget(name: "ZooDeepLabTests", dependencies: ["ZooDeepLab", "ZooTestSupport"]),
+        // new-architecture: family test targets above this line.
         .testTarget(name: "ZooExplainTests", dependencies: ["ZooExplain", "ZooPlots", "ModelZoo", "ZooHDF5", "ZooTestSupport"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CHDF5", "CPNG", "CJPEG"]),
     ],

@@ -31,3 +31,5 @@ scripts/fuzz.sh --ci
 scripts/keras-checks.sh "$ZOO_EXPORT_DIR"
 # Zoo as a versioned dependency of another package.
 scripts/consumer-check.sh
+# Adding an architecture is one command: scaffold, build, list and train on a copy.
+scripts/scaffold-check.sh

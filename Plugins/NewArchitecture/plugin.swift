@@ -3,7 +3,8 @@ import PackagePlugin
 
 /// `swift package new-architecture <Name>`: scaffolds an architecture family target (paper
 /// header, variant table, block, assembly, variant list), its manifest, its test and a `zoo/`
-/// config, then prints the Package.swift lines that link it into the catalog.
+/// config that trains as it is, and links the family into Package.swift (its target, its test
+/// target, the catalog's dependency) at the manifest's `new-architecture` markers.
 @main
 struct NewArchitecture: CommandPlugin {
     func performCommand(context: PluginContext, arguments: [String]) async throws {
@@ -24,21 +25,49 @@ struct NewArchitecture: CommandPlugin {
         for (path, _) in files where FileManager.default.fileExists(atPath: root.appendingPathComponent(path).path) {
             throw ScaffoldError("\(path) exists already; choose another name")
         }
+        // Package.swift first: if its markers are missing, nothing is written.
+        let manifestURL = root.appendingPathComponent("Package.swift")
+        let manifest = try linking(
+            target: target, into: try String(contentsOf: manifestURL, encoding: .utf8))
         for (path, text) in files {
             let url = root.appendingPathComponent(path)
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try text.write(to: url, atomically: true, encoding: .utf8)
             print("created \(path)")
         }
+        try manifest.write(to: manifestURL, atomically: true, encoding: .utf8)
         print("""
-
-            Add to Package.swift, in `targets`:
-                    .target(name: "\(target)", dependencies: ["ZooNN"], exclude: ["Architectures.json"], swiftSettings: kernelSettings),
-                    .testTarget(name: "\(target)Tests", dependencies: ["\(target)", "ZooTestSupport"]),
-            and "\(target)" to the dependencies of the ModelZoo target. Then `scripts/test.sh`:
-            the catalog lists `\(variant)`, and the catalog tests build and run it.
+            edited Package.swift: the target \(target), its test target \(target)Tests, and \(target) in the
+            catalog's dependencies (ModelZoo). `swift build` now lists `\(variant)` in `zoo list`;
+            `zoo train zoo/\(variant).yaml` trains it on phantom nodules as it is.
             """)
     }
+}
+
+/// The markers in Package.swift before which the scaffold inserts its lines.
+enum ManifestMarker {
+    static let families = "// new-architecture: family targets above this line."
+    static let catalog = "// new-architecture: families above this line."
+    static let tests = "// new-architecture: family test targets above this line."
+}
+
+/// `manifest` with the family's target, its test target and its place in the catalog's
+/// dependencies, each inserted before its marker line with the marker's indentation.
+func linking(target: String, into manifest: String) throws -> String {
+    var lines = manifest.components(separatedBy: "\n")
+    let insertions = [
+        (ManifestMarker.families, ".target(name: \"\(target)\", dependencies: [\"ZooNN\"], exclude: [\"Architectures.json\"]),"),
+        (ManifestMarker.catalog, "\"\(target)\","),
+        (ManifestMarker.tests, ".testTarget(name: \"\(target)Tests\", dependencies: [\"\(target)\", \"ZooTestSupport\"]),"),
+    ]
+    for (marker, line) in insertions {
+        guard let index = lines.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces) == marker }) else {
+            throw ScaffoldError("Package.swift has no line '\(marker)'; add the line back where the family targets end")
+        }
+        let indentation = String(lines[index].prefix { $0 == " " })
+        lines.insert(indentation + line, at: index)
+    }
+    return lines.joined(separator: "\n")
 }
 
 struct ScaffoldError: Error, CustomStringConvertible {
@@ -148,10 +177,26 @@ func testFile(name: String, target: String, variant: String) -> String {
 
 func configFile(variant: String) -> String {
     """
-    # \(variant): a starting experiment for the new architecture. Copy the data and train
-    # sections of the experiment it belongs to (for example zoo/lidc/lidc.yaml).
+    # \(variant): a starting experiment for the new architecture, on phantom LIDC-style nodule
+    # patches so that it trains as it is (`zoo train zoo/\(variant).yaml`). For a study, copy
+    # the data, train and eval sections of the experiment it belongs to (zoo/lidc/lidc.yaml).
+    experiment: \(variant)
+    seed: 1
+    data:
+      source: phantom
+      phantom: {kind: lidc_nodules, count: 120, size: 64}
+      split: {method: stratified, train: 0.7, validation: 0.15, test: 0.15}
+      preprocessing: none
+      transforms:
+        eval:
+          - {name: scale, factor: 0.00392157}   # [0, 1] intensities
     model:
       name: \(variant)
+      input_shape: [64, 64, 1]
+    train:
+      optimizer: {name: adam, lr: 1e-3}
+      batch_size: 16
+      epochs: 3
 
     """
 }
