@@ -240,19 +240,31 @@ extern "C" int zoo_dicom_read_header(
     });
 }
 
-extern "C" int zoo_dicom_read_image_info(const char *path, zoo_dicom_image *image, char *error, size_t error_size) {
-    return guarded(error, error_size, "image", [&]() -> int {
-        gdcm::ImageReader reader;
-        if (!read_image(reader, path, image, error, error_size)) return -1;
-        return native_pixels_complete(reader, path, image, error, error_size) ? 0 : -1;
+struct zoo_dicom_file {
+    gdcm::ImageReader reader;
+};
+
+extern "C" zoo_dicom_file *zoo_dicom_open(const char *path, zoo_dicom_image *image, char *error, size_t error_size) {
+    zoo_dicom_file *file = nullptr;
+    const int code = guarded(error, error_size, "image", [&]() -> int {
+        file = new zoo_dicom_file;
+        if (!read_image(file->reader, path, image, error, error_size)) return -1;
+        return native_pixels_complete(file->reader, path, image, error, error_size) ? 0 : -1;
     });
+    if (code != 0) {
+        // After an abort GDCM's state is not trusted: the reader is leaked, not destroyed.
+        if (std::strncmp(error, "malformed", 9) != 0) delete file;
+        return nullptr;
+    }
+    return file;
 }
 
-extern "C" int zoo_dicom_read_pixels(
-    const char *path, zoo_dicom_image *image, float *out, size_t count, char *error, size_t error_size) {
+extern "C" void zoo_dicom_close(zoo_dicom_file *file) { delete file; }
+
+extern "C" int zoo_dicom_decode(
+    zoo_dicom_file *file, const zoo_dicom_image *image, float *out, size_t count, char *error, size_t error_size) {
     return guarded(error, error_size, "pixels", [&]() -> int {
-        gdcm::ImageReader reader;
-        if (!read_image(reader, path, image, error, error_size)) return -1;
+        gdcm::ImageReader &reader = file->reader;
         const std::string syntax = image->transfer_syntax_uid;
         // Colour planes stored one after another become interleaved samples.
         gdcm::ImageChangePlanarConfiguration interleave;
@@ -272,7 +284,6 @@ extern "C" int zoo_dicom_read_pixels(
             set_error(error, error_size, "buffer of " + std::to_string(count) + " values for an image of " + std::to_string(expected));
             return -1;
         }
-        if (!native_pixels_complete(reader, path, image, error, error_size)) return -1;
         std::vector<char> buffer(decoded->GetBufferLength());
         if (!decoded->GetBuffer(buffer.data())) {
             set_error(error, error_size, "GDCM cannot decode the transfer syntax " + syntax);
@@ -285,9 +296,7 @@ extern "C" int zoo_dicom_read_pixels(
         case gdcm::PixelFormat::UINT8:
         case gdcm::PixelFormat::INT8:
             bytes = 1;
-            if (buffer.size() >= count * bytes)
-                is_signed ? convert_integers<uint8_t>(buffer.data(), count, stored, true, out)
-                          : convert_integers<uint8_t>(buffer.data(), count, stored, false, out);
+            if (buffer.size() >= count * bytes) convert_integers<uint8_t>(buffer.data(), count, stored, is_signed, out);
             break;
         case gdcm::PixelFormat::UINT16:
         case gdcm::PixelFormat::INT16:

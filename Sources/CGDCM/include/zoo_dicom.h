@@ -34,17 +34,24 @@ typedef struct {
     char transfer_syntax_uid[72];
 } zoo_dicom_image;
 
-/// Reads the image's layout and transfer syntax without decoding the pixels. Returns 0, or -1
-/// with a message (no pixel data, an image GDCM cannot interpret).
-int zoo_dicom_read_image_info(const char *path, zoo_dicom_image *image, char *error, size_t error_size);
+/// A file opened for decoding: GDCM's reader, parsed once for its layout and its pixels.
+typedef struct zoo_dicom_file zoo_dicom_file;
 
-/// Decodes every frame into `out` (frames x rows x columns x samples, samples interleaved
-/// whatever the file's planar configuration) as stored values: unsigned or sign-extended
-/// integers of `bits_stored` bits, or floats; no rescale, no photometric change. `count` must be
-/// that product. Returns 0, or -1 with a message naming the transfer syntax when GDCM cannot
-/// decode it.
-int zoo_dicom_read_pixels(
-    const char *path, zoo_dicom_image *image, float *out, size_t count, char *error, size_t error_size);
+/// Parses the file and fills `image` (layout and transfer syntax) without decoding the pixels;
+/// native pixel data shorter than the image is refused here. Returns the file to decode and
+/// close, or NULL with a message (no pixel data, an image GDCM cannot interpret, truncated).
+zoo_dicom_file *zoo_dicom_open(const char *path, zoo_dicom_image *image, char *error, size_t error_size);
+
+/// Decodes every frame of `file` (whose layout `image` is) into `out` (frames x rows x columns
+/// x samples, samples interleaved whatever the file's planar configuration) as stored values:
+/// unsigned or sign-extended integers of `bits_stored` bits, or floats; no rescale, no
+/// photometric change. `count` must be that product. Returns 0, or -1 with a message naming the
+/// transfer syntax when GDCM cannot decode it.
+int zoo_dicom_decode(
+    zoo_dicom_file *file, const zoo_dicom_image *image, float *out, size_t count, char *error, size_t error_size);
+
+/// Releases `file`.
+void zoo_dicom_close(zoo_dicom_file *file);
 
 #ifdef __cplusplus
 }

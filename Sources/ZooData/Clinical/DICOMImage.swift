@@ -26,13 +26,19 @@ public struct DICOMImage: Sendable {
     /// Decodes `url`. Errors name the file and, for what GDCM cannot decode, the transfer
     /// syntax.
     public init(_ url: URL) throws {
-        let path = url.path
-        let header = try DICOMHeader(path)
+        try self.init(header: try DICOMHeader(url.path))
+    }
+
+    /// Decodes the file whose header was read already (a series' slices).
+    public init(header: DICOMHeader) throws {
+        let path = header.path
         var image = zoo_dicom_image()
         var error = [CChar](repeating: 0, count: 512)
-        guard zoo_dicom_read_image_info(path, &image, &error, error.count) == 0 else {
+        // One parse of the file for its layout and its pixels.
+        guard let file = zoo_dicom_open(path, &image, &error, error.count) else {
             throw DataError(path, String(cString: error))
         }
+        defer { zoo_dicom_close(file) }
         let count = Int(image.frames) * Int(image.rows) * Int(image.columns) * Int(image.samples_per_pixel)
         guard count > 0 else { throw DataError(path, "empty image (\(image.rows) x \(image.columns), \(image.frames) frames)") }
         // A damaged header can claim any size; 2^30 values (4 GB as Float32) is beyond any scan
@@ -49,7 +55,7 @@ public struct DICOMImage: Sendable {
         }
         var values = [Float](repeating: 0, count: count)
         let code = values.withUnsafeMutableBufferPointer {
-            zoo_dicom_read_pixels(path, &image, $0.baseAddress, count, &error, error.count)
+            zoo_dicom_decode(file, &image, $0.baseAddress, count, &error, error.count)
         }
         guard code == 0 else {
             // GDCM's messages give the syntax by UID; a reader wants its name too.
@@ -57,7 +63,6 @@ public struct DICOMImage: Sendable {
             throw DataError(path, message.replacingOccurrences(of: declaredSyntax, with: DICOMHeader.describe(declaredSyntax)))
         }
         let photometric = withUnsafeBytes(of: image.photometric) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        let syntaxUID = declaredSyntax
         let samples = Int(image.samples_per_pixel)
 
         switch photometric {
@@ -91,7 +96,7 @@ public struct DICOMImage: Sendable {
         pixels = ImageArray(shape: [Int(image.frames), Int(image.rows), Int(image.columns), samples], values: values)
         self.header = header
         pixelSpacing = try header.numbers(.pixelSpacing, count: 2).map { $0.map(Float.init) }
-        transferSyntax = DICOMHeader.describe(syntaxUID)
+        transferSyntax = DICOMHeader.describe(declaredSyntax)
         self.photometric = photometric
     }
 

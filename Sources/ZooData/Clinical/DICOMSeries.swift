@@ -128,34 +128,41 @@ public struct DICOMSeries: Sendable {
                     + (missing > 0 ? " (\(missing) missing slice\(missing == 1 ? "" : "s")?)" : "")
                     + "; set uneven_spacing: resample to interpolate onto even slices")
         }
-        var slices: [ImageArray] = []
-        var spacing: [Float]?
+        var values: [Float] = []
+        var sliceShape: [Int]?
         for header in headers {
-            let image = try DICOMImage(URL(fileURLWithPath: header.path))
+            let image = try DICOMImage(header: header)
             guard image.frameCount == 1, image.pixels.channels == 1 else {
                 throw DataError(header.path, "a series slice must be one gray frame; this file has \(image.frameCount) frames of \(image.pixels.channels) samples")
             }
-            guard let pixelSpacing = image.pixelSpacing else {
-                throw DataError(header.path, "no \(DICOMTag.pixelSpacing.name), needed to place the slices of series \(uid)")
-            }
-            if spacing == nil { spacing = pixelSpacing }
-            slices.append(image.frame(0))
+            sliceShape = sliceShape ?? Array(image.pixels.shape[1...2])
+            values += image.pixels.values
         }
-        let (rows, columns) = (slices[0].shape[0], slices[0].shape[1])
-        var values = slices.flatMap(\.values)
-        var depth = slices.count
+        let (geometry, depth) = try self.geometry()
+        let (rows, columns) = (sliceShape![0], sliceShape![1])
+        if unevenGap != nil { values = resampleAlongNormal(values, sliceSize: rows * columns, count: depth) }
+        return OrientedVolume(image: ImageArray(shape: [depth, rows, columns, 1], values: values), geometry: geometry)
+    }
+
+    /// The RAS affine of the volume `read` returns, and its depth (slices; an uneven series's
+    /// after resampling), from the headers alone.
+    public func geometry() throws -> (affine: VolumeGeometry, depth: Int) {
+        for header in headers where try header.numbers(.pixelSpacing, count: 2) == nil {
+            throw DataError(header.path, "no \(DICOMTag.pixelSpacing.name), needed to place the slices of series \(uid)")
+        }
+        let ps = try headers[0].required(.pixelSpacing, count: 2, for: "to place series \(uid)")  // [row, column] spacing
+        let origin = try headers[0].required(.imagePositionPatient, count: 3, for: "to place series \(uid)")
         let gap = try typicalGap ?? headers[0].numbers(.sliceThickness, count: 1)?[0] ?? 1
         var step = normal.map { $0 * gap }
-        let origin = try headers[0].required(.imagePositionPatient, count: 3, for: "to place series \(uid)")
-        if unevenGap == nil, headers.count > 1 {
+        var depth = headers.count
+        if unevenGap != nil {
+            depth = Int(((positions.last! - positions[0]) / gap).rounded()) + 1
+        } else if headers.count > 1 {
             // The step between the first and last positions, not the normal alone: a tilted
             // gantry shears the stack, and the positions say by how much.
             let last = try headers[headers.count - 1].required(.imagePositionPatient, count: 3, for: "to place series \(uid)")
             step = zip(last, origin).map { ($0 - $1) / Double(headers.count - 1) }
-        } else if unevenGap != nil {
-            (values, depth) = resampleAlongNormal(values, sliceSize: rows * columns)
         }
-        let ps = spacing!.map(Double.init)  // [row spacing, column spacing]
         let i = row.map { $0 * ps[1] }, j = column.map { $0 * ps[0] }
         // LPS to RAS: negate x and y.
         let sign: [Double] = [-1, -1, 1]
@@ -167,14 +174,13 @@ public struct DICOMSeries: Sendable {
             affine[4 * r + 3] = sign[r] * origin[r]
         }
         affine[15] = 1
-        return OrientedVolume(image: ImageArray(shape: [depth, rows, columns, 1], values: values), geometry: VolumeGeometry(affine: affine))
+        return (VolumeGeometry(affine: affine), depth)
     }
 
     /// Slices at the typical gap from the first position to the last, each interpolated
     /// linearly between the two read slices around it.
-    func resampleAlongNormal(_ values: [Float], sliceSize: Int) -> ([Float], Int) {
+    func resampleAlongNormal(_ values: [Float], sliceSize: Int, count: Int) -> [Float] {
         let gap = typicalGap!
-        let count = Int(((positions.last! - positions[0]) / gap).rounded()) + 1
         var out = [Float](repeating: 0, count: count * sliceSize)
         var upper = 1
         for k in 0..<count {
@@ -186,6 +192,6 @@ public struct DICOMSeries: Sendable {
                 out[k * sliceSize + v] = values[lower * sliceSize + v] * (1 - t) + values[upper * sliceSize + v] * t
             }
         }
-        return (out, count)
+        return out
     }
 }

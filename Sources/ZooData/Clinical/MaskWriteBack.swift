@@ -9,21 +9,23 @@ extension ImageFile {
     /// sform as they were; a DICOM series' affine as an sform). A viewer then lays the mask on
     /// the input voxel for voxel.
     public static func writeMask(_ mask: ImageArray, for input: URL, to url: URL) throws {
-        let oriented: OrientedVolume
-        let header: NIfTIGeometry
+        guard mask.spatialRank == 3 else { throw DataError(url.path, "a mask for the volume \(input.path) must be 3D, got \(mask.shape)") }
+        // The input's grid: a NIfTI file's as read, a series' from its headers (no slice decoded).
+        let geometry: VolumeGeometry, extents: [Int], header: NIfTIGeometry
         if isVolume(input.path) {
             let volume = try NIfTI.read(input)
-            oriented = try volume.oriented(file: input.path)
-            header = volume.geometry
+            let oriented = try volume.oriented(file: input.path)
+            (geometry, extents, header) = (oriented.geometry, oriented.extents, volume.geometry)
         } else {
-            oriented = try DICOMSeries.single(in: input).read(uneven: .resample)
-            header = NIfTIGeometry(affine: oriented.geometry)
+            let series = try DICOMSeries.single(in: input)
+            let (affine, depth) = try series.geometry()
+            let rows = try series.headers[0].required(.rows, count: 1, for: "to write a mask on series \(series.uid)")[0]
+            let columns = try series.headers[0].required(.columns, count: 1, for: "to write a mask on series \(series.uid)")[0]
+            (geometry, extents, header) = (affine, [Int(columns), Int(rows), depth], NIfTIGeometry(affine: affine))
         }
-        let (canonical, plan) = try oriented.canonical(file: input.path)
-        let grid = canonical.image.spatialShape
-        guard mask.spatialRank == 3 else { throw DataError(url.path, "a mask for the volume \(input.path) must be 3D, got \(mask.shape)") }
+        let plan = try Reorientation(toCanonical: geometry, file: input.path)
+        let grid = plan.canonicalShape(extents: extents)
         let onGrid = mask.spatialShape == grid ? mask : Grid.resize(mask, to: grid, linear: false)
-        let back = plan.invert(onGrid)
-        try NIfTI.write(back, spacing: oriented.spacing, as: .uint8, geometry: header, to: url)
+        try NIfTI.write(plan.invert(onGrid), spacing: geometry.spacing.map(Float.init), as: .uint8, geometry: header, to: url)
     }
 }

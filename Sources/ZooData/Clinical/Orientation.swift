@@ -76,6 +76,10 @@ public struct Reorientation: Sendable, Equatable {
         return current
     }
 
+    /// The spatial shape (depth, height, width) of the reoriented grid of a volume whose voxel
+    /// extents are `extents` (i, j, k).
+    public func canonicalShape(extents: [Int]) -> [Int] { [2, 1, 0].map { extents[source[$0]] } }
+
     /// The affine of the reoriented grid, given the input's and its voxel extents (i, j, k).
     public func apply(_ geometry: VolumeGeometry, extents: [Int]) -> VolumeGeometry {
         // input index = P * output index + c: input axis source[w] takes output axis w, reversed

@@ -24,6 +24,9 @@ extension RestoredRun {
         if variant.task == .segmentation {
             if let masks { try FileManager.default.createDirectory(at: masks, withIntermediateDirectories: true) }
             var lines = ["id,predicted_voxels" + (masks == nil ? "" : ",mask,mask_grid")]
+            // Whether the evaluation steps keep a volume's place: the same pipeline for every
+            // input, so asked once, of the first volume.
+            var keepsVolumeGeometry: Bool?
             _ = try predictor.predict(loader) { id, map in
                 let foreground = map.labels.filter { $0 != 0 }.count
                 var line = "\(CSV.escape(id)),\(foreground)"
@@ -33,7 +36,9 @@ extension RestoredRun {
                     let url = masks.appendingPathComponent(name)
                     let image = ImageArray(shape: map.shape + [1], values: map.labels.map { volume ? Float($0) : ($0 != 0 ? 255 : 0) })
                     var grid = "model"
-                    if volume, let index = files.files.firstIndex(where: { $0.path == id }), try keepsGeometry(files.sample(at: index)) {
+                    let index = files.files.firstIndex(where: { $0.path == id })
+                    if volume, let index, keepsVolumeGeometry == nil { keepsVolumeGeometry = try keepsGeometry(files.sample(at: index)) }
+                    if volume, let index, keepsVolumeGeometry == true {
                         try ImageFile.writeMask(image, for: files.files[index], to: url)
                         grid = "input"
                     } else if volume {
