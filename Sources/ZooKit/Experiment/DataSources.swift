@@ -39,11 +39,8 @@ public enum DataSources {
     }
 }
 
-/// An external test set as the evaluation sees it: its samples' ids and patients prefixed with
-/// the set's name (another hospital's "P001" is not this one's), and, for simulated sets, the
-/// scanner's intensity profile applied (gain, offset, Gaussian noise drawn per sample).
 /// A test set with a name (the reports' set column).
-protocol NamedTestSet {
+public protocol NamedTestSet {
     var name: String { get }
 }
 
@@ -63,6 +60,9 @@ struct CroppedTestSet: Dataset, NamedTestSet {
     func sample(at index: Int) throws -> Sample { try cropped.sample(at: index) }
 }
 
+/// An external test set as the evaluation sees it: its samples' ids and patients prefixed with
+/// the set's name (another hospital's "P001" is not this one's), and, for simulated sets, the
+/// scanner's intensity profile applied (gain, offset, Gaussian noise drawn per sample).
 struct ExternalTestSet: Dataset, NamedTestSet {
     let name: String
     let base: Dataset

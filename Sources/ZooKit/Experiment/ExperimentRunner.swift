@@ -211,175 +211,259 @@ public final class ExperimentRunner {
     /// Trains and evaluates one run; `resume` continues a run directory from its last checkpoint.
     /// `evaluateOnly` evaluates the model the config builds as it is, without training (`zoo
     /// eval MODEL --config`: the config's `model.from` is the file).
+    ///
+    /// The steps, each a function of its own that a script may call alone: ``prepareData()``,
+    /// ``buildModel(for:)``, ``openRun(name:resume:data:)``, ``split(_:in:)``,
+    /// ``train(_:data:split:in:resume:)``, ``evaluate(_:data:split:)`` and
+    /// ``report(_:training:model:data:split:in:)``.
     public func run(name: String? = nil, resume: RunDirectory? = nil, evaluateOnly: Bool = false) throws -> RunResult {
-        let communicator = try Communicators.make()
+        let data = try prepareData()
+        try checkResumable(resume, data: data)
+        let model = try buildModel(for: data)
+        let runName = name ?? "\(evaluateOnly ? "eval-" : "")\(data.variant.name)-\(Self.timestamp())"
+        let (run, scratch) = try openRun(name: runName, resume: resume, data: data)
+        defer { if let scratch { try? FileManager.default.removeItem(at: scratch) } }
+        let split = try self.split(data, in: run, saved: resume.map { $0.split }, evaluateOnly: evaluateOnly)
+        let training = evaluateOnly ? try keepGivenWeights(model, data: data, split: split, in: run) : try train(model, data: data, split: split, in: run, resume: resume != nil)
+        progress.message("evaluating \(training.evaluated)")
+        let evaluation = try evaluate(model, data: data, split: split)
+        return try report(evaluation, training: training, model: model, data: data, split: split, in: run)
+    }
+
+    /// Step 1, the data: the config checked, the dataset read with every file opened once,
+    /// the architecture, the model's input and the pipelines.
+    public func prepareData() throws -> PreparedData {
         try preflight()
-        let given = try self.dataset()
+        let given = try dataset()
         let fingerprint = self.fingerprint(of: given)
         let (dataset, skipped) = try checked(given)
-        if let resume, let recorded = resume.recordedFingerprint, recorded.data != fingerprint.data {
-            throw RunError(
-                "\(resume.url.path) was trained on other data (\(recorded.samples) samples then, \(given.count) now, or changed files); "
-                    + "it cannot be resumed on this data")
-        }
-        if let resume, let recorded = resume.recordedFingerprint, recorded.model != fingerprint.model {
-            throw RunError("\(resume.url.path) started from other model files (model.from or model.weights changed since); it cannot be resumed from these")
-        }
         let first = try dataset.sample(at: 0)
-        let classes = Swift.max(dataset.classNames.count, 2)
         let variant = try config.architecture()
         let input = try inputShape(variant: variant, sampleShape: first.image.shape)
-        let model = try makeModel(classes: classes, inputShape: input, variant: variant)
-        try GradCAMFigures.check(config.eval.gradcamLayers, model: model, task: variant.task)
-        let runName = name ?? "\(evaluateOnly ? "eval-" : "")\(variant.name)-\(Self.timestamp())"
-        // With several processes (data-parallel training), rank 0 alone writes the run; the
-        // others write theirs to a scratch folder removed at the end, starting from rank 0's
-        // checkpoint when resuming.
+        let window = config.eval.slidingWindow(input: input)
+        if window != nil, variant.task != .segmentation {
+            throw RunError("eval.sliding_window applies to segmentation; \(variant.name) classifies")
+        }
+        let pipeline = try TransformPipeline(
+            config.data, variant: variant, inputSize: Array(input.dropLast()), sourceChannels: first.image.shape.last!,
+            channels: input.last!, resizeForEvaluation: window == nil)
+        return PreparedData(
+            dataset: dataset, skipped: skipped, fingerprint: fingerprint, givenCount: given.count, variant: variant,
+            classes: Swift.max(dataset.classNames.count, 2), inputShape: input, slidingWindow: window, pipeline: pipeline)
+    }
+
+    /// A run is resumed only on the data and model files it started from.
+    func checkResumable(_ resume: RunDirectory?, data: PreparedData) throws {
+        guard let resume, let recorded = resume.recordedFingerprint else { return }
+        if recorded.data != data.fingerprint.data {
+            throw RunError(
+                "\(resume.url.path) was trained on other data (\(recorded.samples) samples then, \(data.givenCount) now, or changed files); "
+                    + "it cannot be resumed on this data")
+        }
+        if recorded.model != data.fingerprint.model {
+            throw RunError("\(resume.url.path) started from other model files (model.from or model.weights changed since); it cannot be resumed from these")
+        }
+    }
+
+    /// Step 2, the model: built for the data's classes and input, weights loaded, layers frozen.
+    public func buildModel(for data: PreparedData) throws -> Model {
+        let model = try makeModel(classes: data.classes, inputShape: data.inputShape, variant: data.variant)
+        try GradCAMFigures.check(config.eval.gradcamLayers, model: model, task: data.variant.task)
+        return model
+    }
+
+    /// Step 3, the run directory: created (or `resume`d) under `runsRoot`, with the resolved
+    /// config, the data's fingerprint, the pipelines and the files left out. With several
+    /// processes (data-parallel training) rank 0 alone writes the run; the others write theirs
+    /// to a scratch folder, returned to be removed at the end, starting from rank 0's
+    /// checkpoint when resuming.
+    public func openRun(name: String, resume: RunDirectory?, data: PreparedData) throws -> (run: RunDirectory, scratch: URL?) {
+        let communicator = try Communicators.make()
         var scratch: URL?
-        defer { if let scratch { try? FileManager.default.removeItem(at: scratch) } }
         let run: RunDirectory
         if communicator.rank == 0 {
-            run = try resume ?? RunDirectory.create(root: runsRoot, experiment: config.experiment, run: runName)
+            run = try resume ?? RunDirectory.create(root: runsRoot, experiment: config.experiment, run: name)
         } else {
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("zoo-rank\(communicator.rank)-\(UUID().uuidString)")
             scratch = folder
-            run = try RunDirectory.create(root: folder, experiment: config.experiment, run: runName)
+            run = try RunDirectory.create(root: folder, experiment: config.experiment, run: name)
             if let resume, FileManager.default.fileExists(atPath: resume.lastCheckpoint.path) {
                 try FileManager.default.createDirectory(at: run.lastCheckpoint.deletingLastPathComponent(), withIntermediateDirectories: true)
                 try FileManager.default.copyItem(at: resume.lastCheckpoint, to: run.lastCheckpoint)
             }
         }
         if resume == nil { try? FileManager.default.removeItem(at: run.log) }  // absent in a new run
-        let configJSON = try config.resolved.json
-        try configJSON.write(to: run.config, atomically: true, encoding: .utf8)
-        try JSONText.encode(fingerprint).write(to: run.fingerprint, atomically: true, encoding: .utf8)
+        try config.resolved.json.write(to: run.config, atomically: true, encoding: .utf8)
+        try JSONText.encode(data.fingerprint).write(to: run.fingerprint, atomically: true, encoding: .utf8)
         if let regionBoxes {
             try RegionCropDataset.csv(regionBoxes).write(to: run.regions, atomically: true, encoding: .utf8)
         }
         if let base = config.baseDirectory {
             try (base.standardizedFileURL.path + "\n").write(to: run.origin, atomically: true, encoding: .utf8)
         }
-        if !skipped.isEmpty { try DataCheck.csv(skipped).write(to: run.skipped, atomically: true, encoding: .utf8) }
-        let split = try self.split(dataset, saved: resume.map { $0.split })
+        if !data.skipped.isEmpty { try DataCheck.csv(data.skipped).write(to: run.skipped, atomically: true, encoding: .utf8) }
+        let intensities = "images: PNG and JPEG files of \(config.data.bitDepth) bits, values as stored (0-\((1 << config.data.bitDepth) - 1))\n"
+        try (intensities + data.pipeline.text).write(to: run.pipeline, atomically: true, encoding: .utf8)
+        progress.message("pipelines (\(config.data.bitDepth)-bit images):\n" + data.pipeline.text.split(separator: "\n").map { "  \($0)" }.joined(separator: "\n"))
+        return (run, scratch)
+    }
+
+    /// Step 4, the split: the config's (or the one `saved` by a run being resumed), kept in
+    /// the run, and the external test sets, each read and checked against the training part
+    /// before anything trains: a wrong class, a shared patient or an unreadable file stops the
+    /// run here. In a stage with regions of interest, the external images are cropped to the
+    /// boxes the segmentation model drew on them, as the internal ones.
+    public func split(_ data: PreparedData, in run: RunDirectory, saved: URL? = nil, evaluateOnly: Bool = false) throws -> RunSplit {
+        let dataset = data.dataset
+        let split = try self.split(dataset, saved: saved)
         try split.save(to: run.split)
         // An evaluation of a model file on every image (zoo eval --data) has no training part.
-        let trainIndices = evaluateOnly && split.parts["train"] == nil ? [] : try split.indices("train", in: dataset)
-        let validationIndices = split.parts["validation"] != nil ? try split.indices("validation", in: dataset) : []
+        let trainIndices: [Int] = evaluateOnly && split.parts["train"] == nil ? [] : try split.indices("train", in: dataset)
+        let validationIndices: [Int] = split.parts["validation"] != nil ? try split.indices("validation", in: dataset) : []
         let testIndices = split.parts["test"] != nil ? try split.indices("test", in: dataset) : validationIndices
-
-        let window = config.eval.slidingWindow(input: input)
-        if window != nil, variant.task != .segmentation {
-            throw RunError("eval.sliding_window applies to segmentation; \(variant.name) classifies")
-        }
-        // External test sets are built and read before anything trains: a wrong class, a
-        // shared patient or an unreadable file stops the run here.
-        // In a stage with regions of interest, the external images are cropped to the boxes the
-        // segmentation model drew on them, as the internal ones.
         let externalSets = try ExternalTestSet.all(
             config, training: dataset, trainingIndices: trainIndices + validationIndices, croppedTo: regionBoxes)
         for set in externalSets {
             if let bad = DataCheck.unreadable(set).first { throw RunError("data.test_sets.\(set.name): \(bad.message)") }
         }
-        let pipeline = try TransformPipeline(
-            config.data, variant: variant, inputSize: Array(input.dropLast()), sourceChannels: first.image.shape.last!,
-            channels: input.last!, resizeForEvaluation: window == nil)
-        let intensities = "images: PNG and JPEG files of \(config.data.bitDepth) bits, values as stored (0-\((1 << config.data.bitDepth) - 1))\n"
-        try (intensities + pipeline.text).write(to: run.pipeline, atomically: true, encoding: .utf8)
-        progress.message("pipelines (\(config.data.bitDepth)-bit images):\n" + pipeline.text.split(separator: "\n").map { "  \($0)" }.joined(separator: "\n"))
-        let batch = config.train.batchSize
-        func loader(_ indices: [Int], train: Bool) throws -> DataLoader {
-            // Whole volumes differ in size: evaluated one at a time under a sliding window.
-            var options = DataLoader.Options(batchSize: train || window == nil ? batch : 1, shuffle: train, workers: 2)
-            if train { options.samplesPerItem = pipeline.samplesPerImage }
-            return try DataLoader(
-                dataset: dataset, indices: indices, transform: train ? pipeline.train : pipeline.eval, options: options, seed: config.seed)
-        }
-        let trainLoader = try loader(config.data.sampling == "oversample" ? oversampled(trainIndices, in: dataset) : trainIndices, train: true)
-        let validationLoader = validationIndices.isEmpty ? nil : try loader(validationIndices, train: false)
+        return RunSplit(split: split, train: trainIndices, validation: validationIndices, test: testIndices, externalSets: externalSets)
+    }
 
+    /// The loader of `indices`: shuffled and augmented for training, in order through the
+    /// evaluation pipeline otherwise (whole volumes, which differ in size, one at a time
+    /// under a sliding window).
+    func loader(_ indices: [Int], of dataset: Dataset, train: Bool, data: PreparedData) throws -> DataLoader {
+        var options = DataLoader.Options(batchSize: train || data.slidingWindow == nil ? config.train.batchSize : 1, shuffle: train, workers: 2)
+        if train { options.samplesPerItem = data.pipeline.samplesPerImage }
+        return try DataLoader(
+            dataset: dataset, indices: indices, transform: train ? data.pipeline.train : data.pipeline.eval, options: options, seed: config.seed)
+    }
+
+    /// The loss the config names, with the class weights of the training part.
+    func loss(data: PreparedData, split: RunSplit) throws -> Loss {
+        let labels = split.train.compactMap { data.dataset.info(at: $0).label }
+        let weights = try TrainingFactory.classWeights(config.train.classWeights, labels: labels, classes: data.classes, source: "config")
+        return try TrainingFactory.loss(config.train.loss, classWeights: weights, source: "config")
+    }
+
+    /// Step 5, training: the optimizer, schedule and early stopping the config names, from
+    /// the run's last checkpoint when `resume`; the weights the report evaluates are then put
+    /// into `model` (the best on validation, or the last; see `evaluatedWeights`).
+    public func train(_ model: Model, data: PreparedData, split: RunSplit, in run: RunDirectory, resume: Bool = false) throws -> TrainingOutcome {
+        let communicator = try Communicators.make()
+        let indices = config.data.sampling == "oversample" ? oversampled(split.train, in: data.dataset) : split.train
+        let trainLoader = try loader(indices, of: data.dataset, train: true, data: data)
+        let validationLoader = split.validation.isEmpty ? nil : try loader(split.validation, of: data.dataset, train: false, data: data)
         let source = "config"
-        let labels = trainIndices.compactMap { dataset.info(at: $0).label }
-        let weights = try TrainingFactory.classWeights(config.train.classWeights, labels: labels, classes: classes, source: source)
-        let loss = try TrainingFactory.loss(config.train.loss, classWeights: weights, source: source)
+        let loss = try self.loss(data: data, split: split)
         let optimizer = try TrainingFactory.optimizer(config.train.optimizer, source: source)
         let schedule = try TrainingFactory.schedule(
             config.train.schedule, learningRate: optimizer.learningRate, epochs: config.train.epochs,
             stepsPerEpoch: trainLoader.batchCount, source: source)
-        let (stopping, monitor) = try TrainingFactory.earlyStopping(config.train.earlyStopping, hasValidation: validationLoader != nil, task: variant.task, source: source)
-        let history: [EpochRecord]
-        let trainingSeconds: Double
-        let evaluated: EvaluatedCheckpoint
-        if evaluateOnly {
-            // zoo eval MODEL --config: the model file's weights as they are, nothing trained.
-            // Its weights are kept as the run's checkpoint, so that the run predicts, explains
-            // and exports as any other.
-            (history, trainingSeconds) = ([], 0)
-            try Checkpoint.save(model: model, training: TrainingState(config: configJSON), to: run.lastCheckpoint)
-            let file = config.model.from.map { URL(fileURLWithPath: $0).lastPathComponent } ?? variant.name
-            evaluated = EvaluatedCheckpoint(file: run.lastCheckpoint.lastPathComponent, epoch: 0, reason: "the weights of \(file) as given, not trained here")
-            progress.message("\(variant.name): evaluated without training on \(validationIndices.count) validation and \(testIndices.count) test samples")
-        } else {
-            let trainer = Trainer(
-                model: model, task: variant.task, loss: loss, optimizer: optimizer, schedule: schedule,
-                epochs: config.train.epochs, earlyStopping: stopping, monitor: monitor, run: run, progress: progress,
-                configJSON: configJSON, checkpointEvery: config.train.checkpointEvery, keepsBest: validationLoader != nil)
-            trainer.slidingWindow = window
-            if communicator.size > 1 {
-                try GradientSync.requireMeanOverSamples(loss)
-                trainer.communicator = communicator
-                trainer.syncBatchNorm = config.train.syncBatchNorm
-            }
-            var (startEpoch, startStep) = (0, 0)
-            if resume != nil, FileManager.default.fileExists(atPath: run.lastCheckpoint.path) {
-                let state = try Checkpoint.load(into: model, optimizer: optimizer, from: run.lastCheckpoint)
-                (startEpoch, startStep) = (state.epoch, state.scheduleStep)
-                progress.message("resuming \(run.url.lastPathComponent) after epoch \(startEpoch)")
-            }
-            progress.message("\(variant.name): \(trainIndices.count) training, \(validationIndices.count) validation, \(testIndices.count) test samples; \(model.parameterCounts.trainable) trainable parameters")
-            let started = Date()
-            history = try trainer.fit(train: trainLoader, validation: validationLoader, startEpoch: startEpoch, startStep: startStep)
-            trainingSeconds = Date().timeIntervalSince(started)
-            evaluated = try evaluatedWeights(trainer: trainer, stopping: stopping, monitor: monitor, run: run)
+        let (stopping, monitor) = try TrainingFactory.earlyStopping(
+            config.train.earlyStopping, hasValidation: validationLoader != nil, task: data.variant.task, source: source)
+        let trainer = Trainer(
+            model: model, task: data.variant.task, loss: loss, optimizer: optimizer, schedule: schedule,
+            epochs: config.train.epochs, earlyStopping: stopping, monitor: monitor, run: run, progress: progress,
+            configJSON: try config.resolved.json, checkpointEvery: config.train.checkpointEvery, keepsBest: validationLoader != nil)
+        trainer.slidingWindow = data.slidingWindow
+        if communicator.size > 1 {
+            try GradientSync.requireMeanOverSamples(loss)
+            trainer.communicator = communicator
+            trainer.syncBatchNorm = config.train.syncBatchNorm
         }
+        var (startEpoch, startStep) = (0, 0)
+        if resume, FileManager.default.fileExists(atPath: run.lastCheckpoint.path) {
+            let state = try Checkpoint.load(into: model, optimizer: optimizer, from: run.lastCheckpoint)
+            (startEpoch, startStep) = (state.epoch, state.scheduleStep)
+            progress.message("resuming \(run.url.lastPathComponent) after epoch \(startEpoch)")
+        }
+        progress.message(
+            "\(data.variant.name): \(split.train.count) training, \(split.validation.count) validation, \(split.test.count) test samples; "
+                + "\(model.parameterCounts.trainable) trainable parameters")
+        let started = Date()
+        let history = try trainer.fit(train: trainLoader, validation: validationLoader, startEpoch: startEpoch, startStep: startStep)
+        let seconds = Date().timeIntervalSince(started)
+        let evaluated = try evaluatedWeights(trainer: trainer, stopping: stopping, monitor: monitor, run: run)
         try JSONText.encode(evaluated).write(to: run.evaluated, atomically: true, encoding: .utf8)
-        progress.message("evaluating \(evaluated)")
-        var predictor = Predictor(models: [model], task: variant.task, loss: loss, detection: config.eval.detectionCriteria, slidingWindow: window)
+        return TrainingOutcome(history: history, seconds: seconds, evaluated: evaluated)
+    }
+
+    /// Step 5 for `zoo eval MODEL --config`: the model file's weights as they are, nothing
+    /// trained. They are kept as the run's checkpoint, so that the run predicts, explains and
+    /// exports as any other.
+    func keepGivenWeights(_ model: Model, data: PreparedData, split: RunSplit, in run: RunDirectory) throws -> TrainingOutcome {
+        try Checkpoint.save(model: model, training: TrainingState(config: try config.resolved.json), to: run.lastCheckpoint)
+        let file = config.model.from.map { URL(fileURLWithPath: $0).lastPathComponent } ?? data.variant.name
+        let evaluated = EvaluatedCheckpoint(file: run.lastCheckpoint.lastPathComponent, epoch: 0, reason: "the weights of \(file) as given, not trained here")
+        progress.message("\(data.variant.name): evaluated without training on \(split.validation.count) validation and \(split.test.count) test samples")
+        try JSONText.encode(evaluated).write(to: run.evaluated, atomically: true, encoding: .utf8)
+        return TrainingOutcome(history: [], seconds: 0, evaluated: evaluated)
+    }
+
+    /// Step 6, evaluation: `model` predicts every part and external set; the threshold is
+    /// chosen on validation and applied to every set; with `eval.aggregate` the sets are
+    /// combined per patient.
+    public func evaluate(_ model: Model, data: PreparedData, split: RunSplit) throws -> RunEvaluation {
+        var predictor = Predictor(
+            models: [model], task: data.variant.task, loss: try loss(data: data, split: split), detection: config.eval.detectionCriteria,
+            slidingWindow: data.slidingWindow)
         predictor.ignoreLabel = TrainingFactory.ignoreLabel(config.train.loss)
-        let (imageTrain, imageTest, perImage) = try predictor.trainAndTest(
-            train: try loader(trainIndices, train: false), test: try loader(testIndices, train: false))
-        let imageValidation = validationIndices.isEmpty ? nil : try predictor.predict(try loader(validationIndices, train: false))
-        let imageExternal = try externalSets.map { set -> (name: String, predictions: Predictions) in
-            let options = DataLoader.Options(batchSize: window == nil ? batch : 1, shuffle: false, workers: 2)
-            return (set.name, try predictor.predict(try DataLoader(dataset: set, transform: pipeline.eval, options: options, seed: config.seed)))
+        let dataset = data.dataset
+        let (train, test, perImage) = try predictor.trainAndTest(
+            train: try loader(split.train, of: dataset, train: false, data: data), test: try loader(split.test, of: dataset, train: false, data: data))
+        let validation = split.validation.isEmpty ? nil : try predictor.predict(try loader(split.validation, of: dataset, train: false, data: data))
+        let external = try split.externalSets.map { set -> (name: String, predictions: Predictions) in
+            (set.name, try predictor.predict(try loader(Array(0..<set.count), of: set, train: false, data: data)))
         }
-        let images = PredictionSets(train: imageTrain, validation: imageValidation, test: imageTest, external: imageExternal)
+        let images = PredictionSets(train: train, validation: validation, test: test, external: external)
         let (sets, metrics, imageMetrics) = try images.evaluated(
-            task: variant.task, eval: config.eval, seed: config.seed, datasets: [dataset] + externalSets, boxes: regionBoxes)
-        if imageMetrics != nil { try Evaluation.writePredictions(images, classNames: dataset.classNames, in: run, perImage: true) }
+            task: data.variant.task, eval: config.eval, seed: config.seed, datasets: [dataset] + split.externalSets, boxes: regionBoxes)
         if let threshold = metrics.threshold { progress.message("threshold \(threshold)") }
+        return RunEvaluation(images: images, sets: sets, metrics: metrics, imageMetrics: imageMetrics, millisecondsPerImage: perImage)
+    }
+
+    /// Step 7, the files: predictions, timing, Grad-CAM figures, the report, and metrics.json
+    /// last (its presence marks the run finished).
+    public func report(
+        _ evaluation: RunEvaluation, training: TrainingOutcome, model: Model, data: PreparedData, split: RunSplit, in run: RunDirectory
+    ) throws -> RunResult {
+        let sets = evaluation.sets
+        let metrics: EvaluationMetrics = evaluation.metrics
+        let variant = data.variant
+        let dataset = data.dataset
+        if evaluation.imageMetrics != nil {
+            try Evaluation.writePredictions(evaluation.images, classNames: dataset.classNames, in: run, perImage: true)
+        }
         try Evaluation.writePredictions(sets, classNames: dataset.classNames, in: run)
-        let timing = RunTiming(architecture: variant.name, task: variant.task.rawValue, trainingSeconds: trainingSeconds, msPerImage: perImage)
+        let timing = RunTiming(
+            architecture: variant.name, task: variant.task.rawValue, trainingSeconds: training.seconds, msPerImage: evaluation.millisecondsPerImage)
         try JSONText.encode(timing).write(to: run.timing, atomically: true, encoding: .utf8)
         let result = RunResult(
-            run: run, architecture: variant.name, history: history, train: sets.train, validation: sets.validation,
-            test: sets.test, external: sets.external, metrics: metrics, imageMetrics: imageMetrics, trainingSeconds: trainingSeconds,
-            millisecondsPerImage: perImage)
+            run: run, architecture: variant.name, history: training.history, train: sets.train, validation: sets.validation,
+            test: sets.test, external: sets.external, metrics: metrics, imageMetrics: evaluation.imageMetrics,
+            trainingSeconds: training.seconds, millisecondsPerImage: evaluation.millisecondsPerImage)
         var summary = "\(variant.name) (\(model.parameterCounts.total) parameters, \(model.parameterCounts.trainable) trainable) "
         if let rule = config.eval.aggregateRule {
             let patients = "\(sets.train.ids.count) training, \(sets.validation?.ids.count ?? 0) validation, \(sets.test.ids.count) test patients"
             summary += "evaluated per patient (images combined by \(rule); per-image rows beside): \(patients); "
         }
-        summary += "on \(config.data.source) data: \(trainIndices.count) training, \(validationIndices.count) validation, "
-        summary += "\(testIndices.count) test samples" + imageExternal.map { "; \($0.predictions.ids.count) in \($0.name)" }.joined()
-        summary += "; \(history.count) epochs of batch \(batch)."
-        summary += " Evaluated: \(evaluated)."
+        summary += "on \(config.data.source) data: \(split.train.count) training, \(split.validation.count) validation, "
+        summary += "\(split.test.count) test samples" + evaluation.images.external.map { "; \($0.predictions.ids.count) in \($0.name)" }.joined()
+        summary += "; \(training.history.count) epochs of batch \(config.train.batchSize)."
+        summary += " Evaluated: \(training.evaluated)."
         if let threshold = metrics.threshold { summary += " Threshold \(threshold), applied to every set." }
-        if !skipped.isEmpty { summary += " \(skipped.count) unreadable files were left out (data.on_error: skip; listed in skipped.csv)." }
+        if !data.skipped.isEmpty {
+            summary += " \(data.skipped.count) unreadable files were left out (data.on_error: skip; listed in skipped.csv)."
+        }
         let gradCAM = try GradCAMFigures.write(
-            layers: config.eval.gradcamLayers, average: config.eval.gradcamAverage, colormap: config.eval.gradcamColormap, method: config.eval.gradcamMethod, model: model,
-            dataset: dataset, indices: testIndices,
-            transform: pipeline.eval, seed: config.seed, run: run)
-        try RunReport(experiment: config.experiment, result: result, summary: summary, metrics: config.eval.metrics, extraFigures: gradCAM, classNames: dataset.classNames).write()
+            layers: config.eval.gradcamLayers, average: config.eval.gradcamAverage, colormap: config.eval.gradcamColormap,
+            method: config.eval.gradcamMethod, model: model, dataset: dataset, indices: split.test,
+            transform: data.pipeline.eval, seed: config.seed, run: run)
+        try RunReport(
+            experiment: config.experiment, result: result, summary: summary, metrics: config.eval.metrics, extraFigures: gradCAM,
+            classNames: dataset.classNames
+        ).write()
         // metrics.json last: its presence marks the run finished.
         try (try metrics.json).write(to: run.metrics, atomically: true, encoding: .utf8)
         return result
