@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "ZooSmallCNN", targets: ["ZooSmallCNN"]),
         .executable(name: "zoo-kernel-bench", targets: ["ZooKernelBench"]),
         .executable(name: "engine-demo", targets: ["EngineDemo"]),
+        .executable(name: "sweep-from-swift", targets: ["SweepFromSwift"]),
         .executable(name: "zoo-model-bench", targets: ["ZooModelBench"]),
         .executable(name: "zoo", targets: ["ZooCLI"]),
         .library(name: "ModelZoo", targets: ["ModelZoo"]),
@@ -149,6 +150,8 @@ let package = Package(
             name: "ZooKernelBench", dependencies: ["ZooTensor"]),
         .executableTarget(name: "ZooModelBench", dependencies: ["ModelZoo"]),
         .executableTarget(name: "EngineDemo", dependencies: ["ZooTensor"], path: "examples/EngineDemo"),
+        // A study from Swift without YAML (ZooKit's API); a test runs it.
+        .executableTarget(name: "SweepFromSwift", dependencies: ["ZooKit"], path: "examples/SweepFromSwift"),
 
         .testTarget(name: "ZooTensorTests", dependencies: ["ZooTensor"]),
         .testTarget(name: "ZooNNTests", dependencies: ["ZooNN"]),

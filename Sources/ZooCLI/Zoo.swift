@@ -134,7 +134,7 @@ struct Train: ParsableCommand {
             config: config, runsRoot: URL(fileURLWithPath: runs), progress: speaks ? Progress() : Progress(interactive: false, write: { _ in }))
         let result = try runner.run(name: name, resume: resumed)
         guard speaks else { return }
-        print(try SweepReport(experiment: config.experiment, results: [result], metrics: config.eval.metrics).markdown)
+        print(try Report(experiment: config.experiment, results: [result], metrics: config.eval.metrics).markdown)
         print("run: \(result.run.url.path)")
     }
 }
@@ -302,7 +302,7 @@ struct Evaluate: ParsableCommand {
         case .json: print(try result.metrics.json, terminator: "")
         case .text:
             // The tables only: the figures are in the run's report.
-            var document = try SweepReport(experiment: result.run.url.lastPathComponent, results: [result], metrics: metrics).document
+            var document = try Report(experiment: result.run.url.lastPathComponent, results: [result], metrics: metrics).document
             document.blocks = document.blocks.filter { if case .figure = $0 { return false } else { return true } }
             print(document.markdown)
             if written { print("run: \(result.run.url.path)") }

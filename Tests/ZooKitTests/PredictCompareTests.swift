@@ -61,8 +61,8 @@ final class PredictCompareTests: FolderTestCase {
         let idi = try ReclassificationStatistics.idi(old: alone, new: helped, outcomes: outcomes)
         let auc = try DeLong.confidenceInterval(try BinaryScores(scores: helped, labels: outcomes))
         let markdown = comparison.document.markdown
-        XCTAssertTrue(markdown.contains(SweepReport.withP(nri.nri, nri.p)), markdown)
-        XCTAssertTrue(markdown.contains(SweepReport.withP(idi.idi, idi.p)), markdown)
+        XCTAssertTrue(markdown.contains(Report.withP(nri.nri, nri.p)), markdown)
+        XCTAssertTrue(markdown.contains(Report.withP(idi.idi, idi.p)), markdown)
         XCTAssertTrue(markdown.contains(String(format: "| helped | %.3f (%.3f-%.3f) |", auc.auc, auc.lower, auc.upper)), markdown)
 
         let disagreeing = try write("bad.csv", "id,label,score\ncase0,0,0.5\n")

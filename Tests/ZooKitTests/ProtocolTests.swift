@@ -220,7 +220,7 @@ final class CrossValidationTests: FolderTestCase {
         XCTAssertTrue(markdown.contains("| small_cnn | mean ± SD |"), markdown)
         XCTAssertTrue(markdown.contains("| resnet18 | fold 3 |"), markdown)
         if let p = try? DeLong.pairedTest(scores[0], scores[1]).p {
-            XCTAssertTrue(markdown.contains("| small_cnn | - | \(SweepReport.pValue(p)) |"), markdown)
+            XCTAssertTrue(markdown.contains("| small_cnn | - | \(Report.pValue(p)) |"), markdown)
         }
         for file in ["report.md", "report.html", "small_cnn/predictions-pooled.csv", "resnet18/fold-2/metrics.json"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: runs.appendingPathComponent("cv/\(file)").path), file)
@@ -381,7 +381,7 @@ final class ClinicalModelTests: FolderTestCase {
         XCTAssertEqual(clinical.test.ids, image.test.ids, "the same test cases: paired DeLong")
         XCTAssertEqual(clinical.metrics.threshold?.source, "validation")
         XCTAssertTrue(report.markdown.contains("| clinical | test |"), report.markdown)
-        if let p = report.pValues[0][1] { XCTAssertTrue(report.markdown.contains(SweepReport.pValue(p)), report.markdown) }
+        if let p = report.pValues[0][1] { XCTAssertTrue(report.markdown.contains(Report.pValue(p)), report.markdown) }
         // The coefficients are the fit of the training part's variables.
         let phantom = ParotidUltrasoundPhantom(count: 60, seed: 42, size: 32)
         let split = try Split.load(from: clinical.run.split)

@@ -85,6 +85,12 @@ public struct ExperimentConfig: Sendable {
         return merged.merged(with: .map(entries.filter { $0.key != "extends" }))
     }
 
+    /// A config written in Swift: ``ConfigValue`` takes dictionary, list, string and number
+    /// literals, and the keys are those of the YAML files (docs/CONFIG.md). Relative data
+    /// paths start in the working folder (set `baseDirectory` otherwise); errors name the key
+    /// path as they do for a file.
+    public init(_ document: ConfigValue) throws { try self.init(document, source: "config") }
+
     /// Reads a resolved document.
     public init(_ document: ConfigValue, source: String) throws {
         let root = try ConfigReader(document, source: source)
@@ -195,6 +201,12 @@ public struct TestSetConfig: Sendable {
     public var gain: Double
     public var offset: Double
     public var noise: Double
+
+    /// A test set given in Swift: `value` is what `data.test_sets.NAME` would hold, such as
+    /// `["source": "folder", "folder": ["path": "center2"]]`.
+    public init(name: String, _ value: ConfigValue) throws {
+        try self.init(name: name, ConfigReader(value, source: "test set \(name)"))
+    }
 
     init(name: String, _ reader: ConfigReader) throws {
         self.name = name

@@ -13,7 +13,7 @@ struct CrossValidationRunner {
     let cv: CrossValidationConfig
 
     func run() throws -> CrossValidationReport {
-        let document = study.sharedData(try ExperimentConfig.document(study.configURL)).removing("cross_validation")
+        let document = study.sharedData(study.document).removing("cross_validation")
         let architecture = study.config.sweep != nil
         let entries = study.config.sweep?.architectures ?? [TrialEntry(name: study.config.model.name, overrides: [])]
         func trial(_ entry: TrialEntry, fold: Int) throws -> ExperimentConfig {

@@ -10,7 +10,7 @@ struct EnsembleRunner {
     let document: ConfigValue
     let ensemble: EnsembleConfig
 
-    func run() throws -> SweepReport {
+    func run() throws -> Report {
         let experiment = study.config.experiment
         let members = try ensemble.members.map { ($0.name, try study.trialConfig(document, entry: $0, architecture: false)) }
         // One split for every member, whatever seed a member trains with.
@@ -23,7 +23,7 @@ struct EnsembleRunner {
             return result
         }
         results.append(try evaluate(results.map(\.run.url), config: members[0].1))
-        let report = try SweepReport(experiment: experiment, results: results, metrics: members[0].1.eval.metrics)
+        let report = try Report(experiment: experiment, results: results, metrics: members[0].1.eval.metrics)
         try report.write(to: study.runsRoot.appendingPathComponent(experiment))
         return report
     }

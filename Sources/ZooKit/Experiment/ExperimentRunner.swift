@@ -282,6 +282,14 @@ public final class ExperimentRunner {
         var scratch: URL?
         let run: RunDirectory
         if communicator.rank == 0 {
+            if resume == nil {
+                // A new run never shares a folder with an old one: a stale metrics.json would mark
+                // it finished, a stale skipped.csv or roi.csv would change what it is evaluated on.
+                let folder = runsRoot.appendingPathComponent(config.experiment).appendingPathComponent(name)
+                if let contents = try? FileManager.default.contentsOfDirectory(atPath: folder.path), !contents.isEmpty {
+                    throw RunError("\(folder.path) already holds a run: resume it, name the new run otherwise, or delete the folder")
+                }
+            }
             run = try resume ?? RunDirectory.create(root: runsRoot, experiment: config.experiment, run: name)
         } else {
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("zoo-rank\(communicator.rank)-\(UUID().uuidString)")

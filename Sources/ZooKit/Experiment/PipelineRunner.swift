@@ -9,13 +9,13 @@ import ZooMetrics
 struct PipelineRunner {
     let study: StudyRunner
 
-    func run() throws -> [SweepReport] {
+    func run() throws -> [Report] {
         let stages = study.config.stages
         let first = try study.trialConfig(study.sharedData(stages[0].document), entry: TrialEntry(name: stages[0].config.model.name, overrides: []), architecture: false)
         let dataset = try DataSources.make(first.data, seed: first.seed, base: study.baseDirectory)
         let split = try ExperimentRunner(config: first, runsRoot: study.runsRoot, progress: study.progress).split(dataset)
-        var reports = [String: SweepReport]()
-        var ordered = [SweepReport]()
+        var reports = [String: Report]()
+        var ordered = [Report]()
         for stage in stages {
             study.progress.message("=== stage \(stage.name)")
             var boxes: [String: RegionBox]?
@@ -30,7 +30,7 @@ struct PipelineRunner {
                 runner.presetSplit = split
                 runner.regionBoxes = boxes
             }
-            let report: SweepReport
+            let report: Report
             if let sweep = stage.config.sweep {
                 // A stage's sweep is local (the config refuses slurm there), so it always reports.
                 guard let stageReport = try study.runSweep(study.sharedData(stage.document), sweep: sweep, experiment: stage.config.experiment, prepare: prepare) else {
@@ -40,7 +40,7 @@ struct PipelineRunner {
             } else {
                 let name = stage.config.model.name
                 let trial = try study.trialConfig(study.sharedData(stage.document), entry: TrialEntry(name: name, overrides: []), architecture: false)
-                report = try SweepReport(experiment: stage.config.experiment, results: [try study.runTrial(trial, name: name, prepare: prepare)], metrics: trial.eval.metrics)
+                report = try Report(experiment: stage.config.experiment, results: [try study.runTrial(trial, name: name, prepare: prepare)], metrics: trial.eval.metrics)
                 try report.write(to: study.runsRoot.appendingPathComponent(stage.config.experiment))
             }
             reports[stage.name] = report
@@ -50,7 +50,7 @@ struct PipelineRunner {
     }
 
     /// Boxes around the masks the best segmentation model of `report` predicts for every sample.
-    func regionBoxes(from report: SweepReport, stage: String, margin: Double, external: [Dataset] = []) throws -> [String: RegionBox] {
+    func regionBoxes(from report: Report, stage: String, margin: Double, external: [Dataset] = []) throws -> [String: RegionBox] {
         let scored = report.results.map { ($0, $0.run.bestValidationScore ?? $0.metrics.train.dice ?? -1) }
         guard let (best, score) = scored.max(by: { $0.1 < $1.1 }), best.metrics.test.dice != nil || best.train.segmentation.count > 0 else {
             throw RunError("stage \(stage) has no segmentation model to draw regions of interest with")

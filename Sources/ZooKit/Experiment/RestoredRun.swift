@@ -94,10 +94,18 @@ public struct RestoredRun {
 
     /// The run evaluated again from its checkpoint: predictions and metrics of every set, per
     /// patient with the per-image metrics beside when the run aggregates (`eval.aggregate`).
-    public func evaluateRun() throws -> RunResult {
+    /// `adding` external test sets are evaluated after the run's own, checked as they are.
+    public func evaluateRun(adding extra: [TestSetConfig] = []) throws -> RunResult {
         let predictor = self.predictor()
         let validation = split.parts["validation"] != nil ? try predictor.predict(try evaluationLoader(try indices("validation"))) : nil
         let boxes = FileManager.default.fileExists(atPath: run.regions.path) ? try RegionCropDataset.readBoxes(from: run.regions) : nil
+        var config = self.config
+        for set in extra {
+            guard !config.data.testSets.contains(where: { $0.name == set.name }) else {
+                throw RunError("the run already has a test set named '\(set.name)' (data.test_sets); name the new one otherwise")
+            }
+            config.data.testSets.append(set)
+        }
         let sets = try ExternalTestSet.all(config, training: dataset, trainingIndices: try split.trainingIndices(in: dataset), croppedTo: boxes)
         let images = PredictionSets(
             train: try predictor.predict(try evaluationLoader(try indices("train"))), validation: validation,

@@ -39,8 +39,9 @@ struct SlurmSweep {
     }
 
     /// The batch script for `trials` (index i runs trials[i]).
-    func script(trials: [String], zoo: URL) -> String {
-        let config = study.configURL.standardizedFileURL.path
+    func script(trials: [String], zoo: URL) throws -> String {
+        let file = try study.configFile(for: "sweep.backend: slurm")
+        let config = file.standardizedFileURL.path
         let runs = study.runsRoot.standardizedFileURL.path
         var lines = [
             "#!/bin/bash",
@@ -55,7 +56,7 @@ struct SlurmSweep {
         if let mem = options.mem { lines.append("#SBATCH --mem=\(mem)") }
         lines += options.extra.map { "#SBATCH \($0)" }
         lines += [
-            "# Written by zoo sweep for \(study.configURL.lastPathComponent): one trial per array index.",
+            "# Written by zoo sweep for \(file.lastPathComponent): one trial per array index.",
             "trials=(\(trials.map(shellWord).joined(separator: " ")))",
             "# Zoo's threads: the cores SLURM gave this task.",
             "export ZOO_NUM_THREADS=\"${SLURM_CPUS_PER_TASK:-1}\"",

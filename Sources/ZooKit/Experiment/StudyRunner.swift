@@ -6,10 +6,17 @@ import ZooData
 /// on one split, their probabilities averaged), or a pipeline of stages (segment, then
 /// classify the regions the best segmentation model finds). Trials run one after another, or
 /// as worker processes for a sweep; a finished trial (its run directory holds metrics) is read
-/// back instead of trained again. Each sweep, ensemble or stage ends in a `SweepReport`.
+/// back instead of trained again. Each sweep, ensemble or stage ends in a `Report`.
 public final class StudyRunner {
     public let config: ExperimentConfig
-    public let configURL: URL
+    /// The config file, when the study was read from one (`zoo sweep FILE`); worker processes
+    /// and SLURM tasks read it again.
+    public let configURL: URL?
+    /// The study's document with `extends:` resolved and without `overrides`, which every
+    /// trial applies after its own settings.
+    let document: ConfigValue
+    /// What errors name as the config: the file's name, or `config` for one built in Swift.
+    let source: String
     public let overrides: [String]
     public let runsRoot: URL
     public let progress: Progress
@@ -23,28 +30,58 @@ public final class StudyRunner {
     /// The environment SLURM's commands are looked up and run in.
     public var clusterEnvironment = ProcessInfo.processInfo.environment
 
-    public init(configURL: URL, overrides: [String], runsRoot: URL, progress: Progress = Progress()) throws {
+    public convenience init(configURL: URL, overrides: [String], runsRoot: URL, progress: Progress = Progress()) throws {
+        try self.init(
+            document: try ExperimentConfig.document(configURL), source: configURL.lastPathComponent, configURL: configURL,
+            baseDirectory: configURL.deletingLastPathComponent(), overrides: overrides, runsRoot: runsRoot, progress: progress)
+    }
+
+    /// A study built in Swift (``Sweep``): its trials run in this process, one after another.
+    public convenience init(document: ConfigValue, baseDirectory: URL? = nil, runsRoot: URL, progress: Progress = Progress()) throws {
+        try self.init(
+            document: document, source: "config", configURL: nil, baseDirectory: baseDirectory, overrides: [], runsRoot: runsRoot,
+            progress: progress)
+    }
+
+    init(document: ConfigValue, source: String, configURL: URL?, baseDirectory: URL?, overrides: [String], runsRoot: URL, progress: Progress) throws {
+        self.document = document
+        self.source = source
         self.configURL = configURL
+        self.baseDirectory = baseDirectory
         self.overrides = overrides
-        self.config = try ExperimentConfig.load(configURL, overrides: overrides)
+        var config = try ExperimentConfig(try ExperimentConfig.applying(overrides, to: document), source: source)
+        config.baseDirectory = baseDirectory
+        self.config = config
         self.runsRoot = runsRoot
         self.progress = progress
         guard config.sweep != nil || config.ensemble != nil || !config.stages.isEmpty || config.crossValidation != nil else {
-            throw RunError("\(configURL.lastPathComponent) has no sweep:, ensemble:, stages: or cross_validation: section; use `zoo train`")
+            throw RunError("\(source) has no sweep:, ensemble:, stages: or cross_validation: section; use `zoo train`")
         }
     }
 
-    var baseDirectory: URL { configURL.deletingLastPathComponent() }
+    /// Where relative data paths start: the config file's folder (the working folder for a
+    /// study built in Swift, unless given).
+    let baseDirectory: URL?
+
+    /// The config file that `zoo` processes started for `purpose` read; a study built in Swift
+    /// has none and runs its trials in this process.
+    func configFile(for purpose: String) throws -> URL {
+        guard let configURL else {
+            throw RunError(
+                "\(purpose) starts zoo processes that read the study from a config file; a study built in Swift runs its trials "
+                    + "in this process (sweep.workers: 1, sweep.backend: local), or write its document to a file and run zoo sweep")
+        }
+        return configURL
+    }
 
     /// Trains (or reads back) every trial and returns the reports, one per sweep, ensemble
     /// or stage, each also written under runs/<experiment>/.
-    public func run() throws -> [SweepReport] {
+    public func run() throws -> [Report] {
         guard config.crossValidation == nil else {
-            throw RunError("\(configURL.lastPathComponent) is a cross-validation study: run it with runCrossValidation()")
+            throw RunError("\(source) is a cross-validation study: run it with runCrossValidation()")
         }
-        let document = try ExperimentConfig.document(configURL)
-        guard only.isEmpty || config.sweep != nil else {
-            throw RunError("--only picks trials of a plain sweep; \(configURL.lastPathComponent) is an ensemble or a pipeline")
+                guard only.isEmpty || config.sweep != nil else {
+            throw RunError("--only picks trials of a plain sweep; \(source) is an ensemble or a pipeline")
         }
         if let sweep = config.sweep {
             return try runSweep(document, sweep: sweep, experiment: config.experiment).map { [$0] } ?? []
@@ -58,7 +95,7 @@ public final class StudyRunner {
     /// Runs a `cross_validation:` study (every fold of the model or of each sweep trial) and
     /// writes its report under runs/<experiment>/.
     public func runCrossValidation() throws -> CrossValidationReport {
-        guard let cv = config.crossValidation else { throw RunError("\(configURL.lastPathComponent) has no cross_validation: section") }
+        guard let cv = config.crossValidation else { throw RunError("\(source) has no cross_validation: section") }
         guard only.isEmpty else { throw RunError("--only picks trials of a plain sweep; a cross-validation study runs every fold") }
         return try CrossValidationRunner(study: self, cv: cv).run()
     }
@@ -79,7 +116,7 @@ public final class StudyRunner {
         // The study's own sections stay with the study; a trial is one plain run.
         document = document.removing("sweep").removing("ensemble").removing("stages").removing("cross_validation").removing("clinical")
             .removing("readers")
-        var trial = try ExperimentConfig(document, source: configURL.lastPathComponent)
+        var trial = try ExperimentConfig(document, source: source)
         trial.baseDirectory = baseDirectory
         return trial
     }
@@ -90,10 +127,10 @@ public final class StudyRunner {
     func readerStudy(_ document: ConfigValue, trial: ExperimentConfig?, experiment: String, prepare: (ExperimentRunner) throws -> Void) throws -> ReaderStudy? {
         guard case .list(let items)? = document["readers"], !items.isEmpty, let trial else { return nil }
         let configs = try items.enumerated().map { index, value in
-            try ReaderConfig(try ConfigReader(value, source: configURL.lastPathComponent, path: "readers[\(index)]"))
+            try ReaderConfig(try ConfigReader(value, source: source, path: "readers[\(index)]"))
         }
         guard trial.eval.aggregateRule == nil else {
-            throw RunError("\(configURL.lastPathComponent): readers are compared image by image; eval.aggregate (per patient) is not supported with them yet")
+            throw RunError("\(source): readers are compared image by image; eval.aggregate (per patient) is not supported with them yet")
         }
         let runner = ExperimentRunner(config: trial, runsRoot: runsRoot, progress: progress)
         try prepare(runner)
@@ -112,7 +149,7 @@ public final class StudyRunner {
             }
         }
         let folder = runsRoot.appendingPathComponent(experiment).appendingPathComponent("readers")
-        return try ReaderStudy(configs, truth: truth, base: baseDirectory, folder: folder)
+        return try ReaderStudy(configs, truth: truth, base: baseDirectory ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath), folder: folder)
     }
 
     /// `1 h 02 min`, `3 min 07 s` or `42 s`.
@@ -130,7 +167,7 @@ public final class StudyRunner {
             do {
                 try ExperimentRunner(config: trial, runsRoot: runsRoot, progress: progress).preflight()
             } catch {
-                throw RunError("\(configURL.lastPathComponent): \(key)[\(index)] '\(name)': \(error)")
+                throw RunError("\(source): \(key)[\(index)] '\(name)': \(error)")
             }
         }
     }
@@ -156,16 +193,14 @@ public final class StudyRunner {
             progress.message("== \(name): resuming the interrupted run from its last checkpoint")
             return try runner.run(name: name, resume: existing)
         }
-        if !changes.isEmpty {
-            let stem = "\(name).stale-\(ExperimentRunner.timestamp())"
-            let folder = existing.url.deletingLastPathComponent()
-            let kept = ([stem] + (2...99).map { "\(stem)-\($0)" }).lazy.map { folder.appendingPathComponent($0) }
-                .first { !FileManager.default.fileExists(atPath: $0.path) } ?? folder.appendingPathComponent("\(stem)-\(UUID().uuidString)")
-            try FileManager.default.moveItem(at: existing.url, to: kept)
-            progress.message("== \(name): \(changes.joined(separator: "; ")); the old run is kept as \(kept.lastPathComponent), training again")
-        } else {
-            progress.message("== \(name): the earlier attempt left no checkpoint, training from the start")
-        }
+        // The old folder is moved aside, never trained into: a new run shares no file with an old one.
+        let stem = "\(name).stale-\(ExperimentRunner.timestamp())"
+        let folder = existing.url.deletingLastPathComponent()
+        let kept = ([stem] + (2...99).map { "\(stem)-\($0)" }).lazy.map { folder.appendingPathComponent($0) }
+            .first { !FileManager.default.fileExists(atPath: $0.path) } ?? folder.appendingPathComponent("\(stem)-\(UUID().uuidString)")
+        try FileManager.default.moveItem(at: existing.url, to: kept)
+        let reason = changes.isEmpty ? "the earlier attempt left no checkpoint" : changes.joined(separator: "; ")
+        progress.message("== \(name): \(reason); the old run is kept as \(kept.lastPathComponent), training again")
         return try runner.run(name: name)
     }
 
@@ -209,11 +244,11 @@ public final class StudyRunner {
 
     /// The batch script `zoo sweep --backend slurm` would submit now (its unfinished trials).
     public func slurmScript() throws -> String {
-        guard let sweep = config.sweep else { throw RunError("\(configURL.lastPathComponent) has no sweep: section to submit") }
-        let unfinished = unfinished(try sweepTrials(try ExperimentConfig.document(configURL), sweep: sweep))
-        guard !unfinished.isEmpty else { return "# every trial of \(configURL.lastPathComponent) has finished: nothing to submit\n" }
+        guard let sweep = config.sweep else { throw RunError("\(source) has no sweep: section to submit") }
+        let unfinished = unfinished(try sweepTrials(document, sweep: sweep))
+        guard !unfinished.isEmpty else { return "# every trial of \(source) has finished: nothing to submit\n" }
         guard let zoo = workerExecutable else { throw RunError("no zoo executable to name in the script") }
-        return SlurmSweep(study: self, options: sweep.slurm, experiment: config.experiment).script(trials: unfinished, zoo: zoo)
+        return try SlurmSweep(study: self, options: sweep.slurm, experiment: config.experiment).script(trials: unfinished, zoo: zoo)
     }
 
     /// Runs the `unfinished` trials as a SLURM job array by `clusterAction`. True when every
@@ -221,6 +256,7 @@ public final class StudyRunner {
     /// without waiting. Unfinished trials after the job are an error naming each with its
     /// state and log: a report is never built from part of a sweep.
     func runOnSlurm(_ sweep: SweepConfig, unfinished: [String], experiment: String) throws -> Bool {
+        let file = try configFile(for: "sweep.backend: slurm")
         var slurm = SlurmSweep(study: self, options: sweep.slurm, experiment: experiment)
         slurm.environment = clusterEnvironment
         var job = try slurm.lastJob()
@@ -231,7 +267,7 @@ public final class StudyRunner {
                 "== submitted slurm job \(job!.id): \(unfinished.count) trial(s) (\(unfinished.joined(separator: ", "))), "
                     + "logs in \(slurm.folder.path)")
             guard clusterAction == .submitAndWait else {
-                progress.message("== `zoo sweep \(configURL.path) --collect` writes the report once the job has finished")
+                progress.message("== `zoo sweep \(file.path) --collect` writes the report once the job has finished")
                 return false
             }
             try slurm.wait(for: job!)
@@ -242,19 +278,19 @@ public final class StudyRunner {
             throw RunError(
                 "\(missing.count) of the sweep's trials have no result, so no report was written:\n  "
                     + reasons.joined(separator: "\n  ")
-                    + "\n`zoo sweep \(configURL.path)` submits only these again (an interrupted trial resumes from its last checkpoint)")
+                    + "\n`zoo sweep \(file.path)` submits only these again (an interrupted trial resumes from its last checkpoint)")
         }
         return true
     }
 
     /// A sweep of `document` (the experiment with its `sweep:`); its report is written to
     /// runs/<experiment>/. Nil when its trials were submitted to SLURM without waiting.
-    func runSweep(_ document: ConfigValue, sweep: SweepConfig, experiment: String, prepare: (ExperimentRunner) throws -> Void = { _ in }) throws -> SweepReport? {
+    func runSweep(_ document: ConfigValue, sweep: SweepConfig, experiment: String, prepare: (ExperimentRunner) throws -> Void = { _ in }) throws -> Report? {
         var trials = try sweepTrials(document, sweep: sweep)
         if !only.isEmpty {
             // A worker process: its trials only, and no report (the parent writes it).
             trials = trials.filter { only.contains($0.0) }
-            return try SweepReport(experiment: experiment, results: try trials.map { name, trial in try runTrial(trial, name: name, prepare: prepare) }, metrics: trials.first?.1.eval.metrics)
+            return try Report(experiment: experiment, results: try trials.map { name, trial in try runTrial(trial, name: name, prepare: prepare) }, metrics: trials.first?.1.eval.metrics)
         }
         let unfinished = unfinished(trials)
         if sweep.backend == .slurm {
@@ -268,7 +304,7 @@ public final class StudyRunner {
         // A stage's document already holds the study's overrides of it (stages.<name>.*).
         let applied = try ExperimentConfig.applying(overrides.filter { !$0.hasPrefix("stages.") }, to: document)
         if let section = applied["clinical"], section != .null {
-            let clinical = try ClinicalConfig(try ConfigReader(section, source: configURL.lastPathComponent, path: "clinical"))
+            let clinical = try ClinicalConfig(try ConfigReader(section, source: source, path: "clinical"))
             var config = try trialConfig(document, entry: TrialEntry(name: "clinical", overrides: []), architecture: false)
             config.experiment = experiment
             let runner = ExperimentRunner(config: config, runsRoot: runsRoot, progress: progress)
@@ -288,7 +324,7 @@ public final class StudyRunner {
             results.append(try runTrial(trial, name: name, prepare: prepare))
         }
         if let clinicalResult { results.append(clinicalResult) }
-        var report = try SweepReport(experiment: experiment, results: results, metrics: trials.first?.1.eval.metrics)
+        var report = try Report(experiment: experiment, results: results, metrics: trials.first?.1.eval.metrics)
         report.readerStudy = readers
         try report.write(to: runsRoot.appendingPathComponent(experiment))
         return report

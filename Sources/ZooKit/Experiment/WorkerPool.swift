@@ -10,13 +10,15 @@ struct WorkerPool {
 
     func run(_ names: [String]) throws {
         guard !names.isEmpty else { return }
-        guard let executable = study.workerExecutable else {
-            study.progress.message("workers: no zoo executable to start; the trials run one after another")
+        guard let executable = study.workerExecutable, study.configURL != nil else {
+            let why = study.configURL == nil ? "a study built in Swift has no config file for worker processes to read" : "no zoo executable to start"
+            study.progress.message("workers: \(why); the trials run one after another in this process")
             return
         }
         let threads = max(1, ProcessInfo.processInfo.activeProcessorCount / workers)
         let logs = study.runsRoot.appendingPathComponent(experiment).appendingPathComponent("workers")
         try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
+        let configFile = try study.configFile(for: "sweep.workers > 1")
         var pending = names
         var running = [(name: String, process: Process)]()
         var failed = [String]()
@@ -27,7 +29,7 @@ struct WorkerPool {
                 FileManager.default.createFile(atPath: log.path, contents: nil)
                 let process = Process()
                 process.executableURL = executable
-                process.arguments = ["sweep", study.configURL.path, "--runs", study.runsRoot.path, "--only", name]
+                process.arguments = ["sweep", configFile.path, "--runs", study.runsRoot.path, "--only", name]
                     + study.overrides.flatMap { ["--set", $0] }
                 var environment = ProcessInfo.processInfo.environment
                 environment["ZOO_NUM_THREADS"] = String(threads)

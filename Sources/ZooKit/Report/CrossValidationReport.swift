@@ -47,7 +47,7 @@ public struct CrossValidationReport {
     public let trials: [Trial]
     /// The trials as one model each with the pooled predictions as their test set: the
     /// DeLong matrix, NRI, IDI and ROC figure between them.
-    public let pooledComparison: SweepReport
+    public let pooledComparison: Report
 
     init(experiment: String, config: CrossValidationConfig, trials: [Trial], eval: EvalConfig) throws {
         self.experiment = experiment
@@ -67,7 +67,7 @@ public struct CrossValidationReport {
                 trainingSeconds: trial.folds.reduce(0) { $0 + $1.trainingSeconds },
                 millisecondsPerImage: trial.folds.reduce(0) { $0 + $1.millisecondsPerImage } / Double(trial.folds.count))
         }
-        pooledComparison = try SweepReport(experiment: experiment, results: pooledResults)
+        pooledComparison = try Report(experiment: experiment, results: pooledResults)
     }
 
     /// A metric of a fold's test side, as a number.
@@ -106,17 +106,17 @@ public struct CrossValidationReport {
                 let test = fold.metrics.test
                 var row = [trial.name, "fold \(index + 1)"]
                 for metric in metrics {
-                    row.append(metric.name == "auc" ? SweepReport.aucCell(test.auc) : SweepReport.cell(metric.value(test)))
+                    row.append(metric.name == "auc" ? Report.aucCell(test.auc) : Report.cell(metric.value(test)))
                 }
-                if !segmentation { row.append(fold.metrics.threshold.map(SweepReport.thresholdCell) ?? "-") }
+                if !segmentation { row.append(fold.metrics.threshold.map(Report.thresholdCell) ?? "-") }
                 rows.append(row)
             }
             rows.append([trial.name, "mean ± SD"] + metrics.map { metric in Self.meanSD(trial.folds.map { metric.value($0.metrics.test) }) } + (segmentation ? [] : [""]))
             let pooled = pooledComparison.results.first { $0.architecture == trial.name }!.metrics.test
             let pooledCells = metrics.map { metric -> String in
                 switch metric.name {
-                case "auc": return SweepReport.aucCell(pooled.auc)
-                case "dice": return SweepReport.cell(pooled.dice)
+                case "auc": return Report.aucCell(pooled.auc)
+                case "dice": return Report.cell(pooled.dice)
                 default: return "-"
                 }
             }
@@ -124,10 +124,10 @@ public struct CrossValidationReport {
         }
         doc.add(.table(header: ["model", "fold"] + metrics.map(\.heading) + (segmentation ? [] : ["threshold (chosen on)"]), rows: rows))
         let comparison = pooledComparison
-        doc.blocks += SweepReport.comparisonBlocks(
+        doc.blocks += Report.comparisonBlocks(
             names: trials.map(\.name), pValues: comparison.pValues, best: comparison.best, reclassification: comparison.reclassification,
             where: "pooled out-of-fold predictions", bestBy: "highest pooled AUC")
-        if comparison.rocFigure != nil { doc.add(.figure(file: SweepReport.rocFile, caption: "ROC curves of the pooled out-of-fold predictions")) }
+        if comparison.rocFigure != nil { doc.add(.figure(file: Report.rocFile, caption: "ROC curves of the pooled out-of-fold predictions")) }
         return doc
     }
 
@@ -137,7 +137,7 @@ public struct CrossValidationReport {
     /// predictions as `<trial>/predictions-pooled.csv`.
     public func write(to folder: URL) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try pooledComparison.rocFigure?.writeSVG(to: folder.appendingPathComponent(SweepReport.rocFile))
+        try pooledComparison.rocFigure?.writeSVG(to: folder.appendingPathComponent(Report.rocFile))
         for trial in trials {
             // The class names as the folds' predictions.csv wrote them (p_<name> columns).
             let header = (try? String(contentsOf: trial.folds[0].run.predictions, encoding: .utf8))?.split(separator: "\n").first ?? ""

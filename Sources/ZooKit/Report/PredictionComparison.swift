@@ -110,14 +110,14 @@ public struct PredictionComparison {
         doc.add(.paragraph(note))
         let data = sources.map { try? BinaryScores(scores: $0.scores, labels: labels) }
         doc.add(.table(header: ["source", "AUC (95% CI)"], rows: zip(sources, data).map { source, scores in
-            [source.name, SweepReport.aucCell(scores.flatMap { try? DeLong.confidenceInterval($0) })]
+            [source.name, Report.aucCell(scores.flatMap { try? DeLong.confidenceInterval($0) })]
         }))
         doc.add(.paragraph("DeLong p-values (paired):"))
         doc.add(.table(header: [""] + sources.map(\.name), rows: sources.indices.map { i in
             [sources[i].name] + sources.indices.map { j in
                 // Identical rankings have no test (zero variance of the difference): "-".
                 guard i != j, let a = data[i], let b = data[j], let test = try? DeLong.pairedTest(a, b) else { return "-" }
-                return SweepReport.pValue(test.p)
+                return Report.pValue(test.p)
             }
         }))
         let reference = sources[0]
@@ -127,14 +127,14 @@ public struct PredictionComparison {
         doc.add(.table(header: header, rows: sources.dropFirst().map { source in
             var row = [source.name]
             if let nri = try? ReclassificationStatistics.continuousNRI(old: reference.scores, new: source.scores, outcomes: labels) {
-                row += [SweepReport.withP(nri.nri, nri.p), SweepReport.cell(nri.eventNRI), SweepReport.cell(nri.nonEventNRI)]
+                row += [Report.withP(nri.nri, nri.p), Report.cell(nri.eventNRI), Report.cell(nri.nonEventNRI)]
             } else {
                 row += ["-", "-", "-"]
             }
             if !cutoffs.isEmpty {
-                row.append((try? ReclassificationStatistics.nri(old: reference.scores, new: source.scores, outcomes: labels, cutoffs: cutoffs)).map { SweepReport.withP($0.nri, $0.p) } ?? "- (scores must be probabilities)")
+                row.append((try? ReclassificationStatistics.nri(old: reference.scores, new: source.scores, outcomes: labels, cutoffs: cutoffs)).map { Report.withP($0.nri, $0.p) } ?? "- (scores must be probabilities)")
             }
-            row.append((try? ReclassificationStatistics.idi(old: reference.scores, new: source.scores, outcomes: labels)).map { SweepReport.withP($0.idi, $0.p) } ?? "- (scores must be probabilities)")
+            row.append((try? ReclassificationStatistics.idi(old: reference.scores, new: source.scores, outcomes: labels)).map { Report.withP($0.idi, $0.p) } ?? "- (scores must be probabilities)")
             return row
         }))
         if rocFigure != nil { doc.add(.figure(file: "roc.svg", caption: "ROC curves")) }

@@ -97,7 +97,7 @@ struct ReaderStudy {
         func calls(_ reads: [String: Read]) -> [Int] { ids.map { reads[$0]!.call } }
         func auc(_ values: [Double]) -> String {
             // One class in the set: no AUC ("-").
-            SweepReport.aucCell(try? DeLong.confidenceInterval(try BinaryScores(scores: values, labels: outcomes)))
+            Report.aucCell(try? DeLong.confidenceInterval(try BinaryScores(scores: values, labels: outcomes)))
         }
         func rates(_ reads: [Int]) -> (String, String) {
             func rate(_ label: Int) -> String {
@@ -118,9 +118,9 @@ struct ReaderStudy {
             let idi = try? ReclassificationStatistics.idi(old: alone, new: assisted, outcomes: outcomes)
             rows.append([
                 reader.name, auc(alone), auc(assisted),
-                test.map { String(format: "%+.3f (p %@)", $0.auc1 - $0.auc2, SweepReport.pValue($0.p)) } ?? "-",
+                test.map { String(format: "%+.3f (p %@)", $0.auc1 - $0.auc2, Report.pValue($0.p)) } ?? "-",
                 sensitivityAlone, sensitivityAssisted, specificityAlone, specificityAssisted,
-                nri.map { SweepReport.withP($0.nri, $0.p) } ?? "-", idi.map { SweepReport.withP($0.idi, $0.p) } ?? "-",
+                nri.map { Report.withP($0.nri, $0.p) } ?? "-", idi.map { Report.withP($0.idi, $0.p) } ?? "-",
             ])
         }
         var blocks: [ReportDocument.Block] = [

@@ -56,7 +56,7 @@ public struct RunReport {
                 if let threshold = result.metrics.threshold {
                     let matrix = ConfusionMatrix(scores, threshold: threshold.value)
                     if let specificity = try? matrix.specificity, let sensitivity = try? matrix.sensitivity {
-                        series.operatingPoint = (1 - specificity, sensitivity, "threshold \(SweepReport.thresholdCell(threshold))")
+                        series.operatingPoint = (1 - specificity, sensitivity, "threshold \(Report.thresholdCell(threshold))")
                     }
                 }
                 if let figure = try? Plots.rocCurves([series], title: "Test set") {
@@ -76,7 +76,7 @@ public struct RunReport {
                 let figure = try? Plots.confusionMatrix(
                     ConfusionMatrix(scores, threshold: threshold.value),
                     classNames: classNames.count == 2 ? classNames : ["negative", "positive"],
-                    title: "Test set, threshold \(SweepReport.thresholdCell(threshold))")
+                    title: "Test set, threshold \(Report.thresholdCell(threshold))")
             {
                 figures.append(("confusion.svg", "Confusion matrix on the test set", figure))
             }
@@ -96,16 +96,16 @@ public struct RunReport {
     func document(listing drawn: [(file: String, caption: String)]) -> ReportDocument {
         var doc = ReportDocument(title: "\(experiment) / \(result.run.url.lastPathComponent): \(result.architecture)")
         doc.add(.paragraph(summary))
-        let (header, rows) = SweepReport.metricRows([result], metrics: metrics)
+        let (header, rows) = Report.metricRows([result], metrics: metrics)
         doc.add(.table(header: header, rows: rows))
         doc.add(.paragraph(String(format: "Training took %.1f s; inference %.1f ms per image (batched, this machine).", result.trainingSeconds, result.millisecondsPerImage)))
         if let report = result.metrics.test.classReport {
             // scikit-learn's classification_report layout, as the LIDC study's table.
             let names = classNames.count == report.classes.count ? classNames : report.classes.indices.map { "class \($0)" }
             func row(_ name: String, _ c: ClassScores) -> [String] {
-                [name, SweepReport.cell(c.precision), SweepReport.cell(c.recall), SweepReport.cell(c.f1), "\(c.support)"]
+                [name, Report.cell(c.precision), Report.cell(c.recall), Report.cell(c.f1), "\(c.support)"]
             }
-            doc.add(.paragraph("Per class on the test set" + (result.metrics.threshold.map { ", threshold \(SweepReport.thresholdCell($0))" } ?? "") + ":"))
+            doc.add(.paragraph("Per class on the test set" + (result.metrics.threshold.map { ", threshold \(Report.thresholdCell($0))" } ?? "") + ":"))
             doc.add(.table(
                 header: ["class", "precision", "recall", "F1", "support"],
                 rows: zip(names, report.classes).map(row) + [row("macro avg", report.macro), row("weighted avg", report.weighted)]))

@@ -7,7 +7,7 @@ import ZooMetrics
 /// CI and the threshold metrics on the training and test sets, training and inference time,
 /// pairwise DeLong p-values, the NRI and IDI of the best model over each other, and the ROC
 /// figure of the test set.
-public struct SweepReport {
+public struct Report {
     public let experiment: String
     public let results: [RunResult]
     /// DeLong p-values between every pair of models on the test set (paired: same cases).
@@ -39,10 +39,10 @@ public struct SweepReport {
         let names = results.first?.external.map(\.name) ?? []
         externalSets = names.filter { name in results.allSatisfy { $0.external.contains { $0.name == name } } }.map { name in
             let sets = results.map { $0.external.first { $0.name == name }!.predictions }
-            let (pValues, best, reclassification) = SweepReport.compare(sets, names: results.map(\.architecture))
+            let (pValues, best, reclassification) = Report.compare(sets, names: results.map(\.architecture))
             return ExternalComparison(name: name, pValues: pValues, best: best, reclassification: reclassification)
         }
-        (pValues, best, reclassification) = SweepReport.compare(results.map(\.test), names: results.map(\.architecture))
+        (pValues, best, reclassification) = Report.compare(results.map(\.test), names: results.map(\.architecture))
     }
 
     /// Paired DeLong p-values between every two models of `sets` (the same cases), the model
@@ -191,7 +191,7 @@ public struct SweepReport {
             parts += first.external.map { "\($0.name) \($0.predictions.ids.count)" }
             doc.add(.paragraph("Sets (\(unit)): " + parts.joined(separator: ", ") + "."))
         }
-        let (header, rows) = SweepReport.metricRows(results, metrics: metrics)
+        let (header, rows) = Report.metricRows(results, metrics: metrics)
         doc.add(.table(header: header, rows: rows))
         // Times are known for models trained here (not for an evaluation of a saved run).
         if results.contains(where: { $0.trainingSeconds > 0 || $0.millisecondsPerImage > 0 }) {
@@ -199,10 +199,10 @@ public struct SweepReport {
                 header: ["model", "training (s)", "inference (ms/image)"],
                 rows: results.map { [$0.architecture, String(format: "%.1f", $0.trainingSeconds), String(format: "%.1f", $0.millisecondsPerImage)] }))
         }
-        doc.blocks += SweepReport.comparisonBlocks(
+        doc.blocks += Report.comparisonBlocks(
             names: results.map(\.architecture), pValues: pValues, best: best, reclassification: reclassification, where: "test set",
             bestBy: "highest test AUC")
-        if rocFigure != nil { doc.add(.figure(file: SweepReport.rocFile, caption: "ROC curves on the test set")) }
+        if rocFigure != nil { doc.add(.figure(file: Report.rocFile, caption: "ROC curves on the test set")) }
         if let readerStudy, let test = results.first?.test { doc.blocks += readerStudy.blocks(set: "the test set", ids: test.ids, labels: test.labels) }
         let testCurves = DecisionCurves.curves(results.map { ($0.architecture, $0.test) } + readerCurves(results.first?.test))
         if let (header, rows) = DecisionCurves.table(testCurves) {
@@ -211,7 +211,7 @@ public struct SweepReport {
             doc.add(.figure(file: "dca.svg", caption: "Decision curves on the test set"))
         }
         for set in externalSets {
-            doc.blocks += SweepReport.comparisonBlocks(
+            doc.blocks += Report.comparisonBlocks(
                 names: results.map(\.architecture), pValues: set.pValues, best: set.best, reclassification: set.reclassification,
                 where: "external test set \(set.name)", bestBy: "highest AUC on \(set.name)")
             if rocFigure(set.name) != nil { doc.add(.figure(file: "roc-\(set.name).svg", caption: "ROC curves on the external test set \(set.name)")) }
@@ -264,7 +264,7 @@ public struct SweepReport {
     /// Writes report.md, report.html and the ROC figure into `folder`.
     public func write(to folder: URL) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try rocFigure?.writeSVG(to: folder.appendingPathComponent(SweepReport.rocFile))
+        try rocFigure?.writeSVG(to: folder.appendingPathComponent(Report.rocFile))
         for set in externalSets { try rocFigure(set.name)?.writeSVG(to: folder.appendingPathComponent("roc-\(set.name).svg")) }
         try DecisionCurves.figure(DecisionCurves.curves(results.map { ($0.architecture, $0.test) } + readerCurves(results.first?.test)), title: "\(experiment): test set")?
             .writeSVG(to: folder.appendingPathComponent("dca.svg"))
