@@ -61,6 +61,11 @@ final class LibraryAPITests: FolderTestCase {
             XCTAssertTrue("\(error)".contains("api/same"), "\(error)")
         }
         XCTAssertTrue(FileManager.default.fileExists(atPath: marker.path), "the old run is left as it was")
+        // Runs named by the clock, started within one second, get folders of their own.
+        let a = try ExperimentRunner(config: config, runsRoot: directory, progress: quiet).run()
+        let b = try ExperimentRunner(config: config, runsRoot: directory, progress: quiet).run()
+        XCTAssertNotEqual(a.run.url, b.run.url)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: b.run.url.appendingPathComponent("skipped.csv").path))
     }
 
     /// The runner's steps, called one by one, make a finished run whose metrics are those

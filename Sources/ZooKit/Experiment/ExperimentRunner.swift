@@ -213,14 +213,14 @@ public final class ExperimentRunner {
     /// eval MODEL --config`: the config's `model.from` is the file).
     ///
     /// The steps, each a function of its own that a script may call alone: ``prepareData()``,
-    /// ``buildModel(for:)``, ``openRun(name:resume:data:)``, ``split(_:in:)``,
+    /// ``buildModel(for:)``, ``openRun(name:resume:data:)``, ``split(_:in:saved:evaluateOnly:)``,
     /// ``train(_:data:split:in:resume:)``, ``evaluate(_:data:split:)`` and
     /// ``report(_:training:model:data:split:in:)``.
     public func run(name: String? = nil, resume: RunDirectory? = nil, evaluateOnly: Bool = false) throws -> RunResult {
         let data = try prepareData()
         try checkResumable(resume, data: data)
         let model = try buildModel(for: data)
-        let runName = name ?? "\(evaluateOnly ? "eval-" : "")\(data.variant.name)-\(Self.timestamp())"
+        let runName = name ?? unusedRunName("\(evaluateOnly ? "eval-" : "")\(data.variant.name)-\(Self.timestamp())")
         let (run, scratch) = try openRun(name: runName, resume: resume, data: data)
         defer { if let scratch { try? FileManager.default.removeItem(at: scratch) } }
         let split = try self.split(data, in: run, saved: resume.map { $0.split }, evaluateOnly: evaluateOnly)
@@ -250,6 +250,17 @@ public final class ExperimentRunner {
         return PreparedData(
             dataset: dataset, skipped: skipped, fingerprint: fingerprint, givenCount: given.count, variant: variant,
             classes: Swift.max(dataset.classNames.count, 2), inputShape: input, slidingWindow: window, pipeline: pipeline)
+    }
+
+    /// `stem`, or `stem-2`, `stem-3`, ...: the first name no run of the experiment has (two
+    /// runs started within a second share a time stamp).
+    func unusedRunName(_ stem: String) -> String {
+        let folder = runsRoot.appendingPathComponent(config.experiment)
+        var (name, suffix) = (stem, 2)
+        while FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path) {
+            (name, suffix) = ("\(stem)-\(suffix)", suffix + 1)
+        }
+        return name
     }
 
     /// A run is resumed only on the data and model files it started from.
