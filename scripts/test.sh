@@ -33,3 +33,5 @@ scripts/keras-checks.sh "$ZOO_EXPORT_DIR"
 scripts/consumer-check.sh
 # Adding an architecture is one command: scaffold, build, list and train on a copy.
 scripts/scaffold-check.sh
+# ZooKit's DocC archive, warnings as errors.
+scripts/docs-check.sh

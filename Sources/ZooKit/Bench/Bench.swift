@@ -131,7 +131,7 @@ public enum Bench {
                 for y in 0..<128 { for x in 0..<128 { pixels[y * 128 + x] = Float((x * x + y * y + 37 * index) % 256) } }
                 try PNG.write(ImageArray(shape: [128, 128, 1], values: pixels), to: folder.appendingPathComponent(String(format: "%04d.png", index)))
             }
-            FileManager.default.createFile(atPath: complete.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: complete.path, contents: nil)
         }
         let dataset = try FolderDataset(root: root, channels: .rgb)
         let transform = Compose([
