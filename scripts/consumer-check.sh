@@ -15,10 +15,10 @@ version="$(sed -n 's/.*static let number = "\(.*\)".*/\1/p' Sources/ZooKit/Versi
 git clone --quiet --no-hardlinks . "$work/zoo"
 git -C "$work/zoo" -c user.name=zoo -c user.email=zoo@localhost tag "$version"
 
-mkdir -p "$work/consumer/Sources/Consumer" "$work/consumer/Sources/SweepFromSwift"
+mkdir -p "$work/consumer/Sources/Consumer" "$work/consumer/Sources/Study"
 # ZooKit's API as a dependent package sees it: the Swift-only study of examples/ compiles there
 # unchanged (its release build runs in LibraryAPITests).
-cp examples/SweepFromSwift/main.swift "$work/consumer/Sources/SweepFromSwift/main.swift"
+cp examples/SweepFromSwift/main.swift "$work/consumer/Sources/Study/main.swift"
 cat > "$work/consumer/Package.swift" <<MANIFEST
 // swift-tools-version: 6.1
 import PackageDescription
@@ -34,7 +34,7 @@ let package = Package(
                 .product(name: "ZooCore", package: "zoo"),
             ],
             swiftSettings: [.swiftLanguageMode(.v5)]),
-        .executableTarget(name: "SweepFromSwift", dependencies: [.product(name: "ZooKit", package: "zoo")]),
+        .executableTarget(name: "Study", dependencies: [.product(name: "ZooKit", package: "zoo")]),
     ])
 MANIFEST
 cat > "$work/consumer/Sources/Consumer/main.swift" <<'SWIFT'
@@ -51,5 +51,5 @@ SWIFT
 echo "== a package depending on Zoo $version (tagged clone) builds and runs"
 swift build --package-path "$work/consumer" 2>&1 | tail -3
 "$work/consumer/.build/debug/Consumer"
-[ -x "$work/consumer/.build/debug/SweepFromSwift" ] || { echo "consumer-check: examples/SweepFromSwift did not build against Zoo" >&2; exit 1; }
+[ -x "$work/consumer/.build/debug/Study" ] || { echo "consumer-check: examples/SweepFromSwift did not build against Zoo" >&2; exit 1; }
 echo "consumer: examples/SweepFromSwift builds against ZooKit as a versioned dependency"
