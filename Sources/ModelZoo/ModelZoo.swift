@@ -13,7 +13,7 @@ public enum ModelZoo {
         let nearest = nearestNames(to: name)
         throw ModelError(
             "unknown architecture '\(name)'"
-                + (nearest.isEmpty ? "" : "; did you mean \(nearest.joined(separator: ", "))?")
+                + (nearest.isEmpty ? "" : "; did you mean \(nearest.joined(separator: " or "))?")
                 + " (`zoo list` shows all \(variants.count))")
     }
 
@@ -27,11 +27,9 @@ public enum ModelZoo {
         try variant(name).make(options)
     }
 
-    /// Up to three names within a small edit distance (or sharing a prefix), nearest first.
+    /// Up to three catalog names near `name` (NameSuggestions), nearest first.
     public static func nearestNames(to name: String) -> [String] {
-        let scored = variants.map { ($0.name, editDistance($0.name, name)) }
-        return scored.filter { $0.1 <= Swift.max(2, name.count / 3) || $0.0.hasPrefix(name) }
-            .sorted { ($0.1, $0.0) < ($1.1, $1.0) }.prefix(3).map(\.0)
+        NameSuggestions.nearest(to: name, in: variants.map(\.name))
     }
 
     /// The catalog as a table: name, family, default input, preprocessing, parameters.
@@ -62,20 +60,6 @@ extension String {
         while result.last == " " { result.removeLast() }
         return result
     }
-}
-
-/// Levenshtein distance.
-func editDistance(_ a: String, _ b: String) -> Int {
-    let (a, b) = (Array(a), Array(b))
-    var previous = Array(0...b.count)
-    for i in 1...Swift.max(a.count, 1) where !a.isEmpty {
-        var current = [i] + [Int](repeating: 0, count: b.count)
-        for j in 1...Swift.max(b.count, 1) where !b.isEmpty {
-            current[j] = Swift.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-        }
-        previous = current
-    }
-    return a.isEmpty ? b.count : previous[b.count]
 }
 
 /// Shell-style glob with `*` and `?`.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ZooCore
 import ZooKit
 
 struct BenchCommand: ParsableCommand {
@@ -50,7 +51,7 @@ struct BenchCommand: ParsableCommand {
 
     func validate() throws {
         for name in workload where !Workload.names.contains(name) {
-            throw ValidationError("unknown workload '\(name)'; the workloads are \(Workload.names.joined(separator: ", "))")
+            throw ValidationError("unknown workload '\(name)'\(NameSuggestions.didYouMean(name, in: Workload.names)); the workloads are \(Workload.names.joined(separator: ", "))")
         }
         guard repeats > 0, warmup >= 0 else { throw ValidationError("--repeats must be positive and --warmup not negative") }
     }

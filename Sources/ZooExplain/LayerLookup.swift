@@ -47,28 +47,8 @@ public enum LayerLookup {
         throw ExplainError.unknownLayer(name: name, model: model.name, nearest: nearestNames(to: name, in: all.map(\.layer.name)))
     }
 
-    /// Up to five names within a small edit distance of `name` (or extending it), nearest first.
+    /// Up to five layer names near `name` (NameSuggestions), nearest first.
     public static func nearestNames(to name: String, in names: [String]) -> [String] {
-        let limit = Swift.max(2, name.count / 3)
-        var seen = Set<String>()
-        let scored = names.filter { seen.insert($0).inserted }.map { ($0, editDistance($0, name)) }
-        return scored.filter { $0.1 <= limit || $0.0.hasPrefix(name) || name.hasPrefix($0.0) }
-            .sorted { ($0.1, $0.0) < ($1.1, $1.0) }.prefix(5).map(\.0)
+        NameSuggestions.nearest(to: name, in: names, limit: 5)
     }
-}
-
-/// Levenshtein distance.
-func editDistance(_ a: String, _ b: String) -> Int {
-    let (a, b) = (Array(a), Array(b))
-    if a.isEmpty { return b.count }
-    if b.isEmpty { return a.count }
-    var previous = Array(0...b.count)
-    for i in 1...a.count {
-        var current = [i] + [Int](repeating: 0, count: b.count)
-        for j in 1...b.count {
-            current[j] = Swift.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-        }
-        previous = current
-    }
-    return previous[b.count]
 }

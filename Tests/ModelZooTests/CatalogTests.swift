@@ -19,7 +19,14 @@ final class CatalogTests: XCTestCase {
         }
         XCTAssertTrue(glob("resnet*", matches: "resnet152"))
         XCTAssertFalse(glob("resnet?", matches: "resnet18"))
-        XCTAssertEqual(editDistance("kitten", "sitting"), 3)
+        XCTAssertEqual(NameSuggestions.editDistance("kitten", "sitting"), 3)
+        XCTAssertEqual(NameSuggestions.editDistance("", "abc"), 3)
+        // One suggestion rule for every unknown name: near in edit distance, or extending it; case ignored.
+        XCTAssertEqual(NameSuggestions.nearest(to: "ResNet5", in: ["resnet50", "resnet101", "vgg16"]), ["resnet50"])
+        XCTAssertEqual(NameSuggestions.nearest(to: "resnet", in: ["resnet50", "resnet101", "vgg16"]), ["resnet50", "resnet101"])
+        XCTAssertEqual(NameSuggestions.nearest(to: "conv5_block3_out", in: ["conv5_block3", "conv4_block3_out", "dense"], limit: 1), ["conv4_block3_out"])
+        XCTAssertEqual(NameSuggestions.didYouMean("epohcs", in: ["epochs", "eval"]), "; did you mean epochs?")
+        XCTAssertEqual(NameSuggestions.didYouMean("zzz", in: ["epochs"]), "")
         print(ModelZoo.table())
     }
 

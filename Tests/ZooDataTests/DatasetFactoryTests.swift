@@ -53,16 +53,16 @@ final class DatasetFactoryTests: XCTestCase {
     }
 
     func testUnknownNamesAreRejectedWithTheNearest() throws {
-        assertDataError(["data.folder", "unknown option 'pth'", "did you mean 'path'?", "channels"]) {
+        assertDataError(["data.folder", "unknown option 'pth'", "did you mean path?", "channels"]) {
             _ = try DatasetFactory.make(source: "folder", options: ["pth": "x"])
         }
-        assertDataError(["data.csv", "'label_colum'", "did you mean 'label_column'?"]) {
+        assertDataError(["data.csv", "'label_colum'", "did you mean label_column?"]) {
             _ = try DatasetFactory.make(source: "csv", options: ["path": "m.csv", "label_colum": "y"])
         }
-        assertDataError(["unknown source 'hdf'", "did you mean 'hdf5'?"]) {
+        assertDataError(["unknown source 'hdf'", "did you mean hdf5?"]) {
             _ = try DatasetFactory.make(source: "hdf", options: [:])
         }
-        assertDataError(["data.phantom.kind", "'chest-ct'", "did you mean 'chest_ct'?"]) {
+        assertDataError(["data.phantom.kind", "'chest-ct'", "did you mean chest_ct?"]) {
             _ = try DatasetFactory.make(source: "phantom", options: ["kind": "chest-ct"])
         }
         assertDataError(["unknown option 'zzzzzzz'", "options: kind, count, size, seed"]) {
@@ -81,7 +81,5 @@ final class DatasetFactoryTests: XCTestCase {
         assertDataError(["data.classes", "benign"]) {
             _ = try DatasetFactory.make(source: "phantom", options: ["kind": "chest_ct"], classNames: ["benign", "malignant"])
         }
-        XCTAssertEqual(DatasetFactory.editDistance("kitten", "sitting"), 3)
-        XCTAssertEqual(DatasetFactory.editDistance("", "abc"), 3)
     }
 }

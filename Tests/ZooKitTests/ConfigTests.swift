@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import ZooCore
 
 @testable import ZooKit
 

@@ -1,4 +1,5 @@
 import XCTest
+import ZooCore
 import ZooNN
 
 @testable import ZooKit

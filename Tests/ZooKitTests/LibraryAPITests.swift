@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import ZooCore
 import ZooKit
 
 /// ZooKit from Swift: a config written as literals, the runner's steps one at a time,

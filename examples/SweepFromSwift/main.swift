@@ -3,6 +3,7 @@
 //
 //     swift run -c release sweep-from-swift [RUNS_FOLDER] [EPOCHS]
 import Foundation
+import ZooCore
 import ZooKit
 
 let arguments = CommandLine.arguments.dropFirst()

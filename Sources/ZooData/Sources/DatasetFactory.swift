@@ -133,29 +133,8 @@ public enum DatasetFactory {
         return dataset
     }
 
-    /// "; did you mean 'x' or 'y'?" for the candidates within a small edit distance of
-    /// `name`, or nothing when none is close.
     static func suggestion(_ name: String, _ candidates: [String]) -> String {
-        let scored = candidates.map { ($0, editDistance(name.lowercased(), $0)) }
-        let best = scored.map(\.1).min() ?? .max
-        guard best <= max(2, name.count / 3) else { return "" }
-        let nearest = scored.filter { $0.1 == best }.map { "'\($0.0)'" }
-        return "; did you mean \(nearest.joined(separator: " or "))?"
-    }
-
-    /// Levenshtein distance between two strings (by characters).
-    static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
-        guard !a.isEmpty, !b.isEmpty else { return max(a.count, b.count) }
-        var previous = Array(0...b.count)
-        for i in 1...a.count {
-            var current = [i] + [Int](repeating: 0, count: b.count)
-            for j in 1...b.count {
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            previous = current
-        }
-        return previous[b.count]
+        NameSuggestions.didYouMean(name, in: candidates)
     }
 }
 

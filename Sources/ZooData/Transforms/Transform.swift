@@ -85,7 +85,7 @@ public enum Transform {
     /// The transform configured by `name` and `parameters`.
     public static func named(_ name: String, _ parameters: [String: TransformParameter] = [:]) throws -> SampleTransform {
         guard let builder = table[name] else {
-            throw DataError("transforms", "unknown transform '\(name)'; known: \(names.joined(separator: ", "))")
+            throw DataError("transforms", "unknown transform '\(name)'\(NameSuggestions.didYouMean(name, in: names)); known: \(names.joined(separator: ", "))")
         }
         var reader = Parameters(name, parameters)
         let transform = try builder(&reader)

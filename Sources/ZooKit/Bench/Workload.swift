@@ -1,4 +1,5 @@
 import Foundation
+import ZooCore
 
 /// The benchmark workloads of `zoo bench` (bench/reference_workloads.py builds the same ones in
 /// PyTorch and Keras under the same names): synthetic input, median seconds per step.
@@ -36,7 +37,7 @@ public struct Workload: Sendable, Equatable {
     /// The workload called `name`; an unknown name is an error listing the valid ones.
     public static func named(_ name: String) throws -> Workload {
         guard let workload = all.first(where: { $0.name == name }) else {
-            throw RunError("unknown workload '\(name)'; the workloads are \(names.joined(separator: ", "))")
+            throw RunError("unknown workload '\(name)'\(NameSuggestions.didYouMean(name, in: names)); the workloads are \(names.joined(separator: ", "))")
         }
         return workload
     }

@@ -433,7 +433,7 @@ public struct EvalConfig: Sendable {
     init(_ reader: ConfigReader) throws {
         metrics = try reader.strings("metrics")
         for (index, name) in (metrics ?? []).enumerated() where !EvalConfig.metricNames.contains(name) {
-            throw reader.error("metrics[\(index)]", "unknown metric '\(name)'; did you mean \(nearest(name, in: EvalConfig.metricNames).joined(separator: " or "))? (metrics: \(EvalConfig.metricNames.joined(separator: ", ")))")
+            throw reader.error("metrics[\(index)]", "unknown metric '\(name)'\(NameSuggestions.didYouMean(name, in: EvalConfig.metricNames)) (metrics: \(EvalConfig.metricNames.joined(separator: ", ")))")
         }
         threshold = try reader.string("threshold", default: "0.5")
         gradcamColormap = Colormap(rawValue: try reader.choice("gradcam_colormap", Colormap.allCases.map(\.rawValue), default: "viridis")!)!

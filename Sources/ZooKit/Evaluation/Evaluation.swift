@@ -1,4 +1,5 @@
 import Foundation
+import ZooCore
 import ZooMetrics
 import ZooNN
 

@@ -1,4 +1,5 @@
 import Foundation
+import ZooCore
 import ModelZoo
 import ZooKeras
 import ZooNN

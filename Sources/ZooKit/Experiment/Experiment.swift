@@ -1,4 +1,5 @@
 import Foundation
+import ZooCore
 
 /// One experiment, from Swift: what `zoo train` does with a config file.
 ///

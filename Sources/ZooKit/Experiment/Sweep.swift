@@ -1,4 +1,5 @@
 import Foundation
+import ZooCore
 
 /// One protocol over several architectures, from Swift: what `zoo sweep` does with a config's
 /// `sweep:` section. Every trial trains on the same split with the same pipeline; the

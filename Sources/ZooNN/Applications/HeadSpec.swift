@@ -36,7 +36,8 @@ public struct HeadSpec: Sendable, Equatable {
             }
             func activation(_ word: String) throws -> ActivationFunction {
                 guard let function = ActivationFunction(rawValue: word) else {
-                    throw fail("unknown activation '\(word)' (known: \(ActivationFunction.allCases.map(\.rawValue).joined(separator: ", ")))")
+                    let names = ActivationFunction.allCases.map(\.rawValue)
+                    throw fail("unknown activation '\(word)'\(NameSuggestions.didYouMean(word, in: names)) (known: \(names.joined(separator: ", ")))")
                 }
                 return function
             }
@@ -62,7 +63,8 @@ public struct HeadSpec: Sendable, Equatable {
                 guard words.count == 2 else { throw fail("needs a function name") }
                 return .activation(try activation(words[1]))
             default:
-                throw fail("unknown layer")
+                let word = words.first ?? ""
+                throw fail("unknown layer '\(word)'\(NameSuggestions.didYouMean(word, in: HeadSpec.words.map { String($0.prefix { $0 != " " }) }))")
             }
         }
     }

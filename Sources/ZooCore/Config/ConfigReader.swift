@@ -6,7 +6,8 @@ public final class ConfigReader {
     public let source: String
     /// Dotted path of this map (`train.optimizer`); empty at the root.
     public let path: String
-    let entries: [(key: String, value: ConfigValue)]
+    /// The map's entries, in the document's order.
+    public let entries: [(key: String, value: ConfigValue)]
     private var known = [String]()
 
     public init(_ value: ConfigValue, source: String, path: String = "") throws {
@@ -19,9 +20,11 @@ public final class ConfigReader {
         }
     }
 
-    func keyPath(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+    /// The dotted path of `key` in this map.
+    public func keyPath(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
-    func error(_ key: String, _ message: String) -> ConfigError {
+    /// An error about `key`, naming the file and the key's path.
+    public func error(_ key: String, _ message: String) -> ConfigError {
         ConfigError(source: source, path: keyPath(key), message)
     }
 
@@ -132,27 +135,5 @@ public final class ConfigReader {
         throw error(first, "unknown key" + suggestion(first, Array(Set(known)).sorted()) + " (valid keys here: \(Array(Set(known)).sorted().joined(separator: ", ")))")
     }
 
-    func suggestion(_ text: String, _ choices: [String]) -> String {
-        let near = nearest(text, in: choices)
-        return near.isEmpty ? "" : "; did you mean \(near.joined(separator: " or "))?"
-    }
-}
-
-/// Up to two names within a small edit distance of `text`.
-public func nearest(_ text: String, in names: [String]) -> [String] {
-    func distance(_ a: String, _ b: String) -> Int {
-        let (a, b) = (Array(a), Array(b))
-        if a.isEmpty || b.isEmpty { return Swift.max(a.count, b.count) }
-        var row = Array(0...b.count)
-        for i in 1...a.count {
-            var next = [i] + [Int](repeating: 0, count: b.count)
-            for j in 1...b.count {
-                next[j] = Swift.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            row = next
-        }
-        return row[b.count]
-    }
-    return names.map { ($0, distance($0, text)) }.filter { $0.1 <= Swift.max(2, text.count / 3) }
-        .sorted { ($0.1, $0.0) < ($1.1, $1.0) }.prefix(2).map(\.0)
+    func suggestion(_ text: String, _ choices: [String]) -> String { NameSuggestions.didYouMean(text, in: choices) }
 }
