@@ -328,7 +328,7 @@ final class ClinicalDataTests: XCTestCase {
     // MARK: Sources
 
     func testDicomSourceSeriesAndImages() throws {
-        let series = try DatasetFactory.make(source: "dicom", options: ["path": .value(try clinical("series/CT5N").path)])
+        let series = try DatasetFactory.make(source: "dicom", options: ["path": .scalar(try clinical("series/CT5N").path)])
         XCTAssertEqual(series.count, 1)
         let volume = try series.sample(at: 0)
         XCTAssertEqual(volume.image.shape, [5, 16, 16, 1])
@@ -346,14 +346,14 @@ final class ClinicalDataTests: XCTestCase {
             }
         }
         let images = try DatasetFactory.make(
-            source: "dicom", options: ["path": .value(root.path), "kind": "images", "labels": "folders"], classNames: ["benign", "malignant"])
+            source: "dicom", options: ["path": .scalar(root.path), "kind": "images", "labels": "folders"], classNames: ["benign", "malignant"])
         XCTAssertEqual(images.count, 1 + 1 + 15)
         XCTAssertEqual(images.classNames, ["benign", "malignant"])
         let frame = (0..<images.count).first { images.info(at: $0).id == "malignant/rtdose.dcm#3" }!
         let reference = try readNumpy(try clinical("dicom/rtdose.npy"))
         XCTAssertEqual(try images.sample(at: frame).image.values, Array(reference.scalars[(3 * 100)..<(4 * 100)]))
         XCTAssertEqual(images.info(at: frame).label, 1)
-        XCTAssertThrowsError(try DatasetFactory.make(source: "dicom", options: ["path": .value(root.path), "kind": "volumes"])) { error in
+        XCTAssertThrowsError(try DatasetFactory.make(source: "dicom", options: ["path": .scalar(root.path), "kind": "volumes"])) { error in
             XCTAssertTrue("\(error)".contains("data.dicom.kind") && "\(error)".contains("series, images"), "\(error)")
         }
         // zoo predict: a series folder is one volume, single files are images.
@@ -393,7 +393,7 @@ final class ClinicalDataTests: XCTestCase {
         }
         // A threshold rule keeps the indeterminate nodule (median 3 >= 3: malignant).
         let threshold = try DatasetFactory.make(
-            source: "lidc", options: ["path": .value(try lidc("LIDC-IDRI-0001").path), "label_rule": "threshold", "threshold": "3", "size": "32"])
+            source: "lidc", options: ["path": .scalar(try lidc("LIDC-IDRI-0001").path), "label_rule": "threshold", "threshold": "3", "size": "32"])
         XCTAssertEqual((0..<threshold.count).map { threshold.info(at: $0).label! }.sorted(), [0, 1, 1])
         XCTAssertEqual(try threshold.sample(at: 0).image.shape, [32, 32, 1])
         // Two readers required: the benign nodule only one reader saw is left out.

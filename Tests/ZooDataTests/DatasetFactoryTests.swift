@@ -31,7 +31,7 @@ final class DatasetFactoryTests: XCTestCase {
         // csv, with a renamed column.
         let text = try String(contentsOf: manifest, encoding: .utf8).replacingOccurrences(of: "patient_id", with: "pid")
         try text.write(to: manifest, atomically: true, encoding: .utf8)
-        let csv = try DatasetFactory.make(source: "csv", options: ["path": .value(manifest.path), "group_column": "pid"],
+        let csv = try DatasetFactory.make(source: "csv", options: ["path": .scalar(manifest.path), "group_column": "pid"],
                                           classNames: ["benign", "malignant"])
         XCTAssertEqual(csv.labels, parotid.labels)
         XCTAssertEqual(csv.info(at: 1).group, parotid.info(at: 1).group)
@@ -53,31 +53,39 @@ final class DatasetFactoryTests: XCTestCase {
     }
 
     func testUnknownNamesAreRejectedWithTheNearest() throws {
-        assertDataError(["data.folder", "unknown option 'pth'", "did you mean path?", "channels"]) {
+        // Options are config keys, read by the config's one reader: the key path, the nearest
+        // valid name, and the valid keys. A typo is reported before the key it left missing.
+        assertConfigError(["data.folder.pth", "unknown key", "did you mean path?", "channels"]) {
             _ = try DatasetFactory.make(source: "folder", options: ["pth": "x"])
         }
-        assertDataError(["data.csv", "'label_colum'", "did you mean label_column?"]) {
+        assertConfigError(["data.csv.label_colum", "did you mean label_column?"]) {
             _ = try DatasetFactory.make(source: "csv", options: ["path": "m.csv", "label_colum": "y"])
         }
-        assertDataError(["unknown source 'hdf'", "did you mean hdf5?"]) {
+        assertConfigError(["unknown source 'hdf'", "did you mean hdf5?"]) {
             _ = try DatasetFactory.make(source: "hdf", options: [:])
         }
-        assertDataError(["data.phantom.kind", "'chest-ct'", "did you mean chest_ct?"]) {
+        assertConfigError(["data.phantom.kind", "'chest-ct'", "did you mean chest_ct?"]) {
             _ = try DatasetFactory.make(source: "phantom", options: ["kind": "chest-ct"])
         }
-        assertDataError(["unknown option 'zzzzzzz'", "options: kind, count, size, seed"]) {
+        assertConfigError(["data.phantom.zzzzzzz", "unknown key", "valid keys here: count, kind, seed, size"]) {
             _ = try DatasetFactory.make(source: "phantom", options: ["kind": "chest_ct", "zzzzzzz": "1"])
         }
-        assertDataError(["data.phantom.count", "integer", "'many'"]) {
+        assertConfigError(["data.phantom.count", "integer", "'many'"]) {
             _ = try DatasetFactory.make(source: "phantom", options: ["kind": "chest_ct", "count": "many"])
         }
-        assertDataError(["data.phantom.seed", "'-1'"]) {
+        assertConfigError(["data.phantom.seed", "'-1'"]) {
             _ = try DatasetFactory.make(source: "phantom", options: ["kind": "chest_ct", "seed": "-1"])
         }
-        assertDataError(["data.phantom.size", "one number"]) {
+        assertConfigError(["data.phantom.size", "one number"]) {
             _ = try DatasetFactory.make(source: "phantom", options: ["kind": "chest_ct", "size": ["32", "32"]])
         }
-        assertDataError(["data.folder.path", "required"]) { _ = try DatasetFactory.make(source: "folder", options: [:]) }
+        assertConfigError(["data.phantom.size[1]", "at least 8"]) {
+            _ = try DatasetFactory.make(source: "phantom", options: ["kind": "ct_volume", "size": [32, 4, 32]])
+        }
+        assertConfigError(["data.folder.path", "required"]) { _ = try DatasetFactory.make(source: "folder", options: [:]) }
+        assertConfigError(["data.lidc.threshold", "label_rule: threshold only"]) {
+            _ = try DatasetFactory.make(source: "lidc", options: ["path": "x", "threshold": 4])
+        }
         assertDataError(["data.classes", "benign"]) {
             _ = try DatasetFactory.make(source: "phantom", options: ["kind": "chest_ct"], classNames: ["benign", "malignant"])
         }

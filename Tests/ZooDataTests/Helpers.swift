@@ -55,3 +55,17 @@ func assertDataError(_ fragments: [String], file: StaticString = #filePath, line
         XCTFail("expected a DataError, got \(error)", file: file, line: line)
     }
 }
+
+/// Fails unless `body` throws a ConfigError (file, key path, message) mentioning every fragment.
+func assertConfigError(_ fragments: [String], file: StaticString = #filePath, line: UInt = #line, _ body: () throws -> Void) {
+    do {
+        try body()
+        XCTFail("expected an error mentioning \(fragments)", file: file, line: line)
+    } catch let error as ConfigError {
+        for fragment in fragments {
+            XCTAssertTrue(error.description.contains(fragment), "'\(error)' does not mention '\(fragment)'", file: file, line: line)
+        }
+    } catch {
+        XCTFail("expected a ConfigError, got \(error)", file: file, line: line)
+    }
+}

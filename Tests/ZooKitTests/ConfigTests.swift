@@ -34,7 +34,8 @@ final class ConfigTests: FolderTestCase {
         XCTAssertEqual(config.data.split.train, 0.7)
         XCTAssertEqual(config.data.split.test, 0.3, accuracy: 1e-12)
         XCTAssertEqual(config.model.inputShape, [124, 124, 1])
-        XCTAssertEqual(config.data.options["kind"], .scalar("lidc_nodules"))
+        guard case .phantom(let kind, _, _, _)? = config.data.source else { return XCTFail("\(config.data.source)") }
+        XCTAssertEqual(kind, .lidcNodules)
         // config.json keeps YAML's types: numbers as numbers, lists as lists (issue 13.10).
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(try config.resolved.json.utf8)) as? [String: Any])
         let train = try XCTUnwrap(json["train"] as? [String: Any])

@@ -60,15 +60,15 @@ final class ExperimentConfigsTests: XCTestCase {
                 data.removeAll { phantom.contains($0.key) || entries.map(\.key).contains($0.key) }
                 let merged = document.setting(["data"], to: .map(data + entries))
                 let parsed = try ExperimentConfig(merged, source: url.path)
-                sources.insert(parsed.data.source)
+                sources.insert(parsed.data.sourceName)
                 for (index, step) in parsed.data.evalTransforms.enumerated() {
                     XCTAssertNoThrow(try TransformPipeline.Step(step, path: "data.transforms.eval[\(index)]"), "\(study): \(step)")
                 }
                 XCTAssertThrowsError(try DataSources.make(parsed.data, seed: 0, base: empty), study) { error in
                     let text = "\(error)"
-                    XCTAssertTrue(text.contains(empty.path), "\(study) \(parsed.data.source): \(text)")
+                    XCTAssertTrue(text.contains(empty.path), "\(study) \(parsed.data.sourceName): \(text)")
                     for complaint in ["unknown", "is required", "is not one of", "must be"] {
-                        XCTAssertFalse(text.contains(complaint), "\(study) \(parsed.data.source): \(text)")
+                        XCTAssertFalse(text.contains(complaint), "\(study) \(parsed.data.sourceName): \(text)")
                     }
                 }
             }

@@ -122,10 +122,64 @@ public final class ConfigReader {
         }
     }
 
+    /// One of an enum's names (`CaseIterable` lists the valid ones in the error).
+    public func choice<Choice: RawRepresentable & CaseIterable>(_ key: String, default fallback: Choice) throws -> Choice
+    where Choice.RawValue == String {
+        try choice(key, Choice.allCases.map(\.rawValue)).flatMap(Choice.init(rawValue:)) ?? fallback
+    }
+
+    /// An optional name: absent, empty or `none` is nil.
+    public func optionalString(_ key: String, default fallback: String? = nil) throws -> String? {
+        guard has(key) else {
+            _ = value(key)
+            return fallback
+        }
+        let text = try requiredString(key)
+        return text.isEmpty || text.lowercased() == "none" ? nil : text
+    }
+
+    /// One integer or a list of them, each at least `minimum`; nil when absent.
+    public func oneOrMoreInts(_ key: String, minimum: Int) throws -> [Int]? {
+        guard let value = value(key) else { return nil }
+        let texts: [(String, String)]
+        switch value {
+        case .scalar(let text): texts = [(key, text)]
+        case .list(let items):
+            texts = try items.enumerated().map { index, item in
+                guard case .scalar(let text) = item else { throw error("\(key)[\(index)]", "must be a single value") }
+                return ("\(key)[\(index)]", text)
+            }
+        default: throw error(key, "must be an integer or a list of integers")
+        }
+        return try texts.map { path, text in
+            guard let number = Int(text.trimmingCharacters(in: .whitespaces)), number >= minimum else {
+                throw error(path, "must be an integer of at least \(minimum), got '\(text)'")
+            }
+            return number
+        }
+    }
+
+    /// One number or a list of them; nil when absent.
+    public func oneOrMoreDoubles(_ key: String) throws -> [Double]? {
+        guard let value = value(key) else { return nil }
+        if case .scalar(let text) = value {
+            guard let number = Double(text) else { throw error(key, "'\(text)' is not a number") }
+            return [number]
+        }
+        return try doubles(key)
+    }
+
     /// A nested map, or nil when absent.
     public func map(_ key: String) throws -> ConfigReader? {
         guard let value = value(key) else { return nil }
         return try ConfigReader(value, source: source, path: keyPath(key))
+    }
+
+    /// Rejects the first key that is not among `keys`, before anything is read: a misspelled
+    /// key is reported as such, not as the required key it left missing.
+    public func rejectKeys(notIn keys: [String]) throws {
+        guard let unknown = entries.map(\.key).first(where: { !keys.contains($0) }) else { return }
+        throw error(unknown, "unknown key" + suggestion(unknown, keys.sorted()) + " (valid keys here: \(keys.sorted().joined(separator: ", ")))")
     }
 
     /// Rejects every key that was never read.

@@ -11,7 +11,7 @@ public struct DecodedImage: Sendable {
 }
 
 /// How decoded pixels become the channels a model wants.
-public enum ChannelMode: String, Sendable, Codable {
+public enum ChannelMode: String, Sendable, Codable, CaseIterable {
     /// As stored (alpha included).
     case keep
     /// One channel: gray as is, colour by ITU-R BT.601 luma; alpha dropped.

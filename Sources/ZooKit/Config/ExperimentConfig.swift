@@ -140,10 +140,22 @@ public struct ExperimentConfig: Sendable {
 public struct DataConfig: Sendable {
     /// ZooData's list, not a copy: a source added there is a source here.
     public static var sources: [String] { DatasetFactory.sources }
-    public var source: String
-    /// The source's own keys (phantom kind and count, folder path, CSV columns, ...), checked
-    /// by the dataset that reads them.
-    public var options: ConfigValue
+    /// The source with its own keys (phantom kind and count, folder path, CSV columns, ...),
+    /// read and checked by ZooData when the config is read; nil when the config names no
+    /// source at all (neither `data.source` nor a source's map), which only a run that reads
+    /// data refuses.
+    public var source: DataSourceSpec?
+
+    /// The source, or an error saying that the config names none.
+    public func requiredSource() throws -> DataSourceSpec {
+        guard let source else {
+            throw RunError("the config names no data: give data.source and its map (data.phantom, data.folder, ...; docs/DATA.md)")
+        }
+        return source
+    }
+
+    /// The source's name for messages.
+    public var sourceName: String { source?.name ?? "no" }
     public var classes: [String]?
     public var split: SplitConfig
     public var trainTransforms: [ConfigValue]
@@ -167,8 +179,10 @@ public struct DataConfig: Sendable {
     public var testSets: [TestSetConfig]
 
     init(_ reader: ConfigReader) throws {
-        source = try reader.choice("source", DataConfig.sources, default: "phantom")!
-        options = reader.value(source) ?? .map([])
+        let name = try reader.choice("source", DataConfig.sources, default: "phantom")!
+        let options = reader.value(name)
+        source = !reader.has("source") && options == nil
+            ? nil : try DataSourceSpec(source: name, options: options ?? .map([]), file: reader.source, path: reader.path)
         classes = try reader.strings("classes")
         split = try SplitConfig(reader.map("split") ?? ConfigReader(.null, source: reader.source, path: reader.keyPath("split")))
         let transforms = try reader.map("transforms")
@@ -196,8 +210,7 @@ public struct DataConfig: Sendable {
 /// profile of another hospital's machine, applied to every image).
 public struct TestSetConfig: Sendable {
     public var name: String
-    public var source: String
-    public var options: ConfigValue
+    public var source: DataSourceSpec
     public var gain: Double
     public var offset: Double
     public var noise: Double
@@ -210,8 +223,8 @@ public struct TestSetConfig: Sendable {
 
     init(name: String, _ reader: ConfigReader) throws {
         self.name = name
-        source = try reader.choice("source", DataConfig.sources, default: "phantom")!
-        options = reader.value(source) ?? .map([])
+        let sourceName = try reader.choice("source", DataConfig.sources, default: "phantom")!
+        source = try DataSourceSpec(source: sourceName, options: reader.value(sourceName) ?? .map([]), file: reader.source, path: reader.path)
         if let scanner = try reader.map("scanner") {
             gain = try scanner.double("gain", default: 1, in: 0.01...100)
             offset = try scanner.double("offset", default: 0, in: -1e6...1e6)

@@ -20,7 +20,7 @@ struct ClinicalModel {
             throw RunError("clinical: a logistic regression separates two classes; the data has \(dataset.classNames.count)")
         }
         guard let variables = dataset as? ClinicalVariables else {
-            throw RunError("clinical: the \(config.data.source) source has no clinical variables (a CSV manifest's extra columns have)")
+            throw RunError("clinical: the \(config.data.sourceName) source has no clinical variables (a CSV manifest's extra columns have)")
         }
         for column in clinical.columns where !variables.clinicalColumns.contains(column) {
             throw RunError("clinical: no column '\(column)' in the data (its variables: \(variables.clinicalColumns.joined(separator: ", ")))")

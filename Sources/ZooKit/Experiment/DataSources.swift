@@ -8,34 +8,13 @@ import ZooTensor
 /// `data.nifti`); relative paths are taken from the config's folder.
 public enum DataSources {
     public static func make(_ data: DataConfig, seed: UInt64, base: URL?) throws -> Dataset {
-        try make(source: data.source, options: data.options, path: "data", data: data, seed: seed, base: base)
+        try make(try data.requiredSource(), data: data, seed: seed, base: base)
     }
 
-    /// A source named by `source` with its map `options` (the `data:` section's, or an
-    /// external test set's at `path`), with the data section's classes and bit depth.
-    static func make(source: String, options value: ConfigValue, path: String, data: DataConfig, seed: UInt64, base: URL?) throws -> Dataset {
-        var options = [String: DataOption]()
-        if case .map(let entries) = value {
-            for (key, value) in entries {
-                switch value {
-                case .null: continue
-                case .scalar(let text): options[key] = .value(text)
-                case .list(let items):
-                    options[key] = .list(try items.map { item in
-                        guard case .scalar(let text) = item else {
-                            throw ConfigError(source: "config", path: "\(path).\(source).\(key)", "must be a list of single values")
-                        }
-                        return text
-                    })
-                case .map:
-                    throw ConfigError(source: "config", path: "\(path).\(source).\(key)", "must be a value or a list, not a map")
-                }
-            }
-        } else if value != .null {
-            throw ConfigError(source: "config", path: "\(path).\(source)", "must be a map of the source's options")
-        }
-        return try DatasetFactory.make(
-            source: source, options: options, classNames: data.classes, seed: seed, base: base, bitDepth: data.bitDepth)
+    /// The dataset of `source` (the `data:` section's, or an external test set's) with the data
+    /// section's classes and bit depth.
+    static func make(_ source: DataSourceSpec, data: DataConfig, seed: UInt64, base: URL?) throws -> Dataset {
+        try source.make(classNames: data.classes, seed: seed, base: base, bitDepth: data.bitDepth)
     }
 }
 
@@ -103,17 +82,14 @@ struct ExternalTestSet: Dataset, NamedTestSet {
     static func all(_ config: ExperimentConfig, training: Dataset, trainingIndices: [Int]) throws -> [ExternalTestSet] {
         // A phantom's patients are its seed's: the same numbers under another seed are other
         // (simulated) people.
-        func phantomSeed(_ source: String, _ options: ConfigValue) -> String {
-            guard source == "phantom" else { return "" }
-            if case .scalar(let seed)? = options["seed"] { return "seed \(seed)/" }
-            return "seed \(config.seed)/"
+        func phantomSeed(_ source: DataSourceSpec?) -> String {
+            guard let source, source.name == "phantom" else { return "" }
+            return "seed \(source.phantomSeed ?? config.seed)/"
         }
-        let trainingSeed = phantomSeed(config.data.source, config.data.options)
+        let trainingSeed = phantomSeed(config.data.source)
         let patients = Set(trainingIndices.compactMap { training.info(at: $0).group.map { trainingSeed + $0 } })
         return try config.data.testSets.map { set in
-            let base = try DataSources.make(
-                source: set.source, options: set.options, path: "data.test_sets.\(set.name)", data: config.data, seed: config.seed,
-                base: config.baseDirectory)
+            let base = try DataSources.make(set.source, data: config.data, seed: config.seed, base: config.baseDirectory)
             guard base.count > 0 else { throw RunError("data.test_sets.\(set.name): the source gives no samples") }
             guard base.classNames == training.classNames else {
                 let unknown = base.classNames.filter { !training.classNames.contains($0) }
@@ -122,7 +98,7 @@ struct ExternalTestSet: Dataset, NamedTestSet {
                         + (unknown.isEmpty ? " (set data.classes to fix their order)" : "; the model does not know \(unknown.joined(separator: ", "))"))
             }
             // The same patient in training and in an external set would be no external test.
-            let seed = phantomSeed(set.source, set.options)
+            let seed = phantomSeed(set.source)
             let shared = Set((0..<base.count).compactMap { base.info(at: $0).group.map { seed + $0 } }).intersection(patients)
             guard shared.isEmpty else {
                 let names = shared.map { String($0.dropFirst(seed.count)) }.sorted()

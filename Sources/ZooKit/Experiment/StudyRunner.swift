@@ -103,7 +103,7 @@ public final class StudyRunner {
     /// The document with its phantom's seed fixed to the study's seed: members and stages may
     /// train with seeds of their own, and must still see the same images.
     func sharedData(_ document: ConfigValue) -> ConfigValue {
-        guard config.data.source == "phantom", document["data"]?["phantom"]?["seed"] == nil else { return document }
+        guard config.data.source?.name == "phantom", document["data"]?["phantom"]?["seed"] == nil else { return document }
         return document.setting(["data", "phantom", "seed"], to: .scalar(String(config.seed)))
     }
 
