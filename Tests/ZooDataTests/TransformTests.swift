@@ -42,7 +42,7 @@ final class TransformTests: XCTestCase {
         XCTAssertNil(PreprocessingMode.resolving("cafe", variant: .caffe))
         XCTAssertEqual(try Preprocess(mode: .none).apply(sample(pattern(height: 2, width: 2, channels: 3)), random: &random).image,
                        pattern(height: 2, width: 2, channels: 3))
-        assertDataError(["is not caffe, tf or torch"]) { _ = try Transform.named("preprocess", ["mode": "none"]) }
+        assertConfigError(["transforms.mode", "is not one of caffe, tf, torch"]) { _ = try Transform.named("preprocess", ["mode": "none"]) }
         let linear: ZooTensor.Interpolation = try Interpolation(name: "trilinear")
         XCTAssertEqual(linear, .linear)
         XCTAssertEqual(try Interpolation(name: "nearest"), ZooTensor.Interpolation.nearest)
@@ -68,8 +68,11 @@ final class TransformTests: XCTestCase {
     }
 
     func testNamedTableRejectsUnknownNamesAndParameters() {
-        assertDataError(["unknown transform 'flipper'", "random_flip"]) { _ = try Transform.named("flipper") }
-        assertDataError(["random_flip", "probabilty"]) { _ = try Transform.named("random_flip", ["probabilty": 0.5]) }
+        assertConfigError(["unknown transform 'flipper'", "random_flip"]) { _ = try Transform.named("flipper") }
+        assertConfigError(["unknown transform 'random_flp'", "did you mean random_flip or"]) { _ = try Transform.named("random_flp") }
+        assertConfigError(["transforms.size[1]", "at least 1"]) { _ = try Transform.named("resize", ["size": [32, 0]]) }
+        assertConfigError(["transforms.size", "is required"]) { _ = try Transform.named("resize") }
+        assertConfigError(["transforms.probabilty", "did you mean probability?"]) { _ = try Transform.named("random_flip", ["probabilty": 0.5]) }
         for name in Transform.names where !["resize", "pillow_resize", "center_crop", "random_crop", "pad", "preprocess", "hu_window", "scale",
                                             "random_rotation", "random_zoom", "random_crop_pos_neg", "spacing"].contains(name) {
             XCTAssertNoThrow(try Transform.named(name), name)

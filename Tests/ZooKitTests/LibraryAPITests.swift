@@ -48,6 +48,20 @@ final class LibraryAPITests: FolderTestCase {
         XCTAssertThrowsError(try ExperimentConfig(document().setting(["train", "epoch"], to: 3))) { error in
             XCTAssertTrue("\(error)".contains("epochs"), "\(error)")
         }
+        // A data source's and a transform's keys are read by the same reader when the config is
+        // read: the file, the key path and the nearest name.
+        let typos: [(ConfigValue, String)] = [
+            (document().setting(["data", "phantom", "cout"], to: 5), "study.yaml: data.phantom.cout: unknown key; did you mean count?"),
+            (document().setting(["data", "transforms", "train"], to: [["name": "random_flip", "probabilty": 0.5]]),
+             "study.yaml: data.transforms.train[0].probabilty: unknown key; did you mean probability?"),
+            (document().setting(["data", "transforms", "eval"], to: ["resise"]), "study.yaml: data.transforms.eval[0]: unknown transform 'resise'; did you mean resize?"),
+            (document().setting(["data", "phantom", "kind"], to: "lidc_nodule"), "study.yaml: data.phantom.kind: 'lidc_nodule' is not one of"),
+        ]
+        for (typo, message) in typos {
+            XCTAssertThrowsError(try ExperimentConfig(typo, source: "study.yaml")) { error in
+                XCTAssertTrue("\(error)".hasPrefix(message), "\(error)")
+            }
+        }
     }
 
     /// Regression: a new run given the name of an existing one trained into its folder, where

@@ -122,6 +122,12 @@ public final class ConfigReader {
         }
     }
 
+    /// `value`, read at `key`, or an error saying the key is required.
+    public func required<Value>(_ key: String, _ value: Value?) throws -> Value {
+        guard let value else { throw error(key, "is required") }
+        return value
+    }
+
     /// One of an enum's names (`CaseIterable` lists the valid ones in the error).
     public func choice<Choice: RawRepresentable & CaseIterable>(_ key: String, default fallback: Choice) throws -> Choice
     where Choice.RawValue == String {

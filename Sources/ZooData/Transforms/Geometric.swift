@@ -217,6 +217,6 @@ enum Smoothing {
 
 /// How warps fill positions that fall outside the image (Keras's `fill_mode`): the nearest
 /// edge value, zero, or the mirror image.
-public enum FillMode: String, Sendable {
+public enum FillMode: String, Sendable, CaseIterable {
     case nearest, constant, reflect
 }

@@ -15,7 +15,7 @@ import ZooTensor
 /// Pixel values must be 8-bit (integers in 0...255, as decoded from an 8-bit PNG or JPEG);
 /// anything else is an error rather than a resize that only looks like Pillow's. 2D only.
 public struct PillowResize: SampleTransform {
-    public enum Filter: String, Sendable { case nearest, bilinear }
+    public enum Filter: String, Sendable, CaseIterable { case nearest, bilinear }
 
     /// [height, width].
     public var size: [Int]

@@ -2,99 +2,100 @@ import ZooCore
 import ZooTensor
 
 /// The table of transforms by configuration name: `Transform.named("random_flip",
-/// ["horizontal": true])`. Unknown names and unknown parameters are errors listing what
-/// exists.
+/// ["horizontal": true])`. A transform's parameters are config keys, read by the config's one
+/// reader (`ConfigReader`): unknown names and parameters are errors naming the key path and
+/// the nearest valid name.
 public enum Transform {
-    typealias Builder = (inout Parameters) throws -> SampleTransform
+    typealias Builder = (ConfigReader) throws -> SampleTransform
 
     static let table: [String: Builder] = [
-        "resize": { p in
-            Resize(size: try p.integers("size"), interpolation: try Interpolation(name: try p.string("interpolation", "bilinear")))
-        },
+        "resize": { p in Resize(size: try sizes(p, "size"), interpolation: try interpolation(p, default: "bilinear")) },
         "spacing": { p in
-            Respacing(pixdim: try p.numbers("pixdim").map(Float.init), interpolation: try Interpolation(name: try p.string("interpolation", "trilinear")))
+            Respacing(pixdim: try p.required("pixdim", p.oneOrMoreDoubles("pixdim")).map(Float.init), interpolation: try interpolation(p, default: "trilinear"))
         },
         "pillow_resize": { p in
-            let name = try p.string("interpolation", "bilinear")
-            guard let filter = PillowResize.Filter(rawValue: name) else { throw p.error("interpolation '\(name)' is not nearest or bilinear") }
-            return PillowResize(size: try p.integers("size"), filter: filter)
+            PillowResize(size: try sizes(p, "size"), filter: try p.choice("interpolation", default: PillowResize.Filter.bilinear))
         },
-        "center_crop": { p in CenterCrop(size: try p.integers("size")) },
-        "random_crop": { p in RandomCrop(size: try p.integers("size")) },
-        "pad": { p in Pad(size: try p.integers("size"), value: Float(try p.number("value", 0))) },
+        "center_crop": { p in CenterCrop(size: try sizes(p, "size")) },
+        "random_crop": { p in RandomCrop(size: try sizes(p, "size")) },
+        "pad": { p in Pad(size: try sizes(p, "size"), value: Float(try p.double("value", default: 0))) },
         "preprocess": { p in
-            let mode = try p.string("mode")
-            guard let value = PreprocessingMode(rawValue: mode), value != .none else { throw p.error("mode '\(mode)' is not caffe, tf or torch") }
-            return Preprocess(mode: value)
+            let modes = PreprocessingMode.allCases.filter { $0 != .none }.map(\.rawValue)
+            return Preprocess(mode: PreprocessingMode(rawValue: try p.required("mode", p.choice("mode", modes)))!)
         },
         "hu_window": { p in
-            HUWindow(center: Float(try p.number("center")), width: Float(try p.number("width")),
-                     low: Float(try p.number("low", 0)), high: Float(try p.number("high", 1)))
+            HUWindow(center: Float(try p.required("center", p.double("center"))), width: Float(try p.required("width", p.double("width"))),
+                     low: Float(try p.double("low", default: 0)), high: Float(try p.double("high", default: 1)))
         },
-        "min_max": { p in MinMaxScale(low: Float(try p.number("low", -1)), high: Float(try p.number("high", 1))) },
-        "scale": { p in Scale(factor: Float(try p.number("factor")), offset: Float(try p.number("offset", 0))) },
+        "min_max": { p in MinMaxScale(low: Float(try p.double("low", default: -1)), high: Float(try p.double("high", default: 1))) },
+        "scale": { p in Scale(factor: Float(try p.required("factor", p.double("factor"))), offset: Float(try p.double("offset", default: 0))) },
         "to_rgb": { _ in ChannelConversion(mode: .rgb) },
         "to_gray": { _ in ChannelConversion(mode: .gray) },
         "random_flip": { p in
-            RandomFlip(horizontal: try p.flag("horizontal", true), vertical: try p.flag("vertical", false),
-                       probability: Float(try p.number("probability", 0.5)))
+            RandomFlip(horizontal: try p.bool("horizontal", default: true), vertical: try p.bool("vertical", default: false),
+                       probability: Float(try probability(p)))
         },
         "random_rotation": { p in
-            RandomRotation(degrees: Float(try p.number("degrees")), fill: try fill(&p))
+            RandomRotation(degrees: Float(try p.required("degrees", p.double("degrees"))), fill: try p.choice("fill_mode", default: FillMode.nearest))
         },
         "random_zoom": { p in
-            let range = try p.numbers("range")
-            guard range.count == 1 || range.count == 2 else { throw p.error("range takes one or two numbers") }
+            let range = try p.required("range", p.oneOrMoreDoubles("range"))
+            guard range.count == 1 || range.count == 2 else { throw p.error("range", "takes one or two numbers") }
             let (low, high) = range.count == 1 ? (1 - range[0], 1 + range[0]) : (range[0], range[1])
-            return RandomZoom(low: Float(low), high: Float(high), fill: try fill(&p))
+            return RandomZoom(low: Float(low), high: Float(high), fill: try p.choice("fill_mode", default: FillMode.nearest))
         },
         "random_elastic": { p in
-            RandomElastic(alpha: Float(try p.number("alpha", 34)), sigma: Float(try p.number("sigma", 4)),
-                          probability: Float(try p.number("probability", 0.5)), fill: try fill(&p))
+            RandomElastic(alpha: Float(try p.double("alpha", default: 34)), sigma: Float(try p.double("sigma", default: 4)),
+                          probability: Float(try probability(p)), fill: try p.choice("fill_mode", default: FillMode.nearest))
         },
         "random_brightness_contrast": { p in
-            let contrast = try p.numbers("contrast", [1, 1])
+            let contrast = try p.oneOrMoreDoubles("contrast") ?? [1, 1]
             return RandomBrightnessContrast(
-                brightness: Float(try p.number("brightness", 0)),
+                brightness: Float(try p.double("brightness", default: 0)),
                 contrastLow: Float(contrast.first ?? 1), contrastHigh: Float(contrast.last ?? 1))
         },
         "random_flip_3d": { p in
-            RandomFlip3D(axes: try p.integers("axes", [0, 1, 2]), probability: Float(try p.number("probability", 0.5)))
+            RandomFlip3D(axes: try p.oneOrMoreInts("axes", minimum: 0) ?? [0, 1, 2], probability: Float(try probability(p)))
         },
         "random_rotate90": { p in
-            let axes = try p.integers("axes", [1, 2])
-            guard axes.count == 2 else { throw p.error("axes takes two spatial axes") }
-            return RandomRotate90(axes: (axes[0], axes[1]), probability: Float(try p.number("probability", 0.5)))
+            let axes = try p.oneOrMoreInts("axes", minimum: 0) ?? [1, 2]
+            guard axes.count == 2 else { throw p.error("axes", "takes two spatial axes") }
+            return RandomRotate90(axes: (axes[0], axes[1]), probability: Float(try probability(p)))
         },
         "random_crop_pos_neg": { p in
-            RandomCropByPosNegLabel(size: try p.integers("size"), positive: Float(try p.number("pos", 1)),
-                                    negative: Float(try p.number("neg", 1)))
+            RandomCropByPosNegLabel(size: try sizes(p, "size"), positive: Float(try p.double("pos", default: 1)),
+                                    negative: Float(try p.double("neg", default: 1)))
         },
-        "roi_crop": { p in ROICrop(margin: try p.integers("margin", [0])) },
+        "roi_crop": { p in ROICrop(margin: try p.oneOrMoreInts("margin", minimum: 0) ?? [0]) },
     ]
 
-    static func fill(_ p: inout Parameters) throws -> FillMode {
-        let name = try p.string("fill_mode", "nearest")
-        guard let fill = FillMode(rawValue: name) else { throw p.error("fill_mode '\(name)' is not nearest, constant or reflect") }
-        return fill
+    /// A required spatial size: one extent or one per axis, each at least 1.
+    static func sizes(_ p: ConfigReader, _ key: String) throws -> [Int] { try p.required(key, p.oneOrMoreInts(key, minimum: 1)) }
+
+    static func probability(_ p: ConfigReader) throws -> Double { try p.double("probability", default: 0.5, in: 0...1) }
+
+    static func interpolation(_ p: ConfigReader, default fallback: String) throws -> Interpolation {
+        try Interpolation(name: try p.choice("interpolation", ["nearest", "bilinear", "trilinear", "linear"], default: fallback)!)
     }
 
     /// The configuration names, sorted.
     public static var names: [String] { table.keys.sorted() }
 
-    /// The transform configured by `name` and `parameters`.
-    public static func named(_ name: String, _ parameters: [String: TransformParameter] = [:]) throws -> SampleTransform {
+    /// The transform configured by `name` and `parameters` (a map of its keys), at `path` of
+    /// the config `file` for errors.
+    public static func named(_ name: String, _ parameters: ConfigValue = [:], file: String = "config", path: String = "transforms") throws -> SampleTransform {
         guard let builder = table[name] else {
-            throw DataError("transforms", "unknown transform '\(name)'\(NameSuggestions.didYouMean(name, in: names)); known: \(names.joined(separator: ", "))")
+            throw ConfigError(
+                source: file, path: path, "unknown transform '\(name)'\(NameSuggestions.didYouMean(name, in: names)); known: \(names.joined(separator: ", "))")
         }
-        var reader = Parameters(name, parameters)
-        let transform = try builder(&reader)
-        try reader.checkAllUsed()
+        let reader = try ConfigReader(parameters, source: file, path: path)
+        let transform = try builder(reader)
+        try reader.finish()
         return transform
     }
 
     /// A pipeline from (name, parameters) pairs, in order.
-    public static func pipeline(_ steps: [(String, [String: TransformParameter])]) throws -> Compose {
-        Compose(try steps.map { try named($0.0, $0.1) })
+    public static func pipeline(_ steps: [(String, ConfigValue)]) throws -> Compose {
+        Compose(try steps.enumerated().map { index, step in try named(step.0, step.1, path: "transforms[\(index)]") })
     }
 }

@@ -135,8 +135,8 @@ public enum Bench {
         }
         let dataset = try FolderDataset(root: root, channels: .rgb)
         let transform = Compose([
-            try Transform.named("random_flip", ["horizontal": .flag(true)]),
-            try Transform.named("resize", ["size": .numbers(w.input.dropLast().map(Double.init))]),
+            try Transform.named("random_flip", ["horizontal": true]),
+            try Transform.named("resize", ["size": .list(w.input.dropLast().map { ConfigValue($0) })]),
         ])
         let loader = try DataLoader(dataset: dataset, transform: transform, options: .init(batchSize: w.batch, shuffle: true, workers: 2), seed: 4)
         func epoch(_ number: Int) throws -> Double {

@@ -156,6 +156,8 @@ public struct DataConfig: Sendable {
 
     /// The source's name for messages.
     public var sourceName: String { source?.name ?? "no" }
+    /// The config file the section was read from, for errors found later (the pipeline's).
+    public var file: String
     public var classes: [String]?
     public var split: SplitConfig
     public var trainTransforms: [ConfigValue]
@@ -179,6 +181,7 @@ public struct DataConfig: Sendable {
     public var testSets: [TestSetConfig]
 
     init(_ reader: ConfigReader) throws {
+        file = reader.source
         let name = try reader.choice("source", DataConfig.sources, default: "phantom")!
         let options = reader.value(name)
         source = !reader.has("source") && options == nil
@@ -189,6 +192,15 @@ public struct DataConfig: Sendable {
         trainTransforms = try transforms?.list("train") ?? []
         evalTransforms = try transforms?.list("eval") ?? []
         try transforms?.finish()
+        // Each step's name and parameters are checked now, naming the file and the entry; where
+        // a step may stand (evaluation or augmentation) is the pipeline's check.
+        for (part, steps) in [("train", trainTransforms), ("eval", evalTransforms)] {
+            for (index, step) in steps.enumerated() where step != .scalar(TransformPipeline.evalMarker) {
+                var step = step
+                if case .map(let entries) = step { step = .map(entries.filter { $0.key != "num_samples" }) }
+                _ = try TransformPipeline.Step(step, path: reader.keyPath("transforms.\(part)[\(index)]"), file: reader.source)
+            }
+        }
         preprocessing = try reader.choice("preprocessing", ["auto"] + PreprocessingMode.allCases.map(\.rawValue), default: "auto")!
         interpolation = try reader.choice(
             "interpolation", ["bilinear", "nearest", "pillow_bilinear", "pillow_nearest"], default: "bilinear")!

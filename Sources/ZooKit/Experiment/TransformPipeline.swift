@@ -42,19 +42,19 @@ public struct TransformPipeline {
             ? [
                 try Step(
                     "pillow_resize",
-                    ["size": .numbers(inputSize.map(Double.init)), "interpolation": .string(String(data.interpolation.dropFirst("pillow_".count)))]),
+                    ["size": .list(inputSize.map { ConfigValue($0) }), "interpolation": ConfigValue(String(data.interpolation.dropFirst("pillow_".count)))]),
             ] : []
         var common: [Step] = pillow ? [] : [
-            try Step("resize", ["size": .numbers(inputSize.map(Double.init)), "interpolation": .string(data.interpolation)])
+            try Step("resize", ["size": .list(inputSize.map { ConfigValue($0) }), "interpolation": ConfigValue(data.interpolation)])
         ]
         if sourceChannels == 1 && channels == 3 { common.append(try Step("to_rgb")) }
         if sourceChannels == 3 && channels == 1 { common.append(try Step("to_gray")) }
-        if mode != "none" { common.append(try Step("preprocess", ["mode": .string(mode)])) }
+        if mode != "none" { common.append(try Step("preprocess", ["mode": ConfigValue(mode)])) }
         let evaluated = try data.evalTransforms.enumerated().map { index, value in
-            let step = try Step(value, path: "data.transforms.eval[\(index)]")
+            let step = try Step(value, path: "data.transforms.eval[\(index)]", file: data.file)
             guard !step.isAugmentation else {
                 throw ConfigError(
-                    source: "config", path: "data.transforms.eval[\(index)]",
+                    source: data.file, path: "data.transforms.eval[\(index)]",
                     "\(step.name) is a random augmentation; it belongs in data.transforms.train (evaluation is deterministic)")
             }
             return step
@@ -67,7 +67,7 @@ public struct TransformPipeline {
         for (index, value) in data.trainTransforms.enumerated() {
             let path = "data.transforms.train[\(index)]"
             if value == .scalar(TransformPipeline.evalMarker) {
-                guard !placed else { throw ConfigError(source: "config", path: path, "'eval' appears twice") }
+                guard !placed else { throw ConfigError(source: data.file, path: path, "'eval' appears twice") }
                 training += deterministic
                 placed = true
                 continue
@@ -75,19 +75,19 @@ public struct TransformPipeline {
             var value = value
             if case .map(var entries) = value, let at = entries.firstIndex(where: { $0.key == "num_samples" }) {
                 guard entries.contains(where: { $0.key == "name" && $0.value == .scalar("random_crop_pos_neg") }) else {
-                    throw ConfigError(source: "config", path: "\(path).num_samples", "applies to random_crop_pos_neg only")
+                    throw ConfigError(source: data.file, path: "\(path).num_samples", "applies to random_crop_pos_neg only")
                 }
                 guard case .scalar(let text) = entries[at].value, let count = Int(text), count >= 1 else {
-                    throw ConfigError(source: "config", path: "\(path).num_samples", "must be a whole number of at least 1")
+                    throw ConfigError(source: data.file, path: "\(path).num_samples", "must be a whole number of at least 1")
                 }
                 draws = count
                 entries.remove(at: at)
                 value = .map(entries)
             }
-            let step = try Step(value, path: path)
+            let step = try Step(value, path: path, file: data.file)
             guard step.isAugmentation else {
                 throw ConfigError(
-                    source: "config", path: path,
+                    source: data.file, path: path,
                     "\(step.name) is deterministic preprocessing; list it under data.transforms.eval, which every split "
                         + "(training included) and zoo predict run, so that it is applied once and the same way everywhere")
             }
@@ -118,59 +118,41 @@ public struct TransformPipeline {
         /// Random transforms are augmentations; every other transform is deterministic.
         var isAugmentation: Bool { name.hasPrefix("random_") }
 
-        init(_ name: String, _ parameters: [String: TransformParameter] = [:]) throws {
+        /// A step Zoo adds itself (resize, channels, preprocessing).
+        init(_ name: String, _ parameters: ConfigValue = [:]) throws {
+            try self.init(name, parameters, path: "transforms")
+        }
+
+        init(_ name: String, _ parameters: ConfigValue, path: String, file: String = "config") throws {
             self.name = name
-            transform = try Transform.named(name, parameters)
-            let words = parameters.keys.sorted().map { "\($0): \(Step.words(parameters[$0]!))" }
+            transform = try Transform.named(name, parameters, file: file, path: path)
+            guard case .map(let entries) = parameters else { description = name; return }
+            let words = entries.sorted { $0.key < $1.key }.map { "\($0.key): \(Step.words($0.value))" }
             description = words.isEmpty ? name : "\(name)(\(words.joined(separator: ", ")))"
         }
 
         /// A transform from its config entry: a name, or a map with `name` and its parameters.
-        init(_ value: ConfigValue, path: String) throws {
+        init(_ value: ConfigValue, path: String, file: String = "config") throws {
             switch value {
             case .scalar(let name):
-                try self.init(name)
+                try self.init(name, [:], path: path, file: file)
             case .map(let entries):
                 guard let name = entries.first(where: { $0.key == "name" })?.value, case .scalar(let text) = name else {
-                    throw ConfigError(source: "config", path: path, "needs a name (one of \(Transform.names.joined(separator: ", ")))")
+                    throw ConfigError(source: file, path: path, "needs a name (one of \(Transform.names.joined(separator: ", ")))")
                 }
-                var parameters = [String: TransformParameter]()
-                for (key, item) in entries where key != "name" {
-                    parameters[key] = try Step.parameter(item, path: "\(path).\(key)")
-                }
-                try self.init(text, parameters)
+                try self.init(text, .map(entries.filter { $0.key != "name" }), path: path, file: file)
             default:
-                throw ConfigError(source: "config", path: path, "must be a transform name or a map with name and parameters")
+                throw ConfigError(source: file, path: path, "must be a transform name or a map with name and parameters")
             }
         }
 
-        static func words(_ parameter: TransformParameter) -> String {
-            switch parameter {
-            case .number(let value): return "\(value)"
-            case .numbers(let values): return "[" + values.map { "\($0)" }.joined(separator: ", ") + "]"
-            case .string(let text): return text
-            case .flag(let flag): return "\(flag)"
-            }
-        }
-
-        static func parameter(_ value: ConfigValue, path: String) throws -> TransformParameter {
+        /// A parameter as the config wrote it.
+        static func words(_ value: ConfigValue) -> String {
             switch value {
-            case .scalar(let text):
-                if let number = Double(text) { return .number(number) }
-                switch text.lowercased() {
-                case "true", "yes": return .flag(true)
-                case "false", "no": return .flag(false)
-                default: return .string(text)
-                }
-            case .list(let items):
-                return .numbers(try items.map { item in
-                    guard case .scalar(let text) = item, let number = Double(text) else {
-                        throw ConfigError(source: "config", path: path, "must be a list of numbers")
-                    }
-                    return number
-                })
-            default:
-                throw ConfigError(source: "config", path: path, "must be a number, a list of numbers, a flag or a word")
+            case .scalar(let text): return text
+            case .list(let items): return "[" + items.map(words).joined(separator: ", ") + "]"
+            case .map(let entries): return "{" + entries.map { "\($0.key): \(words($0.value))" }.joined(separator: ", ") + "}"
+            case .null: return "null"
             }
         }
     }
