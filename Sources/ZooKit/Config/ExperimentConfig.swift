@@ -163,19 +163,19 @@ public struct DataConfig: Sendable {
     public var trainTransforms: [ConfigValue]
     public var evalTransforms: [ConfigValue]
     /// `auto` takes the architecture's preprocessing mode.
-    public var preprocessing: String
+    public var preprocessing: PreprocessingChoice
     /// How images are resized to the model's input (`bilinear`, or `nearest` as the parotid
     /// study did); masks are always resized by nearest neighbour.
-    public var interpolation: String
+    public var interpolation: ImageInterpolation
     /// The bit depth of every PNG and JPEG file (8 or 16). Pixel values keep the file's range
     /// (0-255 or 0-65535) in training, evaluation and `zoo predict` alike; a file of another
     /// depth is refused, naming it.
     public var bitDepth: Int
     /// What an unreadable file does: `fail` (the default: the run stops before training,
     /// naming it) or `skip` (left out, listed in the run's skipped.csv and its report).
-    public var onError: String
+    public var onError: OnError
     /// `oversample`: training draws every class as often as the largest one; `none`.
-    public var sampling: String
+    public var sampling: Sampling
     /// Named test sets beyond the split's own test part (`internal`): other hospitals'
     /// data, evaluated with the model and the threshold chosen on validation.
     public var testSets: [TestSetConfig]
@@ -201,12 +201,11 @@ public struct DataConfig: Sendable {
                 _ = try TransformPipeline.Step(step, path: reader.keyPath("transforms.\(part)[\(index)]"), file: reader.source)
             }
         }
-        preprocessing = try reader.choice("preprocessing", ["auto"] + PreprocessingMode.allCases.map(\.rawValue), default: "auto")!
-        interpolation = try reader.choice(
-            "interpolation", ["bilinear", "nearest", "pillow_bilinear", "pillow_nearest"], default: "bilinear")!
+        preprocessing = PreprocessingChoice(try reader.choice("preprocessing", ["auto"] + PreprocessingMode.allCases.map(\.rawValue), default: "auto")!)
+        interpolation = try reader.choice("interpolation", default: ImageInterpolation.bilinear)
         bitDepth = Int(try reader.choice("bit_depth", ["8", "16"], default: "8")!)!
-        onError = try reader.choice("on_error", ["fail", "skip"], default: "fail")!
-        sampling = try reader.choice("sampling", ["none", "oversample"], default: "none")!
+        onError = try reader.choice("on_error", default: OnError.fail)
+        sampling = try reader.choice("sampling", default: Sampling.none)
         testSets = try (reader.map("test_sets")?.entries ?? []).map { name, value in
             guard name != "internal", name != "train", name != "validation", name != "test" else {
                 throw reader.error("test_sets.\(name)", "is the name of a split part; name external sets otherwise (external_1, center2)")
@@ -251,7 +250,7 @@ public struct TestSetConfig: Sendable {
 
 /// How samples are divided between training, validation and test.
 public struct SplitConfig: Sendable {
-    public var method: String
+    public var method: SplitMethod
     public var train: Double
     public var validation: Double
     public var test: Double
@@ -262,24 +261,24 @@ public struct SplitConfig: Sendable {
     /// k-fold: folds keep the class proportions.
     public var stratified: Bool
     /// k-fold: `patient` keeps every patient (the source's group) in one fold; `none`.
-    public var group: String
+    public var group: SplitGroup
 
     init(_ reader: ConfigReader) throws {
-        method = try reader.choice("method", ["random", "stratified", "grouped", "kfold", "column"], default: "stratified")!
+        method = try reader.choice("method", default: SplitMethod.stratified)
         train = try reader.double("train", default: 0.8, in: 0...1)
         validation = try reader.double("validation", default: 0, in: 0...1)
         test = try reader.double("test", default: Swift.max(0, 1 - train - validation), in: 0...1)
         folds = try reader.int("folds", default: 5, minimum: 2)
         fold = try reader.int("fold", default: 0, minimum: 0)
         stratified = try reader.bool("stratified", default: true)
-        group = try reader.choice("group", ["patient", "none"], default: "patient")!
+        group = try reader.choice("group", default: SplitGroup.patient)
         try reader.finish()
         guard fold < folds else { throw reader.error("fold", "fold \(fold) does not exist among \(folds) folds (0-based)") }
-        if method == "kfold" {
+        if method == .kfold {
             guard validation < 1 else { throw reader.error("validation", "k-fold needs training samples: validation must be below 1") }
             return
         }
-        guard method == "column" || abs(train + validation + test - 1) < 1e-9 else {
+        guard method == .column || abs(train + validation + test - 1) < 1e-9 else {
             throw reader.error("train", "train, validation and test must add up to 1, got \(train + validation + test)")
         }
     }
@@ -313,8 +312,8 @@ public struct ModelConfig: Sendable {
     /// Every layer up to and including this one frozen (`freeze.up_to`), in Keras's
     /// `model.layers` order.
     public var freezeUpTo: String?
-    public var head: [String]?
-    public var pooling: String?
+    public var head: HeadSpec?
+    public var pooling: GlobalPoolingMode?
     /// Overrides every batch normalization's momentum (Keras convention: the weight of the old
     /// value). Keras's 0.99 (0.999 in MobileNetV2) needs hundreds of steps before inference
     /// statistics settle; short runs use 0.9, PyTorch's default.
@@ -366,8 +365,10 @@ public struct ModelConfig: Sendable {
         } else {
             freezeNames = []
         }
-        head = try reader.strings("head")
-        pooling = try reader.choice("pooling", ["avg", "max"])
+        head = try reader.strings("head").map { lines in
+            do { return try HeadSpec(parsing: lines) } catch { throw reader.error("head", "\(error)") }
+        }
+        pooling = try reader.choice("pooling", ["avg", "max"]).flatMap(GlobalPoolingMode.init(rawValue:))
         batchNormMomentum = try reader.double("batch_norm_momentum")
         if let momentum = batchNormMomentum, !(0..<1).contains(momentum) {
             throw reader.error("batch_norm_momentum", "must lie in [0, 1), got \(momentum)")
@@ -432,7 +433,7 @@ public struct EvalConfig: Sendable {
     /// The weights the report evaluates: `best` (the best validation checkpoint; the final
     /// weights without a validation split) or `last` (the final weights, as code that scores
     /// the test set with the model in memory after the last epoch does).
-    public var checkpoint: String
+    public var checkpoint: EvaluatedWeights
     /// What counts as a detected lesion (`eval.detection: {min_volume_mm3, connectivity}`):
     /// predicted components below the volume are noise; connectivity 6/18/26 in 3D (4/8 in
     /// 2D) says which voxels touch.
@@ -449,7 +450,7 @@ public struct EvalConfig: Sendable {
     public var slidingSigmaScale = 0.125
 
     public init() {
-        checkpoint = "best"
+        checkpoint = .best
         threshold = "0.5"
         gradcamLayers = []
         bootstrap = 0
@@ -475,7 +476,7 @@ public struct EvalConfig: Sendable {
             gradcamLayers = try reader.strings("gradcam") ?? []
         }
         bootstrap = try reader.int("bootstrap", default: 0, minimum: 0)
-        checkpoint = try reader.choice("checkpoint", ["best", "last"], default: "best")!
+        checkpoint = try reader.choice("checkpoint", default: EvaluatedWeights.best)
         if let aggregate = try reader.map("aggregate") {
             _ = try aggregate.choice("by", ["patient"], default: "patient")
             aggregateRule = try aggregate.choice("rule", ["mean", "max", "largest_roi"], default: "mean")
@@ -606,14 +607,14 @@ public struct CrossValidationConfig: Sendable {
     public var folds: Int
     public var stratified: Bool
     /// `patient` (each patient in one fold) or `none`.
-    public var group: String
+    public var group: SplitGroup
     /// The fraction of the training folds kept for validation (0: none).
     public var validation: Double
 
     init(_ reader: ConfigReader) throws {
         folds = try reader.int("folds", default: 5, minimum: 2)
         stratified = try reader.bool("stratified", default: true)
-        group = try reader.choice("group", ["patient", "none"], default: "patient")!
+        group = try reader.choice("group", default: SplitGroup.patient)
         validation = try reader.double("validation", default: 0.2, in: 0...0.9)
         try reader.finish()
     }
@@ -721,12 +722,51 @@ public struct StageConfig: Sendable {
 }
 
 extension DataConfig {
-    /// The preprocessing `variant` gets: the config's mode, or for `auto` the variant's own
-    /// (`PreprocessingMode.resolving`, the rule's one place).
+    /// The preprocessing `variant` gets: the config's mode, or for `auto` the variant's own.
     public func preprocessing(for variant: ArchitectureVariant) -> PreprocessingMode {
-        guard let mode = PreprocessingMode.resolving(preprocessing, variant: variant.preprocessing) else {
-            preconditionFailure("data.preprocessing '\(preprocessing)' is neither auto nor a mode; the config reader admits no other")
+        switch preprocessing {
+        case .auto: return variant.preprocessing
+        case .mode(let mode): return mode
         }
-        return mode
     }
 }
+
+/// `data.preprocessing`: the architecture's own mode (`auto`), or a mode for every architecture.
+public enum PreprocessingChoice: Equatable, Sendable {
+    case auto
+    case mode(PreprocessingMode)
+
+    /// `auto` or a mode's name (the reader admits no other).
+    init(_ name: String) { self = PreprocessingMode(rawValue: name).map(PreprocessingChoice.mode) ?? .auto }
+}
+
+/// `data.interpolation`: how images are resized to the model's input; the Pillow forms resize
+/// the decoded 8-bit image first, as Keras's image loaders do.
+public enum ImageInterpolation: String, Sendable, CaseIterable {
+    case bilinear, nearest
+    case pillowBilinear = "pillow_bilinear", pillowNearest = "pillow_nearest"
+
+    /// Pillow's filter for the Pillow forms; nil for Zoo's own resize.
+    public var pillowFilter: PillowResize.Filter? {
+        switch self {
+        case .pillowBilinear: return .bilinear
+        case .pillowNearest: return .nearest
+        default: return nil
+        }
+    }
+}
+
+/// `data.on_error`: an unreadable file stops the run, or is left out and listed.
+public enum OnError: String, Sendable, CaseIterable { case fail, skip }
+
+/// `data.sampling`: every training sample once per epoch, or every class as often as the largest.
+public enum Sampling: String, Sendable, CaseIterable { case none, oversample }
+
+/// `data.split.method`.
+public enum SplitMethod: String, Sendable, CaseIterable { case random, stratified, grouped, kfold, column }
+
+/// `eval.checkpoint`: the weights the report evaluates.
+public enum EvaluatedWeights: String, Sendable, CaseIterable { case best, last }
+
+/// `split.group` / `cross_validation.group`: every patient's images in one part, or images alone.
+public enum SplitGroup: String, Sendable, CaseIterable { case patient, none }

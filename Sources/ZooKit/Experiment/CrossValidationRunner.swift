@@ -20,7 +20,7 @@ struct CrossValidationRunner {
             let split = ConfigValue.map([
                 ("method", .scalar("kfold")), ("folds", .scalar(String(cv.folds))), ("fold", .scalar(String(fold))),
                 ("validation", .scalar(String(cv.validation))), ("stratified", .scalar(String(cv.stratified))),
-                ("group", .scalar(cv.group)),
+                ("group", .scalar(cv.group.rawValue)),
             ])
             return try study.trialConfig(document.setting(["data", "split"], to: split), entry: entry, architecture: architecture)
         }

@@ -78,7 +78,7 @@ public final class ExperimentRunner {
     public func checked(_ dataset: Dataset) throws -> (dataset: Dataset, skipped: [DataCheck.Unreadable]) {
         let unreadable = DataCheck.unreadable(dataset)
         guard !unreadable.isEmpty else { return (dataset, []) }
-        guard config.data.onError == "skip" else {
+        guard config.data.onError == .skip else {
             let more = unreadable.count > 1 ? " (and \(unreadable.count - 1) more unreadable files; data.on_error: skip leaves them out)" : ""
             throw RunError("\(unreadable[0].message)\(more)")
         }
@@ -101,10 +101,10 @@ public final class ExperimentRunner {
     public func makeModel(classes: Int, inputShape: [Int], variant: ArchitectureVariant) throws -> Model {
         var options = ArchitectureOptions(classes: classes, inputShape: inputShape, classifierActivation: .linear)
         if let head = config.model.head {
-            options.head = try HeadSpec(parsing: head)
+            options.head = head
             options.includeTop = false
         }
-        if let pooling = config.model.pooling { options.pooling = GlobalPoolingMode(rawValue: pooling) }
+        if let pooling = config.model.pooling { options.pooling = pooling }
         let model = try BuildContext.run(seed: config.seed) { try variant.make(options) }
         if let weights = config.model.weights {
             // A one-channel input takes the gray form of the preprocessing; the first kernel
@@ -181,10 +181,10 @@ public final class ExperimentRunner {
         if let saved, FileManager.default.fileExists(atPath: saved.path) { return try Split.load(from: saved) }
         if let presetSplit { return presetSplit }
         let s = config.data.split
-        if s.method == "kfold" {
+        if s.method == .kfold {
             // The held-out fold is the test part and only ever that; a validation part for
             // model selection and the threshold is carved from the other folds.
-            let grouped = s.group == "patient"
+            let grouped = s.group == .patient
             let folds = try Splitter.kFold(dataset, folds: s.folds, fold: s.fold, stratified: s.stratified, grouped: grouped, seed: config.seed)
             var parts = ["test": folds.parts["validation"] ?? []]
             let training = try folds.indices("train", in: dataset)
@@ -201,10 +201,10 @@ public final class ExperimentRunner {
                 + (s.validation > 0 ? ", validation \(s.validation) of the other folds" : "") + ", seed \(config.seed)"
             return Split(parts: parts, method: description)
         }
-        if s.method == "column" { return try Splitter.column(dataset) }
+        if s.method == .column { return try Splitter.column(dataset) }
         let parts = [("train", s.train), ("validation", s.validation), ("test", s.test)].filter { $0.1 > 0 }
         return try Splitter.split(
-            dataset, fractions: parts, stratified: s.method == "stratified" || s.method == "grouped",
+            dataset, fractions: parts, stratified: s.method == .stratified || s.method == .grouped,
             grouped: true, seed: config.seed)
     }
 
@@ -370,7 +370,7 @@ public final class ExperimentRunner {
     /// into `model` (the best on validation, or the last; see `evaluatedWeights`).
     public func train(_ model: Model, data: PreparedData, split: RunSplit, in run: RunDirectory, resume: Bool = false) throws -> TrainingOutcome {
         let communicator = try Communicators.make()
-        let indices = config.data.sampling == "oversample" ? oversampled(split.train, in: data.dataset) : split.train
+        let indices = config.data.sampling == .oversample ? oversampled(split.train, in: data.dataset) : split.train
         let trainLoader = try loader(indices, of: data.dataset, train: true, data: data)
         let validationLoader = split.validation.isEmpty ? nil : try loader(split.validation, of: data.dataset, train: false, data: data)
         let source = "config"
@@ -525,7 +525,7 @@ public final class ExperimentRunner {
                 progress.message("early_stopping.restore_best needs a validation split to choose by; the final weights are evaluated")
             }
             (file, reason) = (run.lastCheckpoint, "the final weights; no validation split, so no best checkpoint")
-        } else if config.eval.checkpoint == "last" {
+        } else if config.eval.checkpoint == .last {
             (file, reason) = (run.lastCheckpoint, "the final weights (eval.checkpoint: last)")
         } else if stopping?.restoreBest == false {
             (file, reason) = (run.lastCheckpoint, "the final weights (early_stopping.restore_best: false)")

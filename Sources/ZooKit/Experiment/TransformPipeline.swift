@@ -37,15 +37,11 @@ public struct TransformPipeline {
         // `pillow_bilinear` / `pillow_nearest`: Pillow's resizing of the decoded 8-bit image, as
         // Keras's load_img does when it reads a file, so before every other step (training's
         // augmentations included); the ordinary resize comes after the config's own steps.
-        let pillow = data.interpolation.hasPrefix("pillow_")
-        let load = pillow
-            ? [
-                try Step(
-                    "pillow_resize",
-                    ["size": .list(inputSize.map { ConfigValue($0) }), "interpolation": ConfigValue(String(data.interpolation.dropFirst("pillow_".count)))]),
-            ] : []
-        var common: [Step] = pillow ? [] : [
-            try Step("resize", ["size": .list(inputSize.map { ConfigValue($0) }), "interpolation": ConfigValue(data.interpolation)])
+        let size = ConfigValue.list(inputSize.map { ConfigValue($0) })
+        let pillow = data.interpolation.pillowFilter
+        let load = try pillow.map { [try Step("pillow_resize", ["size": size, "interpolation": ConfigValue($0.rawValue)])] } ?? []
+        var common: [Step] = pillow != nil ? [] : [
+            try Step("resize", ["size": size, "interpolation": ConfigValue(data.interpolation.rawValue)])
         ]
         if sourceChannels == 1 && channels == 3 { common.append(try Step("to_rgb")) }
         if sourceChannels == 3 && channels == 1 { common.append(try Step("to_gray")) }

@@ -93,7 +93,7 @@ public struct CrossValidationReport {
         var doc = ReportDocument(title: "\(experiment): \(config.folds)-fold cross-validation")
         let samples = trials.first?.pooled.ids.count ?? 0
         doc.add(.paragraph(
-            "\(config.folds) folds\(config.stratified ? ", stratified by class" : "")\(config.group == "patient" ? ", each patient in one fold" : ""). "
+            "\(config.folds) folds\(config.stratified ? ", stratified by class" : "")\(config.group == .patient ? ", each patient in one fold" : ""). "
                 + "Each fold is the test set of one model, trained on the other folds"
                 + (config.validation > 0 ? String(format: " (%.0f%% of them kept for validation: the checkpoint and the threshold are chosen there)", config.validation * 100) : "")
                 + "; the \(samples) samples are each tested once. Rows per fold are test-set metrics; mean ± SD is over the folds; "
