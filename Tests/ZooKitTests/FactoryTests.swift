@@ -27,7 +27,7 @@ final class FactoryTests: XCTestCase {
         XCTAssertTrue(try TrainingFactory.loss(value("dice_ce"), classWeights: nil, source: "t") is DiceCELoss)
         XCTAssertTrue(try TrainingFactory.loss(value("{name: focal, gamma: 1}"), classWeights: nil, source: "t") is FocalLoss)
         let cosine = try TrainingFactory.schedule(value("{name: warmup_cosine, warmup: 5}"), learningRate: 1e-3, epochs: 50, stepsPerEpoch: 10, source: "t")
-        XCTAssertEqual(cosine.unit, "epoch")
+        XCTAssertEqual(cosine.unit, .epoch)
         XCTAssertEqual(cosine.schedule?.learningRate(at: 5), 1e-3)
         XCTAssertNotNil(try TrainingFactory.schedule(value("plateau"), learningRate: 1e-3, epochs: 5, stepsPerEpoch: 1, source: "t").plateau)
         XCTAssertEqual(try TrainingFactory.classWeights(value("balanced"), labels: [0, 0, 0, 1], classes: 2, source: "t"), [4.0 / 6.0, 2])

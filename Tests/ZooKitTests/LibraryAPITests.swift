@@ -56,6 +56,11 @@ final class LibraryAPITests: FolderTestCase {
              "study.yaml: data.transforms.train[0].probabilty: unknown key; did you mean probability?"),
             (document().setting(["data", "transforms", "eval"], to: ["resise"]), "study.yaml: data.transforms.eval[0]: unknown transform 'resise'; did you mean resize?"),
             (document().setting(["data", "phantom", "kind"], to: "lidc_nodule"), "study.yaml: data.phantom.kind: 'lidc_nodule' is not one of"),
+            (document().setting(["train", "schedule"], to: ["name": "cosine", "unit": "epochz"]),
+             "study.yaml: train.schedule.unit: 'epochz' is not one of step, epoch; did you mean epoch?"),
+            (document().setting(["train", "early_stopping"], to: ["monitor": "val_acc"]), "study.yaml: train.early_stopping.monitor: 'val_acc' is not one of"),
+            (document().setting(["train", "loss"], to: ["name": "focal", "gama": 2]), "study.yaml: train.loss.gama: unknown key; did you mean gamma"),
+            (document().setting(["model", "head"], to: ["global_average_pooling", "dense 2 relux"]), "study.yaml: model.head: head layer 2 'dense 2 relux': unknown activation 'relux'; did you mean relu"),
         ]
         for (typo, message) in typos {
             XCTAssertThrowsError(try ExperimentConfig(typo, source: "study.yaml")) { error in

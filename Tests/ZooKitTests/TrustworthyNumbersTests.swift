@@ -203,7 +203,7 @@ final class TrustworthyNumbersTests: FolderTestCase {
         let result = try ExperimentRunner(config: config, runsRoot: runs, progress: quiet).run(name: "interrupted")
         let restored = try result.run.experimentConfig
         XCTAssertEqual(restored.train.epochs, 2)
-        XCTAssertEqual(restored.train.optimizer["lr"], .scalar("0.0003"))
+        XCTAssertEqual(restored.train.optimizer.learningRate, 3e-4)
         XCTAssertNil(restored.model.weights)
         XCTAssertEqual(try ConfigValue.differences(restored.resolved, config.resolved), [])
         var messages = [String]()

@@ -379,26 +379,26 @@ public struct ModelConfig: Sendable {
 
 /// The training protocol.
 public struct TrainConfig: Sendable {
-    public var optimizer: ConfigValue
+    public var optimizer: OptimizerSpec
     public var batchSize: Int
     public var epochs: Int
-    public var schedule: ConfigValue
-    public var loss: ConfigValue
-    public var classWeights: ConfigValue?
-    public var earlyStopping: ConfigValue?
+    public var schedule: ScheduleSpec
+    public var loss: LossSpec
+    public var classWeights: ClassWeightsSpec
+    public var earlyStopping: EarlyStoppingSpec?
     public var checkpointEvery: Int
     /// Data-parallel training: batch normalization with the statistics of the whole global batch
     /// (summed over the processes) instead of each process's shard (PyTorch DDP's default).
     public var syncBatchNorm: Bool
 
     init(_ reader: ConfigReader) throws {
-        optimizer = reader.value("optimizer") ?? .map([(key: "name", value: .scalar("adam"))])
+        optimizer = try OptimizerSpec(reader.value("optimizer") ?? ["name": "adam"], file: reader.source, path: reader.keyPath("optimizer"))
         batchSize = try reader.int("batch_size", default: 16, minimum: 1)
         epochs = try reader.int("epochs", default: 10, minimum: 1)
-        schedule = reader.value("schedule") ?? .map([(key: "name", value: .scalar("constant"))])
-        loss = reader.value("loss") ?? .map([(key: "name", value: .scalar("cross_entropy"))])
-        classWeights = reader.value("class_weights")
-        earlyStopping = reader.value("early_stopping")
+        schedule = try ScheduleSpec(reader.value("schedule") ?? ["name": "constant"], file: reader.source, path: reader.keyPath("schedule"))
+        loss = try LossSpec(reader.value("loss") ?? ["name": "cross_entropy"], file: reader.source, path: reader.keyPath("loss"))
+        classWeights = try ClassWeightsSpec(reader.value("class_weights"), file: reader.source, path: reader.keyPath("class_weights"))
+        earlyStopping = try reader.value("early_stopping").map { try EarlyStoppingSpec($0, file: reader.source, path: reader.keyPath("early_stopping")) }
         checkpointEvery = try reader.int("checkpoint_every", default: 1, minimum: 1)
         syncBatchNorm = try reader.bool("sync_batch_norm", default: false)
         try reader.finish()

@@ -55,11 +55,9 @@ public final class ExperimentRunner {
         if let shape = config.model.inputShape, shape.count == variant.defaultInput.count {
             _ = try variant.resolvedInput(ArchitectureOptions(classes: 2, inputShape: shape, classifierActivation: .linear))
         }
-        let source = "config"
-        _ = try TrainingFactory.optimizer(config.train.optimizer, source: source)
-        _ = try TrainingFactory.loss(config.train.loss, classWeights: nil, source: source)
-        _ = try TrainingFactory.schedule(config.train.schedule, learningRate: 1e-3, epochs: config.train.epochs, stepsPerEpoch: 1, source: source)
-        _ = try TrainingFactory.earlyStopping(config.train.earlyStopping, hasValidation: config.data.split.validation > 0, task: variant.task, source: source)
+        // The train section was read into typed specs with the config; what depends on the
+        // length of the training is checked here.
+        _ = try config.train.schedule.make(learningRate: 1e-3, epochs: config.train.epochs, stepsPerEpoch: 1)
         _ = try EvaluationMetrics.rule(config.eval.threshold)
         let channels = variant.defaultInput.last!
         _ = try TransformPipeline(
@@ -361,8 +359,7 @@ public final class ExperimentRunner {
     /// The loss the config names, with the class weights of the training part.
     func loss(data: PreparedData, split: RunSplit) throws -> Loss {
         let labels = split.train.compactMap { data.dataset.info(at: $0).label }
-        let weights = try TrainingFactory.classWeights(config.train.classWeights, labels: labels, classes: data.classes, source: "config")
-        return try TrainingFactory.loss(config.train.loss, classWeights: weights, source: "config")
+        return try config.train.loss.make(classWeights: try config.train.classWeights.weights(labels: labels, classes: data.classes))
     }
 
     /// Step 5, training: the optimizer, schedule and early stopping the config names, from
@@ -373,14 +370,11 @@ public final class ExperimentRunner {
         let indices = config.data.sampling == .oversample ? oversampled(split.train, in: data.dataset) : split.train
         let trainLoader = try loader(indices, of: data.dataset, train: true, data: data)
         let validationLoader = split.validation.isEmpty ? nil : try loader(split.validation, of: data.dataset, train: false, data: data)
-        let source = "config"
         let loss = try self.loss(data: data, split: split)
-        let optimizer = try TrainingFactory.optimizer(config.train.optimizer, source: source)
-        let schedule = try TrainingFactory.schedule(
-            config.train.schedule, learningRate: optimizer.learningRate, epochs: config.train.epochs,
-            stepsPerEpoch: trainLoader.batchCount, source: source)
-        let (stopping, monitor) = try TrainingFactory.earlyStopping(
-            config.train.earlyStopping, hasValidation: validationLoader != nil, task: data.variant.task, source: source)
+        let optimizer = try config.train.optimizer.make()
+        let schedule = try config.train.schedule.make(learningRate: optimizer.learningRate, epochs: config.train.epochs, stepsPerEpoch: trainLoader.batchCount)
+        let stoppingRule = config.train.earlyStopping.map { $0.make(hasValidation: validationLoader != nil) }
+        let (stopping, monitor) = (stoppingRule?.0, stoppingRule?.1 ?? (validationLoader != nil ? "val_loss" : "loss"))
         let trainer = Trainer(
             model: model, task: data.variant.task, loss: loss, optimizer: optimizer, schedule: schedule,
             epochs: config.train.epochs, earlyStopping: stopping, monitor: monitor, run: run, progress: progress,
@@ -427,7 +421,7 @@ public final class ExperimentRunner {
         var predictor = Predictor(
             models: [model], task: data.variant.task, loss: try loss(data: data, split: split), detection: config.eval.detectionCriteria,
             slidingWindow: data.slidingWindow)
-        predictor.ignoreLabel = TrainingFactory.ignoreLabel(config.train.loss)
+        predictor.ignoreLabel = config.train.loss.ignoreLabel
         let dataset = data.dataset
         let (train, test, perImage) = try predictor.trainAndTest(
             train: try loader(split.train, of: dataset, train: false, data: data), test: try loader(split.test, of: dataset, train: false, data: data))

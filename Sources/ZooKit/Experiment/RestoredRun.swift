@@ -64,7 +64,7 @@ public struct RestoredRun {
     public func predictor(with others: [Model] = []) -> Predictor {
         var predictor = Predictor(
             models: [model] + others, task: variant.task, loss: nil, detection: config.eval.detectionCriteria, slidingWindow: slidingWindow)
-        predictor.ignoreLabel = TrainingFactory.ignoreLabel(config.train.loss)
+        predictor.ignoreLabel = config.train.loss.ignoreLabel
         return predictor
     }
 

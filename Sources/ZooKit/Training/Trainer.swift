@@ -113,11 +113,11 @@ public final class Trainer {
         defer { BatchNormSync.sum = nil }
         for epoch in startEpoch..<epochs {
             let started = Date()
-            if schedule.unit == "epoch", let rate = schedule.schedule?.learningRate(at: epoch) { optimizer.learningRate = rate }
+            if schedule.unit == .epoch, let rate = schedule.schedule?.learningRate(at: epoch) { optimizer.learningRate = rate }
             let batches = train.epoch(epoch)
             var (lossSum, correct, seen, index) = (0.0, 0, 0, 0)
             while let batch = try batches.next() {
-                if schedule.unit == "step", let rate = schedule.schedule?.learningRate(at: step) { optimizer.learningRate = rate }
+                if schedule.unit == .step, let rate = schedule.schedule?.learningRate(at: step) { optimizer.learningRate = rate }
                 model.zeroGradients()
                 let (number, count, hits, interrupted) = try trainStep(batch, sync: sync)
                 guard number.isFinite else {
