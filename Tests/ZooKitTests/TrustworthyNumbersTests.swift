@@ -85,7 +85,7 @@ final class TrustworthyNumbersTests: FolderTestCase {
 
     func testTheThresholdIsChosenOnValidationAndAppliedToEverySet() throws {
         var eval = EvalConfig()
-        eval.threshold = "youden"
+        eval.threshold = .youden
         let train = predictions([0.1, 0.2, 0.3, 0.9], [0, 0, 1, 1])
         let validation = predictions([0.1, 0.4, 0.6, 0.7], [0, 0, 1, 1])  // Youden: 0.6
         let test = predictions([0.2, 0.5, 0.55, 0.8], [0, 0, 1, 1])  // on itself Youden would take 0.55
@@ -100,9 +100,10 @@ final class TrustworthyNumbersTests: FolderTestCase {
         XCTAssertEqual(noValidation.test.threshold, 0.3)
         XCTAssertTrue("\(noValidation.threshold!)".contains("youden on the training split"))
         // A target sensitivity outside 0...1 is no rule (it was taken as given before).
-        XCTAssertThrowsError(try EvaluationMetrics.rule("sensitivity:1.5"))
+        XCTAssertThrowsError(try ThresholdRule(configText: "sensitivity:1.5"))
+        XCTAssertEqual(try ThresholdRule(configText: "sensitivity:0.9").configText, "sensitivity:0.9")
         // A fixed number is the config's.
-        eval.threshold = "0.3"
+        eval.threshold = .fixed(0.3)
         XCTAssertEqual(try EvaluationMetrics(train: train, validation: validation, test: test, task: .classification, eval: eval).threshold?.source, "config")
     }
 

@@ -3,6 +3,7 @@ import ZooNN
 import ZooCore
 import ZooData
 import ZooExplain
+import ZooMetrics
 
 /// An experiment: data, model, training protocol, evaluation and (optionally) a sweep over
 /// architectures. Read from YAML with `extends:` for a shared base and `--set key=value`
@@ -416,7 +417,7 @@ public struct EvalConfig: Sendable {
     ]
     /// nil: every metric of the task.
     public var metrics: [String]?
-    public var threshold: String
+    public var threshold: ThresholdRule
     /// Layers whose Grad-CAM overlays each run writes for its first test samples (`last`: the
     /// architecture's last convolutional layer).
     public var gradcamLayers: [String]
@@ -451,7 +452,7 @@ public struct EvalConfig: Sendable {
 
     public init() {
         checkpoint = .best
-        threshold = "0.5"
+        threshold = .fixed(0.5)
         gradcamLayers = []
         bootstrap = 0
     }
@@ -461,7 +462,7 @@ public struct EvalConfig: Sendable {
         for (index, name) in (metrics ?? []).enumerated() where !EvalConfig.metricNames.contains(name) {
             throw reader.error("metrics[\(index)]", "unknown metric '\(name)'\(NameSuggestions.didYouMean(name, in: EvalConfig.metricNames)) (metrics: \(EvalConfig.metricNames.joined(separator: ", ")))")
         }
-        threshold = try reader.string("threshold", default: "0.5")
+        threshold = try ThresholdRule(configText: try reader.string("threshold", default: "0.5"), file: reader.source, path: reader.keyPath("threshold"))
         gradcamColormap = Colormap(rawValue: try reader.choice("gradcam_colormap", Colormap.allCases.map(\.rawValue), default: "viridis")!)!
         gradcamMethod = GradCAMMethod(rawValue: try reader.choice("gradcam_method", GradCAMMethod.allCases.map(\.rawValue), default: "gradcam")!)!
         if case .map = reader.value("gradcam") {

@@ -25,8 +25,8 @@ public struct ChosenThreshold: Codable, Equatable, Sendable, CustomStringConvert
 
     /// The threshold `rule` gives: the number itself, or chosen on `validation` when it has
     /// both classes, else on `train`.
-    static func choose(_ rule: String, validation: Predictions?, train: Predictions) throws -> ChosenThreshold? {
-        let parsed = try EvaluationMetrics.rule(rule)
+    static func choose(_ parsed: ThresholdRule, validation: Predictions?, train: Predictions) throws -> ChosenThreshold? {
+        let rule = parsed.configText
         if case .fixed(let value) = parsed { return ChosenThreshold(value: value, rule: rule, source: "config", samples: 0) }
         for (source, predictions) in [("validation", validation), ("training", train)] {
             guard let scores = predictions?.binaryScores, scores.positiveCount > 0, scores.positiveCount < scores.count else { continue }
@@ -115,17 +115,6 @@ public struct EvaluationMetrics {
     ]
 
     /// `0.5`, `youden`, or `sensitivity:0.9`.
-    static func rule(_ text: String) throws -> ThresholdRule {
-        if text == "youden" { return .youden }
-        if text.hasPrefix("sensitivity:"), let target = Double(text.dropFirst("sensitivity:".count)), (0...1).contains(target) {
-            return .sensitivity(target)
-        }
-        guard let value = Double(text), (0...1).contains(value) else {
-            throw ConfigError(source: "config", path: "eval.threshold", "'\(text)' is not a probability in 0...1, youden, or sensitivity:S")
-        }
-        return .fixed(value)
-    }
-
     static func side(_ p: Predictions, task: ArchitectureTask, threshold: Double?, bootstrap: Int, seed: UInt64) -> Side {
         var side = Side()
         if task == .segmentation {
@@ -341,5 +330,30 @@ public enum Evaluation {
             }
         }
         try (lines.joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
+    }
+}
+
+extension ThresholdRule {
+    /// `eval.threshold` as a config writes it: a probability in 0...1, `youden`, or
+    /// `sensitivity:S`.
+    public init(configText text: String, file: String = "config", path: String = "eval.threshold") throws {
+        if text == "youden" {
+            self = .youden
+        } else if text.hasPrefix("sensitivity:"), let target = Double(text.dropFirst("sensitivity:".count)), (0...1).contains(target) {
+            self = .sensitivity(target)
+        } else if let value = Double(text), (0...1).contains(value) {
+            self = .fixed(value)
+        } else {
+            throw ConfigError(source: file, path: path, "'\(text)' is not a probability in 0...1, youden, or sensitivity:S")
+        }
+    }
+
+    /// The rule as a config writes it (and as reports and metrics.json name it).
+    public var configText: String {
+        switch self {
+        case .fixed(let value): return "\(value)"
+        case .youden: return "youden"
+        case .sensitivity(let target): return "sensitivity:\(target)"
+        }
     }
 }

@@ -58,7 +58,6 @@ public final class ExperimentRunner {
         // The train section was read into typed specs with the config; what depends on the
         // length of the training is checked here.
         _ = try config.train.schedule.make(learningRate: 1e-3, epochs: config.train.epochs, stepsPerEpoch: 1)
-        _ = try EvaluationMetrics.rule(config.eval.threshold)
         let channels = variant.defaultInput.last!
         _ = try TransformPipeline(
             config.data, variant: variant, inputSize: Array(variant.defaultInput.dropLast()), sourceChannels: channels, channels: channels)

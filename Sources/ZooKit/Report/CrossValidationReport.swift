@@ -59,7 +59,7 @@ public struct CrossValidationReport {
             // Threshold metrics of the pooled set are not reported (each fold chose its own
             // threshold); only the pooled AUC and the comparisons are.
             var pooledEval = eval
-            pooledEval.threshold = "0.5"
+            pooledEval.threshold = .fixed(0.5)
             pooledEval.bootstrap = 0
             return RunResult(
                 run: first.run, architecture: trial.name, history: [], train: Predictions(), validation: nil, test: trial.pooled,
