@@ -19,12 +19,17 @@ let package = Package(
     ],
     targets: [
         .target(name: "FuzzSupport", path: "Sources/FuzzSupport"),
-        // The config reader is part of ZooKit. Depending on ZooKit would build the catalog's
-        // build-tool plugin with the fuzzer flags (and no entry point), so the reader's files
-        // (Config/ and the three small files it uses) are compiled here from links.
+        // The config reader is ZooCore's; ExperimentConfig, which reads the sections into
+        // typed values, is part of ZooKit. Depending on ZooKit would build the catalog's
+        // build-tool plugin with the fuzzer flags (and no entry point), so ExperimentConfig and
+        // the files its sections use are compiled here from links.
         .target(
             name: "ZooKitConfig",
-            dependencies: [.product(name: "Yams", package: "Yams"), .product(name: "ZooHDF5", package: "Zoo"), .product(name: "ZooExplain", package: "Zoo")],
+            dependencies: [
+                .product(name: "Yams", package: "Yams"), .product(name: "ZooCore", package: "Zoo"), .product(name: "ZooData", package: "Zoo"),
+                .product(name: "ZooNN", package: "Zoo"), .product(name: "ZooMetrics", package: "Zoo"), .product(name: "ZooHDF5", package: "Zoo"),
+                .product(name: "ZooExplain", package: "Zoo"),
+            ],
             path: "Sources/ZooKitConfig"),
         .executableTarget(name: "fuzz-png", dependencies: [.product(name: "ZooData", package: "Zoo")], path: "Sources/FuzzPNG", swiftSettings: harness),
         .executableTarget(name: "fuzz-jpeg", dependencies: [.product(name: "ZooData", package: "Zoo")], path: "Sources/FuzzJPEG", swiftSettings: harness),
@@ -41,7 +46,9 @@ let package = Package(
             name: "fuzz-keras-archive",
             dependencies: ["FuzzSupport", .product(name: "ZooHDF5", package: "Zoo"), .product(name: "ZooKeras", package: "Zoo")],
             path: "Sources/FuzzKerasArchive", swiftSettings: harness),
-        .executableTarget(name: "fuzz-config", dependencies: ["ZooKitConfig"], path: "Sources/FuzzConfig", swiftSettings: harness),
+        .executableTarget(
+            name: "fuzz-config", dependencies: ["ZooKitConfig", .product(name: "ZooCore", package: "Zoo")], path: "Sources/FuzzConfig",
+            swiftSettings: harness),
     ],
     swiftLanguageVersions: [.v5]
 )

@@ -42,30 +42,28 @@ func rawPNG(width: Int, height: Int, bitDepth: UInt8, colorType: UInt8, rows: [[
     return Data(bytes)
 }
 
-/// Asserts that `body` throws a DataError whose description contains every fragment.
-func assertDataError(_ fragments: [String], file: StaticString = #filePath, line: UInt = #line, _ body: () throws -> Void) {
+/// Asserts that `body` throws an error of type `E` whose description contains every fragment.
+func assertError<E: Error & CustomStringConvertible>(
+    _ type: E.Type, _ fragments: [String], file: StaticString, line: UInt, _ body: () throws -> Void
+) {
     do {
         try body()
         XCTFail("expected an error mentioning \(fragments)", file: file, line: line)
-    } catch let error as DataError {
+    } catch let error as E {
         for fragment in fragments {
             XCTAssertTrue(error.description.contains(fragment), "'\(error)' does not mention '\(fragment)'", file: file, line: line)
         }
     } catch {
-        XCTFail("expected a DataError, got \(error)", file: file, line: line)
+        XCTFail("expected a \(E.self), got \(error)", file: file, line: line)
     }
 }
 
-/// Fails unless `body` throws a ConfigError (file, key path, message) mentioning every fragment.
+/// A DataError (the file or component, and what is wrong) mentioning every fragment.
+func assertDataError(_ fragments: [String], file: StaticString = #filePath, line: UInt = #line, _ body: () throws -> Void) {
+    assertError(DataError.self, fragments, file: file, line: line, body)
+}
+
+/// A ConfigError (the config file, the key path, and what is wrong) mentioning every fragment.
 func assertConfigError(_ fragments: [String], file: StaticString = #filePath, line: UInt = #line, _ body: () throws -> Void) {
-    do {
-        try body()
-        XCTFail("expected an error mentioning \(fragments)", file: file, line: line)
-    } catch let error as ConfigError {
-        for fragment in fragments {
-            XCTAssertTrue(error.description.contains(fragment), "'\(error)' does not mention '\(fragment)'", file: file, line: line)
-        }
-    } catch {
-        XCTFail("expected a ConfigError, got \(error)", file: file, line: line)
-    }
+    assertError(ConfigError.self, fragments, file: file, line: line, body)
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ZooCore
 import ZooKitConfig
 
 /// libFuzzer entry: the bytes as an experiment config (YAML), parsed and read as an

@@ -1,1 +1,0 @@
-../../../Sources/ZooKit/Config/ConfigReader.swift

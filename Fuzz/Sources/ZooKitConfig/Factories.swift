@@ -1,0 +1,1 @@
+../../../Sources/ZooKit/Training/Factories.swift

@@ -1,0 +1,1 @@
+../../../Sources/ZooKit/Config/ThresholdRuleText.swift

@@ -1,0 +1,1 @@
+../../../Sources/ZooKit/Experiment/TransformPipeline.swift
