@@ -86,7 +86,7 @@ public struct ExperimentConfig: Sendable {
         return merged.merged(with: .map(entries.filter { $0.key != "extends" }))
     }
 
-    /// A config written in Swift: ``ConfigValue`` takes dictionary, list, string and number
+    /// A config written in Swift: `ConfigValue` (ZooCore) takes dictionary, list, string and number
     /// literals, and the keys are those of the YAML files (docs/CONFIG.md). Relative data
     /// paths start in the working folder (set `baseDirectory` otherwise); errors name the key
     /// path as they do for a file.
