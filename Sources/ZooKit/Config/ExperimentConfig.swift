@@ -445,7 +445,7 @@ public struct EvalConfig: Sendable {
     /// nil evaluates a copy resized to the network's input.
     /// Patient-level results: how a patient's images combine (`eval.aggregate: {by:
     /// patient, rule: mean | max | largest_roi}`); nil reports images.
-    public var aggregateRule: String?
+    public var aggregateRule: PatientAggregation.Rule?
     public var slidingOverlap: Double?
     public var slidingGaussian = true
     public var slidingSigmaScale = 0.125
@@ -480,7 +480,7 @@ public struct EvalConfig: Sendable {
         checkpoint = try reader.choice("checkpoint", default: EvaluatedWeights.best)
         if let aggregate = try reader.map("aggregate") {
             _ = try aggregate.choice("by", ["patient"], default: "patient")
-            aggregateRule = try aggregate.choice("rule", ["mean", "max", "largest_roi"], default: "mean")
+            aggregateRule = try aggregate.choice("rule", default: PatientAggregation.Rule.mean)
             try aggregate.finish()
         }
         if let window = try reader.map("sliding_window") {

@@ -87,7 +87,7 @@ public struct PredictionSets {
     func evaluated(task: ArchitectureTask, eval: EvalConfig, seed: UInt64, datasets: [Dataset], boxes: [String: RegionBox]?) throws
         -> (sets: PredictionSets, metrics: EvaluationMetrics, imageMetrics: EvaluationMetrics?)
     {
-        guard let rule = eval.aggregateRule.flatMap(PatientAggregation.Rule.init) else {
+        guard let rule = eval.aggregateRule else {
             return (self, try EvaluationMetrics(self, task: task, eval: eval, seed: seed), nil)
         }
         let patients = try PatientAggregation(rule: rule).aggregate(self, datasets: datasets, boxes: boxes)

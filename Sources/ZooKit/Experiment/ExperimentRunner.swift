@@ -458,7 +458,7 @@ public final class ExperimentRunner {
         var summary = "\(variant.name) (\(model.parameterCounts.total) parameters, \(model.parameterCounts.trainable) trainable) "
         if let rule = config.eval.aggregateRule {
             let patients = "\(sets.train.ids.count) training, \(sets.validation?.ids.count ?? 0) validation, \(sets.test.ids.count) test patients"
-            summary += "evaluated per patient (images combined by \(rule); per-image rows beside): \(patients); "
+            summary += "evaluated per patient (images combined by \(rule.rawValue); per-image rows beside): \(patients); "
         }
         summary += "on \(config.data.sourceName) data: \(split.train.count) training, \(split.validation.count) validation, "
         summary += "\(split.test.count) test samples" + evaluation.images.external.map { "; \($0.predictions.ids.count) in \($0.name)" }.joined()
