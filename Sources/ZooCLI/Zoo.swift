@@ -269,7 +269,7 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         let result: RunResult
-        let metrics: [String]?
+        let metrics: [ReportMetric]?
         var written = false
         switch try ModelArgument(model) {
         case .run(let restored):

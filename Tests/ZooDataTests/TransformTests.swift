@@ -72,6 +72,10 @@ final class TransformTests: XCTestCase {
         assertConfigError(["unknown transform 'random_flp'", "did you mean random_flip or"]) { _ = try Transform.named("random_flp") }
         assertConfigError(["transforms.size[1]", "at least 1"]) { _ = try Transform.named("resize", ["size": [32, 0]]) }
         assertConfigError(["transforms.size", "is required"]) { _ = try Transform.named("resize") }
+        // Regressions: a fractional size was truncated (32.5 read as 32), a probability above 1
+        // was taken as given.
+        assertConfigError(["transforms.size[0]", "'32.5'"]) { _ = try Transform.named("resize", ["size": [32.5, 32]]) }
+        assertConfigError(["transforms.probability", "0.0...1.0"]) { _ = try Transform.named("random_flip", ["probability": 1.5]) }
         assertConfigError(["transforms.probabilty", "did you mean probability?"]) { _ = try Transform.named("random_flip", ["probabilty": 0.5]) }
         for name in Transform.names where !["resize", "pillow_resize", "center_crop", "random_crop", "pad", "preprocess", "hu_window", "scale",
                                             "random_rotation", "random_zoom", "random_crop_pos_neg", "spacing"].contains(name) {

@@ -408,15 +408,8 @@ public struct TrainConfig: Sendable {
 
 /// What the evaluation reports.
 public struct EvalConfig: Sendable {
-    /// The report's columns: classification `auc`, `auc_p` (its p against 0.5), `accuracy`, `sensitivity`, `specificity`,
-    /// `f1`, `ppv`, `npv`; segmentation `dice`, `sensitivity`, `specificity`,
-    /// `lesion_sensitivity`, `volume_correlation` (per scan).
-    public static let metricNames = [
-        "auc", "auc_p", "accuracy", "sensitivity", "specificity", "f1", "ppv", "npv", "dice", "dice_median", "dice_single_lesion",
-        "iou", "hd95", "precision", "recall", "fpr", "lesion_sensitivity", "false_positives_per_scan", "volume_correlation",
-    ]
-    /// nil: every metric of the task.
-    public var metrics: [String]?
+    /// The report's columns (`eval.metrics`); nil: every metric of the task.
+    public var metrics: [ReportMetric]?
     public var threshold: ThresholdRule
     /// Layers whose Grad-CAM overlays each run writes for its first test samples (`last`: the
     /// architecture's last convolutional layer).
@@ -445,7 +438,7 @@ public struct EvalConfig: Sendable {
     /// nil evaluates a copy resized to the network's input.
     /// Patient-level results: how a patient's images combine (`eval.aggregate: {by:
     /// patient, rule: mean | max | largest_roi}`); nil reports images.
-    public var aggregateRule: PatientAggregation.Rule?
+    public var aggregateRule: PatientAggregationRule?
     public var slidingOverlap: Double?
     public var slidingGaussian = true
     public var slidingSigmaScale = 0.125
@@ -458,9 +451,12 @@ public struct EvalConfig: Sendable {
     }
 
     init(_ reader: ConfigReader) throws {
-        metrics = try reader.strings("metrics")
-        for (index, name) in (metrics ?? []).enumerated() where !EvalConfig.metricNames.contains(name) {
-            throw reader.error("metrics[\(index)]", "unknown metric '\(name)'\(NameSuggestions.didYouMean(name, in: EvalConfig.metricNames)) (metrics: \(EvalConfig.metricNames.joined(separator: ", ")))")
+        let names = ReportMetric.allCases.map(\.rawValue)
+        metrics = try reader.strings("metrics")?.enumerated().map { index, name in
+            guard let metric = ReportMetric(rawValue: name) else {
+                throw reader.error("metrics[\(index)]", "unknown metric '\(name)'\(NameSuggestions.didYouMean(name, in: names)) (metrics: \(names.joined(separator: ", ")))")
+            }
+            return metric
         }
         threshold = try ThresholdRule(configText: try reader.string("threshold", default: "0.5"), file: reader.source, path: reader.keyPath("threshold"))
         gradcamColormap = Colormap(rawValue: try reader.choice("gradcam_colormap", Colormap.allCases.map(\.rawValue), default: "viridis")!)!
@@ -480,7 +476,7 @@ public struct EvalConfig: Sendable {
         checkpoint = try reader.choice("checkpoint", default: EvaluatedWeights.best)
         if let aggregate = try reader.map("aggregate") {
             _ = try aggregate.choice("by", ["patient"], default: "patient")
-            aggregateRule = try aggregate.choice("rule", default: PatientAggregation.Rule.mean)
+            aggregateRule = try aggregate.choice("rule", default: PatientAggregationRule.mean)
             try aggregate.finish()
         }
         if let window = try reader.map("sliding_window") {
@@ -771,3 +767,20 @@ public enum EvaluatedWeights: String, Sendable, CaseIterable { case best, last }
 
 /// `split.group` / `cross_validation.group`: every patient's images in one part, or images alone.
 public enum SplitGroup: String, Sendable, CaseIterable { case patient, none }
+
+/// A column of the report's table (`eval.metrics`): classification `auc`, `auc_p` (its p against
+/// 0.5), `accuracy`, `sensitivity`, `specificity`, `f1`, `ppv`, `npv`; segmentation `dice`,
+/// its median and single-lesion forms, `iou`, `hd95`, voxel `precision`, `recall` and `fpr`,
+/// and per scan `lesion_sensitivity`, `false_positives_per_scan`, `volume_correlation`.
+public enum ReportMetric: String, Sendable, CaseIterable {
+    case auc, aucP = "auc_p", accuracy, sensitivity, specificity, f1, ppv, npv
+    case dice, diceMedian = "dice_median", diceSingleLesion = "dice_single_lesion", iou, hd95, precision, recall, fpr
+    case lesionSensitivity = "lesion_sensitivity", falsePositivesPerScan = "false_positives_per_scan", volumeCorrelation = "volume_correlation"
+}
+
+/// `eval.aggregate.rule`: how a patient's images combine into the patient's probabilities (the
+/// mean, the maximum, or the image with the largest region of interest).
+public enum PatientAggregationRule: String, Sendable, CaseIterable {
+    case mean, max
+    case largestROI = "largest_roi"
+}

@@ -8,10 +8,8 @@ import ZooNN
 /// the probabilities of the image with the largest region of interest (the parotid study's
 /// rule); the patient's class is its images' class, which must agree.
 public struct PatientAggregation: Sendable, Equatable {
-    public enum Rule: String, Sendable, CaseIterable {
-        case mean, max
-        case largestROI = "largest_roi"
-    }
+    /// `eval.aggregate.rule` (declared with the config, which reads it).
+    public typealias Rule = PatientAggregationRule
 
     public var rule: Rule
 

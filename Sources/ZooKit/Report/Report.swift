@@ -18,7 +18,7 @@ public struct Report {
     /// the test sets differ).
     public let reclassification: [(nri: NRIResult, idi: IDIResult)?]
     /// The metric columns of the table (`eval.metrics`; nil: all of the task's).
-    public let metrics: [String]?
+    public let metrics: [ReportMetric]?
     /// The same comparison on each external test set every model was evaluated on.
     public let externalSets: [ExternalComparison]
     /// The study's readers, tabled per test set beside the models (`readers:`).
@@ -32,7 +32,7 @@ public struct Report {
         public let reclassification: [(nri: NRIResult, idi: IDIResult)?]
     }
 
-    public init(experiment: String, results: [RunResult], metrics: [String]? = nil) throws {
+    public init(experiment: String, results: [RunResult], metrics: [ReportMetric]? = nil) throws {
         self.experiment = experiment
         self.results = results
         self.metrics = metrics
@@ -107,7 +107,7 @@ public struct Report {
     }
 
     /// A column of the metrics table: its metric name, heading and cell.
-    typealias Column = (name: String, heading: String, cell: (EvaluationMetrics.Side) -> String)
+    typealias Column = (metric: ReportMetric, heading: String, cell: (EvaluationMetrics.Side) -> String)
 
     static func value(_ side: EvaluationMetrics.Side, _ name: String, _ value: Double?) -> String {
         guard let interval = side.intervals[name], value != nil else { return cell(value) }
@@ -115,30 +115,30 @@ public struct Report {
     }
 
     static let classificationColumns: [Column] = [
-        ("auc", "AUC (95% CI)", { aucCell($0.auc) }),
-        ("auc_p", "AUC p (vs 0.5)", { s in pValue(s.auc?.pAgainstChance) }),
-        ("accuracy", "accuracy", { value($0, "accuracy", $0.accuracy) }),
-        ("sensitivity", "sensitivity", { value($0, "sensitivity", $0.sensitivity) }),
-        ("specificity", "specificity", { value($0, "specificity", $0.specificity) }),
-        ("f1", "F1", { value($0, "f1", $0.f1) }),
-        ("ppv", "PPV", { value($0, "ppv", $0.ppv) }),
-        ("npv", "NPV", { value($0, "npv", $0.npv) }),
+        (.auc, "AUC (95% CI)", { aucCell($0.auc) }),
+        (.aucP, "AUC p (vs 0.5)", { s in pValue(s.auc?.pAgainstChance) }),
+        (.accuracy, "accuracy", { value($0, "accuracy", $0.accuracy) }),
+        (.sensitivity, "sensitivity", { value($0, "sensitivity", $0.sensitivity) }),
+        (.specificity, "specificity", { value($0, "specificity", $0.specificity) }),
+        (.f1, "F1", { value($0, "f1", $0.f1) }),
+        (.ppv, "PPV", { value($0, "ppv", $0.ppv) }),
+        (.npv, "NPV", { value($0, "npv", $0.npv) }),
     ]
 
     static let segmentationColumns: [Column] = [
-        ("dice", "Dice (mean)", { cell($0.dice) }),
-        ("dice_median", "Dice (median)", { cell($0.diceMedian) }),
-        ("dice_single_lesion", "Dice (one-lesion scans)", { cell($0.diceSingleLesion) }),
-        ("iou", "IoU", { cell($0.iou) }),
-        ("hd95", "HD95", { cell($0.hausdorff95, 2) }),
-        ("precision", "precision", { cell($0.voxelPrecision) }),
-        ("recall", "recall", { cell($0.voxelRecall) }),
-        ("fpr", "FPR", { cell($0.voxelFalsePositiveRate, 4) }),
-        ("sensitivity", "scan sensitivity", { cell($0.sensitivity) }),
-        ("specificity", "scan specificity", { cell($0.specificity) }),
-        ("lesion_sensitivity", "lesion sensitivity", { cell($0.lesionSensitivity) }),
-        ("false_positives_per_scan", "FP per scan", { cell($0.falsePositivesPerScan, 2) }),
-        ("volume_correlation", "volume r", { cell($0.volumeCorrelation) }),
+        (.dice, "Dice (mean)", { cell($0.dice) }),
+        (.diceMedian, "Dice (median)", { cell($0.diceMedian) }),
+        (.diceSingleLesion, "Dice (one-lesion scans)", { cell($0.diceSingleLesion) }),
+        (.iou, "IoU", { cell($0.iou) }),
+        (.hd95, "HD95", { cell($0.hausdorff95, 2) }),
+        (.precision, "precision", { cell($0.voxelPrecision) }),
+        (.recall, "recall", { cell($0.voxelRecall) }),
+        (.fpr, "FPR", { cell($0.voxelFalsePositiveRate, 4) }),
+        (.sensitivity, "scan sensitivity", { cell($0.sensitivity) }),
+        (.specificity, "scan specificity", { cell($0.specificity) }),
+        (.lesionSensitivity, "lesion sensitivity", { cell($0.lesionSensitivity) }),
+        (.falsePositivesPerScan, "FP per scan", { cell($0.falsePositivesPerScan, 2) }),
+        (.volumeCorrelation, "volume r", { cell($0.volumeCorrelation) }),
     ]
 
     /// The rows of the metrics table, one per model and set, with the columns `metrics` names
@@ -146,9 +146,9 @@ public struct Report {
     /// when the evaluation computed one.
     /// Classification tables end in the threshold column: its value and the split it was
     /// chosen on, the same on every set of a model.
-    static func metricRows(_ results: [RunResult], metrics: [String]?) -> (header: [String], rows: [[String]]) {
+    static func metricRows(_ results: [RunResult], metrics: [ReportMetric]?) -> (header: [String], rows: [[String]]) {
         let segmentation = results.contains { $0.metrics.test.dice != nil }
-        let columns = (segmentation ? segmentationColumns : classificationColumns).filter { metrics?.contains($0.name) ?? true }
+        let columns = (segmentation ? segmentationColumns : classificationColumns).filter { metrics?.contains($0.metric) ?? true }
         let thresholds = !segmentation && results.contains { $0.metrics.threshold != nil }
         var rows = [[String]]()
         for r in results {

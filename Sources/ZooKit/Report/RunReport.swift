@@ -11,14 +11,14 @@ public struct RunReport {
     public let result: RunResult
     public let summary: String
     /// The table's metric columns (`eval.metrics`).
-    public let metrics: [String]?
+    public let metrics: [ReportMetric]?
     /// Figures written elsewhere (Grad-CAM overlays), relative to the run.
     public let extraFigures: [(file: String, caption: String)]
     /// The class names, in label order (per-class tables).
     public let classNames: [String]
 
     public init(
-        experiment: String, result: RunResult, summary: String, metrics: [String]? = nil,
+        experiment: String, result: RunResult, summary: String, metrics: [ReportMetric]? = nil,
         extraFigures: [(file: String, caption: String)] = [], classNames: [String] = []
     ) {
         self.classNames = classNames
