@@ -80,7 +80,7 @@ public final class StudyRunner {
         guard config.crossValidation == nil else {
             throw RunError("\(source) is a cross-validation study: run it with runCrossValidation()")
         }
-                guard only.isEmpty || config.sweep != nil else {
+        guard only.isEmpty || config.sweep != nil else {
             throw RunError("--only picks trials of a plain sweep; \(source) is an ensemble or a pipeline")
         }
         if let sweep = config.sweep {
