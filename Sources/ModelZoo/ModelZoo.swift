@@ -10,10 +10,8 @@ public enum ModelZoo {
     /// The variant called `name`; an unknown name is an error listing the nearest ones.
     public static func variant(_ name: String) throws -> ArchitectureVariant {
         if let found = variants.first(where: { $0.name == name }) { return found }
-        let nearest = nearestNames(to: name)
         throw ModelError(
-            "unknown architecture '\(name)'"
-                + (nearest.isEmpty ? "" : "; did you mean \(nearest.joined(separator: " or "))?")
+            "unknown architecture '\(name)'" + NameSuggestions.didYouMean(name, in: variants.map(\.name))
                 + " (`zoo list` shows all \(variants.count))")
     }
 
@@ -25,11 +23,6 @@ public enum ModelZoo {
     /// Builds the variant called `name` with `options`.
     public static func make(_ name: String, _ options: ArchitectureOptions = ArchitectureOptions()) throws -> Model {
         try variant(name).make(options)
-    }
-
-    /// Up to three catalog names near `name` (NameSuggestions), nearest first.
-    public static func nearestNames(to name: String) -> [String] {
-        NameSuggestions.nearest(to: name, in: variants.map(\.name))
     }
 
     /// The catalog as a table: name, family, default input, preprocessing, parameters.

@@ -44,11 +44,6 @@ public enum LayerLookup {
             if unit.count == 1 { return unit[0].layer }
             throw ExplainError.ambiguousLayer(name: name, candidates: unit.map(\.layer.name))
         }
-        throw ExplainError.unknownLayer(name: name, model: model.name, nearest: nearestNames(to: name, in: all.map(\.layer.name)))
-    }
-
-    /// Up to five layer names near `name` (NameSuggestions), nearest first.
-    public static func nearestNames(to name: String, in names: [String]) -> [String] {
-        NameSuggestions.nearest(to: name, in: names, limit: 5)
+        throw ExplainError.unknownLayer(name: name, model: model.name, nearest: NameSuggestions.nearest(to: name, in: all.map(\.layer.name), limit: 5))
     }
 }

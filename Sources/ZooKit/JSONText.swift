@@ -10,12 +10,3 @@ enum JSONText {
         return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
     }
 }
-
-/// A key named at run time (maps whose keys are data: config sections, metric names).
-struct JSONKey: CodingKey {
-    let stringValue: String
-    var intValue: Int? { nil }
-    init(_ name: String) { stringValue = name }
-    init?(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
-}

@@ -37,9 +37,9 @@ final class TransformTests: XCTestCase {
     /// One enum for the architectures and the pipeline (issue 22.4), with `auto` resolved in
     /// one place, and one interpolation enum (ZooTensor's) with the configs' names.
     func testOnePreprocessingEnumAndOneInterpolationEnum() throws {
-        XCTAssertEqual(PreprocessingMode.resolving("auto", variant: .torch), .torch)
-        XCTAssertEqual(PreprocessingMode.resolving("tf", variant: .caffe), .tf)
-        XCTAssertNil(PreprocessingMode.resolving("cafe", variant: .caffe))
+        XCTAssertEqual(PreprocessingChoice(name: "auto")?.resolved(for: .torch), .torch)
+        XCTAssertEqual(PreprocessingChoice(name: "tf")?.resolved(for: .caffe), .tf)
+        XCTAssertNil(PreprocessingChoice(name: "cafe"))
         XCTAssertEqual(try Preprocess(mode: .none).apply(sample(pattern(height: 2, width: 2, channels: 3)), random: &random).image,
                        pattern(height: 2, width: 2, channels: 3))
         assertConfigError(["transforms.mode", "is not one of caffe, tf, torch"]) { _ = try Transform.named("preprocess", ["mode": "none"]) }

@@ -65,10 +65,15 @@ public final class ConfigReader {
         return number
     }
 
-    public func int(_ key: String, default fallback: Int, minimum: Int? = nil) throws -> Int {
-        let number = try int(key) ?? fallback
-        if let minimum, number < minimum { throw error(key, "must be at least \(minimum), got \(number)") }
+    /// An integer of at least `minimum`; nil when absent.
+    public func int(_ key: String, minimum: Int) throws -> Int? {
+        guard let number = try int(key) else { return nil }
+        guard number >= minimum else { throw error(key, "must be at least \(minimum), got \(number)") }
         return number
+    }
+
+    public func int(_ key: String, default fallback: Int, minimum: Int? = nil) throws -> Int {
+        try int(key, minimum: minimum ?? .min) ?? fallback
     }
 
     public func double(_ key: String) throws -> Double? {
@@ -128,10 +133,16 @@ public final class ConfigReader {
         return value
     }
 
-    /// One of an enum's names (`CaseIterable` lists the valid ones in the error).
+    /// One of an enum's names (`CaseIterable` lists the valid ones in the error); nil when absent.
+    public func choice<Choice: RawRepresentable & CaseIterable>(_ key: String, _ type: Choice.Type = Choice.self) throws -> Choice?
+    where Choice.RawValue == String {
+        try choice(key, Choice.allCases.map(\.rawValue)).flatMap(Choice.init(rawValue:))
+    }
+
+    /// One of an enum's names, or `fallback` when absent.
     public func choice<Choice: RawRepresentable & CaseIterable>(_ key: String, default fallback: Choice) throws -> Choice
     where Choice.RawValue == String {
-        try choice(key, Choice.allCases.map(\.rawValue)).flatMap(Choice.init(rawValue:)) ?? fallback
+        try choice(key, Choice.self) ?? fallback
     }
 
     /// An optional name: absent, empty or `none` is nil.
@@ -148,14 +159,10 @@ public final class ConfigReader {
     public func oneOrMoreInts(_ key: String, minimum: Int) throws -> [Int]? {
         guard let value = value(key) else { return nil }
         let texts: [(String, String)]
-        switch value {
-        case .scalar(let text): texts = [(key, text)]
-        case .list(let items):
-            texts = try items.enumerated().map { index, item in
-                guard case .scalar(let text) = item else { throw error("\(key)[\(index)]", "must be a single value") }
-                return ("\(key)[\(index)]", text)
-            }
-        default: throw error(key, "must be an integer or a list of integers")
+        if case .scalar(let text) = value {
+            texts = [(key, text)]
+        } else {
+            texts = try (strings(key) ?? []).enumerated().map { ("\(key)[\($0)]", $1) }
         }
         return try texts.map { path, text in
             guard let number = Int(text.trimmingCharacters(in: .whitespaces)), number >= minimum else {

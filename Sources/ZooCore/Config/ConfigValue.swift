@@ -1,4 +1,3 @@
-
 /// A parsed config document: maps keep their key order, scalars keep their text until a
 /// reader asks for a type, so that errors can quote what the user wrote.
 public indirect enum ConfigValue: Equatable, Sendable {
@@ -73,8 +72,8 @@ extension ConfigValue: Encodable {
             var container = encoder.unkeyedContainer()
             for item in items { try container.encode(item) }
         case .map(let entries):
-            var container = encoder.container(keyedBy: ConfigKey.self)
-            for (key, value) in entries { try container.encode(value, forKey: ConfigKey(key)) }
+            var container = encoder.container(keyedBy: DynamicCodingKey.self)
+            for (key, value) in entries { try container.encode(value, forKey: DynamicCodingKey(key)) }
         }
     }
 
@@ -88,13 +87,13 @@ extension ConfigValue: Encodable {
     }
 }
 
-/// A key named at run time.
-private struct ConfigKey: CodingKey {
-    let stringValue: String
-    var intValue: Int? { nil }
-    init(_ name: String) { stringValue = name }
-    init?(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
+/// A coding key named at run time (maps whose keys are data: config sections, metric names).
+public struct DynamicCodingKey: CodingKey {
+    public let stringValue: String
+    public var intValue: Int? { nil }
+    public init(_ name: String) { stringValue = name }
+    public init?(stringValue: String) { self.stringValue = stringValue }
+    public init?(intValue: Int) { nil }
 }
 
 /// A config error: the file, the key path and what is wrong.

@@ -20,12 +20,9 @@ public enum DataSourceSpec: Sendable {
         case ctVolume = "ct_volume", lidcNodules = "lidc_nodules"
     }
 
-    /// The source names, in the order the docs list them.
-    public static let names = ["phantom", "folder", "csv", "hdf5", "nifti", "dicom", "lidc"]
-
-    /// The keys each source reads: an unknown one is reported first, with the nearest, before
-    /// a required key that a typo left missing.
-    public static let keys: [String: [String]] = [
+    /// The sources in the order the docs list them, each with the keys it reads: an unknown
+    /// key is reported first, with the nearest, before a required key that a typo left missing.
+    public static let keys: KeyValuePairs<String, [String]> = [
         "phantom": ["kind", "count", "size", "seed"],
         "folder": ["path", "channels"],
         "csv": ["path", "split", "channels", "path_column", "label_column", "split_column", "mask_column", "group_column", "id_column"],
@@ -34,6 +31,9 @@ public enum DataSourceSpec: Sendable {
         "dicom": ["path", "kind", "labels", "masks", "channels", "uneven_spacing"],
         "lidc": ["path", "size", "label_rule", "threshold", "min_readers"],
     ]
+
+    /// The source names.
+    public static var names: [String] { keys.map(\.key) }
 
     /// The source's name (`data.source`).
     public var name: String {
@@ -51,17 +51,18 @@ public enum DataSourceSpec: Sendable {
     /// The source `name` with its map `options`, read from the config `file` at `path`
     /// (`data`, or `data.test_sets.<name>`).
     public init(source name: String, options: ConfigValue, file: String = "config", path: String = "data") throws {
-        guard DataSourceSpec.names.contains(name) else {
+        guard let known = DataSourceSpec.keys.first(where: { $0.key == name })?.value else {
             throw ConfigError(
                 source: file, path: "\(path).source",
                 "unknown source '\(name)'\(NameSuggestions.didYouMean(name, in: DataSourceSpec.names)); sources: \(DataSourceSpec.names.joined(separator: ", "))")
         }
         let reader = try ConfigReader(options, source: file, path: "\(path).\(name)")
-        try reader.rejectKeys(notIn: DataSourceSpec.keys[name]!)
+        try reader.rejectKeys(notIn: known)
         switch name {
         case "phantom":
-            let kind = try reader.choice("kind", PhantomKind.allCases.map(\.rawValue)).flatMap(PhantomKind.init(rawValue:))
-            guard let kind else { throw reader.error("kind", "is required (one of \(PhantomKind.allCases.map(\.rawValue).joined(separator: ", ")))") }
+            guard let kind = try reader.choice("kind", PhantomKind.self) else {
+                throw reader.error("kind", "is required (one of \(PhantomKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
             let volume = kind == .ctVolume
             let sizes = try reader.oneOrMoreInts("size", minimum: 8)
             guard sizes == nil || sizes!.count == 1 || (volume && sizes!.count == 3) else {

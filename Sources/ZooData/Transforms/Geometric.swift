@@ -5,12 +5,14 @@ import ZooTensor
 /// Interpolation for resizing and warps: ZooTensor's (the one `upsample` takes), with the names
 /// configs give it.
 extension Interpolation {
-    /// Accepts `nearest`, `bilinear`, `trilinear` and `linear`.
+    /// The names configs give: `nearest`, and `bilinear`, `trilinear` or `linear` for linear.
+    public static let configNames = ["nearest", "bilinear", "trilinear", "linear"]
+
     public init(name: String) throws {
         switch name {
         case "nearest": self = .nearest
         case "bilinear", "trilinear", "linear": self = .linear
-        default: throw DataError("interpolation", "'\(name)' is not nearest, bilinear or trilinear")
+        default: throw DataError("interpolation", "'\(name)' is not one of \(Interpolation.configNames.joined(separator: ", "))")
         }
     }
 }

@@ -75,7 +75,7 @@ public enum Transform {
     static func probability(_ p: ConfigReader) throws -> Double { try p.double("probability", default: 0.5, in: 0...1) }
 
     static func interpolation(_ p: ConfigReader, default fallback: String) throws -> Interpolation {
-        try Interpolation(name: try p.choice("interpolation", ["nearest", "bilinear", "trilinear", "linear"], default: fallback)!)
+        try Interpolation(name: try p.choice("interpolation", Interpolation.configNames, default: fallback)!)
     }
 
     /// The configuration names, sorted.

@@ -202,7 +202,7 @@ public struct DataConfig: Sendable {
                 _ = try TransformPipeline.Step(step, path: reader.keyPath("transforms.\(part)[\(index)]"), file: reader.source)
             }
         }
-        preprocessing = PreprocessingChoice(try reader.choice("preprocessing", ["auto"] + PreprocessingMode.allCases.map(\.rawValue), default: "auto")!)
+        preprocessing = try reader.choice("preprocessing", PreprocessingChoice.names).flatMap(PreprocessingChoice.init(name:)) ?? .auto
         interpolation = try reader.choice("interpolation", default: ImageInterpolation.bilinear)
         bitDepth = Int(try reader.choice("bit_depth", ["8", "16"], default: "8")!)!
         onError = try reader.choice("on_error", default: OnError.fail)
@@ -369,7 +369,7 @@ public struct ModelConfig: Sendable {
         head = try reader.strings("head").map { lines in
             do { return try HeadSpec(parsing: lines) } catch { throw reader.error("head", "\(error)") }
         }
-        pooling = try reader.choice("pooling", ["avg", "max"]).flatMap(GlobalPoolingMode.init(rawValue:))
+        pooling = try reader.choice("pooling", GlobalPoolingMode.self)
         batchNormMomentum = try reader.double("batch_norm_momentum")
         if let momentum = batchNormMomentum, !(0..<1).contains(momentum) {
             throw reader.error("batch_norm_momentum", "must lie in [0, 1), got \(momentum)")
@@ -721,20 +721,8 @@ public struct StageConfig: Sendable {
 extension DataConfig {
     /// The preprocessing `variant` gets: the config's mode, or for `auto` the variant's own.
     public func preprocessing(for variant: ArchitectureVariant) -> PreprocessingMode {
-        switch preprocessing {
-        case .auto: return variant.preprocessing
-        case .mode(let mode): return mode
-        }
+        preprocessing.resolved(for: variant.preprocessing)
     }
-}
-
-/// `data.preprocessing`: the architecture's own mode (`auto`), or a mode for every architecture.
-public enum PreprocessingChoice: Equatable, Sendable {
-    case auto
-    case mode(PreprocessingMode)
-
-    /// `auto` or a mode's name (the reader admits no other).
-    init(_ name: String) { self = PreprocessingMode(rawValue: name).map(PreprocessingChoice.mode) ?? .auto }
 }
 
 /// `data.interpolation`: how images are resized to the model's input; the Pillow forms resize

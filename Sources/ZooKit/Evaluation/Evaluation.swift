@@ -194,7 +194,7 @@ struct MetricsFile: Encodable {
         let side: EvaluationMetrics.Side
 
         func encode(to encoder: Encoder) throws {
-            var container = encoder.container(keyedBy: JSONKey.self)
+            var container = encoder.container(keyedBy: DynamicCodingKey.self)
             let s = side
             var fields: [(String, Double?)] = [
                 ("auc", s.auc?.auc), ("auc_ci_lower", s.auc?.lower), ("auc_ci_upper", s.auc?.upper),
@@ -209,13 +209,13 @@ struct MetricsFile: Encodable {
                 guard let interval = s.intervals[name] else { continue }
                 fields += [("\(name)_ci_lower", interval.lower), ("\(name)_ci_upper", interval.upper)]
             }
-            for (key, value) in fields { try container.encode(value.flatMap { $0.isFinite ? $0 : nil }, forKey: JSONKey(key)) }
+            for (key, value) in fields { try container.encode(value.flatMap { $0.isFinite ? $0 : nil }, forKey: DynamicCodingKey(key)) }
             if let report = s.classReport {
                 struct Scores: Encodable { let precision, recall, f1: Double; let support: Int }
                 func scores(_ c: ClassScores) -> Scores { Scores(precision: c.precision, recall: c.recall, f1: c.f1, support: c.support) }
-                try container.encode(report.classes.map(scores), forKey: JSONKey("per_class"))
-                try container.encode(scores(report.macro), forKey: JSONKey("macro_avg"))
-                try container.encode(scores(report.weighted), forKey: JSONKey("weighted_avg"))
+                try container.encode(report.classes.map(scores), forKey: DynamicCodingKey("per_class"))
+                try container.encode(scores(report.macro), forKey: DynamicCodingKey("macro_avg"))
+                try container.encode(scores(report.weighted), forKey: DynamicCodingKey("weighted_avg"))
             }
         }
     }
@@ -235,12 +235,12 @@ struct MetricsFile: Encodable {
     }
 
     func encode(to encoder: Encoder) throws {
-        var container = encoder.container(keyedBy: JSONKey.self)
-        try container.encode(train, forKey: JSONKey("train"))
-        if let validation { try container.encode(validation, forKey: JSONKey("validation")) }
-        try container.encode(test, forKey: JSONKey("test"))
-        for (name, side) in external { try container.encode(side, forKey: JSONKey(name)) }
-        try container.encode(threshold, forKey: JSONKey("threshold"))
+        var container = encoder.container(keyedBy: DynamicCodingKey.self)
+        try container.encode(train, forKey: DynamicCodingKey("train"))
+        if let validation { try container.encode(validation, forKey: DynamicCodingKey("validation")) }
+        try container.encode(test, forKey: DynamicCodingKey("test"))
+        for (name, side) in external { try container.encode(side, forKey: DynamicCodingKey(name)) }
+        try container.encode(threshold, forKey: DynamicCodingKey("threshold"))
     }
 }
 

@@ -372,8 +372,8 @@ public final class ExperimentRunner {
         let loss = try self.loss(data: data, split: split)
         let optimizer = try config.train.optimizer.make()
         let schedule = try config.train.schedule.make(learningRate: optimizer.learningRate, epochs: config.train.epochs, stepsPerEpoch: trainLoader.batchCount)
-        let stoppingRule = config.train.earlyStopping.map { $0.make(hasValidation: validationLoader != nil) }
-        let (stopping, monitor) = (stoppingRule?.0, stoppingRule?.1 ?? (validationLoader != nil ? "val_loss" : "loss"))
+        let stopping = config.train.earlyStopping?.make(hasValidation: validationLoader != nil)
+        let monitor = EarlyStoppingSpec.monitor(config.train.earlyStopping, hasValidation: validationLoader != nil)
         let trainer = Trainer(
             model: model, task: data.variant.task, loss: loss, optimizer: optimizer, schedule: schedule,
             epochs: config.train.epochs, earlyStopping: stopping, monitor: monitor, run: run, progress: progress,

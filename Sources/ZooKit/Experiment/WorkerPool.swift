@@ -10,7 +10,7 @@ struct WorkerPool {
 
     func run(_ names: [String]) throws {
         guard !names.isEmpty else { return }
-        guard let executable = study.workerExecutable, study.configURL != nil else {
+        guard let executable = study.workerExecutable, let configFile = study.configURL else {
             let why = study.configURL == nil ? "a study built in Swift has no config file for worker processes to read" : "no zoo executable to start"
             study.progress.message("workers: \(why); the trials run one after another in this process")
             return
@@ -18,7 +18,6 @@ struct WorkerPool {
         let threads = max(1, ProcessInfo.processInfo.activeProcessorCount / workers)
         let logs = study.runsRoot.appendingPathComponent(experiment).appendingPathComponent("workers")
         try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
-        let configFile = try study.configFile(for: "sweep.workers > 1")
         var pending = names
         var running = [(name: String, process: Process)]()
         var failed = [String]()

@@ -137,6 +137,9 @@ public struct ScheduleSpec: Sendable {
     public var shape: Shape
     public var unit: ScheduleUnit
     public var warmup: Int
+    /// Where the section stands, for the errors only the training's length reveals.
+    let file: String
+    let path: String
 
     public init(_ value: ConfigValue, file: String, path: String = "train.schedule") throws {
         let r = try TrainingFactory.reader(value, path, source: file)
@@ -146,10 +149,10 @@ public struct ScheduleSpec: Sendable {
         switch name {
         case .constant: shape = .constant
         case .step:
-            shape = .step(stepSize: try r.int("step_size").map { _ in try r.int("step_size", default: 1, minimum: 1) }, gamma: Float(try r.double("gamma", default: 0.1, in: 0...1)))
+            shape = .step(stepSize: try r.int("step_size", minimum: 1), gamma: Float(try r.double("gamma", default: 0.1, in: 0...1)))
         case .exponential:
             shape = .exponential(
-                decaySteps: try r.int("decay_steps").map { _ in try r.int("decay_steps", default: 1, minimum: 1) },
+                decaySteps: try r.int("decay_steps", minimum: 1),
                 decayRate: Float(try r.double("decay_rate", default: 0.96, in: 0...1)), staircase: try r.bool("staircase", default: false))
         case .cosine: shape = .cosine(alpha: Float(try r.double("alpha", default: 0, in: 0...1)))
         case .warmupCosine: shape = .warmupCosine(minimum: Float(try r.double("minimum", default: 0, in: 0...10)))
@@ -165,9 +168,6 @@ public struct ScheduleSpec: Sendable {
         self.path = r.path
         self.file = file
     }
-
-    let path: String
-    let file: String
 
     /// The schedule for a training of `epochs` epochs of `stepsPerEpoch` batches.
     public func make(learningRate: Float, epochs: Int, stepsPerEpoch: Int) throws -> TrainingFactory.ScheduleChoice {
@@ -250,17 +250,22 @@ public struct EarlyStoppingSpec: Sendable {
 
     public init(_ value: ConfigValue, file: String, path: String = "train.early_stopping") throws {
         let r = try TrainingFactory.reader(value, path, source: file)
-        monitor = try r.choice("monitor", Monitor.allCases.map(\.rawValue)).flatMap(Monitor.init(rawValue:))
+        monitor = try r.choice("monitor", Monitor.self)
         patience = try r.int("patience", default: 10, minimum: 0)
         minDelta = try r.double("min_delta", default: 0, in: 0...1e9)
         restoreBest = try r.bool("restore_best", default: true)
         try r.finish()
     }
 
-    /// The stopping rule and the name of what it watches; without validation data it watches
-    /// the training loss.
-    public func make(hasValidation: Bool) -> (EarlyStopping, String) {
-        let name = hasValidation ? (monitor ?? .validationLoss).rawValue : Monitor.loss.rawValue
-        return (EarlyStopping(mode: name.hasSuffix("loss") ? .min : .max, patience: patience, minDelta: minDelta, restoreBest: restoreBest), name)
+    /// The stopping rule, watching `monitor(self, hasValidation:)`.
+    public func make(hasValidation: Bool) -> EarlyStopping {
+        let name = EarlyStoppingSpec.monitor(self, hasValidation: hasValidation)
+        return EarlyStopping(mode: name.hasSuffix("loss") ? .min : .max, patience: patience, minDelta: minDelta, restoreBest: restoreBest)
+    }
+
+    /// What `spec` watches (with no early stopping, what the best checkpoint is chosen by):
+    /// its monitor, `val_loss` by default, and the training loss without validation data.
+    public static func monitor(_ spec: EarlyStoppingSpec?, hasValidation: Bool) -> String {
+        hasValidation ? (spec?.monitor ?? .validationLoss).rawValue : Monitor.loss.rawValue
     }
 }

@@ -10,7 +10,7 @@ public enum ArchitectureTask: String, Sendable {
 }
 
 /// What the top of a classification network becomes when the ImageNet classifier is dropped.
-public enum GlobalPoolingMode: String, Sendable {
+public enum GlobalPoolingMode: String, Sendable, CaseIterable {
     case average = "avg"
     case max
 }
