@@ -290,16 +290,53 @@ static dnnl_status_t wrap(
     return status;
 }
 
+size_t zoo_dnnl_prepared_weights_bytes(const zoo_dnnl_convolution *c) {
+    return c->pass != ZOO_DNNL_BACKWARD_WEIGHTS && c->weights_reorder ? c->weights_bytes : 0;
+}
+
+int zoo_dnnl_same_weights_layout(const zoo_dnnl_convolution *a, const zoo_dnnl_convolution *b) {
+    return zoo_dnnl_prepared_weights_bytes(a) && zoo_dnnl_prepared_weights_bytes(b) &&
+           p_dnnl_memory_desc_equal(&a->weights_md, &b->weights_md) &&
+           p_dnnl_memory_desc_equal(&a->user_weights_md, &b->user_weights_md);
+}
+
+int zoo_dnnl_prepare_weights(
+    zoo_dnnl_convolution *c, int threads, const float *weights, void *prepared, char *error, size_t error_size) {
+    dnnl_memory_t memories[2] = {NULL};
+    int count = 0;
+    dnnl_status_t status = dnnl_success;
+    if (zoo_dnnl_prepared_weights_bytes(c) == 0) {
+        snprintf(error, error_size, "oneDNN: this primitive reads the kernel in Zoo's layout; there is nothing to prepare");
+        return -1;
+    }
+    if (set_omp_threads) set_omp_threads(threads);
+    if (!thread_stream) TRY("stream", p_dnnl_stream_create(&thread_stream, engine, dnnl_stream_default_flags));
+    dnnl_memory_t user_weights, blocked;
+    TRY("memory", wrap(&user_weights, &c->user_weights_md, weights, memories, &count));
+    TRY("memory", wrap(&blocked, &c->weights_md, prepared, memories, &count));
+    dnnl_exec_arg_t reorder_args[2] = {{DNNL_ARG_FROM, user_weights}, {DNNL_ARG_TO, blocked}};
+    TRY("weights reorder", p_dnnl_primitive_execute(c->weights_reorder, thread_stream, 2, reorder_args));
+    TRY("stream wait", p_dnnl_stream_wait(thread_stream));
+    goto done;
+failure:
+    status = dnnl_runtime_error;
+done:
+    for (int i = 0; i < count; i++) p_dnnl_memory_destroy(memories[i]);
+    return (int)status;
+}
+
 int zoo_dnnl_execute(
-    zoo_dnnl_convolution *c, int threads, const float *a, const float *b, const float *bias, const float *scale,
-    const float *shift, float *out, char *error, size_t error_size) {
+    zoo_dnnl_convolution *c, int threads, const float *a, const float *b, const void *prepared_b, const float *bias,
+    const float *scale, const float *shift, float *out, char *error, size_t error_size) {
     dnnl_memory_t memories[8] = {NULL};
     int count = 0;
     void *blocked_weights = NULL, *scratchpad = NULL;
     dnnl_status_t status = dnnl_success;
     if (set_omp_threads) set_omp_threads(threads);
     if (!thread_stream) TRY("stream", p_dnnl_stream_create(&thread_stream, engine, dnnl_stream_default_flags));
-    if (c->weights_reorder) {
+    // A kernel already in the primitive's layout (zoo_dnnl_prepare_weights) is read where it is.
+    const int reorder_now = c->weights_reorder && !(prepared_b && c->pass != ZOO_DNNL_BACKWARD_WEIGHTS);
+    if (reorder_now) {
         blocked_weights = aligned_buffer(c->weights_bytes);
         if (!blocked_weights) {
             snprintf(error, error_size, "oneDNN: cannot allocate %zu bytes of weights", c->weights_bytes);
@@ -319,10 +356,11 @@ int zoo_dnnl_execute(
     void *user_weights_pointer = c->pass == ZOO_DNNL_BACKWARD_WEIGHTS ? (void *)out : (void *)b;
     TRY("memory", wrap(&user_weights, &c->user_weights_md, user_weights_pointer, memories, &count));
     weights = user_weights;
-    if (c->weights_reorder) TRY("memory", wrap(&weights, &c->weights_md, blocked_weights, memories, &count));
+    if (reorder_now) TRY("memory", wrap(&weights, &c->weights_md, blocked_weights, memories, &count));
+    else if (c->weights_reorder) TRY("memory", wrap(&weights, &c->weights_md, prepared_b, memories, &count));
     if (c->scratchpad_bytes) TRY("memory", wrap(&pad, &c->scratchpad_md, scratchpad, memories, &count));
 
-    if (c->pass != ZOO_DNNL_BACKWARD_WEIGHTS && c->weights_reorder) {
+    if (c->pass != ZOO_DNNL_BACKWARD_WEIGHTS && reorder_now) {
         dnnl_exec_arg_t reorder_args[2] = {{DNNL_ARG_FROM, user_weights}, {DNNL_ARG_TO, weights}};
         TRY("weights reorder", p_dnnl_primitive_execute(c->weights_reorder, thread_stream, 2, reorder_args));
     }

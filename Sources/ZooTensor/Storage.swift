@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A 64-byte aligned block of Float32, the memory behind one or more tensors.
 ///
@@ -7,6 +8,12 @@ import Foundation
 final class Storage {
     let pointer: UnsafeMutablePointer<Float>
     let count: Int
+    /// The elements in other layouts (a oneDNN primitive's blocked kernel), each with the
+    /// consumer that made it. Dropped whenever the elements may be written (`willWrite`), so a
+    /// copy is never older than its elements.
+    private let layouts = Mutex<[(consumer: AnyObject, copy: AlignedBlock)]>([])
+    /// Whether `layouts` holds any, read on every write access without taking the lock.
+    private let hasLayouts = Atomic<Bool>(false)
 
     init(count: Int) {
         self.count = count
@@ -20,6 +27,53 @@ final class Storage {
     }
 
     deinit { BlockCache.shared.give(UnsafeMutableRawPointer(pointer), bytes: max(count, 1) * MemoryLayout<Float>.stride) }
+
+    /// Called by every path that hands out the elements for writing, before the write.
+    @inline(__always) func willWrite() {
+        if hasLayouts.load(ordering: .acquiring) { dropLayouts() }
+    }
+
+    /// Lets go of every copy in another layout.
+    func dropLayouts() {
+        layouts.withLock { copies in
+            copies.removeAll()
+            hasLayouts.store(false, ordering: .releasing)
+        }
+    }
+
+    /// The copy of the elements that a consumer `matching` made, or a new one of `bytes` that
+    /// `make` fills from the elements and that `consumer` then owns. The caller keeps the
+    /// returned block alive while it reads it.
+    func layout(
+        for consumer: AnyObject, matching: (AnyObject) -> Bool, bytes: Int, make: (UnsafeMutableRawPointer) -> Void
+    ) -> AlignedBlock {
+        if let known = layouts.withLock({ copies in copies.first { matching($0.consumer) }?.copy }) { return known }
+        let copy = AlignedBlock(bytes: bytes)
+        make(copy.pointer)
+        layouts.withLock { copies in
+            copies.append((consumer, copy))
+            hasLayouts.store(true, ordering: .releasing)
+        }
+        return copy
+    }
+
+    /// How many copies in other layouts the storage holds (for tests).
+    var layoutCount: Int { layouts.withLock { $0.count } }
+}
+
+/// 64-byte aligned raw memory owned by Swift, freed with the object.
+final class AlignedBlock: @unchecked Sendable {
+    let pointer: UnsafeMutableRawPointer
+
+    init(bytes: Int) {
+        var raw: UnsafeMutableRawPointer?
+        guard posix_memalign(&raw, 64, max(bytes, 1)) == 0, let raw else {
+            fatalError("ZooTensor: out of memory allocating \(bytes) bytes")
+        }
+        pointer = raw
+    }
+
+    deinit { free(pointer) }
 }
 
 /// Freed tensor blocks of 64 kB and more, kept by exact size for the next request of that size.

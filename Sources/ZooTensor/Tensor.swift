@@ -85,7 +85,9 @@ public final class Tensor {
     public func withUnsafeMutableBufferPointer<R>(
         _ body: (UnsafeMutableBufferPointer<Float>) throws -> R
     ) rethrows -> R {
-        try body(UnsafeMutableBufferPointer(start: storage.pointer, count: count))
+        storage.willWrite()
+        defer { storage.willWrite() }
+        return try body(UnsafeMutableBufferPointer(start: storage.pointer, count: count))
     }
 
     /// Copies `source`'s elements into this tensor, in place (shapes must hold the same count).
@@ -93,6 +95,7 @@ public final class Tensor {
         guard source.shape == shape else {
             throw TensorError.shapes("assign", "shapes differ", shape, source.shape)
         }
+        storage.willWrite()
         storage.pointer.update(from: source.storage.pointer, count: count)
     }
 
@@ -109,8 +112,15 @@ public final class Tensor {
     /// Asks `backward` to keep this intermediate tensor's gradient in `grad`.
     public func retainGrad() { retainsGrad = true }
 
-    /// The base address, for kernels.
-    @inline(__always) var data: UnsafeMutablePointer<Float> { storage.pointer }
+    /// The base address, for kernels that may write it: copies of the elements in another
+    /// layout (`Storage.layout`) are dropped first.
+    @inline(__always) var data: UnsafeMutablePointer<Float> {
+        storage.willWrite()
+        return storage.pointer
+    }
+
+    /// The base address, for kernels that only read it (a convolution's kernel).
+    @inline(__always) var readData: UnsafePointer<Float> { UnsafePointer(storage.pointer) }
 }
 
 extension Tensor: CustomStringConvertible {

@@ -119,3 +119,29 @@ final class OptimizerTests: XCTestCase {
         assertThrows(["Nesterov"]) { _ = try SGD(nesterov: true) }
     }
 }
+
+/// Inference keeps a convolution's kernel in oneDNN's layout between calls (ZooTensor's
+/// `ConvKernel`); an optimizer step between two inferences must reach the second one.
+final class KeptKernelLayoutAcrossStepsTests: XCTestCase {
+    func testInferenceAfterAnOptimizerStepReadsTheUpdatedKernel() throws {
+        XCTAssertTrue(ConvolutionAlgorithm.onednnAvailable, "oneDNN has no CPU engine")
+        let layer = BuildContext.run(seed: 3) { Conv2D(filters: 64, kernelSize: [3, 3], inputChannels: 64, padding: .same) }
+        let x = uniform([2, 12, 12, 64], seed: 4)
+        func infer(_ algorithm: ConvolutionAlgorithm) throws -> [Float] {
+            try ConvolutionAlgorithm.using(algorithm) { try withoutGrad { try layer.forward(x).scalars } }
+        }
+        // The gradient first, then an inference (which keeps the kernel's layout), then the
+        // step: nothing but the step's write stands between the two inferences.
+        try ConvolutionAlgorithm.using(.onednn) {
+            let y = try layer.forward(x)
+            let loss = try (y * y).mean()
+            try loss.backward()
+        }
+        let before = try infer(.onednn)
+        try SGD(learningRate: 0.5).step(layer.namedParameters)
+        let after = try infer(.onednn)
+        let reference = try infer(.zoo)
+        assertClose(after, reference, tolerance: 1e-4, "inference after the step, oneDNN against im2col")
+        XCTAssertGreaterThan(zip(before, after).map { Swift.abs($0 - $1) }.max() ?? 0, 1e-3, "the step changed the output")
+    }
+}

@@ -53,15 +53,30 @@ zoo_dnnl_convolution *zoo_dnnl_create(
 /// The implementation oneDNN chose, e.g. "brgconv:avx512_core".
 const char *zoo_dnnl_implementation(const zoo_dnnl_convolution *convolution);
 
+/// Bytes of the kernel in the layout the primitive reads (forward and backward data), 0 when it
+/// reads Zoo's layout as is or is a backward-weights pass.
+size_t zoo_dnnl_prepared_weights_bytes(const zoo_dnnl_convolution *convolution);
+
+/// Whether two primitives read the kernel in the same prepared layout (1) or not (0).
+int zoo_dnnl_same_weights_layout(const zoo_dnnl_convolution *a, const zoo_dnnl_convolution *b);
+
+/// Writes `weights` (Zoo's layout) into `prepared` (64-byte aligned, of the size above) in the
+/// primitive's layout, so that calls on an unchanged kernel skip the reorder.
+int zoo_dnnl_prepare_weights(
+    zoo_dnnl_convolution *convolution, int threads, const float *weights, void *prepared, char *error,
+    size_t error_size);
+
 /// Runs the pass on `threads` threads. Pointers by pass:
 ///   forward:          a = x, b = w, bias (or NULL), scale and shift (with post_scale_shift,
 ///                     else NULL), out = y
 ///   backward data:    a = dy, b = w, bias unused,   out = dx
 ///   backward weights: a = x, b = dy, bias unused,   out = dw
+/// `prepared_b` (forward and backward data; NULL otherwise) is w as zoo_dnnl_prepare_weights
+/// wrote it, which the call then reads instead of reordering b.
 /// Activations are channels-last, kernels (spatial..., in, out) as Keras stores them.
 /// Returns 0, or a oneDNN status with the failing step in `error`.
 int zoo_dnnl_execute(
-    zoo_dnnl_convolution *convolution, int threads, const float *a, const float *b, const float *bias,
-    const float *scale, const float *shift, float *out, char *error, size_t error_size);
+    zoo_dnnl_convolution *convolution, int threads, const float *a, const float *b, const void *prepared_b,
+    const float *bias, const float *scale, const float *shift, float *out, char *error, size_t error_size);
 
 void zoo_dnnl_destroy(zoo_dnnl_convolution *convolution);

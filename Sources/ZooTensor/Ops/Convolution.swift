@@ -39,14 +39,15 @@ private func convolution(
         op, x, kernelShape: kernel.shape, spatialDims: spatialDims, strides: strides, dilations: dilations,
         padding: padding)
     try checkBias(op, bias, channels: g.outChannels)
+    let weights = ConvKernel(kernel)
     let y = Tensor.uninitialized(outputShape(g, spatialDims: spatialDims, channels: g.outChannels, spatial: g.output))
-    g.forward(x.data, kernel.data, bias: bias?.data, into: y.data)
+    g.forward(x.data, weights, bias: bias?.data, into: y.data)
     let inputs = bias.map { [x, kernel, $0] } ?? [x, kernel]
     return Tensor.result(op, y, inputs: inputs) { dy in
         var grads: [Tensor?] = [nil, nil, nil]
         if x.requiresGrad {
             let dx = Tensor.uninitialized(x.shape)
-            g.backwardData(dy.data, kernel.data, into: dx.data)
+            g.backwardData(dy.data, weights, into: dx.data)
             grads[0] = dx
         }
         if kernel.requiresGrad {
@@ -86,8 +87,9 @@ private func transposedConvolution(
         throw TensorError(op, "input \(x.shape) has no transposed output with kernel \(kernel.shape) and padding \(padding)")
     }
     try checkBias(op, bias, channels: outChannels)
+    let weights = ConvKernel(kernel)
     let y = Tensor.uninitialized(outputShape(g, spatialDims: spatialDims, channels: outChannels, spatial: outSpatial))
-    g.backwardData(x.data, kernel.data, into: y.data)
+    g.backwardData(x.data, weights, into: y.data)
     if let bias {
         let (values, b, n) = (y.data, bias.data, outChannels)
         Parallel.ranges(y.count / n, grain: Swift.max(1, elementGrain / n)) { rows in
@@ -101,7 +103,7 @@ private func transposedConvolution(
         var grads: [Tensor?] = [nil, nil, nil]
         if x.requiresGrad {
             let dx = Tensor.uninitialized(x.shape)
-            g.forward(dy.data, kernel.data, bias: nil, into: dx.data)
+            g.forward(dy.data, weights, bias: nil, into: dx.data)
             grads[0] = dx
         }
         if kernel.requiresGrad {

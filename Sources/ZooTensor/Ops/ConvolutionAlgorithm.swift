@@ -1,13 +1,15 @@
 import CDNNL
 import Foundation
+import Synchronization
 
 /// How each convolution is computed, chosen per shape as cuDNN's benchmark mode does.
 ///
 /// Two algorithms compute every convolution pass (forward, data gradient, kernel gradient), 2D
 /// and 3D, dense and depthwise: Zoo's own kernels (im2col + SGEMM in `ConvKernels.swift`, direct
 /// loops for depthwise in `Depthwise.swift`) and oneDNN's direct kernels on the same
-/// channels-last activations, with the kernel reordered into oneDNN's blocked layout on each
-/// call (the kernel changes every training step). Neither wins everywhere: oneDNN's AVX-512
+/// channels-last activations, with the kernel reordered into oneDNN's blocked layout: on each
+/// call while it is being trained (it changes every step), once while it stays constant
+/// (inference, frozen layers; `ConvKernel`). Neither wins everywhere: oneDNN's AVX-512
 /// brgemm kernels run near the FMA limit where im2col pays for its copies, while on AVX2
 /// machines its GEMM-based fallbacks can lose to Zoo's split of the product. So the first call
 /// of a (pass, shape) times both and every later call in the process takes the winner. The
@@ -146,11 +148,76 @@ final class OneDNNConvolution: @unchecked Sendable {
         _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, bias: UnsafePointer<Float>?, scale: UnsafePointer<Float>? = nil,
         shift: UnsafePointer<Float>? = nil, into out: UnsafeMutablePointer<Float>
     ) {
+        run(a, b, prepared: nil, bias: bias, scale: scale, shift: shift, into: out)
+    }
+
+    /// Runs a pass that reads the kernel (forward, backward data), in this primitive's own
+    /// layout when the kernel is constant.
+    func execute(
+        _ a: UnsafePointer<Float>, kernel: ConvKernel, bias: UnsafePointer<Float>?, scale: UnsafePointer<Float>? = nil,
+        shift: UnsafePointer<Float>? = nil, into out: UnsafeMutablePointer<Float>
+    ) {
+        let prepared = preparedKernel(kernel)
+        withExtendedLifetime(prepared) {
+            run(a, kernel.pointer, prepared: prepared.map { UnsafeRawPointer($0.pointer) }, bias: bias, scale: scale, shift: shift, into: out)
+        }
+    }
+
+    private func run(
+        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, prepared: UnsafeRawPointer?, bias: UnsafePointer<Float>?,
+        scale: UnsafePointer<Float>?, shift: UnsafePointer<Float>?, into out: UnsafeMutablePointer<Float>
+    ) {
         var error = [CChar](repeating: 0, count: 256)
-        let status = zoo_dnnl_execute(handle, Int32(Parallel.threadCount), a, b, bias, scale, shift, out, &error, error.count)
+        let status = zoo_dnnl_execute(handle, Int32(Parallel.threadCount), a, b, prepared, bias, scale, shift, out, &error, error.count)
         // A primitive that was created runs; a failure here is a bug or an exhausted machine.
         if status != 0 { fatalError("ZooTensor: \(String(cString: error))") }
     }
+
+    /// The kernel in this primitive's layout, kept with the kernel's storage while the kernel
+    /// stays constant (one reorder for a whole inference run instead of one per call; measured
+    /// at a fifth of ResNet50's time at batch 1). Primitives with the same layout share the
+    /// copy; any write to the kernel drops it. A trained kernel is reordered on each call and
+    /// leaves no copy behind.
+    private func preparedKernel(_ kernel: ConvKernel) -> AlignedBlock? {
+        let bytes = zoo_dnnl_prepared_weights_bytes(handle)
+        guard bytes > 0 else { return nil }
+        guard kernel.isConstant else {
+            kernel.tensor.storage.dropLayouts()
+            return nil
+        }
+        return kernel.tensor.storage.layout(
+            for: self,
+            matching: { other in
+                guard let other = other as? OneDNNConvolution else { return false }
+                return other === self || zoo_dnnl_same_weights_layout(other.handle, self.handle) != 0
+            },
+            bytes: bytes
+        ) { destination in
+            var error = [CChar](repeating: 0, count: 256)
+            let status = zoo_dnnl_prepare_weights(handle, Int32(Parallel.threadCount), kernel.pointer, destination, &error, error.count)
+            if status != 0 { fatalError("ZooTensor: \(String(cString: error))") }
+            OneDNNConvolution.kernelReorders.add(1, ordering: .relaxed)
+        }
+    }
+
+    /// Kernels put into a primitive's layout to be kept, in this process (for tests).
+    static let kernelReorders = Atomic<Int>(0)
+}
+
+/// A convolution's kernel as its passes read it: the tensor, and whether it stays constant from
+/// call to call, so that oneDNN may keep it in its own layout. Decided when the convolution is
+/// called: constant unless the kernel is trained (requires a gradient, recorded); the backward
+/// passes reuse the forward's decision.
+struct ConvKernel {
+    let tensor: Tensor
+    let isConstant: Bool
+
+    init(_ tensor: Tensor) {
+        self.tensor = tensor
+        isConstant = !tensor.requiresGrad || !GradMode.isEnabled
+    }
+
+    var pointer: UnsafePointer<Float> { tensor.readData }
 }
 
 private extension UnsafeMutableBufferPointer where Element == Int32 {
@@ -300,12 +367,12 @@ final class ConvolutionPlans: @unchecked Sendable {
 extension ConvGeometry {
     /// y = conv(x, w) (+ bias), with the epilogue, when given, in the output pass.
     func forward(
-        _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>,
+        _ x: UnsafePointer<Float>, _ w: ConvKernel, bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>,
         epilogue: OutputEpilogue? = nil
     ) {
         ConvolutionPlans.shared.run(
             .forward, self, withBias: bias != nil, epilogue: epilogue?.kind,
-            zoo: { im2colForward(x, w, bias: bias, into: y, epilogue: epilogue) },
+            zoo: { im2colForward(x, w.pointer, bias: bias, into: y, epilogue: epilogue) },
             onednn: { primitive in
                 // oneDNN's sum post-op adds what the output held: the residual.
                 if let residual = epilogue?.residual {
@@ -313,15 +380,15 @@ extension ConvGeometry {
                         (y + range.lowerBound).update(from: residual + range.lowerBound, count: range.count)
                     }
                 }
-                primitive.execute(x, w, bias: bias, scale: epilogue?.scale, shift: epilogue?.shift, into: y)
+                primitive.execute(x, kernel: w, bias: bias, scale: epilogue?.scale, shift: epilogue?.shift, into: y)
             })
     }
 
     /// dx = the adjoint of the convolution applied to dy.
-    func backwardData(_ dy: UnsafePointer<Float>, _ w: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>) {
+    func backwardData(_ dy: UnsafePointer<Float>, _ w: ConvKernel, into dx: UnsafeMutablePointer<Float>) {
         ConvolutionPlans.shared.run(
-            .backwardData, self, zoo: { im2colBackwardData(dy, w, into: dx) },
-            onednn: { $0.execute(dy, w, bias: nil, into: dx) })
+            .backwardData, self, zoo: { im2colBackwardData(dy, w.pointer, into: dx) },
+            onednn: { $0.execute(dy, kernel: w, bias: nil, into: dx) })
     }
 
     /// dw = the kernel gradient of the convolution from its input x and output gradient dy.
@@ -334,17 +401,17 @@ extension ConvGeometry {
 
 /// The depthwise passes, by the same per-shape plans.
 extension ConvGeometry {
-    func depthwiseForward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>) {
+    func depthwiseForward(_ x: UnsafePointer<Float>, _ w: ConvKernel, bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>) {
         ConvolutionPlans.shared.run(
             .forward, self, withBias: bias != nil, depthwise: true,
-            zoo: { directDepthwiseForward(x, w, bias: bias, into: y) },
-            onednn: { $0.execute(x, w, bias: bias, into: y) })
+            zoo: { directDepthwiseForward(x, w.pointer, bias: bias, into: y) },
+            onednn: { $0.execute(x, kernel: w, bias: bias, into: y) })
     }
 
-    func depthwiseBackwardData(_ dy: UnsafePointer<Float>, _ w: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>) {
+    func depthwiseBackwardData(_ dy: UnsafePointer<Float>, _ w: ConvKernel, into dx: UnsafeMutablePointer<Float>) {
         ConvolutionPlans.shared.run(
-            .backwardData, self, depthwise: true, zoo: { directDepthwiseBackwardData(dy, w, into: dx) },
-            onednn: { $0.execute(dy, w, bias: nil, into: dx) })
+            .backwardData, self, depthwise: true, zoo: { directDepthwiseBackwardData(dy, w.pointer, into: dx) },
+            onednn: { $0.execute(dy, kernel: w, bias: nil, into: dx) })
     }
 
     func depthwiseBackwardFilter(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, into dw: UnsafeMutablePointer<Float>) {

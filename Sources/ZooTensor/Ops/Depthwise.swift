@@ -145,13 +145,14 @@ public func depthwiseConv2d(
         throw TensorError.shapes(op, "bias must have one value per output channel; bias and [channels]", bias.shape, [outChannels])
     }
     let y = Tensor.uninitialized([batch, g.output[1], g.output[2], outChannels])
-    g.depthwiseForward(x.data, kernel.data, bias: bias?.data, into: y.data)
+    let weights = ConvKernel(kernel)
+    g.depthwiseForward(x.data, weights, bias: bias?.data, into: y.data)
     let inputs = bias.map { [x, kernel, $0] } ?? [x, kernel]
     return Tensor.result(op, y, inputs: inputs) { dy in
         var grads: [Tensor?] = [nil, nil, nil]
         if x.requiresGrad {
             let dx = Tensor.uninitialized(x.shape)
-            g.depthwiseBackwardData(dy.data, kernel.data, into: dx.data)
+            g.depthwiseBackwardData(dy.data, weights, into: dx.data)
             grads[0] = dx
         }
         if kernel.requiresGrad {

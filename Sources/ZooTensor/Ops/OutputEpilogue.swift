@@ -73,7 +73,7 @@ public func fusedConvolution(
         residual: residual.map { UnsafePointer($0.data) }, activation: activation)
     // The tensors the epilogue points into live until this call returns.
     withExtendedLifetime((factors, offsets, residual)) {
-        g.forward(x.data, kernel.data, bias: nil, into: y.data, epilogue: epilogue)
+        g.forward(x.data, ConvKernel(kernel), bias: nil, into: y.data, epilogue: epilogue)
     }
     return y
 }
