@@ -20,6 +20,7 @@
     X(dnnl_dilated_convolution_backward_weights_desc_init) \
     X(dnnl_dilated_convolution_forward_desc_init) \
     X(dnnl_engine_create) \
+    X(dnnl_get_effective_cpu_isa) \
     X(dnnl_memory_create) \
     X(dnnl_memory_desc_equal) \
     X(dnnl_memory_desc_get_size) \
@@ -110,6 +111,23 @@ void zoo_dnnl_version(int *major, int *minor, int *patch) {
     *major = version->major;
     *minor = version->minor;
     *patch = version->patch;
+}
+
+const char *zoo_dnnl_isa(void) {
+    if (!zoo_dnnl_available()) return "none";
+    switch (p_dnnl_get_effective_cpu_isa()) {
+    case dnnl_cpu_isa_sse41: return "sse41";
+    case dnnl_cpu_isa_avx: return "avx";
+    case dnnl_cpu_isa_avx2: return "avx2";
+    case dnnl_cpu_isa_avx2_vnni: return "avx2_vnni";
+    case dnnl_cpu_isa_avx512_mic: return "avx512_mic";
+    case dnnl_cpu_isa_avx512_mic_4ops: return "avx512_mic_4ops";
+    case dnnl_cpu_isa_avx512_core: return "avx512_core";
+    case dnnl_cpu_isa_avx512_core_vnni: return "avx512_core_vnni";
+    case dnnl_cpu_isa_avx512_core_bf16: return "avx512_core_bf16";
+    case dnnl_cpu_isa_avx512_core_amx: return "avx512_core_amx";
+    default: return "unknown";
+    }
 }
 
 static void fail(char *error, size_t size, const char *step, dnnl_status_t status) {

@@ -8,14 +8,15 @@ public enum ZooVersion {
     /// The package's version (the tag of its releases).
     public static let number = "0.0.1"
 
-    /// `zoo 0.0.1` and a line each for BLAS (kernel, selection), the convolution algorithm, and the
-    /// CPU and threads.
+    /// `zoo 0.0.1` and a line each for BLAS (kernel, selection), the convolution algorithm, the
+    /// plan file with the machine key its choices are kept under, and the CPU and threads.
     public static var description: String {
         [
             "zoo \(number)",
             "BLAS: OpenBLAS, kernel \(BLAS.coreName) (\(BLAS.kernelSelection))",
             "Convolutions: \(ConvolutionAlgorithm.setting); oneDNN \(ConvolutionAlgorithm.onednnVersion)"
-                + (ConvolutionAlgorithm.onednnAvailable ? "" : " (not loaded: Zoo's kernels only)"),
+                + (ConvolutionAlgorithm.onednnAvailable ? " (\(ConvolutionAlgorithm.onednnISA))" : " (not loaded: Zoo's kernels only)"),
+            "Convolution plans: \(ConvolutionPlanFile.summary)",
             "CPU: \(CPUInfo.summary), \(Parallel.threadCount) threads",
         ].joined(separator: "\n")
     }

@@ -10,8 +10,37 @@ final class VersionTests: XCTestCase {
         XCTAssertTrue(text.hasPrefix("zoo \(ZooVersion.number)\n"), text)
         XCTAssertTrue(text.contains("kernel \(BLAS.coreName) (\(BLAS.kernelSelection))"), text)
         XCTAssertTrue(text.contains("\(Parallel.threadCount) threads"), text)
-        XCTAssertTrue(text.contains("Convolutions: \(ConvolutionAlgorithm.setting); oneDNN \(ConvolutionAlgorithm.onednnVersion)"), text)
+        XCTAssertTrue(
+            text.contains("Convolutions: \(ConvolutionAlgorithm.setting); oneDNN \(ConvolutionAlgorithm.onednnVersion) (\(ConvolutionAlgorithm.onednnISA))"),
+            text)
+        XCTAssertTrue(text.contains("Convolution plans: \(ConvolutionPlanFile.summary)"), text)
         XCTAssertTrue(ConvolutionAlgorithm.onednnVersion.hasPrefix("2."), ConvolutionAlgorithm.onednnVersion)
         XCTAssertFalse(BLAS.coreName.isEmpty)
+    }
+
+    /// The plan file keeps each shape's choice per machine key. A process whose kernels are
+    /// capped by the environment (as when the AVX2 path is measured on an AVX-512 machine) made
+    /// its choices for other kernels: before the key named the kernels, an uncapped process
+    /// then took the capped one's choices (measured: 21 of DenseNet121's shapes on Zoo's im2col
+    /// instead of oneDNN's AVX-512 kernels).
+    func testCappedKernelsKeepTheirChoicesUnderAKeyOfTheirOwn() throws {
+        func planLine(_ environment: [String: String]) throws -> String {
+            let process = Process()
+            process.executableURL = try zooExecutable(beside: Self.self)
+            process.arguments = ["--version"]
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            let output = Pipe()
+            process.standardOutput = output
+            try process.run()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            XCTAssertEqual(process.terminationStatus, 0, text)
+            return try XCTUnwrap(text.split(separator: "\n").first { $0.hasPrefix("Convolution plans: ") }.map(String.init), text)
+        }
+        let plain = try planLine([:])
+        let capped = try planLine(["ONEDNN_MAX_CPU_ISA": "SSE41", "DNNL_MAX_CPU_ISA": "SSE41", "OPENBLAS_CORETYPE": "Nehalem"])
+        XCTAssertNotEqual(plain, capped)
+        XCTAssertTrue(capped.contains("OpenBLAS Nehalem; oneDNN \(ConvolutionAlgorithm.onednnVersion) sse41;"), capped)
+        XCTAssertFalse(plain.contains("sse41"), plain)
     }
 }

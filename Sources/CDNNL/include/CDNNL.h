@@ -46,6 +46,10 @@ int zoo_dnnl_available(void);
 /// oneDNN's version numbers.
 void zoo_dnnl_version(int *major, int *minor, int *patch);
 
+/// The widest instruction set oneDNN dispatches to in this process (`avx512_core`, `avx2`, ...),
+/// after any cap the environment sets (ONEDNN_MAX_CPU_ISA); "none" without oneDNN.
+const char *zoo_dnnl_isa(void);
+
 /// Creates the primitive for `pass` on `geometry`, or returns NULL with the reason in `error`.
 zoo_dnnl_convolution *zoo_dnnl_create(
     zoo_dnnl_pass pass, const zoo_dnnl_geometry *geometry, char *error, size_t error_size);

@@ -85,6 +85,10 @@ public enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
         return "\(major).\(minor).\(patch)"
     }
 
+    /// The widest instruction set oneDNN dispatches to here, e.g. `avx512_core`, after any cap
+    /// set by `ONEDNN_MAX_CPU_ISA`; `none` without oneDNN.
+    public static var onednnISA: String { String(cString: zoo_dnnl_isa()) }
+
     /// Every choice made so far in this process, in the order the shapes were first seen.
     public static var choices: [Choice] { ConvolutionPlans.shared.choices() }
 
@@ -423,9 +427,12 @@ extension ConvGeometry {
 
 /// The per-machine file of convolution choices: `ZOO_CONV_PLANS` names it (`off`: none, every
 /// process times for itself), else `$ZOO_CACHE` or `~/.cache/zoo`, `convolution-plans.json`.
-/// Choices are grouped by what they depend on: the CPU, oneDNN's version and the thread count.
-/// A shape's first recorded choice stays: a process that decided otherwise meanwhile takes it.
-final class ConvolutionPlanFile: @unchecked Sendable {
+/// Choices are grouped by what they depend on: the CPU, the kernels each library dispatches to
+/// (OpenBLAS's core type, oneDNN's instruction set: either can be capped by the environment, as
+/// `OPENBLAS_CORETYPE=Haswell` or `ONEDNN_MAX_CPU_ISA=AVX2` do on an AVX-512 machine), oneDNN's
+/// version and the thread count. A shape's first recorded choice stays: a process that decided
+/// otherwise meanwhile takes it.
+public final class ConvolutionPlanFile: @unchecked Sendable {
     /// A variable so that tests can give it a file of their own.
     nonisolated(unsafe) static var shared: ConvolutionPlanFile? = {
         let environment = ProcessInfo.processInfo.environment
@@ -436,9 +443,16 @@ final class ConvolutionPlanFile: @unchecked Sendable {
         return ConvolutionPlanFile(url: url, machine: machineKey)
     }()
 
-    /// What the timings depend on: the CPU, oneDNN's version and the threads.
-    static var machineKey: String {
-        "\(CPUInfo.summary); oneDNN \(ConvolutionAlgorithm.onednnVersion); \(Parallel.threadCount) threads"
+    /// What the timings depend on: the CPU, the kernels of OpenBLAS and oneDNN, oneDNN's version
+    /// and the threads.
+    public static var machineKey: String {
+        "\(CPUInfo.summary); OpenBLAS \(BLAS.coreName); oneDNN \(ConvolutionAlgorithm.onednnVersion) "
+            + "\(ConvolutionAlgorithm.onednnISA); \(Parallel.threadCount) threads"
+    }
+
+    /// The file and the machine key, as `zoo --version` prints them; `off` when none is kept.
+    public static var summary: String {
+        shared.map { "\($0.url.path) for \($0.machine)" } ?? "off (ZOO_CONV_PLANS=off)"
     }
 
     /// The shape with everything else its plan depends on.
