@@ -52,7 +52,7 @@ public func batchNorm(
         guard rows > 1 else {
             throw TensorError(op, "training needs more than one value per channel, got input \(x.shape)")
         }
-        channelMoments(x.data, rows: rows, channels: c, mean: mean.pointer, variance: inverseStd.pointer)
+        channelMoments(x.readData, rows: rows, channels: c, mean: mean.pointer, variance: inverseStd.pointer)
         if let sum = BatchNormSync.sum {
             // Count, sums and sums of squares in Double, summed over the processes.
             var totals = [Double](repeating: 0, count: 1 + 2 * c)
@@ -91,11 +91,22 @@ public func batchNorm(
         shift.pointer[k] = (beta?.data[k] ?? 0) - mean.pointer[k] * scale.pointer[k]
     }
     let y = Tensor.uninitialized(x.shape)
-    let (source, target) = (x.data, y.data)
-    Parallel.ranges(rows, grain: Swift.max(1, elementGrain / c)) { range in
-        for row in range {
-            let (input, output) = (source + row * c, target + row * c)
-            for k in 0..<c { output[k] = input[k] * scale.pointer[k] + shift.pointer[k] }
+    let (source, target) = (x.readData, y.data)
+    withExtendedLifetime((scale, shift)) {
+        let (factors, offsets) = (UnsafePointer(scale.pointer), UnsafePointer(shift.pointer))
+        Parallel.ranges(rows, grain: Swift.max(1, elementGrain / c)) { range in
+            for row in range {
+                let (input, output) = (source + row * c, target + row * c)
+                var k = 0
+                while k + 8 <= c {
+                    store8(load8(input + k) * load8(factors + k) + load8(offsets + k), output + k)
+                    k += 8
+                }
+                while k < c {
+                    output[k] = input[k] * factors[k] + offsets[k]
+                    k += 1
+                }
+            }
         }
     }
     var inputs = [x]
@@ -104,7 +115,7 @@ public func batchNorm(
     return Tensor.result(op, y, inputs: inputs) { dy in
         // Per channel: sum(dy) and sum(dy * xhat), where xhat = (x - mean) * inverseStd.
         let sums = Storage(zeros: 2 * c)
-        channelGradientSums(dy.data, x.data, rows: rows, channels: c, mean: mean.pointer, inverseStd: inverseStd.pointer, into: sums.pointer)
+        channelGradientSums(dy.readData, x.readData, rows: rows, channels: c, mean: mean.pointer, inverseStd: inverseStd.pointer, into: sums.pointer)
         // gamma's and beta's gradients: this process's sums; the input's: the global batch's.
         let local = (0..<(2 * c)).map { sums.pointer[$0] }
         if let sync {
@@ -116,17 +127,39 @@ public func batchNorm(
         var grads: [Tensor?] = []
         if x.requiresGrad {
             let dx = Tensor.uninitialized(x.shape)
-            let (gp, xp, dp) = (dy.data, x.data, dx.data)
+            let (gp, xp, dp) = (dy.readData, x.readData, dx.data)
             let invRows = 1 / Float(globalRows)
-            Parallel.ranges(rows, grain: Swift.max(1, elementGrain / c)) { range in
-                for row in range {
-                    let (g, xv, d) = (gp + row * c, xp + row * c, dp + row * c)
-                    for k in 0..<c {
+            // The closure holds the per-channel storages; the loop reads them by pointer.
+            let factors = UnsafePointer(scale.pointer)
+            let (means, inverses) = (UnsafePointer(mean.pointer), UnsafePointer(inverseStd.pointer))
+            let (sumsDy, sumsDyXhat) = (UnsafePointer(sumDy), UnsafePointer(sumDyXhat))
+            withExtendedLifetime((scale, mean, inverseStd, sums)) {
+                Parallel.ranges(rows, grain: Swift.max(1, elementGrain / c)) { range in
+                    for row in range {
+                        let (g, xv, d) = (gp + row * c, xp + row * c, dp + row * c)
+                        var k = 0
                         if training {
-                            let xhat = (xv[k] - mean.pointer[k]) * inverseStd.pointer[k]
-                            d[k] = scale.pointer[k] * (g[k] - invRows * (sumDy[k] + xhat * sumDyXhat[k]))
+                            let spread = SIMD8<Float>(repeating: invRows)
+                            while k + 8 <= c {
+                                let xhat = (load8(xv + k) - load8(means + k)) * load8(inverses + k)
+                                let centred = load8(g + k) - spread * (load8(sumsDy + k) + xhat * load8(sumsDyXhat + k))
+                                store8(load8(factors + k) * centred, d + k)
+                                k += 8
+                            }
+                            while k < c {
+                                let xhat = (xv[k] - means[k]) * inverses[k]
+                                d[k] = factors[k] * (g[k] - invRows * (sumsDy[k] + xhat * sumsDyXhat[k]))
+                                k += 1
+                            }
                         } else {
-                            d[k] = scale.pointer[k] * g[k]
+                            while k + 8 <= c {
+                                store8(load8(factors + k) * load8(g + k), d + k)
+                                k += 8
+                            }
+                            while k < c {
+                                d[k] = factors[k] * g[k]
+                                k += 1
+                            }
                         }
                     }
                 }
@@ -159,10 +192,18 @@ private func channelMoments(
             let end = rows * (piece + 1) / pieces
             for row in start..<end {
                 let values = x + row * c
-                for k in 0..<c {
+                var k = 0
+                while k + 8 <= c {
+                    let d = load8(values + k) - load8(x + k)
+                    store8(load8(sums + k) + d, sums + k)
+                    store8(load8(sums + c + k) + d * d, sums + c + k)
+                    k += 8
+                }
+                while k < c {
                     let d = values[k] - x[k]
                     sums[k] += d
                     sums[c + k] += d * d
+                    k += 1
                 }
             }
             for k in 0..<(2 * c) { base[piece * 2 * c + k] = Double(sums[k]) }
@@ -192,9 +233,17 @@ private func channelGradientSums(
         let sums = partial.pointer + piece * 2 * c
         for row in (rows * piece / pieces)..<(rows * (piece + 1) / pieces) {
             let (g, xv) = (dy + row * c, x + row * c)
-            for k in 0..<c {
+            var k = 0
+            while k + 8 <= c {
+                let gradient = load8(g + k)
+                store8(load8(sums + k) + gradient, sums + k)
+                store8(load8(sums + c + k) + gradient * (load8(xv + k) - load8(mean + k)), sums + c + k)
+                k += 8
+            }
+            while k < c {
                 sums[k] += g[k]
                 sums[c + k] += g[k] * (xv[k] - mean[k])
+                k += 1
             }
         }
     }
@@ -202,4 +251,21 @@ private func channelGradientSums(
         for k in 0..<(2 * c) { out[k] += partial.pointer[piece * 2 * c + k] }
     }
     for k in 0..<c { out[c + k] *= inverseStd[k] }
+}
+
+// The loops over a row's channels go eight channels at a time: the per-channel vectors (scale,
+// shift, the sums) are read through pointers that the compiler cannot prove apart from the row,
+// so its own loops stayed scalar (measured: the forward's affine pass took 3.5 times as long as
+// a ReLU pass over the same memory). Each channel's arithmetic and summation order is the
+// scalar loop's, so the results are the same to the bit.
+@inline(__always) private func load8(_ pointer: UnsafePointer<Float>) -> SIMD8<Float> {
+    UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self)
+}
+
+@inline(__always) private func load8(_ pointer: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
+    UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self)
+}
+
+@inline(__always) private func store8(_ value: SIMD8<Float>, _ pointer: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD8<Float>.self)
 }
