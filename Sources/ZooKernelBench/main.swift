@@ -114,7 +114,7 @@ for workload in workloads() where filter.map({ workload.name.contains($0) }) ?? 
     w.requiresGrad = false
     // The kernel each pass of this shape took (forward, then the data and kernel gradients).
     let kernels = ConvolutionAlgorithm.choices.dropFirst(decidedBefore).map { choice in
-        choice.algorithm == .onednn ? choice.onednnImplementation : "zoo"
+        choice.algorithm == .onednn ? choice.onednnImplementation : choice.algorithm.rawValue
     }
     rows.append([
         "kernels": kernels.joined(separator: " / "),

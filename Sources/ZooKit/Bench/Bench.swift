@@ -75,7 +75,7 @@ public enum Bench {
     /// The kernels this process's convolution shapes were given (see `BenchResult.convolutionKernels`).
     static var convolutionKernels: [String: Int] {
         ConvolutionAlgorithm.choices.reduce(into: [:]) { counts, choice in
-            let name = choice.algorithm == .onednn ? "onednn \(choice.onednnImplementation)" : "zoo"
+            let name = choice.algorithm == .onednn ? "onednn \(choice.onednnImplementation)" : choice.algorithm.rawValue
             counts[name, default: 0] += 1
         }
     }

@@ -9,24 +9,29 @@ import Synchronization
 /// loops for depthwise in `Depthwise.swift`) and oneDNN's direct kernels on the same
 /// channels-last activations, with the kernel reordered into oneDNN's blocked layout: on each
 /// call while it is being trained (it changes every step), once while it stays constant
-/// (inference, frozen layers; `ConvKernel`). Neither wins everywhere: oneDNN's AVX-512
-/// brgemm kernels run near the FMA limit where im2col pays for its copies, while on AVX2
-/// machines its GEMM-based fallbacks can lose to Zoo's split of the product. So the first call
-/// of a (pass, shape) times both and every later call in the process takes the winner. The
-/// timed call's output is always the winner's, so each shape's results come from one algorithm
-/// throughout a process.
+/// (inference, frozen layers; `ConvKernel`). A third, Winograd's F(4x4, 3x3) of Zoo's own
+/// (`Winograd.swift`), computes the forward pass and the data gradient of stride-1 3x3 2D
+/// convolutions. None wins everywhere: oneDNN's AVX-512 brgemm kernels run near the FMA limit
+/// where im2col pays for its copies, while on AVX2 machines its GEMM-based fallbacks can lose to
+/// Zoo's split of the product, and Winograd's fewer multiplications pay for its transforms only
+/// with enough channels. So the first call of a (pass, shape) times every candidate and every
+/// later call in the process takes the winner. The timed call's output is always the winner's,
+/// so each shape's results come from one algorithm throughout a process.
 ///
 /// The choices are kept per machine in a plan file (`ConvolutionPlanFile`), so that every
 /// later process, and every rank or sweep worker, computes each shape with the same algorithm:
-/// a seeded run gives the same numbers each time it runs on the machine (the two algorithms
+/// a seeded run gives the same numbers each time it runs on the machine (the algorithms
 /// differ in the last bits, which training amplifies).
 ///
-/// `ZOO_CONV_ALGORITHM=zoo|onednn` forces one (tests, comparisons); `auto` (or unset) times.
+/// `ZOO_CONV_ALGORITHM=zoo|onednn|winograd` forces one (tests, comparisons; Winograd where it
+/// applies, Zoo's kernels elsewhere); `auto` (or unset) times.
 public enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     /// Zoo's own kernels: im2col + SGEMM, or the direct depthwise loops.
     case zoo
     /// oneDNN's primitives.
     case onednn
+    /// Winograd's F(4x4, 3x3): the forward pass and data gradient of stride-1 3x3 2D convolutions.
+    case winograd
 
     /// The three products a convolution layer needs.
     public enum Pass: String, Sendable {
@@ -52,9 +57,10 @@ public enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
         /// oneDNN's implementation name (e.g. `brgconv:avx512_core`), or why it was not a candidate.
         public let onednnImplementation: String
         /// Seconds of the timed calls (nil when the algorithm was forced, came from the plan file, or
-        /// oneDNN was not a candidate).
+        /// was not a candidate).
         public let zooSeconds: Double?
         public let onednnSeconds: Double?
+        public let winogradSeconds: Double?
     }
 
     /// `ZOO_CONV_ALGORITHM`: nil times both (auto). An unknown value stops the process with the
@@ -95,7 +101,8 @@ public enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     /// Runs `body` with every convolution computed by `algorithm` (nil: by each shape's timed
     /// plan), for tests and side-by-side comparisons. Not for concurrent use: the setting is
     /// the process's while `body` runs. With `.onednn`, a shape oneDNN refuses still runs on
-    /// Zoo's kernels; `onednnRefusals` says which.
+    /// Zoo's kernels; `onednnRefusals` says which. With `.winograd`, passes it does not compute
+    /// run on Zoo's kernels.
     public static func using<T>(_ algorithm: ConvolutionAlgorithm?, _ body: () throws -> T) rethrows -> T {
         let saved = ConvolutionPlans.override
         ConvolutionPlans.override = algorithm
@@ -254,6 +261,14 @@ final class ConvolutionPlans: @unchecked Sendable {
     struct Plan {
         let algorithm: ConvolutionAlgorithm
         let onednn: OneDNNConvolution?
+
+        func run(zoo: () -> Void, onednn: (OneDNNConvolution) -> Void, winograd: (() -> Void)?) {
+            switch algorithm {
+            case .onednn: if let primitive = self.onednn { onednn(primitive) } else { zoo() }
+            case .winograd: if let winograd { winograd() } else { zoo() }
+            case .zoo: zoo()
+            }
+        }
     }
 
     private let lock = NSLock()
@@ -277,22 +292,30 @@ final class ConvolutionPlans: @unchecked Sendable {
         }
     }
 
-    /// Runs `pass` by the plan for its shape, deciding (and timing) on the first call. `zoo`
-    /// and `onednn` each compute the whole pass into the output.
+    /// Runs `pass` by the plan for its shape, deciding (and timing) on the first call. `zoo`,
+    /// `onednn` and `winograd` (nil where it does not apply) each compute the whole pass into
+    /// the output.
     func run(
         _ pass: ConvolutionAlgorithm.Pass, _ g: ConvGeometry, withBias: Bool = false, depthwise: Bool = false,
-        epilogue: OutputEpilogue.Kind? = nil, zoo: () -> Void, onednn: (OneDNNConvolution) -> Void
+        epilogue: OutputEpilogue.Kind? = nil, zoo: () -> Void, onednn: (OneDNNConvolution) -> Void, winograd: (() -> Void)? = nil
     ) {
         let key = Key(pass: pass, geometry: g, withBias: withBias, depthwise: depthwise, epilogue: epilogue)
         if let algorithm = Self.override {
-            if algorithm == .onednn, case .success(let primitive) = primitive(for: key) { onednn(primitive) } else { zoo() }
+            switch algorithm {
+            case .onednn:
+                if case .success(let primitive) = primitive(for: key) { onednn(primitive) } else { zoo() }
+            case .winograd:
+                if let winograd { winograd() } else { zoo() }
+            case .zoo:
+                zoo()
+            }
             return
         }
         if let plan = lock.withLock({ plans[key] }) {
-            if let primitive = plan.onednn, plan.algorithm == .onednn { onednn(primitive) } else { zoo() }
+            plan.run(zoo: zoo, onednn: onednn, winograd: winograd)
             return
         }
-        let plan = decide(key, zoo: zoo, onednn: onednn)
+        let plan = decide(key, zoo: zoo, onednn: onednn, winograd: winograd)
         lock.withLock { plans[key] = plans[key] ?? plan }
     }
 
@@ -310,53 +333,72 @@ final class ConvolutionPlans: @unchecked Sendable {
         }
     }
 
-    private func decide(_ key: Key, zoo: () -> Void, onednn: (OneDNNConvolution) -> Void) -> Plan {
-        func record(_ algorithm: ConvolutionAlgorithm, _ implementation: String, _ times: (Double, Double)? = nil) {
+    private func decide(
+        _ key: Key, zoo: () -> Void, onednn: (OneDNNConvolution) -> Void, winograd: (() -> Void)?
+    ) -> Plan {
+        func record(_ algorithm: ConvolutionAlgorithm, _ implementation: String, _ times: [ConvolutionAlgorithm: Double] = [:]) {
             lock.withLock {
                 decided.append(ConvolutionAlgorithm.Choice(
                     pass: key.pass, shape: key.shape, algorithm: algorithm, onednnImplementation: implementation,
-                    zooSeconds: times?.0, onednnSeconds: times?.1))
+                    zooSeconds: times[.zoo], onednnSeconds: times[.onednn], winogradSeconds: times[.winograd]))
             }
         }
-        if ConvolutionAlgorithm.forced == .zoo {
-            zoo()
-            record(.zoo, "not tried: ZOO_CONV_ALGORITHM=zoo")
-            return Plan(algorithm: .zoo, onednn: nil)
+        if let forced = ConvolutionAlgorithm.forced, forced != .onednn {
+            let plan = Plan(algorithm: forced == .winograd && winograd != nil ? .winograd : .zoo, onednn: nil)
+            plan.run(zoo: zoo, onednn: onednn, winograd: winograd)
+            record(plan.algorithm, "not tried: ZOO_CONV_ALGORITHM=\(forced.rawValue)")
+            return plan
         }
-        let primitive: OneDNNConvolution
+        var primitive: OneDNNConvolution?
+        var implementation: String
         switch self.primitive(for: key) {
-        case .success(let created): primitive = created
+        case .success(let created):
+            primitive = created
+            implementation = created.implementation
         case .failure(let error):
             // oneDNN refuses a few geometries (it says which step failed); Zoo's kernels compute all.
-            zoo()
-            record(.zoo, "not a candidate: \(error.message)")
-            return Plan(algorithm: .zoo, onednn: nil)
+            implementation = "not a candidate: \(error.message)"
         }
         if ConvolutionAlgorithm.forced == .onednn {
-            onednn(primitive)
-            record(.onednn, primitive.implementation)
-            return Plan(algorithm: .onednn, onednn: primitive)
+            let plan = Plan(algorithm: primitive == nil ? .zoo : .onednn, onednn: primitive)
+            plan.run(zoo: zoo, onednn: onednn, winograd: winograd)
+            record(plan.algorithm, implementation)
+            return plan
+        }
+        var candidates: [ConvolutionAlgorithm] = [.zoo]
+        if primitive != nil { candidates.append(.onednn) }
+        if winograd != nil { candidates.append(.winograd) }
+        func compute(_ algorithm: ConvolutionAlgorithm) {
+            Plan(algorithm: algorithm, onednn: primitive).run(zoo: zoo, onednn: onednn, winograd: winograd)
         }
         let planKey = ConvolutionPlanFile.entryKey(key)
-        if let planned = ConvolutionPlanFile.shared?.algorithm(for: planKey) {
-            if planned == .onednn { onednn(primitive) } else { zoo() }
-            record(planned, primitive.implementation)
+        if let planned = ConvolutionPlanFile.shared?.algorithm(for: planKey), candidates.contains(planned) {
+            compute(planned)
+            record(planned, implementation)
             return Plan(algorithm: planned, onednn: planned == .onednn ? primitive : nil)
         }
-        // oneDNN's first call touches its buffers; then each runs twice, alternating, and keeps
-        // its faster time: one sample each chose differently from run to run (measured: 2 to 12
-        // of ResNet50's 40 forward shapes went either way).
-        onednn(primitive)
-        var (zooTime, onednnTime) = (Double.infinity, Double.infinity)
-        for _ in 0..<2 {
-            zooTime = Swift.min(zooTime, seconds(zoo))
-            onednnTime = Swift.min(onednnTime, seconds { onednn(primitive) })
+        guard candidates.count > 1 else {
+            zoo()
+            record(.zoo, implementation)
+            return Plan(algorithm: .zoo, onednn: nil)
         }
-        var winner: ConvolutionAlgorithm = onednnTime < zooTime ? .onednn : .zoo
+        // Every candidate but Zoo's first runs once untimed (oneDNN's first call touches its
+        // buffers); then each runs twice, alternating, and keeps its faster time: one sample each
+        // chose differently from run to run (measured: 2 to 12 of ResNet50's 40 forward shapes
+        // went either way).
+        for algorithm in candidates.dropFirst() { compute(algorithm) }
+        var times = [ConvolutionAlgorithm: Double]()
+        for _ in 0..<2 {
+            for algorithm in candidates {
+                times[algorithm] = Swift.min(times[algorithm] ?? .infinity, seconds { compute(algorithm) })
+            }
+        }
+        var winner = candidates.min { times[$0]! < times[$1]! }!
         // The plan file keeps the first choice any process made for this shape on the machine.
         winner = ConvolutionPlanFile.shared?.keep(winner, for: planKey) ?? winner
-        if winner == .zoo { zoo() }
-        record(winner, primitive.implementation, (zooTime, onednnTime))
+        // The output is the winner's: the last timed call was another candidate's.
+        compute(winner)
+        record(winner, implementation, times)
         return Plan(algorithm: winner, onednn: winner == .onednn ? primitive : nil)
     }
 
@@ -385,14 +427,16 @@ extension ConvGeometry {
                     }
                 }
                 primitive.execute(x, kernel: w, bias: bias, scale: epilogue?.scale, shift: epilogue?.shift, into: y)
-            })
+            },
+            winograd: winogradApplies ? { winogradForward(x, w, bias: bias, into: y, epilogue: epilogue) } : nil)
     }
 
     /// dx = the adjoint of the convolution applied to dy.
     func backwardData(_ dy: UnsafePointer<Float>, _ w: ConvKernel, into dx: UnsafeMutablePointer<Float>) {
         ConvolutionPlans.shared.run(
             .backwardData, self, zoo: { im2colBackwardData(dy, w.pointer, into: dx) },
-            onednn: { $0.execute(dy, kernel: w, bias: nil, into: dx) })
+            onednn: { $0.execute(dy, kernel: w, bias: nil, into: dx) },
+            winograd: winogradBackwardDataApplies ? { winogradBackwardData(dy, w, into: dx) } : nil)
     }
 
     /// dw = the kernel gradient of the convolution from its input x and output gradient dy.
@@ -443,11 +487,13 @@ public final class ConvolutionPlanFile: @unchecked Sendable {
         return ConvolutionPlanFile(url: url, machine: machineKey)
     }()
 
-    /// What the timings depend on: the CPU, the kernels of OpenBLAS and oneDNN, oneDNN's version
-    /// and the threads.
+    /// What the timings depend on: the CPU, the kernels of OpenBLAS and oneDNN, oneDNN's version,
+    /// the threads, and the algorithms that were candidates (a choice made before an algorithm
+    /// existed never timed it).
     public static var machineKey: String {
         "\(CPUInfo.summary); OpenBLAS \(BLAS.coreName); oneDNN \(ConvolutionAlgorithm.onednnVersion) "
-            + "\(ConvolutionAlgorithm.onednnISA); \(Parallel.threadCount) threads"
+            + "\(ConvolutionAlgorithm.onednnISA); \(Parallel.threadCount) threads; "
+            + "candidates \(ConvolutionAlgorithm.allCases.map(\.rawValue).joined(separator: ", "))"
     }
 
     /// The file and the machine key, as `zoo --version` prints them; `off` when none is kept.

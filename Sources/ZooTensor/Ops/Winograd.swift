@@ -1,0 +1,284 @@
+/// Winograd's minimal filtering F(4x4, 3x3) (Lavin and Gray, "Fast Algorithms for
+/// Convolutional Neural Networks", 2016), the third algorithm `ConvolutionAlgorithm` times for
+/// stride-1, undilated 3x3 2D convolutions.
+///
+/// Each 4x4 block of outputs (a tile) of each output channel is computed from the 6x6 input
+/// patch under it as `Y = Aᵀ [ Σ_c (G g_c Gᵀ) ⊙ (Bᵀ d_c B) ] A`: 36 products per tile, channel
+/// pair and tap position instead of the direct 144. The sum over input channels of the 36
+/// element-wise products is 36 matrix products, (tiles × in) by (in × out), which OpenBLAS runs.
+///
+/// Stages, for a block of tiles at a time so that the transformed input and products stay in
+/// cache:
+/// 1. the kernel transform `U = G g Gᵀ`, (3x3, in, out) to (36, in, out), once per call, or once
+///    for a constant kernel (kept with the kernel's storage, as oneDNN's layouts are);
+/// 2. the input transform `V = Bᵀ d B` of each tile, eight channels at a time;
+/// 3. the 36 products `M[p] = V[p] U[p]`;
+/// 4. the output transform `Aᵀ M A`, with the bias or the inference epilogue, written where the
+///    tile lies inside the output.
+///
+/// The transforms multiply by up to 8 and divide by 24, so the result carries a few more bits of
+/// rounding than the direct sum (measured against the float64 definition in the tests); the
+/// per-shape timing offers it beside im2col and oneDNN, and it is taken only where it is faster.
+
+/// The transformed kernel for the forward pass and for the data gradient (taps flipped, channels
+/// swapped): the consumers under which a constant kernel keeps its transforms.
+final class WinogradKernelLayout: Sendable {
+    static let forward = WinogradKernelLayout()
+    static let dataGradient = WinogradKernelLayout()
+}
+
+extension ConvGeometry {
+    /// Whether F(4x4, 3x3) computes this convolution: 2D, a 3x3 kernel, stride 1, no dilation.
+    var winogradApplies: Bool {
+        input[0] == 1 && kernel == [1, 3, 3] && strides == [1, 1, 1] && dilations == [1, 1, 1]
+    }
+
+    /// y = conv(x, w) (+ bias, or the epilogue) by F(4x4, 3x3); `winogradApplies` must hold.
+    func winogradForward(
+        _ x: UnsafePointer<Float>, _ w: ConvKernel, layout: WinogradKernelLayout = .forward, flip: Bool = false,
+        bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>, epilogue: OutputEpilogue? = nil
+    ) {
+        let (c, k) = (inChannels, outChannels)
+        let transformed = winogradKernel(w, layout: layout, flip: flip)
+        let u = UnsafePointer(transformed.pointer.assumingMemoryBound(to: Float.self))
+        let (tilesHigh, tilesWide) = ((output[1] + 3) / 4, (output[2] + 3) / 4)
+        let tiles = batch * tilesHigh * tilesWide
+        // Tiles per block: the block's transformed input and products in about 1 MiB; with a
+        // large transformed kernel (it is read once per block), one block per thread instead.
+        let perThread = (tiles + Parallel.threadCount - 1) / Parallel.threadCount
+        let cached = Swift.max(8, (1 << 18) / (36 * (c + k)))
+        let blockTiles = 36 * c * k > 1 << 20 ? perThread : Swift.min(perThread, cached)
+        let blocks = (tiles + blockTiles - 1) / blockTiles
+        let pieces = Swift.min(Parallel.threadCount, blocks)
+        withExtendedLifetime(transformed) {
+            Parallel.forEach(pieces) { piece in
+                let transformedInput = UnsafeMutablePointer<Float>.allocate(capacity: 36 * blockTiles * c)
+                let products = UnsafeMutablePointer<Float>.allocate(capacity: 36 * blockTiles * k)
+                defer {
+                    transformedInput.deallocate()
+                    products.deallocate()
+                }
+                for block in stride(from: blocks * piece / pieces, to: blocks * (piece + 1) / pieces, by: 1) {
+                    let first = block * blockTiles
+                    let count = Swift.min(blockTiles, tiles - first)
+                    for tile in 0..<count {
+                        transformInputTile(x, tile: first + tile, tilesHigh: tilesHigh, tilesWide: tilesWide, into: transformedInput + tile * c, stride: count * c)
+                    }
+                    for position in 0..<36 {
+                        BLAS.sgemm(
+                            transA: false, transB: false, m: count, n: k, k: c, a: transformedInput + position * count * c, lda: c,
+                            b: u + position * c * k, ldb: k, beta: 0, c: products + position * count * k, ldc: k)
+                    }
+                    for tile in 0..<count {
+                        transformOutputTile(
+                            products + tile * k, stride: count * k, tile: first + tile, tilesHigh: tilesHigh, tilesWide: tilesWide,
+                            bias: bias, into: y, epilogue: epilogue)
+                    }
+                }
+            }
+        }
+    }
+
+    /// dx = the adjoint applied to dy, as the forward F(4x4, 3x3) of `dataGradientAsConvolution`
+    /// with the kernel's taps flipped and its channels swapped; `winogradBackwardDataApplies`
+    /// must hold.
+    func winogradBackwardData(_ dy: UnsafePointer<Float>, _ w: ConvKernel, into dx: UnsafeMutablePointer<Float>) {
+        guard let transposed = dataGradientAsConvolution, transposed.winogradApplies else {
+            preconditionFailure("F(4x4, 3x3) does not compute the data gradient of \(self)")
+        }
+        transposed.winogradForward(dy, w, layout: .dataGradient, flip: true, bias: nil, into: dx)
+    }
+
+    /// Whether `winogradBackwardData` computes this convolution's data gradient.
+    var winogradBackwardDataApplies: Bool { winogradApplies && dataGradientAsConvolution?.winogradApplies == true }
+
+    /// `U = G g Gᵀ` for every (in, out) pair, laid out (36, in, out); `flip` reads the kernel of the
+    /// data gradient (taps reversed, in and out swapped) from the forward kernel (3, 3, out, in)
+    /// of this geometry's transposed one. A constant kernel's transform is kept with its storage.
+    private func winogradKernel(_ w: ConvKernel, layout: WinogradKernelLayout, flip: Bool) -> AlignedBlock {
+        let bytes = 36 * inChannels * outChannels * MemoryLayout<Float>.stride
+        let make = { (destination: UnsafeMutableRawPointer) in
+            self.transformKernel(w.pointer, flip: flip, into: destination.assumingMemoryBound(to: Float.self))
+        }
+        guard w.isConstant else {
+            w.tensor.storage.dropLayouts()
+            let block = AlignedBlock(bytes: bytes)
+            make(block.pointer)
+            return block
+        }
+        return w.tensor.storage.layout(for: layout, matching: { $0 === layout }, bytes: bytes, make: make)
+    }
+
+    private func transformKernel(_ w: UnsafePointer<Float>, flip: Bool, into u: UnsafeMutablePointer<Float>) {
+        let (c, k) = (inChannels, outChannels)
+        Parallel.ranges(c, grain: Swift.max(1, 2048 / Swift.max(k, 1))) { channels in
+            withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: 36) { buffer in
+                let t = buffer.baseAddress!
+                for i in channels {
+                    var o = 0
+                    while o < k {
+                        let lanes = Swift.min(8, k - o)
+                        // The 3x3 taps of input channel i, output channels o..<o+8; flipped, the
+                        // stored kernel is the forward one, (3, 3, k, c): taps reversed, in and out
+                        // swapped.
+                        for row in 0..<3 {
+                            for column in 0..<3 {
+                                if flip {
+                                    var value = SIMD8<Float>()
+                                    let tap = w + ((2 - row) * 3 + 2 - column) * c * k + i
+                                    for lane in 0..<lanes { value[lane] = tap[(o + lane) * c] }
+                                    t[row * 6 + column] = value
+                                } else {
+                                    t[row * 6 + column] = load(w + (row * 3 + column) * c * k + i * k + o, lanes)
+                                }
+                            }
+                        }
+                        // G g (columns: 3 rows to 6), then (G g) Gᵀ (rows: 3 columns to 6).
+                        for column in 0..<3 { kernelTransform(t + column, step: 6) }
+                        for row in 0..<6 { kernelTransform(t + row * 6, step: 1) }
+                        for position in 0..<36 { store(t[position], u + (position * c + i) * k + o, lanes) }
+                        o += 8
+                    }
+                }
+            }
+        }
+    }
+
+    /// Writes `Bᵀ d B` of one tile's 6x6 input patch (zeros outside the input) for every channel:
+    /// element p of the 36 at `target + p * stride`.
+    @inline(__always)
+    private func transformInputTile(
+        _ x: UnsafePointer<Float>, tile: Int, tilesHigh: Int, tilesWide: Int, into target: UnsafeMutablePointer<Float>, stride: Int
+    ) {
+        let c = inChannels
+        let (ih, iw) = (input[1], input[2])
+        let column0 = (tile % tilesWide) * 4 - padBefore[2]
+        let row0 = (tile / tilesWide % tilesHigh) * 4 - padBefore[1]
+        let image = x + (tile / (tilesWide * tilesHigh)) * ih * iw * c
+        withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: 36) { d in
+            var channel = 0
+            while channel < c {
+                let lanes = Swift.min(8, c - channel)
+                for row in 0..<6 {
+                    let y = row0 + row
+                    for column in 0..<6 {
+                        let xx = column0 + column
+                        d[row * 6 + column] = y >= 0 && y < ih && xx >= 0 && xx < iw
+                            ? load(image + (y * iw + xx) * c + channel, lanes) : SIMD8<Float>()
+                    }
+                }
+                // Bᵀ d (columns), then (Bᵀ d) B (rows).
+                for column in 0..<6 {
+                    inputTransform(d.baseAddress! + column, step: 6)
+                }
+                for row in 0..<6 {
+                    inputTransform(d.baseAddress! + row * 6, step: 1)
+                }
+                for position in 0..<36 {
+                    store(d[position], target + position * stride + channel, lanes)
+                }
+                channel += 8
+            }
+        }
+    }
+
+    /// `Aᵀ m A` of one tile for every output channel (element p of m at `products + p * stride`),
+    /// plus the bias or the epilogue, written to the outputs the tile covers.
+    @inline(__always)
+    private func transformOutputTile(
+        _ products: UnsafePointer<Float>, stride: Int, tile: Int, tilesHigh: Int, tilesWide: Int, bias: UnsafePointer<Float>?,
+        into y: UnsafeMutablePointer<Float>, epilogue: OutputEpilogue?
+    ) {
+        let k = outChannels
+        let (oh, ow) = (output[1], output[2])
+        let column0 = (tile % tilesWide) * 4
+        let row0 = (tile / tilesWide % tilesHigh) * 4
+        let imageRow = (tile / (tilesWide * tilesHigh)) * oh * ow
+        withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: 36) { m in
+            var channel = 0
+            while channel < k {
+                let lanes = Swift.min(8, k - channel)
+                for position in 0..<36 { m[position] = load(products + position * stride + channel, lanes) }
+                // Aᵀ m (columns: 6 rows to 4), then (Aᵀ m) A (rows: 6 columns to 4).
+                for column in 0..<6 { outputTransform(m.baseAddress! + column, step: 6) }
+                for row in 0..<4 { outputTransform(m.baseAddress! + row * 6, step: 1) }
+                let added = bias.map { load($0 + channel, lanes) } ?? SIMD8<Float>()
+                for row in 0..<Swift.min(4, oh - row0) {
+                    for column in 0..<Swift.min(4, ow - column0) {
+                        store(m[row * 6 + column] + added, y + (imageRow + (row0 + row) * ow + column0 + column) * k + channel, lanes)
+                    }
+                }
+                channel += 8
+            }
+        }
+        guard let epilogue else { return }
+        for row in 0..<Swift.min(4, oh - row0) {
+            let first = imageRow + (row0 + row) * ow + column0
+            epilogue.apply(y, rows: first..<(first + Swift.min(4, ow - column0)), channels: k)
+        }
+    }
+}
+
+/// `G g` in place: three vectors `step` apart become six, G = [1/4 0 0; -1/6 -1/6 -1/6;
+/// -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1].
+@inline(__always)
+private func kernelTransform(_ g: UnsafeMutablePointer<SIMD8<Float>>, step: Int) {
+    let (g0, g1, g2) = (g[0], g[step], g[2 * step])
+    let outer = (g0 + g2) * SIMD8<Float>(repeating: -1.0 / 6)
+    let middle = g1 * SIMD8<Float>(repeating: 1.0 / 6)
+    let scaledOuter = g0 * SIMD8<Float>(repeating: 1.0 / 24) + g2 * SIMD8<Float>(repeating: 1.0 / 6)
+    let scaledMiddle = g1 * SIMD8<Float>(repeating: 1.0 / 12)
+    g[0] = g0 * SIMD8<Float>(repeating: 0.25)
+    g[step] = outer - middle
+    g[2 * step] = outer + middle
+    g[3 * step] = scaledOuter + scaledMiddle
+    g[4 * step] = scaledOuter - scaledMiddle
+    g[5 * step] = g2
+}
+
+/// `Bᵀ d` in place for six vectors `step` apart, Bᵀ = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0;
+/// 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1].
+@inline(__always)
+private func inputTransform(_ d: UnsafeMutablePointer<SIMD8<Float>>, step: Int) {
+    let (d0, d1, d2, d3, d4, d5) = (d[0], d[step], d[2 * step], d[3 * step], d[4 * step], d[5 * step])
+    let four = SIMD8<Float>(repeating: 4), five = SIMD8<Float>(repeating: 5), two = SIMD8<Float>(repeating: 2)
+    d[0] = four * d0 - five * d2 + d4
+    d[step] = d3 + d4 - four * (d1 + d2)
+    d[2 * step] = four * (d1 - d2) + d4 - d3
+    d[3 * step] = two * (d3 - d1) + d4 - d2
+    d[4 * step] = two * (d1 - d3) + d4 - d2
+    d[5 * step] = four * d1 - five * d3 + d5
+}
+
+/// `Aᵀ m` for six vectors `step` apart into the first four, Aᵀ = [1 1 1 1 1 0; 0 1 -1 2 -2 0;
+/// 0 1 1 4 4 0; 0 1 -1 8 -8 1].
+@inline(__always)
+private func outputTransform(_ m: UnsafeMutablePointer<SIMD8<Float>>, step: Int) {
+    let (m0, m1, m2, m3, m4, m5) = (m[0], m[step], m[2 * step], m[3 * step], m[4 * step], m[5 * step])
+    let (sum12, difference12, sum34, difference34) = (m1 + m2, m1 - m2, m3 + m4, m3 - m4)
+    m[0] = m0 + sum12 + sum34
+    m[step] = difference12 + SIMD8<Float>(repeating: 2) * difference34
+    m[2 * step] = sum12 + SIMD8<Float>(repeating: 4) * sum34
+    m[3 * step] = difference12 + SIMD8<Float>(repeating: 8) * difference34 + m5
+}
+
+/// The first `lanes` floats at `pointer`, the rest zero.
+@inline(__always)
+private func load(_ pointer: UnsafePointer<Float>, _ lanes: Int) -> SIMD8<Float> {
+    if lanes == 8 { return UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self) }
+    var value = SIMD8<Float>()
+    for lane in 0..<lanes { value[lane] = pointer[lane] }
+    return value
+}
+
+@inline(__always)
+private func load(_ pointer: UnsafeMutablePointer<Float>, _ lanes: Int) -> SIMD8<Float> { load(UnsafePointer(pointer), lanes) }
+
+@inline(__always)
+private func store(_ value: SIMD8<Float>, _ pointer: UnsafeMutablePointer<Float>, _ lanes: Int) {
+    if lanes == 8 {
+        UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD8<Float>.self)
+        return
+    }
+    for lane in 0..<lanes { pointer[lane] = value[lane] }
+}
