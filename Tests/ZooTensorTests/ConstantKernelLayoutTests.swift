@@ -131,4 +131,24 @@ final class ConstantKernelLayoutTests: XCTestCase {
             assertSame(changed, try ConvolutionAlgorithm.using(.zoo) { try run().scalars }, "\(name) after its kernel changed")
         }
     }
+
+    /// The first call of a shape times every candidate; oneDNN's copy of a constant kernel made
+    /// while it was timed stays only when oneDNN won.
+    func testTheTimedCallKeepsOnlyTheWinnersCopy() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("zoo-plans-\(UUID().uuidString).json")
+        let saved = ConvolutionPlanFile.shared
+        ConvolutionPlanFile.shared = ConvolutionPlanFile(url: url, machine: ConvolutionPlanFile.machineKey)
+        defer {
+            ConvolutionPlanFile.shared = saved
+            try? FileManager.default.removeItem(at: url)
+        }
+        // A shape no other test uses, so that this call is its first and is timed.
+        let input = uniform([1, 11, 13, 72], seed: 21)
+        let weights = uniform([3, 3, 72, 40], -0.2, 0.2, seed: 22)
+        _ = try ConvolutionAlgorithm.using(nil) { try conv2d(input, kernel: weights, padding: .same) }
+        let choice = try XCTUnwrap(ConvolutionAlgorithm.choices.last { $0.pass == .forward && $0.shape.contains("[1, 11, 13] x72") })
+        guard ConvolutionAlgorithm.forced == nil else { return }
+        XCTAssertNotNil(choice.onednnSeconds, "oneDNN was timed")
+        XCTAssertEqual(weights.storage.layoutCount, choice.algorithm == .onednn ? 1 : 0, "chosen: \(choice.algorithm)")
+    }
 }

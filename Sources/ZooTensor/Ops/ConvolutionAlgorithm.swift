@@ -294,10 +294,12 @@ final class ConvolutionPlans: @unchecked Sendable {
 
     /// Runs `pass` by the plan for its shape, deciding (and timing) on the first call. `zoo`,
     /// `onednn` and `winograd` (nil where it does not apply) each compute the whole pass into
-    /// the output.
+    /// the output. `kernel`, for the passes that read one: what the timed candidates kept of it
+    /// is let go before the winner's final call, which keeps only its own.
     func run(
         _ pass: ConvolutionAlgorithm.Pass, _ g: ConvGeometry, withBias: Bool = false, depthwise: Bool = false,
-        epilogue: OutputEpilogue.Kind? = nil, zoo: () -> Void, onednn: (OneDNNConvolution) -> Void, winograd: (() -> Void)? = nil
+        epilogue: OutputEpilogue.Kind? = nil, kernel: ConvKernel? = nil, zoo: () -> Void, onednn: (OneDNNConvolution) -> Void,
+        winograd: (() -> Void)? = nil
     ) {
         let key = Key(pass: pass, geometry: g, withBias: withBias, depthwise: depthwise, epilogue: epilogue)
         if let algorithm = Self.override {
@@ -315,7 +317,7 @@ final class ConvolutionPlans: @unchecked Sendable {
             plan.run(zoo: zoo, onednn: onednn, winograd: winograd)
             return
         }
-        let plan = decide(key, zoo: zoo, onednn: onednn, winograd: winograd)
+        let plan = decide(key, kernel: kernel, zoo: zoo, onednn: onednn, winograd: winograd)
         lock.withLock { plans[key] = plans[key] ?? plan }
     }
 
@@ -334,7 +336,7 @@ final class ConvolutionPlans: @unchecked Sendable {
     }
 
     private func decide(
-        _ key: Key, zoo: () -> Void, onednn: (OneDNNConvolution) -> Void, winograd: (() -> Void)?
+        _ key: Key, kernel: ConvKernel?, zoo: () -> Void, onednn: (OneDNNConvolution) -> Void, winograd: (() -> Void)?
     ) -> Plan {
         func record(_ algorithm: ConvolutionAlgorithm, _ implementation: String, _ times: [ConvolutionAlgorithm: Double] = [:]) {
             lock.withLock {
@@ -396,7 +398,9 @@ final class ConvolutionPlans: @unchecked Sendable {
         var winner = candidates.min { times[$0]! < times[$1]! }!
         // The plan file keeps the first choice any process made for this shape on the machine.
         winner = ConvolutionPlanFile.shared?.keep(winner, for: planKey) ?? winner
-        // The output is the winner's: the last timed call was another candidate's.
+        // The output is the winner's: the last timed call was another candidate's. A losing
+        // candidate's copy of a constant kernel would stay with the kernel for nothing.
+        kernel?.tensor.storage.dropLayouts()
         compute(winner)
         record(winner, implementation, times)
         return Plan(algorithm: winner, onednn: winner == .onednn ? primitive : nil)
@@ -417,7 +421,7 @@ extension ConvGeometry {
         epilogue: OutputEpilogue? = nil
     ) {
         ConvolutionPlans.shared.run(
-            .forward, self, withBias: bias != nil, epilogue: epilogue?.kind,
+            .forward, self, withBias: bias != nil, epilogue: epilogue?.kind, kernel: w,
             zoo: { im2colForward(x, w.pointer, bias: bias, into: y, epilogue: epilogue) },
             onednn: { primitive in
                 // oneDNN's sum post-op adds what the output held: the residual.
@@ -428,15 +432,15 @@ extension ConvGeometry {
                 }
                 primitive.execute(x, kernel: w, bias: bias, scale: epilogue?.scale, shift: epilogue?.shift, into: y)
             },
-            winograd: winogradApplies ? { winogradForward(x, w, bias: bias, into: y, epilogue: epilogue) } : nil)
+            winograd: winogradApplies ? { winogradForward(x, w.pointer, bias: bias, into: y, epilogue: epilogue) } : nil)
     }
 
     /// dx = the adjoint of the convolution applied to dy.
     func backwardData(_ dy: UnsafePointer<Float>, _ w: ConvKernel, into dx: UnsafeMutablePointer<Float>) {
         ConvolutionPlans.shared.run(
-            .backwardData, self, zoo: { im2colBackwardData(dy, w.pointer, into: dx) },
+            .backwardData, self, kernel: w, zoo: { im2colBackwardData(dy, w.pointer, into: dx) },
             onednn: { $0.execute(dy, kernel: w, bias: nil, into: dx) },
-            winograd: winogradBackwardDataApplies ? { winogradBackwardData(dy, w, into: dx) } : nil)
+            winograd: winogradBackwardDataApplies ? { winogradBackwardData(dy, w.pointer, into: dx) } : nil)
     }
 
     /// dw = the kernel gradient of the convolution from its input x and output gradient dy.
@@ -451,14 +455,14 @@ extension ConvGeometry {
 extension ConvGeometry {
     func depthwiseForward(_ x: UnsafePointer<Float>, _ w: ConvKernel, bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>) {
         ConvolutionPlans.shared.run(
-            .forward, self, withBias: bias != nil, depthwise: true,
+            .forward, self, withBias: bias != nil, depthwise: true, kernel: w,
             zoo: { directDepthwiseForward(x, w.pointer, bias: bias, into: y) },
             onednn: { $0.execute(x, kernel: w, bias: bias, into: y) })
     }
 
     func depthwiseBackwardData(_ dy: UnsafePointer<Float>, _ w: ConvKernel, into dx: UnsafeMutablePointer<Float>) {
         ConvolutionPlans.shared.run(
-            .backwardData, self, depthwise: true, zoo: { directDepthwiseBackwardData(dy, w.pointer, into: dx) },
+            .backwardData, self, depthwise: true, kernel: w, zoo: { directDepthwiseBackwardData(dy, w.pointer, into: dx) },
             onednn: { $0.execute(dy, kernel: w, bias: nil, into: dx) })
     }
 

@@ -9,8 +9,10 @@
 ///
 /// Stages, for a block of tiles at a time so that the transformed input and products stay in
 /// cache:
-/// 1. the kernel transform `U = G g Gᵀ`, (3x3, in, out) to (36, in, out), once per call, or once
-///    for a constant kernel (kept with the kernel's storage, as oneDNN's layouts are);
+/// 1. the kernel transform `U = G g Gᵀ`, (3x3, in, out) to (36, in, out), on each call: kept
+///    for a constant kernel, as oneDNN's blocked layout is (`ConvKernel`), it would hold four
+///    times the kernel's memory (measured: ResNet50 inference at batch 8 from 366 to 489 MB,
+///    above PyTorch's peak), so the per-shape timing counts the transform in;
 /// 2. the input transform `V = Bᵀ d B` of each tile, eight channels at a time;
 /// 3. the 36 products `M[p] = V[p] U[p]`;
 /// 4. the output transform `Aᵀ M A`, with the bias or the inference epilogue, written where the
@@ -20,13 +22,6 @@
 /// rounding than the direct sum (measured against the float64 definition in the tests); the
 /// per-shape timing offers it beside im2col and oneDNN, and it is taken only where it is faster.
 
-/// The transformed kernel for the forward pass and for the data gradient (taps flipped, channels
-/// swapped): the consumers under which a constant kernel keeps its transforms.
-final class WinogradKernelLayout: Sendable {
-    static let forward = WinogradKernelLayout()
-    static let dataGradient = WinogradKernelLayout()
-}
-
 extension ConvGeometry {
     /// Whether F(4x4, 3x3) computes this convolution: 2D, a 3x3 kernel, stride 1, no dilation.
     var winogradApplies: Bool {
@@ -35,12 +30,15 @@ extension ConvGeometry {
 
     /// y = conv(x, w) (+ bias, or the epilogue) by F(4x4, 3x3); `winogradApplies` must hold.
     func winogradForward(
-        _ x: UnsafePointer<Float>, _ w: ConvKernel, layout: WinogradKernelLayout = .forward, flip: Bool = false,
+        _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, flip: Bool = false,
         bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>, epilogue: OutputEpilogue? = nil
     ) {
         let (c, k) = (inChannels, outChannels)
-        let transformed = winogradKernel(w, layout: layout, flip: flip)
-        let u = UnsafePointer(transformed.pointer.assumingMemoryBound(to: Float.self))
+        // Storages come from the block cache, so the per-call buffers of the same sizes are
+        // reused, not faulted in anew (and glibc's heap does not grow by their fragments).
+        let transformed = Storage(count: 36 * c * k)
+        transformKernel(w, flip: flip, into: transformed.pointer)
+        let u = UnsafePointer(transformed.pointer)
         let (tilesHigh, tilesWide) = ((output[1] + 3) / 4, (output[2] + 3) / 4)
         let tiles = batch * tilesHigh * tilesWide
         // Tiles per block: the block's transformed input and products in about 1 MiB; with a
@@ -52,12 +50,9 @@ extension ConvGeometry {
         let pieces = Swift.min(Parallel.threadCount, blocks)
         withExtendedLifetime(transformed) {
             Parallel.forEach(pieces) { piece in
-                let transformedInput = UnsafeMutablePointer<Float>.allocate(capacity: 36 * blockTiles * c)
-                let products = UnsafeMutablePointer<Float>.allocate(capacity: 36 * blockTiles * k)
-                defer {
-                    transformedInput.deallocate()
-                    products.deallocate()
-                }
+                let scratch = Storage(count: 36 * blockTiles * (c + k))
+                let (transformedInput, products) = (scratch.pointer, scratch.pointer + 36 * blockTiles * c)
+                defer { withExtendedLifetime(scratch) {} }
                 for block in stride(from: blocks * piece / pieces, to: blocks * (piece + 1) / pieces, by: 1) {
                     let first = block * blockTiles
                     let count = Swift.min(blockTiles, tiles - first)
@@ -82,11 +77,11 @@ extension ConvGeometry {
     /// dx = the adjoint applied to dy, as the forward F(4x4, 3x3) of `dataGradientAsConvolution`
     /// with the kernel's taps flipped and its channels swapped; `winogradBackwardDataApplies`
     /// must hold.
-    func winogradBackwardData(_ dy: UnsafePointer<Float>, _ w: ConvKernel, into dx: UnsafeMutablePointer<Float>) {
+    func winogradBackwardData(_ dy: UnsafePointer<Float>, _ w: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>) {
         guard let transposed = dataGradientAsConvolution, transposed.winogradApplies else {
             preconditionFailure("F(4x4, 3x3) does not compute the data gradient of \(self)")
         }
-        transposed.winogradForward(dy, w, layout: .dataGradient, flip: true, bias: nil, into: dx)
+        transposed.winogradForward(dy, w, flip: true, bias: nil, into: dx)
     }
 
     /// Whether `winogradBackwardData` computes this convolution's data gradient.
@@ -94,21 +89,7 @@ extension ConvGeometry {
 
     /// `U = G g Gᵀ` for every (in, out) pair, laid out (36, in, out); `flip` reads the kernel of the
     /// data gradient (taps reversed, in and out swapped) from the forward kernel (3, 3, out, in)
-    /// of this geometry's transposed one. A constant kernel's transform is kept with its storage.
-    private func winogradKernel(_ w: ConvKernel, layout: WinogradKernelLayout, flip: Bool) -> AlignedBlock {
-        let bytes = 36 * inChannels * outChannels * MemoryLayout<Float>.stride
-        let make = { (destination: UnsafeMutableRawPointer) in
-            self.transformKernel(w.pointer, flip: flip, into: destination.assumingMemoryBound(to: Float.self))
-        }
-        guard w.isConstant else {
-            w.tensor.storage.dropLayouts()
-            let block = AlignedBlock(bytes: bytes)
-            make(block.pointer)
-            return block
-        }
-        return w.tensor.storage.layout(for: layout, matching: { $0 === layout }, bytes: bytes, make: make)
-    }
-
+    /// of this geometry's transposed one.
     private func transformKernel(_ w: UnsafePointer<Float>, flip: Bool, into u: UnsafeMutablePointer<Float>) {
         let (c, k) = (inChannels, outChannels)
         Parallel.ranges(c, grain: Swift.max(1, 2048 / Swift.max(k, 1))) { channels in
