@@ -121,7 +121,7 @@ final class WinogradTests: XCTestCase {
         XCTAssertLessThan(worst, 1e-4, "after the kernel changed")
     }
 
-    func testOnlyStride1Undilated3x3ConvolutionsAreCandidates() throws {
+    func testOnlyStride1Undilated3x3ConvolutionsOfAtMost256x256ChannelsAreCandidates() throws {
         func geometry(kernel: Int, stride: Int, dilation: Int, depth: Int = 1) throws -> ConvGeometry {
             try ConvGeometry(
                 op: "test", batch: 1, input: [depth, 9, 9], inChannels: 4, outChannels: 4, kernel: [depth == 1 ? 1 : kernel, kernel, kernel],
@@ -133,5 +133,9 @@ final class WinogradTests: XCTestCase {
         XCTAssertFalse(try geometry(kernel: 3, stride: 1, dilation: 2).winogradApplies)
         XCTAssertFalse(try geometry(kernel: 5, stride: 1, dilation: 1).winogradApplies)
         XCTAssertFalse(try geometry(kernel: 3, stride: 1, dilation: 1, depth: 5).winogradApplies)
+        let wide = try ConvGeometry(
+            op: "test", batch: 1, input: [1, 7, 7], inChannels: 512, outChannels: 512, kernel: [1, 3, 3], strides: [1, 1, 1],
+            dilations: [1, 1, 1], padding: .same)
+        XCTAssertFalse(wide.winogradApplies, "512 x 512 channels")
     }
 }

@@ -70,17 +70,24 @@ int zoo_dnnl_prepare_weights(
     zoo_dnnl_convolution *convolution, int threads, const float *weights, void *prepared, char *error,
     size_t error_size);
 
+/// Bytes of the workspace a call needs (64-byte aligned): the reordered kernel, unless
+/// `prepared` (a call given prepared_b; backward weights always reorders), and oneDNN's
+/// scratchpad.
+size_t zoo_dnnl_workspace_bytes(const zoo_dnnl_convolution *convolution, int prepared);
+
 /// Runs the pass on `threads` threads. Pointers by pass:
 ///   forward:          a = x, b = w, bias (or NULL), scale and shift (with post_scale_shift,
 ///                     else NULL), out = y
 ///   backward data:    a = dy, b = w, bias unused,   out = dx
 ///   backward weights: a = x, b = dy, bias unused,   out = dw
 /// `prepared_b` (forward and backward data; NULL otherwise) is w as zoo_dnnl_prepare_weights
-/// wrote it, which the call then reads instead of reordering b.
+/// wrote it, which the call then reads instead of reordering b. `workspace` holds the bytes
+/// zoo_dnnl_workspace_bytes asks for (NULL when it asks for none).
 /// Activations are channels-last, kernels (spatial..., in, out) as Keras stores them.
 /// Returns 0, or a oneDNN status with the failing step in `error`.
 int zoo_dnnl_execute(
     zoo_dnnl_convolution *convolution, int threads, const float *a, const float *b, const void *prepared_b,
-    const float *bias, const float *scale, const float *shift, float *out, char *error, size_t error_size);
+    const float *bias, const float *scale, const float *shift, float *out, void *workspace, char *error,
+    size_t error_size);
 
 void zoo_dnnl_destroy(zoo_dnnl_convolution *convolution);

@@ -104,9 +104,7 @@ extension ConvGeometry {
             let start = Swift.min(rows, units * piece / pieces * alignment)
             let end = Swift.min(rows, units * (piece + 1) / pieces * alignment)
             guard start < end else { return }
-            let buffer = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(scratch, 1))
-            defer { buffer.deallocate() }
-            body(piece, start..<end, buffer)
+            Scratch.with(scratch) { body(piece, start..<end, $0) }
         }
     }
 
@@ -163,8 +161,16 @@ extension ConvGeometry {
     /// each packs only its share of the weights.
     func forwardByColumns(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>) {
         let (n, k) = (outChannels, columns)
-        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: isPointwise ? 1 : rows * k)
-        defer { buffer.deallocate() }
+        Scratch.with(isPointwise ? 1 : rows * k) { buffer in
+            multiplyColumns(x, w, bias: bias, into: y, buffer: buffer)
+        }
+    }
+
+    private func multiplyColumns(
+        _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>,
+        buffer: UnsafeMutablePointer<Float>
+    ) {
+        let (n, k) = (outChannels, columns)
         let a = columnRows(x, first: 0, count: rows, buffer: buffer)
         if let bias {
             for row in 0..<rows { (y + row * n).update(from: bias, count: n) }

@@ -179,7 +179,12 @@ final class OneDNNConvolution: @unchecked Sendable {
         scale: UnsafePointer<Float>?, shift: UnsafePointer<Float>?, into out: UnsafeMutablePointer<Float>
     ) {
         var error = [CChar](repeating: 0, count: 256)
-        let status = zoo_dnnl_execute(handle, Int32(Parallel.threadCount), a, b, prepared, bias, scale, shift, out, &error, error.count)
+        let bytes = zoo_dnnl_workspace_bytes(handle, prepared == nil ? 0 : 1)
+        let status = Scratch.with((bytes + 3) / 4) { workspace in
+            zoo_dnnl_execute(
+                handle, Int32(Parallel.threadCount), a, b, prepared, bias, scale, shift, out, UnsafeMutableRawPointer(workspace),
+                &error, error.count)
+        }
         // A primitive that was created runs; a failure here is a bug or an exhausted machine.
         if status != 0 { fatalError("ZooTensor: \(String(cString: error))") }
     }
