@@ -339,9 +339,14 @@ done:
 
 static size_t round_up_64(size_t bytes) { return (bytes + 63) / 64 * 64; }
 
+/// Whether a call reorders the kernel itself: a prepared kernel is read where it is, and the
+/// backward-weights pass always reorders its result back into Zoo's layout.
+static int reorders_in_call(const zoo_dnnl_convolution *c, int prepared) {
+    return c->weights_reorder && !(prepared && c->pass != ZOO_DNNL_BACKWARD_WEIGHTS);
+}
+
 size_t zoo_dnnl_workspace_bytes(const zoo_dnnl_convolution *c, int prepared) {
-    const int reorder_now = c->weights_reorder && !(prepared && c->pass != ZOO_DNNL_BACKWARD_WEIGHTS);
-    return (reorder_now ? round_up_64(c->weights_bytes) : 0) + c->scratchpad_bytes;
+    return (reorders_in_call(c, prepared) ? round_up_64(c->weights_bytes) : 0) + c->scratchpad_bytes;
 }
 
 int zoo_dnnl_execute(
@@ -352,8 +357,7 @@ int zoo_dnnl_execute(
     dnnl_status_t status = dnnl_success;
     if (set_omp_threads) set_omp_threads(threads);
     if (!thread_stream) TRY("stream", p_dnnl_stream_create(&thread_stream, engine, dnnl_stream_default_flags));
-    // A kernel already in the primitive's layout (zoo_dnnl_prepare_weights) is read where it is.
-    const int reorder_now = c->weights_reorder && !(prepared_b && c->pass != ZOO_DNNL_BACKWARD_WEIGHTS);
+    const int reorder_now = reorders_in_call(c, prepared_b != NULL);
     // The caller's workspace (zoo_dnnl_workspace_bytes) holds the reordered kernel, then the
     // scratchpad: Zoo's block cache hands out the same blocks call after call, where buffers
     // of glibc's grew its heaps (measured: 60 MB more at the peak of ResNet50 training).

@@ -29,12 +29,11 @@ final class Storage {
     deinit { BlockCache.shared.give(UnsafeMutableRawPointer(pointer), bytes: max(count, 1) * MemoryLayout<Float>.stride) }
 
     /// Called by every path that hands out the elements for writing, before the write.
-    @inline(__always) func willWrite() {
-        if hasLayouts.load(ordering: .acquiring) { dropLayouts() }
-    }
+    @inline(__always) func willWrite() { dropLayouts() }
 
-    /// Lets go of every copy in another layout.
-    func dropLayouts() {
+    /// Lets go of every copy in another layout (without a lock when there is none).
+    @inline(__always) func dropLayouts() {
+        guard hasLayouts.load(ordering: .acquiring) else { return }
         layouts.withLock { copies in
             copies.removeAll()
             hasLayouts.store(false, ordering: .releasing)

@@ -63,7 +63,7 @@ public enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
         public let winogradSeconds: Double?
     }
 
-    /// `ZOO_CONV_ALGORITHM`: nil times both (auto). An unknown value stops the process with the
+    /// `ZOO_CONV_ALGORITHM`: nil times every candidate (auto). An unknown value stops the process with the
     /// valid names: a typo must not silently measure something else.
     static let forced: ConvolutionAlgorithm? = {
         guard let text = ProcessInfo.processInfo.environment["ZOO_CONV_ALGORITHM"], !text.isEmpty, text != "auto" else {
@@ -77,7 +77,7 @@ public enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
 
     /// How convolutions are chosen in this process, as `zoo --version` prints it.
     public static var setting: String {
-        forced.map { "\($0.rawValue) (ZOO_CONV_ALGORITHM)" } ?? "Zoo's kernels or oneDNN, timed per shape on first use"
+        forced.map { "\($0.rawValue) (ZOO_CONV_ALGORITHM)" } ?? "Zoo's kernels, oneDNN or Winograd F(4x4, 3x3), timed per shape on first use"
     }
 
     /// Whether oneDNN's CPU engine could be created.
