@@ -135,13 +135,10 @@ final class ConstantKernelLayoutTests: XCTestCase {
     /// The first call of a shape times every candidate; oneDNN's copy of a constant kernel made
     /// while it was timed stays only when oneDNN won.
     func testTheTimedCallKeepsOnlyTheWinnersCopy() throws {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("zoo-plans-\(UUID().uuidString).json")
-        let saved = ConvolutionPlanFile.shared
-        ConvolutionPlanFile.shared = ConvolutionPlanFile(url: url, machine: ConvolutionPlanFile.machineKey)
-        defer {
-            ConvolutionPlanFile.shared = saved
-            try? FileManager.default.removeItem(at: url)
-        }
+        try withPlanFile { _ in try timedCallKeepsOnlyTheWinnersCopy() }
+    }
+
+    func timedCallKeepsOnlyTheWinnersCopy() throws {
         // A shape no other test uses, so that this call is its first and is timed.
         let input = uniform([1, 11, 13, 72], seed: 21)
         let weights = uniform([3, 3, 72, 40], -0.2, 0.2, seed: 22)

@@ -72,17 +72,6 @@ final class ConvolutionAlgorithmTests: XCTestCase {
         }
     }
 
-    /// A fresh plan file for the test, restored afterwards.
-    func withPlanFile<T>(_ body: (URL) throws -> T) throws -> T {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("zoo-plans-\(UUID().uuidString).json")
-        let saved = ConvolutionPlanFile.shared
-        ConvolutionPlanFile.shared = ConvolutionPlanFile(url: url, machine: ConvolutionPlanFile.machineKey)
-        defer {
-            ConvolutionPlanFile.shared = saved
-            try? FileManager.default.removeItem(at: url)
-        }
-        return try body(url)
-    }
 
     func testThePlanFileKeepsTheFirstChoiceOfAShape() throws {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("zoo-plans-\(UUID().uuidString).json")
@@ -170,4 +159,16 @@ final class ConvolutionAlgorithmTests: XCTestCase {
             assertClose(fused, expected, tolerance: algorithm == .winograd ? 1e-4 : 1e-5)
         }
     }
+}
+
+/// Runs `body` with a fresh plan file of its own, restored afterwards.
+func withPlanFile<T>(_ body: (URL) throws -> T) throws -> T {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("zoo-plans-\(UUID().uuidString).json")
+    let saved = ConvolutionPlanFile.shared
+    ConvolutionPlanFile.shared = ConvolutionPlanFile(url: url, machine: ConvolutionPlanFile.machineKey)
+    defer {
+        ConvolutionPlanFile.shared = saved
+        try? FileManager.default.removeItem(at: url)
+    }
+    return try body(url)
 }
