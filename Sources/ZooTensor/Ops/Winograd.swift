@@ -9,10 +9,10 @@
 ///
 /// Stages, for a block of tiles at a time so that the transformed input and products stay in
 /// cache:
-/// 1. the kernel transform `U = G g Gᵀ`, (3x3, in, out) to (36, in, out), on each call: kept
-///    for a constant kernel, as oneDNN's blocked layout is (`ConvKernel`), it would hold four
-///    times the kernel's memory (measured: ResNet50 inference at batch 8 from 366 to 489 MB,
-///    above PyTorch's peak), so the per-shape timing counts the transform in;
+/// 1. the kernel transform `U = G g Gᵀ`, (3x3, in, out) to (36, in, out), on each call, also
+///    for a constant kernel: kept as oneDNN's blocked layout is (`ConvKernel`), it would hold
+///    four times the kernel's memory (measured: ResNet50 inference at batch 8 from 366 to
+///    489 MB, above PyTorch's peak), so the per-shape timing counts the transform in;
 /// 2. the input transform `V = Bᵀ d B` of each tile, eight channels at a time;
 /// 3. the 36 products `M[p] = V[p] U[p]`;
 /// 4. the output transform `Aᵀ M A`, with the bias or the inference epilogue, written where the
