@@ -190,8 +190,9 @@ final class OneDNNConvolution: @unchecked Sendable {
     }
 
     /// The kernel in this primitive's layout, kept with the kernel's storage while the kernel
-    /// stays constant (one reorder for a whole inference run instead of one per call; measured
-    /// at a fifth of ResNet50's time at batch 1). Primitives with the same layout share the
+    /// stays constant: one reorder for a whole inference run instead of one per call (the
+    /// reorders were a third of ResNet50's convolution time at batch 1; the net gain was smaller,
+    /// as the kept copy is read from memory where the fresh one was still in cache). Primitives with the same layout share the
     /// copy; any write to the kernel drops it. A trained kernel is reordered on each call and
     /// leaves no copy behind.
     private func preparedKernel(_ kernel: ConvKernel) -> AlignedBlock? {
@@ -308,14 +309,8 @@ final class ConvolutionPlans: @unchecked Sendable {
     ) {
         let key = Key(pass: pass, geometry: g, withBias: withBias, depthwise: depthwise, epilogue: epilogue)
         if let algorithm = Self.override {
-            switch algorithm {
-            case .onednn:
-                if case .success(let primitive) = primitive(for: key) { onednn(primitive) } else { zoo() }
-            case .winograd:
-                if let winograd { winograd() } else { zoo() }
-            case .zoo:
-                zoo()
-            }
+            let primitive = algorithm == .onednn ? try? self.primitive(for: key).get() : nil
+            Plan(algorithm: algorithm, onednn: primitive).run(zoo: zoo, onednn: onednn, winograd: winograd)
             return
         }
         if let plan = lock.withLock({ plans[key] }) {
@@ -356,14 +351,15 @@ final class ConvolutionPlans: @unchecked Sendable {
             record(plan.algorithm, "not tried: ZOO_CONV_ALGORITHM=\(forced.rawValue)")
             return plan
         }
-        var primitive: OneDNNConvolution?
-        var implementation: String
+        let primitive: OneDNNConvolution?
+        let implementation: String
         switch self.primitive(for: key) {
         case .success(let created):
             primitive = created
             implementation = created.implementation
         case .failure(let error):
             // oneDNN refuses a few geometries (it says which step failed); Zoo's kernels compute all.
+            primitive = nil
             implementation = "not a candidate: \(error.message)"
         }
         if ConvolutionAlgorithm.forced == .onednn {
