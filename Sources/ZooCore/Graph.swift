@@ -100,7 +100,9 @@ public protocol OutputFusing: Layer {
     /// This layer on `input` with `followers` in its output pass; `residual` is the other
     /// input of the sum among them. Nil when the layers' present state does not allow it
     /// (a batch normalization in training), and the graph runs them one by one.
-    func fusedForward(_ input: Tensor, followers: [Layer], residual: Tensor?) throws -> Tensor?
+    /// `residualIsFree`: nothing but this call holds `residual` or reads it later, so the
+    /// result may be written over its memory.
+    func fusedForward(_ input: Tensor, followers: [Layer], residual: Tensor?, residualIsFree: Bool) throws -> Tensor?
 }
 
 /// The part of a graph between a model's inputs and outputs: its nodes in an order that runs
@@ -127,6 +129,8 @@ public final class FunctionalGraph {
     private struct Fusion {
         let followers: [Int]
         let residualSlot: Int?
+        /// Whether the chain's sum is the last reader of the residual.
+        var residualDiesInChain = false
     }
     private let fusions: [Int: Fusion]
     /// Whether inference runs fuse layers into convolutions' output passes: on, unless the
@@ -233,7 +237,12 @@ public final class FunctionalGraph {
         self.resultSlots = resultSlots
         self.slotCount = slotCount
         feedIndex = postOrder.map { node in inputs.firstIndex { $0.node === node } }
-        fusions = FunctionalGraph.fusions(postOrder, inputSlots: inputSlots, outputSlots: outputSlots, resultSlots: resultSlots)
+        var fusions = FunctionalGraph.fusions(postOrder, inputSlots: inputSlots, outputSlots: outputSlots, resultSlots: resultSlots)
+        for (position, fusion) in fusions {
+            guard let slot = fusion.residualSlot else { continue }
+            fusions[position]?.residualDiesInChain = fusion.followers.contains { releasedAfter[$0].contains(slot) }
+        }
+        self.fusions = fusions
     }
 
     /// The chains an `OutputFusing` layer can take: each follower the only consumer of the
@@ -301,16 +310,25 @@ public final class FunctionalGraph {
             } else {
                 arguments = inputSlots[position].map { slots[$0]! }
             }
-            if fusing, let fusion = fusions[position], let head = node.operation as? OutputFusing,
-                let output = try head.fusedForward(
+            if fusing, let fusion = fusions[position], let head = node.operation as? OutputFusing {
+                // A residual read by nothing after the chain leaves its slot for the call, and is
+                // free when nothing else holds it (the caller's inputs, a layer's argument list).
+                var residual = fusion.residualSlot.flatMap { slots[$0] }
+                if let slot = fusion.residualSlot, fusion.residualDiesInChain { slots[slot] = nil }
+                let residualIsFree = fusion.residualDiesInChain && isKnownUniquelyReferenced(&residual)
+                    && residual?.ownsMemoryAlone == true
+                if let output = try head.fusedForward(
                     arguments[0], followers: fusion.followers.compactMap { nodes[$0].operation as? Layer },
-                    residual: fusion.residualSlot.flatMap { slots[$0] })
-            {
-                let last = fusion.followers.last ?? position
-                slots[outputSlots[last][0]] = output
-                skipped.formUnion(fusion.followers)
-                fusedChainsInLastRun += 1
-                continue
+                    residual: residual, residualIsFree: residualIsFree)
+                {
+                    let last = fusion.followers.last ?? position
+                    slots[outputSlots[last][0]] = output
+                    skipped.formUnion(fusion.followers)
+                    fusedChainsInLastRun += 1
+                    continue
+                }
+                // Not fused after all: the layers run one by one, the sum reads its input again.
+                if let slot = fusion.residualSlot { slots[slot] = residual }
             }
             let results = try FunctionalGraph.call(node.operation, arguments)
             guard results.count == outputSlots[position].count else {

@@ -14,6 +14,9 @@ final class Storage {
     private let layouts = Mutex<[(consumer: AnyObject, copy: AlignedBlock)]>([])
     /// Whether `layouts` holds any, read on every write access without taking the lock.
     private let hasLayouts = Atomic<Bool>(false)
+    /// Whether a second tensor was ever made on this memory (`reshaped`, `detached`): then no
+    /// holder of one of them may take the memory over as its own (`Tensor.ownsMemoryAlone`).
+    let viewed = Atomic<Bool>(false)
 
     init(count: Int) {
         self.count = count

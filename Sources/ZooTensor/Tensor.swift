@@ -100,7 +100,18 @@ public final class Tensor {
     }
 
     /// The same values, cut from the graph: no gradient flows through the result.
-    public func detached() -> Tensor { Tensor(shape: shape, storage: storage) }
+    public func detached() -> Tensor { Tensor(view: storage, shape: shape) }
+
+    /// A second tensor on `storage`'s memory, which marks the memory as viewed.
+    convenience init(view storage: Storage, shape: [Int]) {
+        storage.viewed.store(true, ordering: .relaxed)
+        self.init(shape: shape, storage: storage)
+    }
+
+    /// Whether no other tensor was ever made on this tensor's memory (by `reshaped` or
+    /// `detached`). With a uniquely referenced tensor object, nothing else reads the memory, so
+    /// its holder may let an operation overwrite it (the graph does, for a residual it drops).
+    public var ownsMemoryAlone: Bool { !storage.viewed.load(ordering: .relaxed) }
 
     /// A copy with its own memory, cut from the graph.
     public func copy() -> Tensor {

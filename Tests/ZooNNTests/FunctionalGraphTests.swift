@@ -114,6 +114,35 @@ final class FunctionalGraphTests: XCTestCase {
 
     /// Running the graph drops each intermediate once its last consumer has run: when the
     /// third layer runs, the first one's output is gone; an output of the model is kept.
+    /// Inference fuses each sum into the convolution before it; a sum that is the last reader of
+    /// its other input lets oneDNN write over it. The model's input (the caller holds it) and an
+    /// intermediate read again after the sum keep their values, and the outputs are the layers'.
+    func testASumWritesOverItsOtherInputOnlyWhenNothingReadsItAfter() throws {
+        func conv(_ name: String) -> Conv2D {
+            Conv2D(filters: 8, kernelSize: [3], inputChannels: 8, padding: .same, name: name)
+        }
+        let x = try Input(shape: [6, 6, 8])
+        let a = try conv("a")(x)
+        let b = try ReLU()(Add(name: "a_dies")([conv("b")(a), a]))
+        let c = try Add(name: "input_stays")([conv("c")(b), x])
+        let d = try Add(name: "c_read_after")([conv("d")(c), c])
+        let model = try Model(inputs: x, outputs: Concatenate()([d, c]), name: "sums")
+        model.setTraining(false)
+        let input = uniform([2, 6, 6, 8], seed: 3)
+        let inputValues = input.scalars
+        for algorithm in ConvolutionAlgorithm.allCases {
+            try ConvolutionAlgorithm.using(algorithm) {
+                let plain = try withoutGrad { try LayerHooks.with({ _, _, output in output }) { try model(input) } }
+                for _ in 0..<2 {
+                    let fused = try withoutGrad { try model(input) }
+                    XCTAssertEqual(try XCTUnwrap(model.graph).fusedChainsInLastRun, 3, "\(algorithm)")
+                    assertClose(fused.scalars, plain.scalars, tolerance: 1e-5)
+                    XCTAssertTrue(input.scalars == inputValues, "\(algorithm): the model's input was written")
+                }
+            }
+        }
+    }
+
     func testIntermediatesAreReleasedAfterTheirLastConsumer() throws {
         let x = try Input(shape: [4])
         let first = Activation(.relu, name: "first")

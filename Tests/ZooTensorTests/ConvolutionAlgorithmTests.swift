@@ -159,6 +159,41 @@ final class ConvolutionAlgorithmTests: XCTestCase {
             assertClose(fused, expected, tolerance: algorithm == .winograd ? 1e-4 : 1e-5)
         }
     }
+
+    /// A residual its caller frees is oneDNN's output memory (its sum post-op adds what the
+    /// output holds), so it is not copied there; a residual another tensor views, or a shape on
+    /// another algorithm, leaves the residual as it was.
+    func testAFreeResidualBecomesOneDNNsOutputAndNoOtherIsWritten() throws {
+        let x = uniform([2, 9, 9, 16], seed: 21)
+        let w = uniform([3, 3, 16, 16], -0.2, 0.2, seed: 22)
+        let shift = uniform([16], seed: 23)
+        let residualValues = uniform([2, 9, 9, 16], seed: 24).scalars
+        func fused(_ residual: Tensor, overwriting: Bool) throws -> Tensor {
+            try withoutGrad {
+                try fusedConvolution(
+                    x, kernel: w, strides: [1], padding: .same, dilations: [1], scale: nil, shift: shift,
+                    residual: residual, activation: .relu, overwritingResidual: overwriting)
+            }
+        }
+        for algorithm in ConvolutionAlgorithm.allCases {
+            try ConvolutionAlgorithm.using(algorithm) {
+                let expected = try fused(Tensor(shape: [2, 9, 9, 16], scalars: residualValues), overwriting: false).scalars
+                let free = try Tensor(shape: [2, 9, 9, 16], scalars: residualValues)
+                let y = try fused(free, overwriting: true)
+                XCTAssertEqual(y.scalars, expected, "\(algorithm)")
+                XCTAssertEqual(y === free, algorithm == .onednn, "\(algorithm): the output is the free residual only on oneDNN")
+                if algorithm != .onednn { XCTAssertTrue(free.scalars == residualValues, "\(algorithm) wrote the residual") }
+
+                let viewed = try Tensor(shape: [2, 9, 9, 16], scalars: residualValues)
+                let view = viewed.detached()
+                XCTAssertFalse(viewed.ownsMemoryAlone)
+                let z = try fused(viewed, overwriting: true)
+                XCTAssertFalse(z === viewed, "\(algorithm)")
+                XCTAssertTrue(view.scalars == residualValues, "\(algorithm): a viewed residual was written")
+                XCTAssertEqual(z.scalars, expected, "\(algorithm)")
+            }
+        }
+    }
 }
 
 /// Runs `body` with a fresh plan file of its own, restored afterwards.

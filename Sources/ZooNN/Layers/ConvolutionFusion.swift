@@ -16,7 +16,7 @@ extension Convolution: OutputFusing {
         return Convolution.epilogueActivation(follower) != nil
     }
 
-    public func fusedForward(_ input: Tensor, followers: [Layer], residual: Tensor?) throws -> Tensor? {
+    public func fusedForward(_ input: Tensor, followers: [Layer], residual: Tensor?, residualIsFree: Bool) throws -> Tensor? {
         guard !followers.isEmpty || activation == .relu || activation == .relu6 else { return nil }
         var scale: [Double]?
         var shift = bias.map { $0.value.scalars.map(Double.init) }
@@ -49,7 +49,7 @@ extension Convolution: OutputFusing {
         func vector(_ values: [Double]?) throws -> Tensor? { try values.map { try Tensor(shape: [filters], scalars: $0.map(Float.init)) } }
         return try fusedConvolution(
             input, kernel: kernel.value, strides: strides, padding: padding, dilations: dilations, scale: vector(scale),
-            shift: vector(shift), residual: residual, activation: fusedActivation)
+            shift: vector(shift), residual: residual, activation: fusedActivation, overwritingResidual: residualIsFree)
     }
 
     /// The output pass's activation for a layer that is only an activation it has.

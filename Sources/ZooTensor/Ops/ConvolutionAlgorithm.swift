@@ -321,6 +321,19 @@ final class ConvolutionPlans: @unchecked Sendable {
         lock.withLock { plans[key] = plans[key] ?? plan }
     }
 
+    /// oneDNN's primitive for a pass whose plan is already oneDNN's (decided, or forced), nil
+    /// otherwise: for a caller that lays out memory for oneDNN alone (a residual as its output).
+    func decidedOneDNN(
+        _ pass: ConvolutionAlgorithm.Pass, _ g: ConvGeometry, withBias: Bool, epilogue: OutputEpilogue.Kind?
+    ) -> OneDNNConvolution? {
+        let key = Key(pass: pass, geometry: g, withBias: withBias, depthwise: false, epilogue: epilogue)
+        if let algorithm = Self.override {
+            return algorithm == .onednn ? try? primitive(for: key).get() : nil
+        }
+        guard let plan = lock.withLock({ plans[key] }), plan.algorithm == .onednn else { return nil }
+        return plan.onednn
+    }
+
     /// oneDNN's primitive for `key`, created on first use.
     func primitive(for key: Key) -> Result<OneDNNConvolution, TensorError> {
         if let known = lock.withLock({ primitives[key] }) { return known }

@@ -48,9 +48,14 @@ public struct OutputEpilogue {
 /// `kernel` (spatial..., in, out), each output channel then scaled by `scale` and shifted by
 /// `shift` (each of one value per output channel, nil for 1 and 0), `residual` (the output's
 /// shape) added and `activation` applied, in the convolution's own output pass.
+///
+/// `overwritingResidual`: the caller holds the only reference to `residual` and reads it no
+/// more (`Tensor.ownsMemoryAlone`), so when the shape runs on oneDNN the result is written over
+/// it: oneDNN's sum post-op adds what its output memory holds, and the residual need not be
+/// copied there first. The result is then `residual` itself.
 public func fusedConvolution(
     _ x: Tensor, kernel: Tensor, strides: [Int], padding: Padding, dilations: [Int], scale: Tensor?, shift: Tensor?,
-    residual: Tensor?, activation: OutputEpilogue.Activation
+    residual: Tensor?, activation: OutputEpilogue.Activation, overwritingResidual: Bool = false
 ) throws -> Tensor {
     let op = "fusedConvolution"
     let spatialDims = x.rank - 2
@@ -65,15 +70,24 @@ public func fusedConvolution(
     if let residual, residual.shape != shape {
         throw TensorError.shapes(op, "the residual must have the output's shape; residual and output", residual.shape, shape)
     }
-    let y = Tensor.uninitialized(shape)
     let factors = scale ?? Tensor(repeating: 1, shape: [g.outChannels])
     let offsets = shift ?? Tensor(zeros: [g.outChannels])
     let epilogue = OutputEpilogue(
-        scale: UnsafePointer(factors.data), shift: UnsafePointer(offsets.data),
-        residual: residual.map { UnsafePointer($0.data) }, activation: activation)
+        scale: UnsafePointer(factors.readData), shift: UnsafePointer(offsets.readData),
+        residual: residual.map { UnsafePointer($0.readData) }, activation: activation)
+    if overwritingResidual, let residual, residual.ownsMemoryAlone,
+        let primitive = ConvolutionPlans.shared.decidedOneDNN(.forward, g, withBias: false, epilogue: epilogue.kind)
+    {
+        withExtendedLifetime((factors, offsets)) {
+            primitive.execute(
+                x.readData, kernel: ConvKernel(kernel), bias: nil, scale: epilogue.scale, shift: epilogue.shift, into: residual.data)
+        }
+        return residual
+    }
+    let y = Tensor.uninitialized(shape)
     // The tensors the epilogue points into live until this call returns.
     withExtendedLifetime((factors, offsets, residual)) {
-        g.forward(x.data, ConvKernel(kernel), bias: nil, into: y.data, epilogue: epilogue)
+        g.forward(x.readData, ConvKernel(kernel), bias: nil, into: y.data, epilogue: epilogue)
     }
     return y
 }

@@ -31,7 +31,7 @@ extension Tensor {
             throw TensorError.shapes("reshape", "element counts differ", shape, newShape)
         }
         if target == shape { return self }
-        let value = Tensor(shape: target, storage: storage)
+        let value = Tensor(view: storage, shape: target)
         return Tensor.result("reshape", value, inputs: [self]) { [shape] g in [try g.reshaped(shape)] }
     }
 
@@ -141,18 +141,25 @@ extension Tensor {
         let outShape = tables.map(\.count)
         let value = Tensor.uninitialized(outShape)
         let inStrides = shape.contiguousStrides
-        let source = data
+        let source = readData
         let target = value.data
         let columns = outShape.last ?? 1
         let rows = rank == 0 ? 1 : outShape.dropLast().reduce(1, *)
         let lastTable = tables.last ?? [0]
         let lastStride = inStrides.last ?? 1
+        // The last axis taken whole and in order (a padding or a slice of the other axes, as
+        // of channels-last images): each output row is one contiguous input row.
+        let wholeRows = rank > 0 && lastTable.count == shape[rank - 1] && lastTable.indices.allSatisfy { lastTable[$0] == Int32($0) }
         Parallel.ranges(rows, grain: Swift.max(1, elementGrain / Swift.max(columns, 1))) { range in
             for row in range {
                 let base = Tensor.rowOffset(row, outShape: outShape, tables: tables, strides: inStrides)
                 let out = target + row * columns
                 guard let base else {
                     out.update(repeating: 0, count: columns)
+                    continue
+                }
+                if wholeRows {
+                    out.update(from: source + base, count: columns)
                     continue
                 }
                 for j in 0..<columns {
