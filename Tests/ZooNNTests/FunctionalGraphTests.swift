@@ -143,6 +143,36 @@ final class FunctionalGraphTests: XCTestCase {
         }
     }
 
+    /// A batch normalization no convolution took (here after a concatenation, as in DenseNet)
+    /// runs with its ReLU or ReLU6 in one pass in inference, with the same values; in training it
+    /// normalizes by the batch and the layers run as written.
+    func testANormalizationTakesItsActivationInInference() throws {
+        let x = try Input(shape: [5, 5, 4])
+        let joined = try Concatenate()([x, x])
+        let norm = BatchNormalization(channels: 8, name: "norm")
+        let model = try Model(inputs: x, outputs: ReLU(maxValue: 6)(norm(joined)), name: "pre_activation")
+        for (index, parameter) in norm.parameters.enumerated() {
+            parameter.value.withUnsafeMutableBufferPointer { values in
+                for k in values.indices { values[k] = index == 3 ? 0.5 + Float(k) / 8 : Float(k) / 4 - 1 }
+            }
+        }
+        let input = uniform([2, 5, 5, 4], -8, 8, seed: 4)
+        model.setTraining(false)
+        let fused = try withoutGrad { try model(input) }
+        XCTAssertEqual(try XCTUnwrap(model.graph).fusedChainsInLastRun, 1)
+        let plain = try withoutGrad { try LayerHooks.with({ _, _, output in output }) { try model(input) } }
+        XCTAssertEqual(fused.scalars, plain.scalars)
+        XCTAssertTrue(fused.scalars.contains(0) && fused.scalars.contains(6), "both ends of ReLU6 are reached")
+
+        model.setTraining(true)
+        _ = try withoutGrad { try model(input) }
+        XCTAssertEqual(try XCTUnwrap(model.graph).fusedChainsInLastRun, 0)
+        let statistics = BatchNormStatistics(movingMean: norm.movingMean.value, movingVariance: norm.movingVariance.value)
+        XCTAssertThrowsError(
+            try batchNorm(input, gamma: nil, beta: nil, statistics: statistics, training: true, activation: .relu)
+        ) { error in XCTAssertTrue("\(error)".contains("for inference"), "\(error)") }
+    }
+
     func testIntermediatesAreReleasedAfterTheirLastConsumer() throws {
         let x = try Input(shape: [4])
         let first = Activation(.relu, name: "first")

@@ -27,13 +27,21 @@ public enum BatchNormSync {
 /// Normalizes `x` per channel. In training the batch statistics normalize and the moving
 /// statistics are updated; otherwise the moving statistics normalize and nothing changes.
 /// `gamma` and `beta` are optional (Keras `scale=False`, `center=False`).
+///
+/// `activation` (ReLU or ReLU6) is applied in the same pass over the output: the graph's
+/// inference rewrite of a normalization followed by its activation (a pre-activation block,
+/// a depthwise convolution's), one pass over memory instead of two. Inference only: with
+/// moving statistics and nothing recorded.
 public func batchNorm(
     _ x: Tensor, gamma: Tensor?, beta: Tensor?, statistics: BatchNormStatistics, training: Bool,
-    momentum: Float = 0.99, epsilon: Float = 1e-3
+    momentum: Float = 0.99, epsilon: Float = 1e-3, activation: OutputEpilogue.Activation = .linear
 ) throws -> Tensor {
     let op = "batchNorm"
     guard x.rank >= 2, let channels = x.shape.last else {
         throw TensorError(op, "expects (..., channels), got \(x.shape)")
+    }
+    if activation != .linear, training || GradMode.isEnabled && [x, gamma, beta].contains(where: { $0?.requiresGrad == true }) {
+        throw TensorError(op, "an activation in the normalization's pass is for inference (moving statistics, no gradient recorded)")
     }
     for (name, tensor) in [("gamma", gamma), ("beta", beta), ("moving mean", statistics.movingMean),
                            ("moving variance", statistics.movingVariance)] {
@@ -106,6 +114,12 @@ public func batchNorm(
                     output[k] = input[k] * factors[k] + offsets[k]
                     k += 1
                 }
+            }
+            let (block, count) = (target + range.lowerBound * c, range.count * c)
+            switch activation {
+            case .linear: break
+            case .relu: for i in 0..<count { block[i] = Swift.max(block[i], 0) }
+            case .relu6: for i in 0..<count { block[i] = Swift.min(Swift.max(block[i], 0), 6) }
             }
         }
     }
