@@ -160,6 +160,32 @@ final class ConvolutionAlgorithmTests: XCTestCase {
         }
     }
 
+    /// A depthwise convolution's output pass takes the folded normalization and ReLU6 on every
+    /// algorithm, with the values of the layers one by one (strided, multiplier 2).
+    func testFusedDepthwiseEpilogueIsAppliedAfterEitherAlgorithm() throws {
+        let x = uniform([2, 11, 9, 12], seed: 31)
+        let w = uniform([3, 3, 12, 2], -0.6, 0.6, seed: 32)
+        let scale = uniform([24], 0.5, 3, seed: 33)
+        let shift = uniform([24], -1, 4, seed: 34)
+        let expected = try withoutGrad {
+            try ConvolutionAlgorithm.using(.zoo) {
+                let y = try depthwiseConv2d(x, kernel: w, strides: [2], padding: .same) * scale + shift
+                return try y.clamped(0, 6).scalars
+            }
+        }
+        XCTAssertTrue(expected.contains(0) && expected.contains(6), "both ends of ReLU6 are reached")
+        for algorithm in [ConvolutionAlgorithm.zoo, .onednn] {
+            let fused = try withoutGrad {
+                try ConvolutionAlgorithm.using(algorithm) {
+                    try fusedDepthwiseConvolution(
+                        x, kernel: w, strides: [2], padding: .same, dilations: [1], scale: scale, shift: shift, activation: .relu6
+                    ).scalars
+                }
+            }
+            assertClose(fused, expected, tolerance: 1e-5)
+        }
+    }
+
     /// A residual its caller frees is oneDNN's output memory (its sum post-op adds what the
     /// output holds), so it is not copied there; a residual another tensor views, or a shape on
     /// another algorithm, leaves the residual as it was.

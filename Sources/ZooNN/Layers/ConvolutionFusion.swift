@@ -18,9 +18,23 @@ extension Convolution: OutputFusing {
 
     public func fusedForward(_ input: Tensor, followers: [Layer], residual: Tensor?, residualIsFree: Bool) throws -> Tensor? {
         guard !followers.isEmpty || activation == .relu || activation == .relu6 else { return nil }
+        guard let epilogue = try Convolution.epilogue(
+            followers, bias: bias, channels: filters, activation: Convolution.outputActivation(activation))
+        else { return nil }
+        return try fusedConvolution(
+            input, kernel: kernel.value, strides: strides, padding: padding, dilations: dilations, scale: epilogue.scale,
+            shift: epilogue.shift, residual: residual, activation: epilogue.activation, overwritingResidual: residualIsFree)
+    }
+
+    /// The per-channel scale and shift and the activation of a convolution's output pass that
+    /// takes `followers` (a batch normalization folded in, in double precision, with the `bias`
+    /// before it; a sum is the caller's); nil when a follower cannot be taken as it now is.
+    static func epilogue(
+        _ followers: [Layer], bias: Parameter?, channels: Int, activation: OutputEpilogue.Activation?
+    ) throws -> (scale: Tensor?, shift: Tensor?, activation: OutputEpilogue.Activation)? {
         var scale: [Double]?
         var shift = bias.map { $0.value.scalars.map(Double.init) }
-        var fusedActivation = Convolution.outputActivation(activation)
+        var fusedActivation = activation
         for follower in followers {
             if let norm = follower as? BatchNormalization {
                 // In training (and not frozen) it normalizes by the batch: no fold.
@@ -28,9 +42,9 @@ extension Convolution: OutputFusing {
                 let (mean, variance) = (norm.movingMean.value.scalars, norm.movingVariance.value.scalars)
                 let gamma = norm.gamma?.value.scalars, beta = norm.beta?.value.scalars
                 let epsilon = Double(norm.epsilon)
-                var factor = [Double](repeating: 1, count: filters)
-                var offset = [Double](repeating: 0, count: filters)
-                for c in 0..<filters {
+                var factor = [Double](repeating: 1, count: channels)
+                var offset = [Double](repeating: 0, count: channels)
+                for c in 0..<channels {
                     let g: Double = gamma.map { Double($0[c]) } ?? 1
                     let b: Double = beta.map { Double($0[c]) } ?? 0
                     let before: Double = shift?[c] ?? 0
@@ -46,10 +60,8 @@ extension Convolution: OutputFusing {
             }
         }
         guard let fusedActivation else { return nil }
-        func vector(_ values: [Double]?) throws -> Tensor? { try values.map { try Tensor(shape: [filters], scalars: $0.map(Float.init)) } }
-        return try fusedConvolution(
-            input, kernel: kernel.value, strides: strides, padding: padding, dilations: dilations, scale: vector(scale),
-            shift: vector(shift), residual: residual, activation: fusedActivation, overwritingResidual: residualIsFree)
+        func vector(_ values: [Double]?) throws -> Tensor? { try values.map { try Tensor(shape: [channels], scalars: $0.map(Float.init)) } }
+        return (try vector(scale), try vector(shift), fusedActivation)
     }
 
     /// The output pass's activation for a layer that is only an activation it has.
@@ -72,5 +84,26 @@ extension Convolution: OutputFusing {
         case .relu6: return .relu6
         default: return nil
         }
+    }
+}
+
+/// The same rewrite for a depthwise convolution (MobileNetV2's, DeepLab's): the batch
+/// normalization and the ReLU or ReLU6 after it in its output pass (`fusedDepthwiseConvolution`).
+/// No sum: in the families no depthwise output is a residual's other input.
+extension DepthwiseConv2D: OutputFusing {
+    public func canFuse(_ follower: Layer, after fused: [Layer]) -> Bool {
+        let hasActivation = fused.contains { Convolution.epilogueActivation($0) != nil }
+        if hasActivation { return false }
+        if follower is BatchNormalization { return fused.isEmpty }
+        return Convolution.epilogueActivation(follower) != nil
+    }
+
+    public func fusedForward(_ input: Tensor, followers: [Layer], residual: Tensor?, residualIsFree: Bool) throws -> Tensor? {
+        guard !followers.isEmpty, residual == nil,
+            let epilogue = try Convolution.epilogue(followers, bias: bias, channels: inputChannels * depthMultiplier, activation: .linear)
+        else { return nil }
+        return try fusedDepthwiseConvolution(
+            input, kernel: kernel.value, strides: strides, padding: padding, dilations: dilations, scale: epilogue.scale,
+            shift: epilogue.shift, activation: epilogue.activation)
     }
 }

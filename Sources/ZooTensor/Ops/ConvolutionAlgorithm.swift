@@ -467,11 +467,16 @@ extension ConvGeometry {
 
 /// The depthwise passes, by the same per-shape plans.
 extension ConvGeometry {
-    func depthwiseForward(_ x: UnsafePointer<Float>, _ w: ConvKernel, bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>) {
+    /// The epilogue may not hold a residual (no depthwise layer takes a sum).
+    func depthwiseForward(
+        _ x: UnsafePointer<Float>, _ w: ConvKernel, bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>,
+        epilogue: OutputEpilogue? = nil
+    ) {
+        precondition(epilogue?.residual == nil, "a depthwise convolution's epilogue takes no residual")
         ConvolutionPlans.shared.run(
-            .forward, self, withBias: bias != nil, depthwise: true, kernel: w,
-            zoo: { directDepthwiseForward(x, w.pointer, bias: bias, into: y) },
-            onednn: { $0.execute(x, kernel: w, bias: bias, into: y) })
+            .forward, self, withBias: bias != nil, depthwise: true, epilogue: epilogue?.kind, kernel: w,
+            zoo: { directDepthwiseForward(x, w.pointer, bias: bias, into: y, epilogue: epilogue) },
+            onednn: { $0.execute(x, kernel: w, bias: bias, scale: epilogue?.scale, shift: epilogue?.shift, into: y) })
     }
 
     func depthwiseBackwardData(_ dy: UnsafePointer<Float>, _ w: ConvKernel, into dx: UnsafeMutablePointer<Float>) {

@@ -6,7 +6,11 @@
 extension ConvGeometry {
     var multiplier: Int { outChannels / inChannels }
 
-    func directDepthwiseForward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>) {
+    /// The epilogue, when given, is applied to each output row as it is finished, in cache.
+    func directDepthwiseForward(
+        _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>,
+        epilogue: OutputEpilogue? = nil
+    ) {
         let (ih, iw, oh, ow) = (input[1], input[2], output[1], output[2])
         let (kh, kw, sh, sw) = (kernel[1], kernel[2], strides[1], strides[2])
         let (dh, dw, ph, pw) = (dilations[1], dilations[2], padBefore[1], padBefore[2])
@@ -40,6 +44,7 @@ extension ConvGeometry {
                         }
                     }
                 }
+                epilogue?.apply(y, rows: (row * ow)..<((row + 1) * ow), channels: co)
             }
         }
     }
@@ -130,23 +135,14 @@ public func depthwiseConv2d(
     dilations: [Int] = [1]
 ) throws -> Tensor {
     let op = "depthwiseConv2d"
-    let (batch, spatial, channels) = try spatialLayout(x.shape, spatialDims: 2, op: op)
-    guard kernel.rank == 4, kernel.shape[2] == channels else {
-        throw TensorError.shapes(op, "kernel must be (h, w, channels, multiplier); input and kernel", x.shape, kernel.shape)
-    }
-    let outChannels = channels * kernel.shape[3]
-    let g = try ConvGeometry(
-        op: op, batch: batch, input: spatial, inChannels: channels, outChannels: outChannels,
-        kernel: [1, kernel.shape[0], kernel.shape[1]],
-        strides: try spatialTriple(strides, spatialDims: 2, fill: 1, name: "strides", op: op),
-        dilations: try spatialTriple(dilations, spatialDims: 2, fill: 1, name: "dilations", op: op),
-        padding: try spatialPadding(padding, spatialDims: 2, op: op))
+    let g = try depthwiseGeometry(op, x, kernel: kernel, strides: strides, padding: padding, dilations: dilations)
+    let outChannels = g.outChannels
     if let bias, bias.shape != [outChannels] {
         throw TensorError.shapes(op, "bias must have one value per output channel; bias and [channels]", bias.shape, [outChannels])
     }
-    let y = Tensor.uninitialized([batch, g.output[1], g.output[2], outChannels])
+    let y = Tensor.uninitialized([g.batch, g.output[1], g.output[2], outChannels])
     let weights = ConvKernel(kernel)
-    g.depthwiseForward(x.data, weights, bias: bias?.data, into: y.data)
+    g.depthwiseForward(x.readData, weights, bias: bias?.readData, into: y.data)
     let inputs = bias.map { [x, kernel, $0] } ?? [x, kernel]
     return Tensor.result(op, y, inputs: inputs) { dy in
         var grads: [Tensor?] = [nil, nil, nil]
@@ -165,4 +161,47 @@ public func depthwiseConv2d(
         }
         return Array(grads.prefix(inputs.count))
     }
+}
+
+/// Inference only (no gradient is recorded): the depthwise convolution of `x` with `kernel`,
+/// each output channel then scaled by `scale` and shifted by `shift` (nil for 1 and 0: a batch
+/// normalization folded in, the bias with it) and `activation` applied, in the convolution's
+/// own output pass (`fusedConvolution`'s epilogue, without a residual).
+public func fusedDepthwiseConvolution(
+    _ x: Tensor, kernel: Tensor, strides: [Int], padding: Padding, dilations: [Int], scale: Tensor?, shift: Tensor?,
+    activation: OutputEpilogue.Activation
+) throws -> Tensor {
+    let op = "fusedDepthwiseConvolution"
+    let g = try depthwiseGeometry(op, x, kernel: kernel, strides: strides, padding: padding, dilations: dilations)
+    for (name, vector) in [("scale", scale), ("shift", shift)] {
+        if let vector, vector.shape != [g.outChannels] {
+            throw TensorError.shapes(op, "\(name) must have one value per output channel; \(name) and [channels]", vector.shape, [g.outChannels])
+        }
+    }
+    let y = Tensor.uninitialized([g.batch, g.output[1], g.output[2], g.outChannels])
+    let factors = scale ?? Tensor(repeating: 1, shape: [g.outChannels])
+    let offsets = shift ?? Tensor(zeros: [g.outChannels])
+    let epilogue = OutputEpilogue(
+        scale: factors.readData, shift: offsets.readData, residual: nil, activation: activation)
+    // The tensors the epilogue points into live until this call returns.
+    withExtendedLifetime((factors, offsets)) {
+        g.depthwiseForward(x.readData, ConvKernel(kernel), bias: nil, into: y.data, epilogue: epilogue)
+    }
+    return y
+}
+
+/// The geometry of a depthwise convolution of `x` (NHWC) with `kernel` (h, w, channels, multiplier).
+private func depthwiseGeometry(
+    _ op: String, _ x: Tensor, kernel: Tensor, strides: [Int], padding: Padding, dilations: [Int]
+) throws -> ConvGeometry {
+    let (batch, spatial, channels) = try spatialLayout(x.shape, spatialDims: 2, op: op)
+    guard kernel.rank == 4, kernel.shape[2] == channels else {
+        throw TensorError.shapes(op, "kernel must be (h, w, channels, multiplier); input and kernel", x.shape, kernel.shape)
+    }
+    return try ConvGeometry(
+        op: op, batch: batch, input: spatial, inChannels: channels, outChannels: channels * kernel.shape[3],
+        kernel: [1, kernel.shape[0], kernel.shape[1]],
+        strides: try spatialTriple(strides, spatialDims: 2, fill: 1, name: "strides", op: op),
+        dilations: try spatialTriple(dilations, spatialDims: 2, fill: 1, name: "dilations", op: op),
+        padding: try spatialPadding(padding, spatialDims: 2, op: op))
 }
