@@ -11,11 +11,16 @@ framework it takes the median over rounds of the median step time and of the pea
 prints a Markdown table for docs/PERFORMANCE.md: ratios are Zoo's time over the reference's
 (below 1: Zoo is faster). A run that fails is reported on stderr and its cell reads
 "unavailable"; the other runs go on.
+
+Each round also times OpenBLAS's SGEMM 2048 (`zoo-kernel-bench`, beside `zoo`), and a last
+table gives each inference workload's rate in each framework (the arithmetic Zoo counts for the
+model over the step time) as a share of that SGEMM rate, measured under the same load.
 """
 import argparse
 import datetime
 import json
 import os
+import pathlib
 import statistics
 import subprocess
 import sys
@@ -91,6 +96,36 @@ def kernel_table(runs):
     return "\n".join(lines)
 
 
+def sgemm_gflops(zoo, env):
+    """OpenBLAS's SGEMM 2048 rate through `zoo-kernel-bench` (built beside `zoo`), or None."""
+    bench = pathlib.Path(zoo).with_name("zoo-kernel-bench")
+    if not bench.exists():
+        print(f"  {bench} not found: no SGEMM rate in this run", file=sys.stderr)
+        return None
+    result = run("sgemm_2048", [str(bench), "--repeats", "5", "--json", "--filter", "sgemm_2048"], env)
+    return next((r["forward_gflops"] for r in result.get("results", []) if r["name"] == "sgemm_2048"), None)
+
+
+def rate_table(summary, runs, sgemm):
+    """Inference workloads against the machine's SGEMM rate, measured in the same rounds: each
+    framework's time turned into a rate by the arithmetic Zoo counts for the model."""
+    lines = [f"SGEMM 2048 (OpenBLAS, median of the rounds): {cell(sgemm, '{:.0f}')} GFLOP/s", "",
+             "| inference workload | GFLOP per step | Zoo GFLOP/s | Zoo % of SGEMM | PyTorch % | Keras % |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for name, s in summary.items():
+        if "infer" not in name:
+            continue
+        counted = [r["gflops"] * r["median_seconds"] for r in runs[name]["zoo"] if r.get("gflops")]
+        if not counted:
+            continue
+        work = statistics.median(counted)
+        rates = [None if s[f]["seconds"] is None else work / s[f]["seconds"] for f in FRAMEWORKS]
+        share = [None if r is None or sgemm is None else 100 * r / sgemm for r in rates]
+        lines.append(f"| {name} | {work:.1f} | {cell(rates[0], '{:.0f}')} | "
+                     + " | ".join(cell(v, "{:.0f}%") for v in share) + " |")
+    return "\n".join(lines)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=3)
@@ -107,8 +142,9 @@ def main():
 
     zoo = args.zoo
     if zoo is None:
-        subprocess.run(["swift", "build", "-c", "release", "--product", "zoo"], cwd=ROOT, check=True,
-                       stdout=subprocess.DEVNULL)
+        for product in ("zoo", "zoo-kernel-bench"):
+            subprocess.run(["swift", "build", "-c", "release", "--product", product], cwd=ROOT, check=True,
+                           stdout=subprocess.DEVNULL)
         zoo = str(ROOT / ".build" / "release" / "zoo")
     python = reference_python()
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), ZOO_NUM_THREADS=str(args.threads))
@@ -120,7 +156,10 @@ def main():
 
     load_before = os.getloadavg()[0]
     runs = {name: {f: [] for f in FRAMEWORKS} for name in names}
+    sgemm_rounds = []
     for round_index in range(args.rounds):
+        print(f"round {round_index + 1}/{args.rounds}: SGEMM 2048", file=sys.stderr)
+        sgemm_rounds.append(sgemm_gflops(zoo, env))
         for name in names:
             print(f"round {round_index + 1}/{args.rounds}: {name}", file=sys.stderr)
             for framework in FRAMEWORKS:
@@ -140,10 +179,14 @@ def main():
     print(table(summary, header))
     print()
     print(kernel_table(runs))
+    measured_sgemm = [g for g in sgemm_rounds if g is not None]
+    sgemm = statistics.median(measured_sgemm) if measured_sgemm else None
+    print()
+    print(rate_table(summary, runs, sgemm))
     if args.output_json:
         with open(args.output_json, "w") as f:
             json.dump({"header": header, "threads": args.threads, "rounds": args.rounds, "repeats": args.repeats,
-                       "summary": summary, "runs": runs}, f, indent=1)
+                       "summary": summary, "runs": runs, "sgemm_2048_gflops": sgemm_rounds}, f, indent=1)
 
 
 if __name__ == "__main__":
