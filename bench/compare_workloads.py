@@ -14,7 +14,7 @@ prints a Markdown table for docs/PERFORMANCE.md: ratios are Zoo's time over the 
 
 Each round also times OpenBLAS's SGEMM 2048 (`zoo-kernel-bench`, beside `zoo`), and a last
 table gives each inference workload's rate in each framework (the arithmetic Zoo counts for the
-model over the step time) as a share of that SGEMM rate, measured under the same load.
+model over the step time) as a share of the SGEMM rate of the same round, median over rounds.
 """
 import argparse
 import datetime
@@ -106,23 +106,29 @@ def sgemm_gflops(zoo, env):
     return next((r["forward_gflops"] for r in result.get("results", []) if r["name"] == "sgemm_2048"), None)
 
 
-def rate_table(summary, runs, sgemm):
-    """Inference workloads against the machine's SGEMM rate, measured in the same rounds: each
-    framework's time turned into a rate by the arithmetic Zoo counts for the model."""
-    lines = [f"SGEMM 2048 (OpenBLAS, median of the rounds): {cell(sgemm, '{:.0f}')} GFLOP/s", "",
+def rate_table(runs, sgemm_rounds):
+    """Inference workloads against the machine's SGEMM rate: each framework's step time turned
+    into a rate by the arithmetic Zoo counts for the model, over the SGEMM rate of the same
+    round (a shared machine's speed moves between rounds), median over rounds."""
+    measured = [g for g in sgemm_rounds if g is not None]
+    lines = ["SGEMM 2048 (OpenBLAS) per round: " + (", ".join(f"{g:.0f}" for g in measured) or "unavailable")
+             + " GFLOP/s", "",
              "| inference workload | GFLOP per step | Zoo GFLOP/s | Zoo % of SGEMM | PyTorch % | Keras % |",
              "|---|---:|---:|---:|---:|---:|"]
-    for name, s in summary.items():
-        if "infer" not in name:
-            continue
-        counted = [r["gflops"] * r["median_seconds"] for r in runs[name]["zoo"] if r.get("gflops")]
-        if not counted:
+    for name, by_framework in runs.items():
+        counted = [r["gflops"] * r["median_seconds"] for r in by_framework["zoo"] if r.get("gflops")]
+        if "infer" not in name or not counted:
             continue
         work = statistics.median(counted)
-        rates = [None if s[f]["seconds"] is None else work / s[f]["seconds"] for f in FRAMEWORKS]
-        share = [None if r is None or sgemm is None else 100 * r / sgemm for r in rates]
-        lines.append(f"| {name} | {work:.1f} | {cell(rates[0], '{:.0f}')} | "
-                     + " | ".join(cell(v, "{:.0f}%") for v in share) + " |")
+
+        def share(framework):
+            shares = [100 * work / r["median_seconds"] / g for r, g in zip(by_framework[framework], sgemm_rounds)
+                      if r.get("median_seconds") and g]
+            return statistics.median(shares) if shares else None
+
+        zoo_rates = [work / r["median_seconds"] for r in by_framework["zoo"] if r.get("median_seconds")]
+        lines.append(f"| {name} | {work:.1f} | {statistics.median(zoo_rates):.0f} | "
+                     + " | ".join(cell(share(f), "{:.0f}%") for f in FRAMEWORKS) + " |")
     return "\n".join(lines)
 
 
@@ -179,10 +185,8 @@ def main():
     print(table(summary, header))
     print()
     print(kernel_table(runs))
-    measured_sgemm = [g for g in sgemm_rounds if g is not None]
-    sgemm = statistics.median(measured_sgemm) if measured_sgemm else None
     print()
-    print(rate_table(summary, runs, sgemm))
+    print(rate_table(runs, sgemm_rounds))
     if args.output_json:
         with open(args.output_json, "w") as f:
             json.dump({"header": header, "threads": args.threads, "rounds": args.rounds, "repeats": args.repeats,
