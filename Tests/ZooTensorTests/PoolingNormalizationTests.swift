@@ -19,6 +19,34 @@ final class PoolingNormalizationTests: XCTestCase {
         XCTAssertEqual(try avgPool3d(volume, poolSize: [2]).scalars, [4.5])
     }
 
+    /// Inference max pooling keeps no winners; its values are the recorded path's, ties and
+    /// windows at the padding included, over eight-lane and remainder channels; average pooling
+    /// eight lanes at a time equals the mean of each window's cells.
+    func testInferencePoolingEqualsTheRecordedPathAndTheDefinition() throws {
+        var values = separated([2, 7, 6, 11], seed: 9).scalars
+        for index in stride(from: 0, to: values.count, by: 5) { values[index] = 0.25 }  // ties
+        let x = try Tensor(shape: [2, 7, 6, 11], scalars: values)
+        let watched = try Tensor(shape: [2, 7, 6, 11], scalars: values, requiresGrad: true)
+        for (size, strides) in [([3], [2]), ([2], [1]), ([3], [1])] {
+            let inference = try withoutGrad { try maxPool2d(x, poolSize: size, strides: strides, padding: .same) }
+            let recorded = try maxPool2d(watched, poolSize: size, strides: strides, padding: .same)
+            XCTAssertTrue(inference.scalars == recorded.scalars, "\(size) \(strides)")
+        }
+        let averaged = try avgPool2d(x, poolSize: [3], strides: [1], padding: .same).scalars
+        for (index, value) in averaged.enumerated() {
+            let (k, col, row, n) = (index % 11, index / 11 % 6, index / 66 % 7, index / 462)
+            var cells = [Double]()
+            for dy in -1...1 where (0..<7).contains(row + dy) {
+                for dx in -1...1 where (0..<6).contains(col + dx) {
+                    cells.append(Double(values[((n * 7 + row + dy) * 6 + col + dx) * 11 + k]))
+                }
+            }
+            let mean = cells.reduce(0, +) / Double(cells.count)
+            // Float sums of up to nine cells: a few units in the last place of the largest.
+            XCTAssertEqual(Double(value), mean, accuracy: 1e-6 * Swift.max(1, cells.map(abs).max()!))
+        }
+    }
+
     func testPoolingGradients() throws {
         let x = separated([2, 5, 6, 3])
         try assertGradientsMatch([x]) { try maxPool2d($0[0], poolSize: [2]) }

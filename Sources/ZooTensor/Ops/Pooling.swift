@@ -44,8 +44,28 @@ private func pool(
         dilations: [1, 1, 1], padding: try spatialPadding(padding, spatialDims: spatialDims, op: op))
     let outShape = [batch] + (spatialDims == 2 ? Array(g.output.suffix(2)) : g.output) + [channels]
     let y = Tensor.uninitialized(outShape)
-    let (source, target, c) = (x.data, y.data, channels)
+    let (source, target, c) = (x.readData, y.data, channels)
     switch kind {
+    case .max where !(GradMode.isEnabled && x.requiresGrad):
+        // Nothing records the gradient: the maximum alone, without each winner's cell.
+        Parallel.ranges(g.rows, grain: 16) { rows in
+            for row in rows {
+                let out = target + row * c
+                var first = true
+                _ = g.forEachWindowCell(row) { cell in
+                    let pixel = source + cell * c
+                    if first {
+                        out.update(from: pixel, count: c)
+                        first = false
+                    } else {
+                        // As the recorded path compares: a later cell wins only when greater.
+                        combine(out, pixel, count: c, simd: { $0.replacing(with: $1, where: $1 .> $0) }, scalar: { $1 > $0 ? $1 : $0 })
+                    }
+                }
+                if first { out.update(repeating: 0, count: c) }  // a window wholly in explicit padding
+            }
+        }
+        return y
     case .max:
         var winners = [Int32](repeating: 0, count: g.rows * c)
         winners.withUnsafeMutableBufferPointer { buffer in
@@ -120,8 +140,7 @@ private func pool(
                     let out = target + row * c
                     out.update(repeating: 0, count: c)
                     let cells = g.forEachWindowCell(row) { cell in
-                        let pixel = source + cell * c
-                        for k in 0..<c { out[k] += pixel[k] }
+                        combine(out, source + cell * c, count: c, simd: { $0 + $1 }, scalar: { $0 + $1 })
                     }
                     divisor[row] = countIncludesPadding ? fullWindow : Float(Swift.max(cells, 1))
                     let scale = 1 / divisor[row]
@@ -183,4 +202,24 @@ public func globalAvgPool(_ x: Tensor) throws -> Tensor {
 public func globalMaxPool(_ x: Tensor) throws -> Tensor {
     guard x.rank >= 3 else { throw TensorError("globalMaxPool", "expects (N, spatial..., C), got \(x.shape)") }
     return try x.reshaped([x.shape[0], -1, x.shape[x.rank - 1]]).max(axes: [1])
+}
+
+/// `out[k] = f(out[k], pixel[k])` for `count` channels, eight at a time: the compiler cannot
+/// prove the two rows apart, and left to itself keeps such a loop scalar.
+@inline(__always)
+private func combine(
+    _ out: UnsafeMutablePointer<Float>, _ pixel: UnsafePointer<Float>, count: Int,
+    simd: (SIMD8<Float>, SIMD8<Float>) -> SIMD8<Float>, scalar: (Float, Float) -> Float
+) {
+    var k = 0
+    while k + 8 <= count {
+        let current = UnsafeRawPointer(out + k).loadUnaligned(as: SIMD8<Float>.self)
+        let value = UnsafeRawPointer(pixel + k).loadUnaligned(as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(out + k).storeBytes(of: simd(current, value), as: SIMD8<Float>.self)
+        k += 8
+    }
+    while k < count {
+        out[k] = scalar(out[k], pixel[k])
+        k += 1
+    }
 }
