@@ -217,6 +217,18 @@ final class ConvolutionAlgorithmTests: XCTestCase {
                 XCTAssertFalse(z === viewed, "\(algorithm)")
                 XCTAssertTrue(view.scalars == residualValues, "\(algorithm): a viewed residual was written")
                 XCTAssertEqual(z.scalars, expected, "\(algorithm)")
+
+                // The residual is the input too: it is read while the output is written.
+                let both = try Tensor(shape: [2, 9, 9, 16], scalars: x.scalars)
+                let expectedBoth = try fused(x.copy(), overwriting: false)
+                let convolvedBoth = try withoutGrad {
+                    try fusedConvolution(
+                        both, kernel: w, strides: [1], padding: .same, dilations: [1], scale: nil, shift: shift,
+                        residual: both, activation: .relu, overwritingResidual: true)
+                }
+                XCTAssertFalse(convolvedBoth === both, "\(algorithm)")
+                XCTAssertTrue(both.scalars == x.scalars, "\(algorithm): the input was written")
+                XCTAssertEqual(convolvedBoth.scalars, expectedBoth.scalars, "\(algorithm)")
             }
         }
     }

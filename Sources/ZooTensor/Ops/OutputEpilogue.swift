@@ -75,7 +75,8 @@ public func fusedConvolution(
     let epilogue = OutputEpilogue(
         scale: UnsafePointer(factors.readData), shift: UnsafePointer(offsets.readData),
         residual: residual.map { UnsafePointer($0.readData) }, activation: activation)
-    if overwritingResidual, let residual, residual.ownsMemoryAlone,
+    // The convolution's input is read while the output is written: never the same memory.
+    if overwritingResidual, let residual, residual.ownsMemoryAlone, residual.storage !== x.storage,
         let primitive = ConvolutionPlans.shared.decidedOneDNN(.forward, g, withBias: false, epilogue: epilogue.kind)
     {
         withExtendedLifetime((factors, offsets)) {
