@@ -115,12 +115,7 @@ public func batchNorm(
                     k += 1
                 }
             }
-            let (block, count) = (target + range.lowerBound * c, range.count * c)
-            switch activation {
-            case .linear: break
-            case .relu: for i in 0..<count { block[i] = Swift.max(block[i], 0) }
-            case .relu6: for i in 0..<count { block[i] = Swift.min(Swift.max(block[i], 0), 6) }
-            }
+            activation.apply(target + range.lowerBound * c, count: range.count * c)
         }
     }
     var inputs = [x]

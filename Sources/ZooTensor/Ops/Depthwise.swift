@@ -173,14 +173,8 @@ public func fusedDepthwiseConvolution(
 ) throws -> Tensor {
     let op = "fusedDepthwiseConvolution"
     let g = try depthwiseGeometry(op, x, kernel: kernel, strides: strides, padding: padding, dilations: dilations)
-    for (name, vector) in [("scale", scale), ("shift", shift)] {
-        if let vector, vector.shape != [g.outChannels] {
-            throw TensorError.shapes(op, "\(name) must have one value per output channel; \(name) and [channels]", vector.shape, [g.outChannels])
-        }
-    }
+    let (factors, offsets) = try OutputEpilogue.vectors(op, scale: scale, shift: shift, channels: g.outChannels)
     let y = Tensor.uninitialized([g.batch, g.output[1], g.output[2], g.outChannels])
-    let factors = scale ?? Tensor(repeating: 1, shape: [g.outChannels])
-    let offsets = shift ?? Tensor(zeros: [g.outChannels])
     let epilogue = OutputEpilogue(
         scale: factors.readData, shift: offsets.readData, residual: nil, activation: activation)
     // The tensors the epilogue points into live until this call returns.

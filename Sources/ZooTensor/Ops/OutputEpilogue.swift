@@ -36,7 +36,26 @@ public struct OutputEpilogue {
             let added = residual + rows.lowerBound * n
             for i in 0..<count { block[i] += added[i] }
         }
-        switch activation {
+        activation.apply(block, count: count)
+    }
+
+    /// The per-channel vectors of a fused pass with `channels` outputs, checked against them:
+    /// `scale` and `shift`, or ones and zeros where the caller has none.
+    static func vectors(_ op: String, scale: Tensor?, shift: Tensor?, channels: Int) throws -> (scale: Tensor, shift: Tensor) {
+        for (name, vector) in [("scale", scale), ("shift", shift)] {
+            if let vector, vector.shape != [channels] {
+                throw TensorError.shapes(op, "\(name) must have one value per output channel; \(name) and [channels]", vector.shape, [channels])
+            }
+        }
+        return (scale ?? Tensor(repeating: 1, shape: [channels]), shift ?? Tensor(zeros: [channels]))
+    }
+}
+
+extension OutputEpilogue.Activation {
+    /// The activation over `count` contiguous values, in place.
+    @inline(__always)
+    func apply(_ block: UnsafeMutablePointer<Float>, count: Int) {
+        switch self {
         case .linear: break
         case .relu: for i in 0..<count { block[i] = Swift.max(block[i], 0) }
         case .relu6: for i in 0..<count { block[i] = Swift.min(Swift.max(block[i], 0), 6) }
@@ -61,17 +80,11 @@ public func fusedConvolution(
     let spatialDims = x.rank - 2
     guard spatialDims == 2 || spatialDims == 3 else { throw TensorError(op, "expects a 2D or 3D channels-last input, got \(x.shape)") }
     let g = try convolutionGeometry(op, x, kernelShape: kernel.shape, spatialDims: spatialDims, strides: strides, dilations: dilations, padding: padding)
-    for (name, vector) in [("scale", scale), ("shift", shift)] {
-        if let vector, vector.shape != [g.outChannels] {
-            throw TensorError.shapes(op, "\(name) must have one value per output channel; \(name) and [channels]", vector.shape, [g.outChannels])
-        }
-    }
+    let (factors, offsets) = try OutputEpilogue.vectors(op, scale: scale, shift: shift, channels: g.outChannels)
     let shape = outputShape(g, spatialDims: spatialDims, channels: g.outChannels, spatial: g.output)
     if let residual, residual.shape != shape {
         throw TensorError.shapes(op, "the residual must have the output's shape; residual and output", residual.shape, shape)
     }
-    let factors = scale ?? Tensor(repeating: 1, shape: [g.outChannels])
-    let offsets = shift ?? Tensor(zeros: [g.outChannels])
     let epilogue = OutputEpilogue(
         scale: UnsafePointer(factors.readData), shift: UnsafePointer(offsets.readData),
         residual: residual.map { UnsafePointer($0.readData) }, activation: activation)
