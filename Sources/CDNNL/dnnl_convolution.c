@@ -53,7 +53,7 @@ ONEDNN_FUNCTIONS(DECLARE_POINTER)
     if (!(p_##name = (__typeof__(&name))dlsym(library, #name))) return 0;
 
 /// Spin iterations of an idle OpenMP thread before it sleeps (libgomp's default is 300000).
-#define ZOO_GOMP_SPINCOUNT "20000"
+#define ZOO_GOMP_SPINCOUNT "2000"
 
 static const char *library_names[] = {"libdnnl.so.2", "libdnnl.so", "libdnnl.so.3"};
 
