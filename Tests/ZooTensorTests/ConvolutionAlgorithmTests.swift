@@ -232,6 +232,57 @@ final class ConvolutionAlgorithmTests: XCTestCase {
             }
         }
     }
+
+    /// A free residual's shape is decided apart from a kept residual's (oneDNN, which would copy
+    /// a kept one into its output first, is timed without that copy), and while it is decided
+    /// every candidate reads the residual as it was: the first call's output is right, and a
+    /// later call returns the residual itself exactly when oneDNN won.
+    func testAFreeResidualsShapeIsDecidedApartAndEachCandidateReadsItIntact() throws {
+        try withPlanFile { url in
+            // A shape no other test uses, so that these are its first calls.
+            let x = uniform([1, 13, 11, 24], seed: 41)
+            let w = uniform([3, 3, 24, 24], -0.2, 0.2, seed: 42)
+            let scale = uniform([24], 0.5, 1.5, seed: 43)
+            let shift = uniform([24], seed: 44)
+            let residualValues = uniform([1, 13, 11, 24], seed: 45).scalars
+            let expected = try withoutGrad {
+                try ConvolutionAlgorithm.using(.zoo) {
+                    let y = try conv2d(x, kernel: w, padding: .same) * scale + shift + Tensor(shape: [1, 13, 11, 24], scalars: residualValues)
+                    return try y.relu().scalars
+                }
+            }
+            func fused(overwriting: Bool) throws -> (output: Tensor, residual: Tensor) {
+                let residual = try Tensor(shape: [1, 13, 11, 24], scalars: residualValues)
+                let y = try withoutGrad {
+                    try ConvolutionAlgorithm.using(nil) {
+                        try fusedConvolution(
+                            x, kernel: w, strides: [1], padding: .same, dilations: [1], scale: scale, shift: shift,
+                            residual: residual, activation: .relu, overwritingResidual: overwriting)
+                    }
+                }
+                return (y, residual)
+            }
+            let (first, _) = try fused(overwriting: true)
+            // F(4x4, 3x3) rounds about one decimal digit more than a direct sum (WinogradTests).
+            assertClose(first.scalars, expected, tolerance: 1e-4)
+            let (kept, _) = try fused(overwriting: false)
+            assertClose(kept.scalars, expected, tolerance: 1e-4)
+            guard ConvolutionAlgorithm.forced == nil else { return }
+            let plans = try String(contentsOf: url, encoding: .utf8)
+            let shape = "b1 [1, 13, 11] x24 k[1, 3, 3] -> [1, 13, 11] x24"
+            XCTAssertTrue(plans.contains("\(shape) s[1, 1, 1] d[1, 1, 1] p[0, 1, 1] epilogue(residual as output, relu)"), plans)
+            XCTAssertTrue(plans.contains("\(shape) s[1, 1, 1] d[1, 1, 1] p[0, 1, 1] epilogue(residual, relu)"), plans)
+            let choices = ConvolutionAlgorithm.choices.filter { $0.pass == .forward && $0.shape.contains(shape) }
+            XCTAssertEqual(choices.count, 2, "one decision per kind of residual")
+            let free = try XCTUnwrap(choices.first)
+            if ConvolutionAlgorithm.onednnAvailable {
+                XCTAssertNotNil(free.onednnSeconds, "oneDNN was timed for the free residual")
+            }
+            let (again, residual) = try fused(overwriting: true)
+            XCTAssertEqual(again === residual, free.algorithm == .onednn, "the residual is the output exactly when oneDNN won")
+            assertClose(again.scalars, expected, tolerance: 1e-4)
+        }
+    }
 }
 
 /// Runs `body` with a fresh plan file of its own, restored afterwards.

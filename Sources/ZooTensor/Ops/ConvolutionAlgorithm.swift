@@ -301,11 +301,12 @@ final class ConvolutionPlans: @unchecked Sendable {
     /// Runs `pass` by the plan for its shape, deciding (and timing) on the first call. `zoo`,
     /// `onednn` and `winograd` (nil where it does not apply) each compute the whole pass into
     /// the output. `kernel`, for the passes that read one: what the timed candidates kept of it
-    /// is let go before the winner's final call, which keeps only its own.
+    /// is let go before the winner's final call, which keeps only its own. `prepare`, while the
+    /// shape is being decided, runs before each candidate, outside its timing.
     func run(
         _ pass: ConvolutionAlgorithm.Pass, _ g: ConvGeometry, withBias: Bool = false, depthwise: Bool = false,
-        epilogue: OutputEpilogue.Kind? = nil, kernel: ConvKernel? = nil, zoo: () -> Void, onednn: (OneDNNConvolution) -> Void,
-        winograd: (() -> Void)? = nil
+        epilogue: OutputEpilogue.Kind? = nil, kernel: ConvKernel? = nil, prepare: (() -> Void)? = nil, zoo: () -> Void,
+        onednn: (OneDNNConvolution) -> Void, winograd: (() -> Void)? = nil
     ) {
         let key = Key(pass: pass, geometry: g, withBias: withBias, depthwise: depthwise, epilogue: epilogue)
         if let algorithm = Self.override {
@@ -317,21 +318,8 @@ final class ConvolutionPlans: @unchecked Sendable {
             plan.run(zoo: zoo, onednn: onednn, winograd: winograd)
             return
         }
-        let plan = decide(key, kernel: kernel, zoo: zoo, onednn: onednn, winograd: winograd)
+        let plan = decide(key, kernel: kernel, prepare: prepare ?? {}, zoo: zoo, onednn: onednn, winograd: winograd)
         lock.withLock { plans[key] = plans[key] ?? plan }
-    }
-
-    /// oneDNN's primitive for a pass whose plan is already oneDNN's (decided, or forced), nil
-    /// otherwise: for a caller that lays out memory for oneDNN alone (a residual as its output).
-    func decidedOneDNN(
-        _ pass: ConvolutionAlgorithm.Pass, _ g: ConvGeometry, withBias: Bool, epilogue: OutputEpilogue.Kind?
-    ) -> OneDNNConvolution? {
-        let key = Key(pass: pass, geometry: g, withBias: withBias, depthwise: false, epilogue: epilogue)
-        if let algorithm = Self.override {
-            return algorithm == .onednn ? try? primitive(for: key).get() : nil
-        }
-        guard let plan = lock.withLock({ plans[key] }), plan.algorithm == .onednn else { return nil }
-        return plan.onednn
     }
 
     /// oneDNN's primitive for `key`, created on first use.
@@ -349,7 +337,8 @@ final class ConvolutionPlans: @unchecked Sendable {
     }
 
     private func decide(
-        _ key: Key, kernel: ConvKernel?, zoo: () -> Void, onednn: (OneDNNConvolution) -> Void, winograd: (() -> Void)?
+        _ key: Key, kernel: ConvKernel?, prepare: () -> Void, zoo: () -> Void, onednn: (OneDNNConvolution) -> Void,
+        winograd: (() -> Void)?
     ) -> Plan {
         func record(_ algorithm: ConvolutionAlgorithm, _ implementation: String, _ times: [ConvolutionAlgorithm: Double] = [:]) {
             lock.withLock {
@@ -402,10 +391,14 @@ final class ConvolutionPlans: @unchecked Sendable {
         // buffers); then each runs twice, alternating, and keeps its faster time: one sample each
         // chose differently from run to run (measured: 2 to 12 of ResNet50's 40 forward shapes
         // went either way).
-        for algorithm in candidates.dropFirst() { compute(algorithm) }
+        for algorithm in candidates.dropFirst() {
+            prepare()
+            compute(algorithm)
+        }
         var times = [ConvolutionAlgorithm: Double]()
         for _ in 0..<2 {
             for algorithm in candidates {
+                prepare()
                 times[algorithm] = Swift.min(times[algorithm] ?? .infinity, seconds { compute(algorithm) })
             }
         }
@@ -415,6 +408,7 @@ final class ConvolutionPlans: @unchecked Sendable {
         // The output is the winner's: the last timed call was another candidate's. A losing
         // candidate's copy of a constant kernel would stay with the kernel for nothing.
         kernel?.tensor.storage.dropLayouts()
+        prepare()
         compute(winner)
         record(winner, implementation, times)
         return Plan(algorithm: winner, onednn: winner == .onednn ? primitive : nil)
@@ -447,6 +441,45 @@ extension ConvGeometry {
                 primitive.execute(x, kernel: w, bias: bias, scale: epilogue?.scale, shift: epilogue?.shift, into: y)
             },
             winograd: winogradApplies ? { winogradForward(x, w.pointer, bias: bias, into: y, epilogue: epilogue) } : nil)
+    }
+
+    /// The forward pass with an epilogue whose residual the caller gives up (it reads it no
+    /// more): where the shape's plan is oneDNN's, the result is written over `residual`, since
+    /// oneDNN's sum post-op adds what its output memory holds and nothing need be copied there;
+    /// Zoo's kernels and Winograd write `output()` (made when first asked for) and read the
+    /// residual. Returns the memory that holds the result. While the shape is being decided,
+    /// oneDNN writes `output()` too, after an untimed copy of the residual, so that the residual
+    /// stays as it was for the next candidate; its timing is then that of the run it stands for.
+    func forward(
+        _ x: UnsafePointer<Float>, _ w: ConvKernel, overResidual residual: UnsafeMutablePointer<Float>,
+        epilogue: OutputEpilogue, output: @escaping () -> UnsafeMutablePointer<Float>
+    ) -> UnsafeMutablePointer<Float> {
+        precondition(epilogue.residual == UnsafePointer(residual), "the epilogue must add the residual given up")
+        var kind = epilogue.kind
+        kind.residualIsOutput = true
+        var onednnOutput = residual
+        var result = residual
+        ConvolutionPlans.shared.run(
+            .forward, self, epilogue: kind, kernel: w,
+            prepare: {
+                onednnOutput = output()
+                Parallel.ranges(outputCount, grain: elementGrain) { range in
+                    (onednnOutput + range.lowerBound).update(from: residual + range.lowerBound, count: range.count)
+                }
+            },
+            zoo: {
+                result = output()
+                im2colForward(x, w.pointer, bias: nil, into: result, epilogue: epilogue)
+            },
+            onednn: { primitive in
+                result = onednnOutput
+                primitive.execute(x, kernel: w, bias: nil, scale: epilogue.scale, shift: epilogue.shift, into: result)
+            },
+            winograd: winogradApplies ? {
+                result = output()
+                winogradForward(x, w.pointer, bias: nil, into: result, epilogue: epilogue)
+            } : nil)
+        return result
     }
 
     /// dx = the adjoint of the convolution applied to dy.
@@ -528,7 +561,10 @@ public final class ConvolutionPlanFile: @unchecked Sendable {
     static func entryKey(_ key: ConvolutionPlans.Key) -> String {
         var text = "\(key.pass.rawValue) \(key.shape) p\(key.geometry.padBefore)"
         if key.withBias { text += " bias" }
-        if let epilogue = key.epilogue { text += " epilogue(\(epilogue.residual ? "residual, " : "")\(epilogue.activation))" }
+        if let epilogue = key.epilogue {
+            let residual = epilogue.residualIsOutput ? "residual as output, " : epilogue.residual ? "residual, " : ""
+            text += " epilogue(\(residual)\(epilogue.activation))"
+        }
         return text
     }
 

@@ -14,10 +14,13 @@ public struct OutputEpilogue {
     let residual: UnsafePointer<Float>?
     let activation: Activation
 
-    /// What a convolution's plan depends on: oneDNN builds the epilogue into its kernel.
+    /// What a convolution's plan depends on: oneDNN builds the epilogue into its kernel, and a
+    /// residual the caller gives up (`residualIsOutput`) saves oneDNN a copy that the other
+    /// kernels never make, so the two are timed apart.
     struct Kind: Hashable {
         let residual: Bool
         let activation: Activation
+        var residualIsOutput = false
     }
 
     var kind: Kind { Kind(residual: residual != nil, activation: activation) }
@@ -71,7 +74,8 @@ extension OutputEpilogue.Activation {
 /// `overwritingResidual`: the caller holds the only reference to `residual` and reads it no
 /// more (`Tensor.ownsMemoryAlone`), so when the shape runs on oneDNN the result is written over
 /// it: oneDNN's sum post-op adds what its output memory holds, and the residual need not be
-/// copied there first. The result is then `residual` itself.
+/// copied there first. The result is then `residual` itself. The shape's algorithm is chosen
+/// for this case apart from a kept residual's: without the copy, oneDNN wins more shapes.
 public func fusedConvolution(
     _ x: Tensor, kernel: Tensor, strides: [Int], padding: Padding, dilations: [Int], scale: Tensor?, shift: Tensor?,
     residual: Tensor?, activation: OutputEpilogue.Activation, overwritingResidual: Bool = false
@@ -89,14 +93,15 @@ public func fusedConvolution(
         scale: UnsafePointer(factors.readData), shift: UnsafePointer(offsets.readData),
         residual: residual.map { UnsafePointer($0.readData) }, activation: activation)
     // The convolution's input is read while the output is written: never the same memory.
-    if overwritingResidual, let residual, residual.ownsMemoryAlone, residual.storage !== x.storage,
-        let primitive = ConvolutionPlans.shared.decidedOneDNN(.forward, g, withBias: false, epilogue: epilogue.kind)
-    {
-        withExtendedLifetime((factors, offsets)) {
-            primitive.execute(
-                x.readData, kernel: ConvKernel(kernel), bias: nil, scale: epilogue.scale, shift: epilogue.shift, into: residual.data)
+    if overwritingResidual, let residual, residual.ownsMemoryAlone, residual.storage !== x.storage {
+        var y: Tensor?
+        let result = withExtendedLifetime((factors, offsets)) {
+            g.forward(x.readData, ConvKernel(kernel), overResidual: residual.data, epilogue: epilogue) {
+                if y == nil { y = Tensor.uninitialized(shape) }
+                return y!.data
+            }
         }
-        return residual
+        return result == residual.data ? residual : y!
     }
     let y = Tensor.uninitialized(shape)
     // The tensors the epilogue points into live until this call returns.
