@@ -101,24 +101,37 @@ final class WinogradTests: XCTestCase {
         }
     }
 
-    /// The transform holds four times the kernel's memory, so none is kept: a constant kernel
-    /// is transformed on each call, and a changed kernel is read as it is now.
-    func testTheKernelIsTransformedOnEachCallAndNothingIsKept() throws {
+    /// The transform holds four times the kernel's memory: it is kept with a constant kernel of
+    /// at most 128 x 128 channels, and read again until the kernel is written; a larger kernel,
+    /// or one being trained, is transformed on each call and leaves nothing behind.
+    func testASmallConstantKernelKeepsItsTransformUntilItIsWritten() throws {
         let x = uniform([2, 12, 12, 32], seed: 11)
         let w = uniform([3, 3, 32, 48], -0.3, 0.3, seed: 12)
-        func run(_ algorithm: ConvolutionAlgorithm) throws -> [Float] {
+        func run(_ algorithm: ConvolutionAlgorithm, _ w: Tensor) throws -> [Float] {
             try ConvolutionAlgorithm.using(algorithm) { try conv2d(x, kernel: w, padding: .same).scalars }
         }
-        let first = try run(.winograd)
-        XCTAssertEqual(try run(.winograd), first)
-        XCTAssertEqual(w.storage.layoutCount, 0)
+        let first = try run(.winograd, w)
+        XCTAssertEqual(w.storage.layoutCount, 1, "the transform is kept")
+        XCTAssertEqual(try run(.winograd, w), first, "the kept transform gives the same output")
+        assertClose(first, try run(.zoo, w), tolerance: 1e-4)
         w.withUnsafeMutableBufferPointer { values in
             for index in values.indices { values[index] = -values[index] }
         }
-        let changed = try run(.winograd)
-        let reference = try run(.zoo)
-        let worst = zip(changed, reference).map { Swift.abs($0 - $1) }.max() ?? 0
-        XCTAssertLessThan(worst, 1e-4, "after the kernel changed")
+        XCTAssertEqual(w.storage.layoutCount, 0, "a write lets the kept transform go")
+        assertClose(try run(.winograd, w), try run(.zoo, w), tolerance: 1e-4)
+
+        let wide = uniform([3, 3, 96, 176], -0.3, 0.3, seed: 13)
+        let x96 = uniform([1, 9, 9, 96], seed: 14)
+        let wideOutput = try ConvolutionAlgorithm.using(.winograd) { try conv2d(x96, kernel: wide, padding: .same).scalars }
+        XCTAssertEqual(wide.storage.layoutCount, 0, "96 x 176 channels: above 128 x 128, nothing kept")
+        assertClose(wideOutput, try ConvolutionAlgorithm.using(.zoo) { try conv2d(x96, kernel: wide, padding: .same).scalars }, tolerance: 1e-4)
+
+        let trained = uniform([3, 3, 32, 48], -0.3, 0.3, seed: 15)
+        trained.requiresGrad = true
+        let y = try ConvolutionAlgorithm.using(.winograd) { try conv2d(x, kernel: trained, padding: .same) }
+        XCTAssertEqual(trained.storage.layoutCount, 0, "a trained kernel keeps no transform")
+        try y.sum().backward()
+        XCTAssertNotNil(trained.grad)
     }
 
     func testOnlyStride1Undilated3x3ConvolutionsOfAtMost256x256ChannelsAreCandidates() throws {

@@ -440,7 +440,7 @@ extension ConvGeometry {
                 }
                 primitive.execute(x, kernel: w, bias: bias, scale: epilogue?.scale, shift: epilogue?.shift, into: y)
             },
-            winograd: winogradApplies ? { winogradForward(x, w.pointer, bias: bias, into: y, epilogue: epilogue) } : nil)
+            winograd: winogradApplies ? { winogradForward(x, w, bias: bias, into: y, epilogue: epilogue) } : nil)
     }
 
     /// The forward pass with an epilogue whose residual the caller gives up (it reads it no
@@ -477,7 +477,7 @@ extension ConvGeometry {
             },
             winograd: winogradApplies ? {
                 result = output()
-                winogradForward(x, w.pointer, bias: nil, into: result, epilogue: epilogue)
+                winogradForward(x, w, bias: nil, into: result, epilogue: epilogue)
             } : nil)
         return result
     }

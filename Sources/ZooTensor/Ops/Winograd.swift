@@ -9,10 +9,14 @@
 ///
 /// Stages, for a block of tiles at a time so that the transformed input and products stay in
 /// cache:
-/// 1. the kernel transform `U = G g Gᵀ`, (3x3, in, out) to (36, in, out), on each call, also
-///    for a constant kernel: kept as oneDNN's blocked layout is (`ConvKernel`), it would hold
-///    four times the kernel's memory (measured: ResNet50 inference at batch 8 from 366 to
-///    489 MB, above PyTorch's peak), so the per-shape timing counts the transform in;
+/// 1. the kernel transform `U = G g Gᵀ`, (3x3, in, out) to (36, in, out). It holds four times
+///    the kernel's memory, so it is kept with a constant kernel (as oneDNN's blocked layout is,
+///    `ConvKernel`) only up to 128 x 128 channels (2.25 MiB): ResNet50's 64- and 128-channel
+///    layers add 11 MB in all, where keeping every candidate's raised inference at batch 8 from
+///    366 to 489 MB, above PyTorch's peak. A larger or trained kernel is transformed on each
+///    call, and the per-shape timing counts that in. The transform costs about what the products
+///    of 36 tiles do, which at batch 1 is a fifth of a 28x28 layer's time (measured: 2.8% of
+///    ResNet50's inference at batch 1 on a Zen 3);
 /// 2. the input transform `V = Bᵀ d B` of each tile, eight channels at a time;
 /// 3. the 36 products `M[p] = V[p] U[p]`;
 /// 4. the output transform `Aᵀ M A`, with the bias or the inference epilogue, written where the
@@ -21,6 +25,11 @@
 /// The transforms multiply by up to 8 and divide by 24, so the result carries a few more bits of
 /// rounding than the direct sum (measured against the float64 definition in the tests); the
 /// per-shape timing offers it beside im2col and oneDNN, and it is taken only where it is faster.
+
+/// The owner of the transformed kernels kept with their kernels' storage.
+private final class WinogradKernel {
+    static let consumer = WinogradKernel()
+}
 
 extension ConvGeometry {
     /// Whether F(4x4, 3x3) is a candidate for this convolution: 2D, a 3x3 kernel, stride 1, no
@@ -33,7 +42,33 @@ extension ConvGeometry {
             && inChannels * outChannels <= 256 * 256
     }
 
-    /// y = conv(x, w) (+ bias, or the epilogue) by F(4x4, 3x3); `winogradApplies` must hold.
+    /// The most (in x out) channel pairs whose transformed kernel is kept with a constant kernel.
+    static let keptWinogradPairs = 128 * 128
+
+    /// y = conv(x, w) (+ bias, or the epilogue) by F(4x4, 3x3), with the transformed kernel kept
+    /// while `w` stays constant and is small enough; `winogradApplies` must hold.
+    func winogradForward(
+        _ x: UnsafePointer<Float>, _ w: ConvKernel, bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>,
+        epilogue: OutputEpilogue? = nil
+    ) {
+        let (c, k) = (inChannels, outChannels)
+        guard w.isConstant, c * k <= Self.keptWinogradPairs else {
+            winogradForward(x, w.pointer, bias: bias, into: y, epilogue: epilogue)
+            return
+        }
+        // Every forward geometry transforms a kernel the same way: one kept copy serves them all.
+        let kept = w.tensor.storage.layout(
+            for: WinogradKernel.consumer, matching: { $0 === WinogradKernel.consumer }, bytes: 36 * c * k * MemoryLayout<Float>.stride
+        ) { destination in
+            transformKernel(w.pointer, flip: false, into: destination.bindMemory(to: Float.self, capacity: 36 * c * k))
+        }
+        withExtendedLifetime(kept) {
+            multiplyTiles(x, UnsafePointer(kept.pointer.assumingMemoryBound(to: Float.self)), bias: bias, into: y, epilogue: epilogue)
+        }
+    }
+
+    /// y = conv(x, w) (+ bias, or the epilogue) by F(4x4, 3x3), the kernel transformed for this
+    /// call; `winogradApplies` must hold.
     func winogradForward(
         _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, flip: Bool = false,
         bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>, epilogue: OutputEpilogue? = nil
