@@ -14,9 +14,8 @@
 ///    `ConvKernel`) only up to 128 x 128 channels (2.25 MiB): ResNet50's 64- and 128-channel
 ///    layers add 11 MB in all, where keeping every candidate's raised inference at batch 8 from
 ///    366 to 489 MB, above PyTorch's peak. A larger or trained kernel is transformed on each
-///    call, and the per-shape timing counts that in. The transform costs about what the products
-///    of 36 tiles do, which at batch 1 is a fifth of a 28x28 layer's time (measured: 2.8% of
-///    ResNet50's inference at batch 1 on a Zen 3);
+///    call, and the per-shape timing counts that in (measured: the per-call transform was 2.8%
+///    of ResNet50's inference at batch 1 on a Zen 3, where a layer has few tiles to spread it);
 /// 2. the input transform `V = Bᵀ d B` of each tile, eight channels at a time;
 /// 3. the 36 products `M[p] = V[p] U[p]`;
 /// 4. the output transform `Aᵀ M A`, with the bias or the inference epilogue, written where the
