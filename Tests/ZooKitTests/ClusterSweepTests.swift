@@ -148,7 +148,14 @@ final class ClusterSweepTests: FolderTestCase {
     }
 
     /// Trains `model` as one process and as `mpirun -np 2`; returns each weight tensor that
-    /// differs beyond 1e-5 + 1e-4 x its largest weight, and checks the test probabilities.
+    /// differs beyond 1e-5 + 1e-4 x its largest weight, or beyond three times what the same
+    /// tensor differs by between one process on one thread and on every core, if that is more;
+    /// and checks the test probabilities the same way (1e-4, or three times the threads'
+    /// difference). Summation order alone moves these runs apart, and by how much depends on
+    /// the machine's kernels: on a Zen 3 (OpenBLAS `Zen`) VGG16's small late biases moved by
+    /// 2.7e-5 between one thread and two, as much as between one process and two ranks, where
+    /// the fixed bound had held on Intel and Zen 4 machines. Ranks that did not average their
+    /// gradients would differ by whole updates.
     func twoRanksAgainstOne(model: String, train: String, comparePredictions: Bool = true) throws -> [String] {
         guard Communicators.mpiBuilt else { throw XCTSkip("this build has no MPI trait (the test command builds with --traits MPI)") }
         let config = try write("ddp.yaml", """
@@ -159,15 +166,22 @@ final class ClusterSweepTests: FolderTestCase {
             train: {\(train)}
             """)
         let runs = directory.appendingPathComponent("ranks-\(UUID().uuidString)")
-        let single = directory.appendingPathComponent("single-\(UUID().uuidString)")
-        let process = Process()
-        process.executableURL = try zooExecutable(beside: Self.self)
-        process.arguments = ["train", config.path, "--runs", single.path]
-        process.environment = ProcessInfo.processInfo.environment.merging(["ZOO_CONV_ALGORITHM": "zoo"]) { $1 }
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0)
+        func trainAlone(threads: String?) throws -> URL {
+            let root = directory.appendingPathComponent("single-\(UUID().uuidString)")
+            let process = Process()
+            process.executableURL = try zooExecutable(beside: Self.self)
+            process.arguments = ["train", config.path, "--runs", root.path]
+            var environment = ProcessInfo.processInfo.environment.merging(["ZOO_CONV_ALGORITHM": "zoo"]) { $1 }
+            environment["ZOO_NUM_THREADS"] = threads
+            process.environment = environment
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            XCTAssertEqual(process.terminationStatus, 0)
+            return root
+        }
+        let single = try trainAlone(threads: nil)
+        let singleThread = try trainAlone(threads: "1")
         let text = try underMpirun(["train", config.path, "--runs", runs.path], environment: ["ZOO_CONV_ALGORITHM": "zoo"])
         func runDirectory(_ root: URL) throws -> RunDirectory {
             let folder = root.appendingPathComponent("ddp")
@@ -175,25 +189,30 @@ final class ClusterSweepTests: FolderTestCase {
             XCTAssertEqual(names.count, 1, "one run, written by rank 0 alone: \(names)\n\(text)")
             return RunDirectory(folder.appendingPathComponent(try XCTUnwrap(names.first)))
         }
-        let (one, two) = (try runDirectory(single), try runDirectory(runs))
+        let (one, two, oneThread) = (try runDirectory(single), try runDirectory(runs), try runDirectory(singleThread))
         let (a, b) = (try HDF5File.open(one.lastCheckpoint).root, try HDF5File.open(two.lastCheckpoint).root)
+        let threads = try HDF5File.open(oneThread.lastCheckpoint).root
         let paths = try a.datasetPaths().filter { try a.dataset($0).dataType.isFloatingPoint }
         XCTAssertFalse(paths.isEmpty)
         XCTAssertEqual(paths, try b.datasetPaths().filter { try b.dataset($0).dataType.isFloatingPoint })
         var beyond = [String]()
         for path in paths {
-            let (x, y) = (try a.dataset(path).readFloats(), try b.dataset(path).readFloats())
-            // Summation order differs between one process on two threads and two processes on
-            // one: measured, one process on one thread against two threads differs as much.
+            let (x, y, z) = (try a.dataset(path).readFloats(), try b.dataset(path).readFloats(), try threads.dataset(path).readFloats())
+            func largestDifference(_ u: [Float], _ v: [Float]) -> Float { zip(u, v).map { Swift.abs($0 - $1) }.max() ?? 0 }
             let scale = x.map(Swift.abs).max() ?? 0
-            let worst = zip(x, y).map { Swift.abs($0 - $1) }.max() ?? 0
-            if worst > 1e-5 + 1e-4 * scale { beyond.append("\(path): \(worst) (largest weight \(scale))") }
+            let worst = largestDifference(x, y)
+            let allowed = Swift.max(1e-5 + 1e-4 * scale, 3 * largestDifference(x, z))
+            if worst > allowed { beyond.append("\(path): \(worst) (largest weight \(scale), allowed \(allowed))") }
         }
         if comparePredictions {
-            let (p, q) = (try String(contentsOf: one.predictions, encoding: .utf8), try String(contentsOf: two.predictions, encoding: .utf8))
-            let probabilities = { (csv: String) in csv.split(separator: "\n").dropFirst().compactMap { $0.split(separator: ",").last.flatMap { Double($0) } } }
-            XCTAssertEqual(probabilities(p).count, 24)
-            for (x, y) in zip(probabilities(p), probabilities(q)) { XCTAssertEqual(x, y, accuracy: 1e-4) }
+            let probabilities = { (run: RunDirectory) in
+                try String(contentsOf: run.predictions, encoding: .utf8).split(separator: "\n").dropFirst()
+                    .compactMap { $0.split(separator: ",").last.flatMap { Double($0) } }
+            }
+            let (p, q, r) = (try probabilities(one), try probabilities(two), try probabilities(oneThread))
+            XCTAssertEqual(p.count, 24)
+            let threadsApart = zip(p, r).map { Swift.abs($0 - $1) }.max() ?? 0
+            for (x, y) in zip(p, q) { XCTAssertEqual(x, y, accuracy: Swift.max(1e-4, 3 * threadsApart)) }
         }
         return beyond
     }
