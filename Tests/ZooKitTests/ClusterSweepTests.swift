@@ -195,10 +195,10 @@ final class ClusterSweepTests: FolderTestCase {
         let paths = try a.datasetPaths().filter { try a.dataset($0).dataType.isFloatingPoint }
         XCTAssertFalse(paths.isEmpty)
         XCTAssertEqual(paths, try b.datasetPaths().filter { try b.dataset($0).dataType.isFloatingPoint })
+        func largestDifference<T: FloatingPoint>(_ u: [T], _ v: [T]) -> T { zip(u, v).map { abs($0 - $1) }.max() ?? 0 }
         var beyond = [String]()
         for path in paths {
             let (x, y, z) = (try a.dataset(path).readFloats(), try b.dataset(path).readFloats(), try threads.dataset(path).readFloats())
-            func largestDifference(_ u: [Float], _ v: [Float]) -> Float { zip(u, v).map { Swift.abs($0 - $1) }.max() ?? 0 }
             let scale = x.map(Swift.abs).max() ?? 0
             let worst = largestDifference(x, y)
             let allowed = Swift.max(1e-5 + 1e-4 * scale, 3 * largestDifference(x, z))
@@ -211,8 +211,8 @@ final class ClusterSweepTests: FolderTestCase {
             }
             let (p, q, r) = (try probabilities(one), try probabilities(two), try probabilities(oneThread))
             XCTAssertEqual(p.count, 24)
-            let threadsApart = zip(p, r).map { Swift.abs($0 - $1) }.max() ?? 0
-            for (x, y) in zip(p, q) { XCTAssertEqual(x, y, accuracy: Swift.max(1e-4, 3 * threadsApart)) }
+            let allowed = Swift.max(1e-4, 3 * largestDifference(p, r))
+            for (x, y) in zip(p, q) { XCTAssertEqual(x, y, accuracy: allowed) }
         }
         return beyond
     }

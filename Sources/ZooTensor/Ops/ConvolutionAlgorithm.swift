@@ -433,11 +433,7 @@ extension ConvGeometry {
             zoo: { im2colForward(x, w.pointer, bias: bias, into: y, epilogue: epilogue) },
             onednn: { primitive in
                 // oneDNN's sum post-op adds what the output held: the residual.
-                if let residual = epilogue?.residual {
-                    Parallel.ranges(outputCount, grain: elementGrain) { range in
-                        (y + range.lowerBound).update(from: residual + range.lowerBound, count: range.count)
-                    }
-                }
+                if let residual = epilogue?.residual { copyOutput(residual, into: y) }
                 primitive.execute(x, kernel: w, bias: bias, scale: epilogue?.scale, shift: epilogue?.shift, into: y)
             },
             winograd: winogradApplies ? { winogradForward(x, w, bias: bias, into: y, epilogue: epilogue) } : nil)
@@ -463,9 +459,7 @@ extension ConvGeometry {
             .forward, self, epilogue: kind, kernel: w,
             prepare: {
                 onednnOutput = output()
-                Parallel.ranges(outputCount, grain: elementGrain) { range in
-                    (onednnOutput + range.lowerBound).update(from: residual + range.lowerBound, count: range.count)
-                }
+                copyOutput(residual, into: onednnOutput)
             },
             zoo: {
                 result = output()
@@ -480,6 +474,13 @@ extension ConvGeometry {
                 winogradForward(x, w, bias: nil, into: result, epilogue: epilogue)
             } : nil)
         return result
+    }
+
+    /// Copies an output-sized tensor (the residual oneDNN's sum post-op adds) into `y`.
+    private func copyOutput(_ source: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>) {
+        Parallel.ranges(outputCount, grain: elementGrain) { range in
+            (y + range.lowerBound).update(from: source + range.lowerBound, count: range.count)
+        }
     }
 
     /// dx = the adjoint of the convolution applied to dy.

@@ -94,14 +94,15 @@ public func fusedConvolution(
         residual: residual.map { UnsafePointer($0.readData) }, activation: activation)
     // The convolution's input is read while the output is written: never the same memory.
     if overwritingResidual, let residual, residual.ownsMemoryAlone, residual.storage !== x.storage {
+        let target = residual.data
         var y: Tensor?
         let result = withExtendedLifetime((factors, offsets)) {
-            g.forward(x.readData, ConvKernel(kernel), overResidual: residual.data, epilogue: epilogue) {
+            g.forward(x.readData, ConvKernel(kernel), overResidual: target, epilogue: epilogue) {
                 if y == nil { y = Tensor.uninitialized(shape) }
                 return y!.data
             }
         }
-        return result == residual.data ? residual : y!
+        return result == target ? residual : y!
     }
     let y = Tensor.uninitialized(shape)
     // The tensors the epilogue points into live until this call returns.
