@@ -37,6 +37,8 @@ left alone:
                            the whole state before and after steps 1, 11 and 20: every weight,
                            and Adam's moments of the trainable ones, each flattened into one
                            vector in the order of mobilenet.layout.json
+    mobilenet.boundary<t>.json
+                           the trainable ReLU6 inputs within BOUNDARY of 0 or 6 before step t
     mobilenet.layout.json  {"weights": [[layer, index in layer.weights], ...], "trainable": [...]}
     expected.json          {"<case>": {"losses": [20 per-step losses], "class_weight": [1, 2.5],
                             "batch_size": 8, "epsilon": 0.001, "learning_rate": 0.001}}
@@ -46,6 +48,17 @@ implementations share (Keras against itself, its batch variance taken in float64
 E[x^2] - E[x]^2 in float32, differs by 6.5e-4 in the loss of step 6 and 1.9e-2 in that of step
 20, at a learning rate of 1e-4), so the backbone is compared step
 by step from Keras's state; the small network is compared over the 20 free-running steps.
+
+ReLU6's derivative is a step, and float32 cannot say on which side of it an activation within
+rounding of 0 or 6 lies: two correct implementations, or one with two convolution algorithms,
+put it on either side, and the one element's whole gradient then flows or not through its
+channel's batch normalization into every layer below (seen: a value of 2.3e-6 in one run was
+-6e-8 in another, and 27 weights of step 1 moved by up to 1.7e-3). So before each recorded step,
+every activation of a trainable ReLU6 that lies within BOUNDARY of 0 or 6 is written with
+Keras's value (`mobilenet.boundary<t>.json`: [[layer, index in NHWC order, value], ...]); Zoo's
+test takes Keras's side for exactly those and computes everything else itself. The values come
+from the same forward pass as the step's, checked: the model's output from them gives the
+step's loss.
 
 Usage: python Tests/Fixtures/keras_training_parity.py [OUT_DIR]
 """
@@ -65,6 +78,9 @@ EPSILON = 1e-3
 LEARNING_RATE = 1e-3
 # The steps before and after which the backbone's whole state is written (see above).
 STATE_STEPS = [1, 11, 20]
+# How near 0 or 6 an activation of a trainable ReLU6 must lie for its side to be written (see
+# above): ten times the largest difference seen between two of Zoo's algorithm mixes (1.4e-5).
+BOUNDARY = 1e-4
 
 
 def small():
@@ -121,10 +137,35 @@ def save_state(model, layout, stem):
         np.save(f"{stem}.{slot}.npy", np.concatenate(parts))
 
 
+def boundary_activations(model, first_trainable, x, onehot, loss):
+    """The inputs of the trainable ReLU6 layers within BOUNDARY of 0 or 6, in training mode on
+    batch `x`, as [layer, flat NHWC index, value]. Keras's training-mode call updates the moving
+    statistics, so every weight is put back after it. Stops unless the model's output from the
+    same call gives the step's `loss` (then the values are the step's own)."""
+    relus = [layer for layer in model.layers[first_trainable:] if isinstance(layer, layers.ReLU)]
+    probe = keras.Model(model.input, [layer.input for layer in relus] + [model.output])
+    saved = [variable.numpy() for variable in model.weights]
+    *values, probabilities = [np.asarray(v) for v in probe(x, training=True)]
+    for variable, value in zip(model.weights, saved):
+        variable.assign(value)
+    weights = np.array([CLASS_WEIGHT[int(label)] for label in onehot[:, 1]], "float64")
+    cross_entropy = -np.sum(onehot * np.log(np.clip(probabilities.astype("float64"), 1e-7, 1 - 1e-7)), axis=1)
+    probe_loss = float(np.sum(weights * cross_entropy) / len(x))
+    if abs(probe_loss - loss) > 1e-6 * max(1.0, abs(loss)):
+        raise SystemExit(f"keras_training_parity: the probe's loss {probe_loss} is not the step's {loss}")
+    found = []
+    for layer, value in zip(relus, values):
+        flat = value.astype("float32").ravel()
+        near = np.flatnonzero((np.abs(flat) < BOUNDARY) | (np.abs(flat - layer.max_value) < BOUNDARY))
+        found += [[layer.name, int(index), float(flat[index])] for index in near]
+    return found
+
+
 def main():
     fixtures = os.environ.get("ZOO_FIXTURES", os.path.expanduser("~/.cache/zoo/fixtures"))
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(fixtures, "keras_training_parity")
-    if os.path.exists(os.path.join(out, "expected.json")):
+    # A folder written before the boundary files existed is written again.
+    if os.path.exists(os.path.join(out, "expected.json")) and os.path.exists(os.path.join(out, "mobilenet.boundary1.json")):
         return
     os.makedirs(out, exist_ok=True)
     expected = {}
@@ -153,10 +194,19 @@ def main():
             if name == "mobilenet" and step + 1 in STATE_STEPS:
                 save_state(model, layout, os.path.join(out, f"{name}.before{step + 1}"))
             batch = slice(step * BATCH, (step + 1) * BATCH)
+            before = [variable.numpy() for variable in model.weights] if name == "mobilenet" and step + 1 in STATE_STEPS else None
             loss = model.train_on_batch(x[batch], onehot[batch], class_weight=CLASS_WEIGHT)
             losses.append(float(np.asarray(loss).reshape(-1)[0]))
-            if name == "mobilenet" and step + 1 in STATE_STEPS:
+            if before is not None:
                 save_state(model, layout, os.path.join(out, f"{name}.after{step + 1}"))
+                after = [variable.numpy() for variable in model.weights]
+                for variable, value in zip(model.weights, before):
+                    variable.assign(value)
+                near = boundary_activations(model, len(frozen(model)), x[batch], onehot[batch], losses[-1])
+                for variable, value in zip(model.weights, after):
+                    variable.assign(value)
+                with open(os.path.join(out, f"{name}.boundary{step + 1}.json"), "w") as f:
+                    json.dump(near, f)
         if name == "mobilenet":
             with open(os.path.join(out, f"{name}.layout.json"), "w") as f:
                 json.dump({"weights": [[layer, index] for layer, index, _ in layout],
