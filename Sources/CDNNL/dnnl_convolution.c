@@ -82,6 +82,8 @@ static pthread_once_t engine_once = PTHREAD_ONCE_INIT;
 // oneDNN runs on OpenMP; its thread count is set per call so that it matches Zoo's pool.
 static void (*set_omp_threads)(int);
 static __thread dnnl_stream_t thread_stream;
+// The library, once loaded with an engine, for the symbols of its OpenMP runtime.
+static void *loaded;
 
 static int bind(void *library) {
     ONEDNN_FUNCTIONS(BIND_POINTER)
@@ -97,12 +99,15 @@ static void create_engine(void) {
     if (!library || !bind(library)) return;
     engine_ready = p_dnnl_engine_create(&engine, dnnl_cpu, 0) == dnnl_success;
     set_omp_threads = (void (*)(int))dlsym(library, "omp_set_num_threads");
+    loaded = library;
 }
 
 int zoo_dnnl_available(void) {
     pthread_once(&engine_once, create_engine);
     return engine_ready;
 }
+
+void *zoo_dnnl_symbol(const char *name) { return zoo_dnnl_available() ? dlsym(loaded, name) : NULL; }
 
 void zoo_dnnl_version(int *major, int *minor, int *patch) {
     *major = *minor = *patch = 0;
@@ -434,3 +439,4 @@ void zoo_dnnl_destroy(zoo_dnnl_convolution *c) {
     if (c->weights_reorder) p_dnnl_primitive_destroy(c->weights_reorder);
     free(c);
 }
+

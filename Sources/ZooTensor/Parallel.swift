@@ -1,9 +1,11 @@
+import CDNNL
 import Dispatch
 import Foundation
 
 /// The engine's threading policy, in one place.
 ///
-/// One pool of `threadCount` threads does everything. OpenBLAS is set to one thread and is
+/// One pool of `threadCount` threads does everything: libgomp's, the OpenMP runtime that oneDNN
+/// runs its convolutions on, also runs Zoo's own loops (`Pool`). OpenBLAS is set to one thread and is
 /// only ever called from the pool's threads, each call on its own block of the product (a
 /// convolution's chunk of output rows, a matrix product's block of rows). Two pools would
 /// oversubscribe: OpenBLAS's idle workers spin in `sched_yield` for a while after each call,
@@ -29,8 +31,39 @@ public enum Parallel {
     static func forEach(_ chunks: Int, _ body: (Int) -> Void) {
         if chunks <= 1 || threadCount == 1 {
             for chunk in 0..<chunks { body(chunk) }
-        } else {
+        } else if pool == .dispatch || !openMPForEach(chunks, body) {
             DispatchQueue.concurrentPerform(iterations: chunks, execute: body)
+        }
+    }
+
+    /// The threads that run Zoo's parallel loops.
+    public enum Pool: String, CaseIterable, Sendable {
+        /// libgomp's, which oneDNN's convolutions run on: between a convolution and the next
+        /// loop its threads are still awake (GOMP_SPINCOUNT). With libdispatch's threads beside
+        /// them, each change of pool woke a sleeping thread: DenseNet121 and MobileNetV2
+        /// inference and ResNet18 training were 11-14% slower (docs/PERFORMANCE.md).
+        case openmp
+        /// libdispatch's (`concurrentPerform`): where oneDNN, and with it libgomp, is missing,
+        /// or when `ZOO_POOL=dispatch` asks for it (to compare).
+        case dispatch
+    }
+
+    /// `ZOO_POOL` (`openmp`, the default, or `dispatch`); a variable so that tests can run both.
+    nonisolated(unsafe) public static var pool: Pool = {
+        guard let text = ProcessInfo.processInfo.environment["ZOO_POOL"], !text.isEmpty else { return .openmp }
+        guard let pool = Pool(rawValue: text) else { fatalError("ZOO_POOL=\(text) is not one of openmp, dispatch") }
+        return pool
+    }()
+
+    /// Runs every chunk on libgomp's threads; false, running nothing, without oneDNN's runtime.
+    private static func openMPForEach(_ chunks: Int, _ body: (Int) -> Void) -> Bool {
+        withoutActuallyEscaping(body) { body in
+            var body = body
+            return withUnsafeMutablePointer(to: &body) { pointer in
+                zoo_parallel_for(chunks, Int32(min(threadCount, chunks)), { context, index in
+                    context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(index)
+                }, pointer) != 0
+            }
         }
     }
 

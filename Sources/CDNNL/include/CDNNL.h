@@ -43,6 +43,15 @@ typedef struct zoo_dnnl_convolution zoo_dnnl_convolution;
 /// Whether oneDNN could be loaded and an engine created (0 or 1).
 int zoo_dnnl_available(void);
 
+/// A symbol of the loaded oneDNN library or of the libraries it loaded (its OpenMP runtime),
+/// or NULL when oneDNN is not there.
+void *zoo_dnnl_symbol(const char *name);
+
+/// Runs body(context, i) for every i in 0..<count on `threads` of libgomp's threads (the
+/// caller among them), each taking the next index; returns 0, running nothing, when oneDNN and
+/// with it libgomp is not there.
+int zoo_parallel_for(long count, int threads, void (*body)(void *, long), void *context);
+
 /// oneDNN's version numbers.
 void zoo_dnnl_version(int *major, int *minor, int *patch);
 
