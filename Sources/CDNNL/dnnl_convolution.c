@@ -439,4 +439,3 @@ void zoo_dnnl_destroy(zoo_dnnl_convolution *c) {
     if (c->weights_reorder) p_dnnl_primitive_destroy(c->weights_reorder);
     free(c);
 }
-

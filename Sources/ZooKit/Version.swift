@@ -9,7 +9,8 @@ public enum ZooVersion {
     public static let number = "0.0.1"
 
     /// `zoo 0.0.1` and a line each for BLAS (kernel, selection), the convolution algorithm, the
-    /// plan file with the machine key its choices are kept under, and the CPU and threads.
+    /// plan file with the machine key its choices are kept under, and the CPU and threads (whose
+    /// threads: libgomp's or libdispatch's).
     public static var description: String {
         [
             "zoo \(number)",
@@ -17,7 +18,7 @@ public enum ZooVersion {
             "Convolutions: \(ConvolutionAlgorithm.setting); oneDNN \(ConvolutionAlgorithm.onednnVersion)"
                 + (ConvolutionAlgorithm.onednnAvailable ? " (\(ConvolutionAlgorithm.onednnISA))" : " (not loaded: Zoo's kernels only)"),
             "Convolution plans: \(ConvolutionPlanFile.summary)",
-            "CPU: \(CPUInfo.summary), \(Parallel.threadCount) threads",
+            "CPU: \(CPUInfo.summary), \(Parallel.threadCount) threads (\(Parallel.poolSummary))",
         ].joined(separator: "\n")
     }
 }

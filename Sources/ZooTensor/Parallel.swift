@@ -26,9 +26,9 @@ public enum Parallel {
         return max(1, ProcessInfo.processInfo.activeProcessorCount / max(local, 1))
     }()
 
-    /// Runs `body(chunk)` for every chunk in `0..<chunks`, spread over the pool.
+    /// Runs `body(chunk)` for every chunk in `0..<chunks` on the pool (`Pool`), each chunk once.
     @inline(__always)
-    static func forEach(_ chunks: Int, _ body: (Int) -> Void) {
+    public static func forEach(_ chunks: Int, _ body: (Int) -> Void) {
         if chunks <= 1 || threadCount == 1 {
             for chunk in 0..<chunks { body(chunk) }
         } else if pool == .dispatch || !openMPForEach(chunks, body) {
@@ -54,6 +54,14 @@ public enum Parallel {
         guard let pool = Pool(rawValue: text) else { fatalError("ZOO_POOL=\(text) is not one of openmp, dispatch") }
         return pool
     }()
+
+    /// Whose threads the loops run on, as `zoo --version` names them.
+    public static var poolSummary: String {
+        switch pool {
+        case .dispatch: return "libdispatch's, ZOO_POOL=dispatch"
+        case .openmp: return zoo_dnnl_symbol("GOMP_parallel") != nil ? "libgomp's, shared with oneDNN" : "libdispatch's, without oneDNN"
+        }
+    }
 
     /// Runs every chunk on libgomp's threads; false, running nothing, without oneDNN's runtime.
     private static func openMPForEach(_ chunks: Int, _ body: (Int) -> Void) -> Bool {

@@ -9,13 +9,19 @@ final class VersionTests: XCTestCase {
         let text = ZooVersion.description
         XCTAssertTrue(text.hasPrefix("zoo \(ZooVersion.number)\n"), text)
         XCTAssertTrue(text.contains("kernel \(BLAS.coreName) (\(BLAS.kernelSelection))"), text)
-        XCTAssertTrue(text.contains("\(Parallel.threadCount) threads"), text)
+        XCTAssertTrue(text.contains("\(Parallel.threadCount) threads (libgomp's, shared with oneDNN)"), text)
         XCTAssertTrue(
             text.contains("Convolutions: \(ConvolutionAlgorithm.setting); oneDNN \(ConvolutionAlgorithm.onednnVersion) (\(ConvolutionAlgorithm.onednnISA))"),
             text)
         XCTAssertTrue(text.contains("Convolution plans: \(ConvolutionPlanFile.summary)"), text)
         XCTAssertTrue(ConvolutionAlgorithm.onednnVersion.hasPrefix("2."), ConvolutionAlgorithm.onednnVersion)
         XCTAssertFalse(BLAS.coreName.isEmpty)
+    }
+
+    /// `ZOO_POOL=dispatch` runs Zoo's loops on libdispatch's threads, and the version says so.
+    func testThePoolTheEnvironmentAsksForIsNamed() throws {
+        let text = try versionText(["ZOO_POOL": "dispatch"])
+        XCTAssertTrue(text.contains("threads (libdispatch's, ZOO_POOL=dispatch)"), text)
     }
 
     /// The plan file keeps each shape's choice per machine key. A process whose kernels are
@@ -25,16 +31,7 @@ final class VersionTests: XCTestCase {
     /// instead of oneDNN's AVX-512 kernels).
     func testCappedKernelsKeepTheirChoicesUnderAKeyOfTheirOwn() throws {
         func planLine(_ environment: [String: String]) throws -> String {
-            let process = Process()
-            process.executableURL = try zooExecutable(beside: Self.self)
-            process.arguments = ["--version"]
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-            let output = Pipe()
-            process.standardOutput = output
-            try process.run()
-            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            XCTAssertEqual(process.terminationStatus, 0, text)
+            let text = try versionText(environment)
             return try XCTUnwrap(text.split(separator: "\n").first { $0.hasPrefix("Convolution plans: ") }.map(String.init), text)
         }
         let plain = try planLine([:])
@@ -42,5 +39,20 @@ final class VersionTests: XCTestCase {
         XCTAssertNotEqual(plain, capped)
         XCTAssertTrue(capped.contains("OpenBLAS Nehalem; oneDNN \(ConvolutionAlgorithm.onednnVersion) sse41;"), capped)
         XCTAssertFalse(plain.contains("sse41"), plain)
+    }
+
+    /// What `zoo --version` prints in this environment with `environment` added.
+    func versionText(_ environment: [String: String]) throws -> String {
+        let process = Process()
+        process.executableURL = try zooExecutable(beside: Self.self)
+        process.arguments = ["--version"]
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, text)
+        return text
     }
 }

@@ -98,7 +98,7 @@ open class GradientOptimizer: Optimizer {
         // writes the shared table; the first step runs in order).
         let ready = active.allSatisfy { entry in slotNames.allSatisfy { hasSlot($0, for: entry.path) } }
         if ready, active.count > 1 {
-            DispatchQueue.concurrentPerform(iterations: active.count, execute: apply)
+            Parallel.forEach(active.count, apply)
         } else {
             for index in active.indices { apply(index) }
         }
