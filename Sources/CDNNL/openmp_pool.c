@@ -30,9 +30,13 @@ static void find_gomp_parallel(void) {
     gomp_parallel = (void (*)(void (*)(void *), void *, unsigned, unsigned))zoo_dnnl_symbol("GOMP_parallel");
 }
 
-int zoo_parallel_for(long count, int threads, void (*body)(void *, long), void *context) {
+int zoo_parallel_available(void) {
     pthread_once(&gomp_once, find_gomp_parallel);
-    if (!gomp_parallel) return 0;
+    return gomp_parallel != NULL;
+}
+
+int zoo_parallel_for(long count, int threads, void (*body)(void *, long), void *context) {
+    if (!zoo_parallel_available()) return 0;
     struct parallel_items items = {body, context, count, 0};
     gomp_parallel(run_items, &items, (unsigned)threads, 0);
     return 1;

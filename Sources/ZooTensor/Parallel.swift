@@ -59,7 +59,7 @@ public enum Parallel {
     public static var poolSummary: String {
         switch pool {
         case .dispatch: return "libdispatch's, ZOO_POOL=dispatch"
-        case .openmp: return zoo_dnnl_symbol("GOMP_parallel") != nil ? "libgomp's, shared with oneDNN" : "libdispatch's, without oneDNN"
+        case .openmp: return zoo_parallel_available() != 0 ? "libgomp's, shared with oneDNN" : "libdispatch's, without oneDNN"
         }
     }
 

@@ -102,7 +102,7 @@ final class TrainingParityTests: XCTestCase {
                         try trainStep(model, optimizer: optimizer, loss: loss, batch: try batches.batch(step - 1))
                     }
                 }
-                print("\(name): Keras's side taken for \(boundary.taken) of the \(boundary.count) ReLU6 inputs within 1e-4 of 0 or 6")
+                print("\(name): Keras's side taken for \(boundary.taken) of the \(boundary.count) ReLU6 inputs within \(KerasSides.nearness) of 0 or 6")
                 XCTAssertEqual(ours, losses[step - 1], accuracy: 1e-4 * Swift.max(1, abs(losses[step - 1])), name)
                 for (parameter, values) in zip(all, split(try vector("after\(step).weights"), over: all)) {
                     XCTAssertLessThanOrEqual(
@@ -117,6 +117,9 @@ final class TrainingParityTests: XCTestCase {
     /// where Zoo's own value lies on the other side, without changing any value: the layer's
     /// output plus (x - x) times the difference of the two derivatives.
     final class KerasSides {
+        /// How near 0 or 6 Keras's value lay for its side to be recorded (the fixture's
+        /// BOUNDARY), and how far Zoo's value may lie from Keras's for that side to be taken.
+        static let nearness: Float = 1e-4
         private var byLayer: [String: [(index: Int, value: Float)]] = [:]
         let count: Int
         /// How many derivatives the step took from Keras (set to 0 before each).
@@ -140,7 +143,7 @@ final class TrainingParityTests: XCTestCase {
             func inside(_ value: Float) -> Float { value > 0 && value < 6 ? 1 : 0 }
             for (index, value) in near where inside(value) != inside(ours[index]) {
                 // Only a difference of rounding may put the two on either side; more is a bug.
-                XCTAssertLessThanOrEqual(abs(ours[index] - value), 1e-4, "\(layer.name)[\(index)]: Zoo \(ours[index]), Keras \(value)")
+                XCTAssertLessThanOrEqual(abs(ours[index] - value), Self.nearness, "\(layer.name)[\(index)]: Zoo \(ours[index]), Keras \(value)")
                 correction[index] = inside(value) - inside(ours[index])
                 taken += 1
             }

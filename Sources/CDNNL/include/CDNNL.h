@@ -47,6 +47,9 @@ int zoo_dnnl_available(void);
 /// or NULL when oneDNN is not there.
 void *zoo_dnnl_symbol(const char *name);
 
+/// Whether libgomp's threads can run Zoo's loops (oneDNN, and with it libgomp, is loaded).
+int zoo_parallel_available(void);
+
 /// Runs body(context, i) for every i in 0..<count on `threads` of libgomp's threads (the
 /// caller among them), each taking the next index; returns 0, running nothing, when oneDNN and
 /// with it libgomp is not there.
