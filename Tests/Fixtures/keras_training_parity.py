@@ -81,6 +81,10 @@ STATE_STEPS = [1, 11, 20]
 # How near 0 or 6 an activation of a trainable ReLU6 must lie for its side to be written (see
 # above): ten times the largest difference seen between two of Zoo's algorithm mixes (1.4e-5).
 BOUNDARY = 1e-4
+# How near the probe's loss must lie to the step's for its activations to count as the step's:
+# the probe is an eager call, the step a compiled one, and they round differently (1.7e-6 of the
+# loss seen on an Intel Xeon); the weights after the step instead of before move it by more.
+PROBE_AGREEMENT = 2e-5
 
 
 def small():
@@ -151,7 +155,7 @@ def boundary_activations(model, first_trainable, x, onehot, loss):
     weights = np.array([CLASS_WEIGHT[int(label)] for label in onehot[:, 1]], "float64")
     cross_entropy = -np.sum(onehot * np.log(np.clip(probabilities.astype("float64"), 1e-7, 1 - 1e-7)), axis=1)
     probe_loss = float(np.sum(weights * cross_entropy) / len(x))
-    if abs(probe_loss - loss) > 1e-6 * max(1.0, abs(loss)):
+    if abs(probe_loss - loss) > PROBE_AGREEMENT * max(1.0, abs(loss)):
         raise SystemExit(f"keras_training_parity: the probe's loss {probe_loss} is not the step's {loss}")
     found = []
     for layer, value in zip(relus, values):
