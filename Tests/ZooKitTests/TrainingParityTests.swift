@@ -23,8 +23,9 @@ import ZooTestSupport
 /// in two correct implementations (and in Zoo under two convolution algorithm mixes), and one
 /// such element moved 27 weights of step 1 by up to 1.7e-3. So for the activations that Keras
 /// had within 1e-4 of 0 or 6 (recorded with the fixture), Zoo's step takes Keras's side of the
-/// step and computes all else itself; each step runs under the machine's plans, Zoo's kernels
-/// alone and oneDNN's alone. Keras's side, and why epsilon is 1e-3:
+/// step and computes all else itself (where the fixture cannot tell Keras's side, either side:
+/// `KerasSides`); each step runs under the machine's plans, Zoo's kernels alone and oneDNN's
+/// alone. Keras's side, and why epsilon is 1e-3:
 /// Tests/Fixtures/keras_training_parity.py.
 final class TrainingParityTests: XCTestCase {
     let generator = "Tests/Fixtures/keras_training_parity.py"
@@ -85,29 +86,52 @@ final class TrainingParityTests: XCTestCase {
             let boundary = try KerasSides(folder.appendingPathComponent("mobilenet.boundary\(step).json"))
             for algorithm in [nil, ConvolutionAlgorithm.zoo, .onednn] {
                 let name = "mobilenet step \(step) (\(algorithm.map { "\($0.rawValue) alone" } ?? "the machine's plans"))"
-                for (parameter, values) in zip(all, split(try vector("before\(step).weights"), over: all)) {
-                    try parameter.value.assign(Tensor(shape: parameter.value.shape, scalars: values))
+                /// Zoo's step from Keras's state before it, with the undecided activations in
+                /// `flipped` on the other side than the probe's: what differs from Keras after it.
+                func differences(flipping flipped: Set<Int>) throws -> [String] {
+                    for (parameter, values) in zip(all, split(try vector("before\(step).weights"), over: all)) {
+                        try parameter.value.assign(Tensor(shape: parameter.value.shape, scalars: values))
+                    }
+                    let (optimizer, loss) = try training(expected)
+                    var state = ["iterations": Tensor(Float(step - 1))]
+                    for (slot, file) in [("m", "before\(step).m"), ("v", "before\(step).v")] {
+                        for (parameter, values) in zip(trainable, split(try vector(file), over: trainable)) {
+                            state["\(paths[ObjectIdentifier(parameter)]!)/\(slot)"] = try Tensor(shape: parameter.value.shape, scalars: values)
+                        }
+                    }
+                    if step > 1 { try optimizer.loadStateDictionary(state) }
+                    boundary.begin(flipping: flipped)
+                    let ours = try ConvolutionAlgorithm.using(algorithm) {
+                        try LayerHooks.with(boundary.hook) {
+                            try trainStep(model, optimizer: optimizer, loss: loss, batch: try batches.batch(step - 1))
+                        }
+                    }
+                    var found = [String]()
+                    if abs(ours - losses[step - 1]) > 1e-4 * Swift.max(1, abs(losses[step - 1])) {
+                        found.append("the loss \(ours) against Keras's \(losses[step - 1])")
+                    }
+                    for (parameter, values) in zip(all, split(try vector("after\(step).weights"), over: all)) {
+                        let difference = largestDifference(parameter.value.scalars, values)
+                        if difference > 1e-4 { found.append("\(paths[ObjectIdentifier(parameter)]!) by \(difference)") }
+                    }
+                    return found
                 }
-                let (optimizer, loss) = try training(expected)
-                var state = ["iterations": Tensor(Float(step - 1))]
-                for (slot, file) in [("m", "before\(step).m"), ("v", "before\(step).v")] {
-                    for (parameter, values) in zip(trainable, split(try vector(file), over: trainable)) {
-                        state["\(paths[ObjectIdentifier(parameter)]!)/\(slot)"] = try Tensor(shape: parameter.value.shape, scalars: values)
+                // The probe's sides first; then each other assignment of the undecided ones.
+                let assignments = boundary.undecidedAssignments
+                XCTAssertLessThanOrEqual(boundary.undecided.count, KerasSides.mostUndecided, "\(name): \(boundary.undecided)")
+                var first: [String]?
+                var matched: Set<Int>?
+                for flipped in assignments.prefix(1 << KerasSides.mostUndecided) {
+                    let found = try differences(flipping: flipped)
+                    if first == nil { first = found }
+                    if found.isEmpty {
+                        matched = flipped
+                        break
                     }
                 }
-                if step > 1 { try optimizer.loadStateDictionary(state) }
-                boundary.taken = 0
-                let ours = try ConvolutionAlgorithm.using(algorithm) {
-                    try LayerHooks.with(boundary.hook) {
-                        try trainStep(model, optimizer: optimizer, loss: loss, batch: try batches.batch(step - 1))
-                    }
-                }
-                print("\(name): Keras's side taken for \(boundary.taken) of the \(boundary.count) ReLU6 inputs within \(KerasSides.nearness) of 0 or 6")
-                XCTAssertEqual(ours, losses[step - 1], accuracy: 1e-4 * Swift.max(1, abs(losses[step - 1])), name)
-                for (parameter, values) in zip(all, split(try vector("after\(step).weights"), over: all)) {
-                    XCTAssertLessThanOrEqual(
-                        largestDifference(parameter.value.scalars, values), 1e-4, "\(name): \(paths[ObjectIdentifier(parameter)]!)")
-                }
+                print("\(name): Keras's side taken for \(boundary.taken) of the \(boundary.count) ReLU6 inputs within \(KerasSides.nearness) of 0 or 6; "
+                    + "\(boundary.undecided.count) undecided, \(matched.map { "matched with \($0.count) of them on the probe's other side" } ?? "no assignment matched")")
+                XCTAssertNotNil(matched, "\(name) differs from Keras's step: \((first ?? []).joined(separator: "; "))")
             }
         }
     }
@@ -116,24 +140,55 @@ final class TrainingParityTests: XCTestCase {
     /// gives such an activation the derivative Keras gave it (1 strictly inside (0, 6), else 0)
     /// where Zoo's own value lies on the other side, without changing any value: the layer's
     /// output plus (x - x) times the difference of the two derivatives.
+    ///
+    /// Keras's values come from a probe, an eager call on the step's weights and batch; the step
+    /// itself is a compiled call, which rounds differently (the fixture checks the two losses
+    /// within 2e-5). A probe value within `undecided` of 0 or 6 can lie on the other side in
+    /// the step: on an Intel Xeon the probe had block_7_depthwise_relu[13579] at -6e-8 where
+    /// the step took it as positive (Zoo's side), and 20 weights of step 1 then differed. Either
+    /// side of such an activation is Keras's, so the test tries the probe's sides first and then
+    /// every other assignment of the undecided ones (at most `mostUndecided`).
     final class KerasSides {
         /// How near 0 or 6 Keras's value lay for its side to be recorded (the fixture's
         /// BOUNDARY), and how far Zoo's value may lie from Keras's for that side to be taken.
         static let nearness: Float = 1e-4
-        private var byLayer: [String: [(index: Int, value: Float)]] = [:]
+        /// How near 0 or 6 a probe value lies for its side in the step to be unknown: 17 times
+        /// the value above that the probe put on the wrong side.
+        static let undecided: Float = 1e-6
+        /// The most undecided activations a step may have (their assignments are each a run).
+        static let mostUndecided = 3
+        private var byLayer: [String: [(index: Int, value: Float, key: Int)]] = [:]
         let count: Int
+        /// The entries (numbered in the file's order) whose side in the step is unknown.
+        let undecided: [Int]
         /// How many derivatives the step took from Keras (set to 0 before each).
         var taken = 0
+        private var flipped: Set<Int> = []
 
         init(_ url: URL) throws {
             let entries = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [[Any]], url.path)
-            for entry in entries {
-                guard entry.count == 3, let layer = entry[0] as? String, let index = entry[1] as? Int, let value = entry[2] as? NSNumber else {
+            var undecided = [Int]()
+            for (key, entry) in entries.enumerated() {
+                guard entry.count == 3, let layer = entry[0] as? String, let index = entry[1] as? Int, let number = entry[2] as? NSNumber else {
                     throw ModelError("\(url.path): expected [layer, index, value] entries, found \(entry)")
                 }
-                byLayer[layer, default: []].append((index, value.floatValue))
+                let value = number.floatValue
+                byLayer[layer, default: []].append((index, value, key))
+                if Swift.min(abs(value), abs(value - 6)) < Self.undecided { undecided.append(key) }
             }
             count = entries.count
+            self.undecided = undecided
+        }
+
+        /// Every subset of the undecided entries, the empty one (the probe's sides) first.
+        var undecidedAssignments: [Set<Int>] {
+            (0..<(1 << undecided.count)).map { bits in Set(undecided.indices.filter { bits & (1 << $0) != 0 }.map { undecided[$0] }) }
+        }
+
+        /// Starts a step with the entries in `flipped` on the other side than the probe's.
+        func begin(flipping flipped: Set<Int>) {
+            self.flipped = flipped
+            taken = 0
         }
 
         func hook(_ layer: Layer, _ inputs: [Tensor], _ output: Tensor) throws -> Tensor {
@@ -141,10 +196,12 @@ final class TrainingParityTests: XCTestCase {
             let ours = x.scalars
             var correction = [Float](repeating: 0, count: ours.count)
             func inside(_ value: Float) -> Float { value > 0 && value < 6 ? 1 : 0 }
-            for (index, value) in near where inside(value) != inside(ours[index]) {
+            for (index, value, key) in near {
+                let kerasSide = flipped.contains(key) ? 1 - inside(value) : inside(value)
+                guard kerasSide != inside(ours[index]) else { continue }
                 // Only a difference of rounding may put the two on either side; more is a bug.
                 XCTAssertLessThanOrEqual(abs(ours[index] - value), Self.nearness, "\(layer.name)[\(index)]: Zoo \(ours[index]), Keras \(value)")
-                correction[index] = inside(value) - inside(ours[index])
+                correction[index] = kerasSide - inside(ours[index])
                 taken += 1
             }
             guard correction.contains(where: { $0 != 0 }) else { return output }
