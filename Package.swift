@@ -58,7 +58,10 @@ let package = Package(
         // on the CPU: ZooTensor times its kernels against its own per shape. Built against its
         // headers, opened at run time (CDNNL says why); without it Zoo runs its own kernels.
         .target(name: "CDNNL"),
-        .target(name: "ZooTensor", dependencies: ["CBLAS", "CDNNL"]),
+        // Zoo's own hot loops in C, compiled for each instruction set and chosen at run time
+        // (Swift's code targets the x86-64 baseline): ZooTensor's VectorKernels.
+        .target(name: "CVectorKernels", exclude: ["winograd_tiles_body.h"]),
+        .target(name: "ZooTensor", dependencies: ["CBLAS", "CDNNL", "CVectorKernels"]),
         .target(name: "ZooCore", dependencies: ["ZooTensor"]),
         .target(name: "ZooNN", dependencies: ["ZooCore", "ZooTensor"]),
 

@@ -41,6 +41,37 @@ final class VersionTests: XCTestCase {
         XCTAssertFalse(plain.contains("sse41"), plain)
     }
 
+    /// Zoo's C kernels run on the CPU's widest instruction set; `ZOO_VECTOR_ISA` caps it, the
+    /// version says so, and the plan file keeps the capped process's choices apart (its
+    /// Winograd is slower, so it may choose otherwise).
+    func testTheVectorKernelsSetIsNamedAndCappedByTheEnvironment() throws {
+        let plain = try versionText([:])
+        XCTAssertTrue(plain.contains("Zoo's vector kernels: \(VectorKernels.supported.summary) (the CPU's widest: \(VectorKernels.supported.summary))"), plain)
+        let capped = try versionText(["ZOO_VECTOR_ISA": "baseline"])
+        XCTAssertTrue(capped.contains("Zoo's vector kernels: SSE2 (the CPU's widest: \(VectorKernels.supported.summary)"), capped)
+        XCTAssertTrue(capped.contains("Zoo's vectors baseline;"), capped)
+        if VectorKernels.supported > .baseline {
+            XCTAssertTrue(capped.contains("capped by ZOO_VECTOR_ISA"), capped)
+            XCTAssertFalse(plain.contains("Zoo's vectors baseline;"), plain)
+        }
+    }
+
+    /// A value `ZOO_VECTOR_ISA` does not know stops the process and names the accepted ones.
+    func testAnUnknownVectorSetIsRefused() throws {
+        let process = Process()
+        process.executableURL = try zooExecutable(beside: Self.self)
+        process.arguments = ["--version"]
+        process.environment = ProcessInfo.processInfo.environment.merging(["ZOO_VECTOR_ISA": "avx1024"]) { $1 }
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = Pipe()
+        try process.run()
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertNotEqual(process.terminationStatus, 0)
+        XCTAssertTrue(text.contains("ZOO_VECTOR_ISA=avx1024 is not one of baseline, avx2, avx512"), text)
+    }
+
     /// What `zoo --version` prints in this environment with `environment` added.
     func versionText(_ environment: [String: String]) throws -> String {
         let process = Process()

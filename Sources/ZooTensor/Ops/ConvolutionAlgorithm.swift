@@ -133,11 +133,7 @@ final class OneDNNConvolution: @unchecked Sendable {
         if let epilogue {
             description.post_scale_shift = 1
             description.post_sum = epilogue.residual ? 1 : 0
-            switch epilogue.activation {
-            case .linear: description.post_activation = 0
-            case .relu: description.post_activation = 1
-            case .relu6: description.post_activation = 2
-            }
+            description.post_activation = epilogue.activation.code
         }
         withUnsafeMutableBytes(of: &description.input) { $0.bindMemory(to: Int32.self).update(g.input) }
         withUnsafeMutableBytes(of: &description.output) { $0.bindMemory(to: Int32.self).update(g.output) }
@@ -529,9 +525,9 @@ extension ConvGeometry {
 /// The per-machine file of convolution choices: `ZOO_CONV_PLANS` names it (`off`: none, every
 /// process times for itself), else `$ZOO_CACHE` or `~/.cache/zoo`, `convolution-plans.json`.
 /// Choices are grouped by what they depend on: the CPU, the kernels each library dispatches to
-/// (OpenBLAS's core type, oneDNN's instruction set: either can be capped by the environment, as
-/// `OPENBLAS_CORETYPE=Haswell` or `ONEDNN_MAX_CPU_ISA=AVX2` do on an AVX-512 machine), oneDNN's
-/// version and the thread count. A shape's first recorded choice stays: a process that decided
+/// (OpenBLAS's core type, oneDNN's instruction set, Zoo's own `VectorKernels`: each can be capped
+/// by the environment, as `OPENBLAS_CORETYPE=Haswell`, `ONEDNN_MAX_CPU_ISA=AVX2` or
+/// `ZOO_VECTOR_ISA=avx2` do on an AVX-512 machine), oneDNN's version and the thread count. A shape's first recorded choice stays: a process that decided
 /// otherwise meanwhile takes it.
 public final class ConvolutionPlanFile: @unchecked Sendable {
     /// A variable so that tests can give it a file of their own.
@@ -544,12 +540,12 @@ public final class ConvolutionPlanFile: @unchecked Sendable {
         return ConvolutionPlanFile(url: url, machine: machineKey)
     }()
 
-    /// What the timings depend on: the CPU, the kernels of OpenBLAS and oneDNN, oneDNN's version,
-    /// the threads, and the algorithms that were candidates (a choice made before an algorithm
+    /// What the timings depend on: the CPU, the kernels of OpenBLAS, oneDNN and Zoo's C kernels,
+    /// oneDNN's version, the threads, and the algorithms that were candidates (a choice made before an algorithm
     /// existed never timed it).
     public static var machineKey: String {
         "\(CPUInfo.summary); OpenBLAS \(BLAS.coreName); oneDNN \(ConvolutionAlgorithm.onednnVersion) "
-            + "\(ConvolutionAlgorithm.onednnISA); \(Parallel.threadCount) threads; "
+            + "\(ConvolutionAlgorithm.onednnISA); Zoo's vectors \(VectorKernels.active.name); \(Parallel.threadCount) threads; "
             + "candidates \(ConvolutionAlgorithm.allCases.map(\.rawValue).joined(separator: ", "))"
     }
 

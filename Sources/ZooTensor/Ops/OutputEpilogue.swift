@@ -55,6 +55,15 @@ public struct OutputEpilogue {
 }
 
 extension OutputEpilogue.Activation {
+    /// As the C kernels take it (`zoo_tile_epilogue`, the oneDNN shim): 0 none, 1 ReLU, 2 ReLU6.
+    var code: Int32 {
+        switch self {
+        case .linear: return 0
+        case .relu: return 1
+        case .relu6: return 2
+        }
+    }
+
     /// The activation over `count` contiguous values, in place.
     @inline(__always)
     func apply(_ block: UnsafeMutablePointer<Float>, count: Int) {

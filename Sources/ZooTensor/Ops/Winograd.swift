@@ -1,3 +1,5 @@
+import CVectorKernels
+
 /// Winograd's minimal filtering F(4x4, 3x3) (Lavin and Gray, "Fast Algorithms for
 /// Convolutional Neural Networks", 2016), the third algorithm `ConvolutionAlgorithm` times for
 /// stride-1, undilated 3x3 2D convolutions.
@@ -20,6 +22,11 @@
 /// 3. the 36 products `M[p] = V[p] U[p]`;
 /// 4. the output transform `Aᵀ M A`, with the bias or the inference epilogue, written where the
 ///    tile lies inside the output.
+///
+/// Stages 2 and 4 are C (`CVectorKernels`), compiled for SSE2, AVX2 and AVX-512 and run on the
+/// widest the CPU has (`VectorKernels`): in Swift, built for the x86-64 baseline, they were 8.5%
+/// of InceptionV3's inference on an AVX-512 Xeon (docs/PERFORMANCE.md). Every variant gives the
+/// bits the Swift code gave.
 ///
 /// The transforms multiply by up to 8 and divide by 24, so the result carries a few more bits of
 /// rounding than the direct sum (measured against the float64 definition in the tests); the
@@ -84,6 +91,7 @@ extension ConvGeometry {
         _ x: UnsafePointer<Float>, _ u: UnsafePointer<Float>, bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>,
         epilogue: OutputEpilogue?
     ) {
+        VectorKernels.prepare()
         let (c, k) = (inChannels, outChannels)
         let (tilesHigh, tilesWide) = ((output[1] + 3) / 4, (output[2] + 3) / 4)
         let tiles = batch * tilesHigh * tilesWide
@@ -170,7 +178,7 @@ extension ConvGeometry {
     }
 
     /// Writes `Bᵀ d B` of one tile's 6x6 input patch (zeros outside the input) for every channel:
-    /// element p of the 36 at `target + p * stride`.
+    /// element p of the 36 at `target + p * stride` (CVectorKernels, on `VectorKernels.active`).
     @inline(__always)
     private func transformInputTile(
         _ x: UnsafePointer<Float>, tile: Int, tilesHigh: Int, tilesWide: Int, into target: UnsafeMutablePointer<Float>, stride: Int
@@ -180,35 +188,11 @@ extension ConvGeometry {
         let column0 = (tile % tilesWide) * 4 - padBefore[2]
         let row0 = (tile / tilesWide % tilesHigh) * 4 - padBefore[1]
         let image = x + (tile / (tilesWide * tilesHigh)) * ih * iw * c
-        withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: 36) { d in
-            var channel = 0
-            while channel < c {
-                let lanes = Swift.min(8, c - channel)
-                for row in 0..<6 {
-                    let y = row0 + row
-                    for column in 0..<6 {
-                        let xx = column0 + column
-                        d[row * 6 + column] = y >= 0 && y < ih && xx >= 0 && xx < iw
-                            ? load(image + (y * iw + xx) * c + channel, lanes) : SIMD8<Float>()
-                    }
-                }
-                // Bᵀ d (columns), then (Bᵀ d) B (rows).
-                for column in 0..<6 {
-                    inputTransform(d.baseAddress! + column, step: 6)
-                }
-                for row in 0..<6 {
-                    inputTransform(d.baseAddress! + row * 6, step: 1)
-                }
-                for position in 0..<36 {
-                    store(d[position], target + position * stride + channel, lanes)
-                }
-                channel += 8
-            }
-        }
+        zoo_winograd_input_tile(image, Int32(ih), Int32(iw), Int32(c), Int32(row0), Int32(column0), target, stride)
     }
 
     /// `Aᵀ m A` of one tile for every output channel (element p of m at `products + p * stride`),
-    /// plus the bias or the epilogue, written to the outputs the tile covers.
+    /// plus the bias or the epilogue, written to the outputs the tile covers (CVectorKernels).
     @inline(__always)
     private func transformOutputTile(
         _ products: UnsafePointer<Float>, stride: Int, tile: Int, tilesHigh: Int, tilesWide: Int, bias: UnsafePointer<Float>?,
@@ -218,29 +202,16 @@ extension ConvGeometry {
         let (oh, ow) = (output[1], output[2])
         let column0 = (tile % tilesWide) * 4
         let row0 = (tile / tilesWide % tilesHigh) * 4
-        let imageRow = (tile / (tilesWide * tilesHigh)) * oh * ow
-        withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: 36) { m in
-            var channel = 0
-            while channel < k {
-                let lanes = Swift.min(8, k - channel)
-                for position in 0..<36 { m[position] = load(products + position * stride + channel, lanes) }
-                // Aᵀ m (columns: 6 rows to 4), then (Aᵀ m) A (rows: 6 columns to 4).
-                for column in 0..<6 { outputTransform(m.baseAddress! + column, step: 6) }
-                for row in 0..<4 { outputTransform(m.baseAddress! + row * 6, step: 1) }
-                let added = bias.map { load($0 + channel, lanes) } ?? SIMD8<Float>()
-                for row in 0..<Swift.min(4, oh - row0) {
-                    for column in 0..<Swift.min(4, ow - column0) {
-                        store(m[row * 6 + column] + added, y + (imageRow + (row0 + row) * ow + column0 + column) * k + channel, lanes)
-                    }
-                }
-                channel += 8
-            }
+        let first = (tile / (tilesWide * tilesHigh)) * oh * ow + row0 * ow + column0
+        let (rows, columns) = (Int32(Swift.min(4, oh - row0)), Int32(Swift.min(4, ow - column0)))
+        guard let epilogue else {
+            zoo_winograd_output_tile(products, stride, Int32(k), rows, columns, bias, nil, y + first * k, ow * k)
+            return
         }
-        guard let epilogue else { return }
-        for row in 0..<Swift.min(4, oh - row0) {
-            let first = imageRow + (row0 + row) * ow + column0
-            epilogue.apply(y, rows: first..<(first + Swift.min(4, ow - column0)), channels: k)
-        }
+        var tail = zoo_tile_epilogue(
+            scale: epilogue.scale, shift: epilogue.shift, residual: epilogue.residual.map { $0 + first * k },
+            activation: epilogue.activation.code)
+        zoo_winograd_output_tile(products, stride, Int32(k), rows, columns, bias, &tail, y + first * k, ow * k)
     }
 }
 
@@ -259,32 +230,6 @@ private func kernelTransform(_ g: UnsafeMutablePointer<SIMD8<Float>>, step: Int)
     g[3 * step] = scaledOuter + scaledMiddle
     g[4 * step] = scaledOuter - scaledMiddle
     g[5 * step] = g2
-}
-
-/// `Bᵀ d` in place for six vectors `step` apart, Bᵀ = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0;
-/// 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1].
-@inline(__always)
-private func inputTransform(_ d: UnsafeMutablePointer<SIMD8<Float>>, step: Int) {
-    let (d0, d1, d2, d3, d4, d5) = (d[0], d[step], d[2 * step], d[3 * step], d[4 * step], d[5 * step])
-    let four = SIMD8<Float>(repeating: 4), five = SIMD8<Float>(repeating: 5), two = SIMD8<Float>(repeating: 2)
-    d[0] = four * d0 - five * d2 + d4
-    d[step] = d3 + d4 - four * (d1 + d2)
-    d[2 * step] = four * (d1 - d2) + d4 - d3
-    d[3 * step] = two * (d3 - d1) + d4 - d2
-    d[4 * step] = two * (d1 - d3) + d4 - d2
-    d[5 * step] = four * d1 - five * d3 + d5
-}
-
-/// `Aᵀ m` for six vectors `step` apart into the first four, Aᵀ = [1 1 1 1 1 0; 0 1 -1 2 -2 0;
-/// 0 1 1 4 4 0; 0 1 -1 8 -8 1].
-@inline(__always)
-private func outputTransform(_ m: UnsafeMutablePointer<SIMD8<Float>>, step: Int) {
-    let (m0, m1, m2, m3, m4, m5) = (m[0], m[step], m[2 * step], m[3 * step], m[4 * step], m[5 * step])
-    let (sum12, difference12, sum34, difference34) = (m1 + m2, m1 - m2, m3 + m4, m3 - m4)
-    m[0] = m0 + sum12 + sum34
-    m[step] = difference12 + SIMD8<Float>(repeating: 2) * difference34
-    m[2 * step] = sum12 + SIMD8<Float>(repeating: 4) * sum34
-    m[3 * step] = difference12 + SIMD8<Float>(repeating: 8) * difference34 + m5
 }
 
 /// The first `lanes` floats at `pointer`, the rest zero.
