@@ -84,11 +84,18 @@ final class AlignedBlock: @unchecked Sendable {
 /// allocator, each large block came from mmap and went back on free, so every step page-faulted
 /// its activations in anew (a quarter of the small CNN's step in perf). Keeping glibc's heap
 /// instead (mallopt) removed the faults but fragmented it: ResNet50 inference at batch 8 grew to
-/// 2.1 GB. Reuse by exact size has neither cost. The cache holds at most `limit` bytes, or as
-/// many as the process once had in use at the same time if that is more: with a fixed 1 GiB,
-/// ResNet50 training at batch 16 (3 GB of activations) gave most of its blocks back each step
-/// and faulted them in again, 3.4-3.7 s a step against 2.3 s with them kept (and a higher
-/// peak, 3.6 GB against 3.1). A block beyond that bound is freed.
+/// 2.1 GB. Reuse by exact size has neither cost.
+///
+/// What is bounded is the footprint, the blocks in use and in the cache together: a freed block
+/// is kept while that stays within `limit`, or twice the most bytes the process once had in use
+/// at the same time if that is more. A step needs more than its peak in use, since blocks of one
+/// size freed early (the forward pass's) cannot serve later requests of another (the backward
+/// pass's): with the cache itself bounded by that peak, the 3D U-Net at 96^3 (1.5 GB) gave
+/// 233 MB back every step and faulted it in again, 1.42-1.74 s a step against 1.33-1.36 with
+/// it kept, at the same peak resident memory (docs/PERFORMANCE.md). Freeing never raises the
+/// footprint; a process whose sizes keep changing (inference on images of every size) stays
+/// within twice its peak. With a fixed 1 GiB, ResNet50 training at batch 16 (3 GB of
+/// activations) had given most of its blocks back each step: 3.4-3.7 s a step against 2.3.
 final class BlockCache: @unchecked Sendable {
     static let shared = BlockCache(limit: BlockCache.limitFromEnvironment)
 
@@ -134,7 +141,8 @@ final class BlockCache: @unchecked Sendable {
         if bytes >= BlockCache.minimumBytes {
             pthread_mutex_lock(&lock)
             liveBytes -= bytes
-            let kept = cachedBytes + bytes <= max(limit, peakLiveBytes)
+            // The footprint before this block is freed: keeping it does not raise it.
+            let kept = liveBytes + cachedBytes + bytes <= max(limit, 2 * peakLiveBytes)
             if kept {
                 free[bytes, default: []].append(pointer)
                 cachedBytes += bytes
