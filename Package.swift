@@ -60,9 +60,7 @@ let package = Package(
         .target(name: "CDNNL"),
         // Zoo's own hot loops in C, compiled for each instruction set and chosen at run time
         // (Swift's code targets the x86-64 baseline): ZooTensor's VectorKernels.
-        .target(
-            name: "CVectorKernels",
-            exclude: ["for_each_isa.h", "isa_vectors.h", "isa_vectors_end.h", "winograd_tiles_body.h", "channel_affine_body.h"]),
+        .target(name: "CVectorKernels", exclude: ["winograd_tiles_body.h"]),
         .target(name: "ZooTensor", dependencies: ["CBLAS", "CDNNL", "CVectorKernels"]),
         .target(name: "ZooCore", dependencies: ["ZooTensor"]),
         .target(name: "ZooNN", dependencies: ["ZooCore", "ZooTensor"]),

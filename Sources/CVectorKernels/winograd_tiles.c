@@ -6,8 +6,29 @@
 // off, so that every variant gives the bits of the baseline.
 #pragma clang fp contract(off)
 
-#define ZOO_BODY "winograd_tiles_body.h"
-#include "for_each_isa.h"
+#define ZOO_ISA baseline
+#define ZOO_TARGET
+#define ZOO_WIDTH 8
+#include "winograd_tiles_body.h"
+#undef ZOO_ISA
+#undef ZOO_TARGET
+#undef ZOO_WIDTH
+
+#define ZOO_ISA avx2
+#define ZOO_TARGET __attribute__((target("avx2")))
+#define ZOO_WIDTH 8
+#include "winograd_tiles_body.h"
+#undef ZOO_ISA
+#undef ZOO_TARGET
+#undef ZOO_WIDTH
+
+#define ZOO_ISA avx512
+#define ZOO_TARGET __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq")))
+#define ZOO_WIDTH 16
+#include "winograd_tiles_body.h"
+#undef ZOO_ISA
+#undef ZOO_TARGET
+#undef ZOO_WIDTH
 
 void zoo_winograd_input_tile(
     const float *image, int height, int width, int channels, int row0, int column0, float *target, long stride) {

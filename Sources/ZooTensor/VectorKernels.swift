@@ -1,8 +1,7 @@
 import CVectorKernels
 import Foundation
 
-/// Which instruction set Zoo's C kernels (`CVectorKernels`: Winograd's tile transforms, batch
-/// normalization's output pass) run on.
+/// Which instruction set Zoo's C kernels (`CVectorKernels`: Winograd's tile transforms) run on.
 /// Swift's own code is compiled for the x86-64 baseline (SSE2) and no package flag can widen it,
 /// so the loops that gain from wider registers are in C, compiled once per set. The widest set
 /// the CPU has is taken, as oneDNN and OpenBLAS take theirs; `ZOO_VECTOR_ISA` (`baseline`,

@@ -1,4 +1,4 @@
-// Zoo's own vector kernels in C (Winograd's tile transforms, batch normalization's output pass), compiled once per instruction set (function attributes, so no
+// Zoo's own vector kernels in C, compiled once per instruction set (function attributes, so no
 // compiler flag is needed) and chosen at run time: Swift's code is compiled for the x86-64
 // baseline (SSE2), which leaves AVX2's and AVX-512's wider registers unused on the machines
 // that have them. Every variant does the same operations in the same order without fused
@@ -28,11 +28,6 @@ typedef struct {
     const float *residual;
     int activation;
 } zoo_tile_epilogue;
-
-/// y = activation(x * scale + shift) for `rows` rows of `channels` (batch normalization's output
-/// pass), `activation` as in zoo_tile_epilogue. `y` may be `x`.
-void zoo_channel_affine(
-    const float *x, float *y, long rows, int channels, const float *scale, const float *shift, int activation);
 
 /// Winograd F(4x4, 3x3): `Bᵀ d B` of the 6x6 input patch whose top-left input pixel is
 /// (row0, column0) (negative or past the edge: zeros) of `image` (height, width, channels), for

@@ -1,5 +1,3 @@
-import CVectorKernels
-
 /// Batch normalization over the last (channel) axis, with Keras's conventions: moving
 /// statistics follow `moving = moving * momentum + batch * (1 - momentum)`, and the moving
 /// variance tracks the biased batch variance, as `keras.layers.BatchNormalization` does.
@@ -102,13 +100,22 @@ public func batchNorm(
     }
     let y = Tensor.uninitialized(x.shape)
     let (source, target) = (x.readData, y.data)
-    // The output pass on the CPU's widest vectors (CVectorKernels: Swift's own loop ran on SSE2).
-    VectorKernels.prepare()
     withExtendedLifetime((scale, shift)) {
         let (factors, offsets) = (UnsafePointer(scale.pointer), UnsafePointer(shift.pointer))
         Parallel.ranges(rows, grain: Swift.max(1, elementGrain / c)) { range in
-            zoo_channel_affine(
-                source + range.lowerBound * c, target + range.lowerBound * c, range.count, Int32(c), factors, offsets, activation.code)
+            for row in range {
+                let (input, output) = (source + row * c, target + row * c)
+                var k = 0
+                while k + 8 <= c {
+                    store8(load8(input + k) * load8(factors + k) + load8(offsets + k), output + k)
+                    k += 8
+                }
+                while k < c {
+                    output[k] = input[k] * factors[k] + offsets[k]
+                    k += 1
+                }
+            }
+            activation.apply(target + range.lowerBound * c, count: range.count * c)
         }
     }
     var inputs = [x]
