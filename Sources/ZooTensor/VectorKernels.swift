@@ -25,7 +25,11 @@ public enum VectorKernels {
         /// As `zoo --version` and the tables name it.
         public var summary: String {
             switch self {
+            #if arch(x86_64)
             case .baseline: return "SSE2"
+            #else
+            case .baseline: return "the baseline"
+            #endif
             case .avx2: return "AVX2"
             case .avx512: return "AVX-512"
             }
@@ -38,8 +42,12 @@ public enum VectorKernels {
     }
 
     /// The widest set this CPU runs (as /proc/cpuinfo's flags, which name only what the kernel
-    /// enabled): AVX-512 needs F, VL, BW and DQ, the subsets the kernels are compiled for.
+    /// enabled): AVX-512 needs F, VL, BW and DQ, the subsets the kernels are compiled for. Off
+    /// x86-64 the baseline is the only one built.
     public static let supported: InstructionSet = {
+        #if !arch(x86_64)
+        return .baseline
+        #endif
         let flags = CPUInfo.flags
         if ["avx512f", "avx512vl", "avx512bw", "avx512dq"].allSatisfy(flags.contains) { return .avx512 }
         if flags.contains("avx2") { return .avx2 }
