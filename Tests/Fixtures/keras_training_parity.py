@@ -145,7 +145,9 @@ def boundary_activations(model, first_trainable, x, onehot, loss):
     """The inputs of the trainable ReLU6 layers within BOUNDARY of 0 or 6, in training mode on
     batch `x`, as [layer, flat NHWC index, value]. Keras's training-mode call updates the moving
     statistics, so every weight is put back after it. Stops unless the model's output from the
-    same call gives the step's `loss` (then the values are the step's own)."""
+    same call gives the step's `loss` within PROBE_AGREEMENT: the values are then the step's up to
+    the rounding of an eager call against a compiled one, which can put a value within about
+    1e-6 of 0 or 6 on the other side (TrainingParityTests treats those as either side)."""
     relus = [layer for layer in model.layers[first_trainable:] if isinstance(layer, layers.ReLU)]
     probe = keras.Model(model.input, [layer.input for layer in relus] + [model.output])
     saved = [variable.numpy() for variable in model.weights]
