@@ -30,11 +30,21 @@ struct Zoo: ParsableCommand {
               zoo gradcam runs/quickstart/resnet18 --samples 2
               zoo export-keras runs/quickstart/resnet18 --output resnet18.h5
             """,
-        version: ZooVersion.description,
         subcommands: [
             List.self, Train.self, Sweep.self, Evaluate.self, Predict.self, Compare.self, GradCAMCommand.self, Inspect.self,
             ImportKeras.self, ExportKeras.self, DataCommand.self, BenchCommand.self,
         ])
+
+    // Not the configuration's `version:`: that string is built when the arguments are parsed,
+    // for every command, and building it starts the engine (OpenBLAS, oneDNN, the thread
+    // count). `zoo bench --threads N` then came too late, and ran on every core.
+    @Flag(help: "Print Zoo's version and the numeric setup a result depends on (BLAS kernel, convolution plans, CPU, threads), then exit.")
+    var version = false
+
+    func run() throws {
+        guard version else { throw CleanExit.helpRequest(self) }
+        print(ZooVersion.description)
+    }
 }
 
 /// Options every training command shares.

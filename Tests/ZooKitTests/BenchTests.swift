@@ -40,6 +40,33 @@ final class BenchTests: XCTestCase {
         }
     }
 
+    /// `--threads` is the thread count the workload runs on and reports. It had been ignored:
+    /// `zoo --version`'s text, built while the arguments were parsed, started the engine with
+    /// every core before `zoo bench` could set ZOO_NUM_THREADS.
+    func testTheThreadsOptionIsTheCountTheWorkloadRunsOn() throws {
+        for threads in [1, 3] {
+            let process = Process()
+            process.executableURL = try zooExecutable(beside: Self.self)
+            process.arguments = [
+                "bench", "--workload", "w1_small_cnn_train", "--batch", "2", "--size", "32", "--repeats", "1", "--warmup", "0",
+                "--threads", String(threads), "--json",
+            ]
+            var environment = ProcessInfo.processInfo.environment
+            environment["ZOO_NUM_THREADS"] = nil
+            environment["ZOO_CONV_PLANS"] = "off"
+            process.environment = environment
+            let output = Pipe()
+            process.standardOutput = output
+            try process.run()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            XCTAssertEqual(process.terminationStatus, 0, text)
+            let line = try XCTUnwrap(text.split(separator: "\n").last { $0.hasPrefix("{") }, text)
+            let fields = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            XCTAssertEqual(fields["threads"] as? Int, threads, text)
+        }
+    }
+
     func testTheLoaderWorkloadReadsItsRingImages() throws {
         let result = try Bench.run(try Workload.named("loader"), repeats: 1)
         XCTAssertEqual(result.input, [112, 112, 3])
