@@ -45,22 +45,13 @@ final class BenchTests: XCTestCase {
     /// every core before `zoo bench` could set ZOO_NUM_THREADS.
     func testTheThreadsOptionIsTheCountTheWorkloadRunsOn() throws {
         for threads in [1, 3] {
-            let process = Process()
-            process.executableURL = try zooExecutable(beside: Self.self)
-            process.arguments = [
-                "bench", "--workload", "w1_small_cnn_train", "--batch", "2", "--size", "32", "--repeats", "1", "--warmup", "0",
-                "--threads", String(threads), "--json",
-            ]
-            var environment = ProcessInfo.processInfo.environment
-            environment["ZOO_NUM_THREADS"] = nil
-            environment["ZOO_CONV_PLANS"] = "off"
-            process.environment = environment
-            let output = Pipe()
-            process.standardOutput = output
-            try process.run()
-            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            XCTAssertEqual(process.terminationStatus, 0, text)
+            let (status, text, errors) = try runZoo(
+                [
+                    "bench", "--workload", "w1_small_cnn_train", "--batch", "2", "--size", "32", "--repeats", "1", "--warmup", "0",
+                    "--threads", String(threads), "--json",
+                ],
+                environment: ["ZOO_NUM_THREADS": nil, "ZOO_CONV_PLANS": "off"], beside: Self.self)
+            XCTAssertEqual(status, 0, errors)
             let line = try XCTUnwrap(text.split(separator: "\n").last { $0.hasPrefix("{") }, text)
             let fields = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
             XCTAssertEqual(fields["threads"] as? Int, threads, text)

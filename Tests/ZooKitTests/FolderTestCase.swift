@@ -30,3 +30,32 @@ func zooExecutable(beside test: AnyClass) throws -> URL {
     }
     return zoo
 }
+
+/// Runs the built `zoo` with `arguments`, this process's environment with `environment` laid
+/// over it (a nil value removes a variable): its exit status, standard output and standard error.
+func runZoo(
+    _ arguments: [String], environment: [String: String?] = [:], beside test: AnyClass
+) throws -> (status: Int32, output: String, errors: String) {
+    let process = Process()
+    process.executableURL = try zooExecutable(beside: test)
+    process.arguments = arguments
+    var merged = ProcessInfo.processInfo.environment
+    for (name, value) in environment { merged[name] = value }
+    process.environment = merged
+    // Standard error goes to a file, read after the exit: a child that filled a second pipe
+    // while the first was being read would wait forever.
+    let errorsFile = FileManager.default.temporaryDirectory.appendingPathComponent("zoo-stderr-\(UUID().uuidString)")
+    guard FileManager.default.createFile(atPath: errorsFile.path, contents: nil) else { throw RunError("cannot create \(errorsFile.path)") }
+    defer { try? FileManager.default.removeItem(at: errorsFile) }
+    let errors = try FileHandle(forWritingTo: errorsFile)
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = errors
+    try process.run()
+    let outputData = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    try errors.close()
+    let errorText = (try? String(contentsOf: errorsFile, encoding: .utf8)) ?? ""
+    return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), errorText)
+}
+

@@ -58,32 +58,15 @@ final class VersionTests: XCTestCase {
 
     /// A value `ZOO_VECTOR_ISA` does not know stops the process and names the accepted ones.
     func testAnUnknownVectorSetIsRefused() throws {
-        let process = Process()
-        process.executableURL = try zooExecutable(beside: Self.self)
-        process.arguments = ["--version"]
-        process.environment = ProcessInfo.processInfo.environment.merging(["ZOO_VECTOR_ISA": "avx1024"]) { $1 }
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = Pipe()
-        try process.run()
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        XCTAssertNotEqual(process.terminationStatus, 0)
-        XCTAssertTrue(text.contains("ZOO_VECTOR_ISA=avx1024 is not one of baseline, avx2, avx512"), text)
+        let (status, _, errors) = try runZoo(["--version"], environment: ["ZOO_VECTOR_ISA": "avx1024"], beside: Self.self)
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(errors.contains("ZOO_VECTOR_ISA=avx1024 is not one of baseline, avx2, avx512"), errors)
     }
 
     /// What `zoo --version` prints in this environment with `environment` added.
     func versionText(_ environment: [String: String]) throws -> String {
-        let process = Process()
-        process.executableURL = try zooExecutable(beside: Self.self)
-        process.arguments = ["--version"]
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0, text)
-        return text
+        let (status, output, errors) = try runZoo(["--version"], environment: environment, beside: Self.self)
+        XCTAssertEqual(status, 0, errors)
+        return output
     }
 }
