@@ -45,12 +45,11 @@ public enum VectorKernels {
     /// enabled): AVX-512 needs F, VL, BW and DQ, the subsets the kernels are compiled for. Off
     /// x86-64 the baseline is the only one built.
     public static let supported: InstructionSet = {
-        #if !arch(x86_64)
-        return .baseline
-        #endif
+        #if arch(x86_64)
         let flags = CPUInfo.flags
         if ["avx512f", "avx512vl", "avx512bw", "avx512dq"].allSatisfy(flags.contains) { return .avx512 }
         if flags.contains("avx2") { return .avx2 }
+        #endif
         return .baseline
     }()
 

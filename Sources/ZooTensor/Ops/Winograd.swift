@@ -25,8 +25,8 @@ import CVectorKernels
 ///
 /// Stages 2 and 4 are C (`CVectorKernels`), compiled for SSE2, AVX2 and AVX-512 and run on the
 /// widest the CPU has (`VectorKernels`): in Swift, built for the x86-64 baseline, they were 8.5%
-/// of InceptionV3's inference on an AVX-512 Xeon (docs/PERFORMANCE.md). Every variant gives the
-/// bits the Swift code gave.
+/// of InceptionV3's inference on an AVX-512 Xeon (docs/PERFORMANCE.md). They do the Swift code's
+/// operations in its order, and every variant gives the same bits (VectorKernelsTests).
 ///
 /// The transforms multiply by up to 8 and divide by 24, so the result carries a few more bits of
 /// rounding than the direct sum (measured against the float64 definition in the tests); the
