@@ -105,6 +105,22 @@ public protocol OutputFusing: Layer {
     func fusedForward(_ input: Tensor, followers: [Layer], residual: Tensor?, residualIsFree: Bool) throws -> Tensor?
 }
 
+/// A layer that joins its inputs along their last axis and does nothing else (Keras's
+/// `Concatenate` on the channel axis). In inference the graph may defer the join: it keeps the
+/// parts, and a `JoinReading` consumer reads them where they lie (see `FunctionalGraph.run`).
+public protocol ChannelJoining: Layer {
+    /// Whether this layer joins rank-`rank` tensors (batch included) along their last axis.
+    func joinsLastAxis(rank: Int) -> Bool
+}
+
+/// A fusing layer whose output pass can read its input as the parts of a channel join that
+/// was never made (a batch normalization: DenseNet's pre-activation after each concatenation).
+public protocol JoinReading: OutputFusing {
+    /// `fusedForward` on the join of `parts` along the last axis; nil where the layer's present
+    /// state does not allow it, and the graph makes the join and runs the layers as usual.
+    func fusedForward(joining parts: [Tensor], followers: [Layer]) throws -> Tensor?
+}
+
 /// The part of a graph between a model's inputs and outputs: its nodes in an order that runs
 /// each after its inputs, its layers in Keras's order, and when each intermediate may go.
 public final class FunctionalGraph {
@@ -133,6 +149,11 @@ public final class FunctionalGraph {
         var residualDiesInChain = false
     }
     private let fusions: [Int: Fusion]
+    /// Inference rewrites: the positions of the channel joins (which may take the parts of a
+    /// join before them as their inputs), and of those among them whose output is read only by
+    /// `JoinReading` fusion heads and by other joins, which therefore need not be made.
+    private let channelJoins: Set<Int>
+    private let deferredJoins: Set<Int>
     /// Whether inference runs fuse layers into convolutions' output passes: on, unless the
     /// environment sets `ZOO_INFERENCE_REWRITES=0` (to measure them, or to rule them out).
     public static let inferenceRewrites: Bool = {
@@ -142,6 +163,8 @@ public final class FunctionalGraph {
 
     /// How many chains the last run fused (inference rewrites taken), for tests and benchmarks.
     public private(set) var fusedChainsInLastRun = 0
+    /// How many channel joins the last run left unmade (their readers took the parts).
+    public private(set) var deferredJoinsInLastRun = 0
 
     /// Takes the graph from `inputs` to `outputs`. Every input must be an input layer's output
     /// (`Input(shape:)`), and every input layer the outputs depend on must be among them.
@@ -243,6 +266,35 @@ public final class FunctionalGraph {
             fusions[position]?.residualDiesInChain = fusion.followers.contains { releasedAfter[$0].contains(slot) }
         }
         self.fusions = fusions
+        let channelJoins = Set(postOrder.indices.filter { position in
+            let node = postOrder[position]
+            guard let join = node.operation as? ChannelJoining, !node.isInput, node.outputShapes.count == 1 else { return false }
+            return join.joinsLastAxis(rank: node.outputShapes[0].count + 1)
+        })
+        self.channelJoins = channelJoins
+        deferredJoins = FunctionalGraph.deferredJoins(
+            postOrder, channelJoins: channelJoins, inputSlots: inputSlots, outputSlots: outputSlots,
+            resultSlots: resultSlots, fusions: fusions)
+    }
+
+    /// The channel joins whose every reader takes parts: a `JoinReading` fusion head that reads
+    /// nothing else, or another channel join.
+    private static func deferredJoins(
+        _ nodes: [GraphNode], channelJoins: Set<Int>, inputSlots: [[Int]], outputSlots: [[Int]], resultSlots: [Int],
+        fusions: [Int: Fusion]
+    ) -> Set<Int> {
+        var readers = [Int: [Int]]()
+        for (position, slots) in inputSlots.enumerated() {
+            for slot in slots { readers[slot, default: []].append(position) }
+        }
+        return channelJoins.filter { position in
+            let slot = outputSlots[position][0]
+            guard !resultSlots.contains(slot), let consumers = readers[slot] else { return false }
+            return consumers.allSatisfy { reader in
+                channelJoins.contains(reader)
+                    || fusions[reader] != nil && nodes[reader].operation is JoinReading && inputSlots[reader] == [slot]
+            }
+        }
     }
 
     /// The chains an `OutputFusing` layer can take: each follower the only consumer of the
@@ -301,14 +353,55 @@ public final class FunctionalGraph {
             && !ShapeTrace.isActive
         var skipped = Set<Int>()
         fusedChainsInLastRun = 0
+        deferredJoinsInLastRun = 0
+        // The parts of each deferred join, by its slot; the join is made only for a reader that
+        // cannot take parts after all (a normalization in training state).
+        var joinParts = [Int: [Tensor]]()
+        func value(_ slot: Int) throws -> Tensor {
+            if let value = slots[slot] { return value }
+            let made = try Tensor.concatenate(joinParts[slot]!, axis: -1)
+            slots[slot] = made
+            joinParts[slot] = nil
+            return made
+        }
         for (position, node) in nodes.enumerated() {
-            defer { for slot in releasedAfter[position] { slots[slot] = nil } }
+            defer {
+                for slot in releasedAfter[position] {
+                    slots[slot] = nil
+                    joinParts[slot] = nil
+                }
+            }
             if skipped.contains(position) { continue }
+            if fusing, channelJoins.contains(position) {
+                // A join of joins joins their parts: at most one copy of each.
+                let parts = inputSlots[position].flatMap { joinParts[$0] ?? [slots[$0]!] }
+                let leading = parts[0].shape.dropLast()
+                // Parts that do not fit run the layer, which says why.
+                if parts.allSatisfy({ $0.rank >= 2 && $0.shape.dropLast() == leading }) {
+                    if deferredJoins.contains(position) {
+                        joinParts[outputSlots[position][0]] = parts
+                        deferredJoinsInLastRun += 1
+                    } else {
+                        slots[outputSlots[position][0]] = try Tensor.concatenate(parts, axis: -1)
+                    }
+                    continue
+                }
+            }
+            if fusing, let fusion = fusions[position], let head = node.operation as? JoinReading,
+                let parts = joinParts[inputSlots[position][0]],
+                let output = try head.fusedForward(
+                    joining: parts, followers: fusion.followers.compactMap { nodes[$0].operation as? Layer })
+            {
+                slots[outputSlots[fusion.followers.last ?? position][0]] = output
+                skipped.formUnion(fusion.followers)
+                fusedChainsInLastRun += 1
+                continue
+            }
             let arguments: [Tensor]
             if let feed = feedIndex[position] {
                 arguments = [values[feed]]
             } else {
-                arguments = inputSlots[position].map { slots[$0]! }
+                arguments = try inputSlots[position].map(value)
             }
             if fusing, let fusion = fusions[position], let head = node.operation as? OutputFusing {
                 // A residual read by nothing after the chain leaves its slot for the call, and is
@@ -336,7 +429,7 @@ public final class FunctionalGraph {
             }
             for (slot, result) in zip(outputSlots[position], results) { slots[slot] = result }
         }
-        return resultSlots.map { slots[$0]! }
+        return try resultSlots.map(value)
     }
 
     /// Calls a layer or a nested model on tensors.

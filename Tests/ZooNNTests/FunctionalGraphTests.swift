@@ -173,6 +173,54 @@ final class FunctionalGraphTests: XCTestCase {
         ) { error in XCTAssertTrue("\(error)".contains("for inference"), "\(error)") }
     }
 
+    /// A dense block's concatenations, read only by normalizations and by the next
+    /// concatenation, are never made in inference: each normalization reads the parts, with the
+    /// same bits as the layers one by one. A join that a convolution also reads is made.
+    func testJoinsReadOnlyByNormalizationsAreNotMade() throws {
+        var normalizations = [BatchNormalization]()
+        func denseLayer(_ x: SymbolicTensor, _ name: String) throws -> SymbolicTensor {
+            let norm = BatchNormalization(channels: x.channels, name: "\(name)_bn")
+            normalizations.append(norm)
+            let y = try Conv2D(filters: 5, kernelSize: [3], inputChannels: x.channels, padding: .same, name: "\(name)_conv")(
+                ReLU()(norm(x)))
+            return try Concatenate(name: "\(name)_concat")([x, y])
+        }
+        let x = try Input(shape: [6, 6, 3])
+        let block = try denseLayer(denseLayer(denseLayer(x, "a"), "b"), "c")
+        let last = BatchNormalization(channels: 18, name: "last_bn")
+        normalizations.append(last)
+        let readByAConvolution = try Concatenate(name: "read_by_conv")([block, x])
+        let side = try Conv2D(filters: 2, kernelSize: [1], inputChannels: 21, name: "side")(readByAConvolution)
+        let model = try Model(inputs: [x], outputs: [ReLU(maxValue: 6)(last(block)), side], name: "dense_block")
+        for norm in normalizations {
+            for (index, parameter) in norm.parameters.enumerated() {
+                parameter.value.withUnsafeMutableBufferPointer { values in
+                    for k in values.indices { values[k] = index == 3 ? 0.5 + Float(k) / 8 : Float(k % 7) / 4 - 0.7 }
+                }
+            }
+        }
+        let input = uniform([2, 6, 6, 3], -3, 3, seed: 6)
+        model.setTraining(false)
+        let deferred = try withoutGrad { try model([input]) }
+        let graph = try XCTUnwrap(model.graph)
+        // a, b and c's joins; the one a convolution reads is made.
+        XCTAssertEqual(graph.deferredJoinsInLastRun, 3)
+        let plain = try withoutGrad { try LayerHooks.with({ _, _, output in output }) { try model([input]) } }
+        XCTAssertEqual(graph.deferredJoinsInLastRun, 0)
+        XCTAssertEqual(deferred.map(\.scalars), plain.map(\.scalars))
+        XCTAssertEqual(deferred.map(\.shape), [[2, 6, 6, 18], [2, 6, 6, 2]])
+
+        // In training state the normalizations cannot take parts: the joins are made for them.
+        model.setTraining(true)
+        let made = try withoutGrad { try model([input]) }
+        XCTAssertEqual(graph.deferredJoinsInLastRun, 3)
+        XCTAssertEqual(graph.fusedChainsInLastRun, 0)
+        // Batch statistics: the output does not depend on the moving statistics the runs update.
+        let asWritten = try withoutGrad { try LayerHooks.with({ _, _, output in output }) { try model([input]) } }
+        XCTAssertEqual(made.map(\.scalars), asWritten.map(\.scalars))
+        XCTAssertNotEqual(made[0].scalars, deferred[0].scalars)
+    }
+
     func testIntermediatesAreReleasedAfterTheirLastConsumer() throws {
         let x = try Input(shape: [4])
         let first = Activation(.relu, name: "first")

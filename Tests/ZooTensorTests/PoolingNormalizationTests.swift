@@ -97,6 +97,39 @@ final class PoolingNormalizationTests: XCTestCase {
         XCTAssertEqual(stats.movingVariance.scalars, [4, 9])
     }
 
+    /// Normalizing the parts of a channel join, never made, gives the bits of normalizing the
+    /// join: parts of 3, 13 and 8 channels put the eight-wide steps across the parts' edges.
+    func testBatchNormOfTheJoinsPartsEqualsBatchNormOfTheJoin() throws {
+        let parts = [uniform([2, 3, 3, 3], seed: 4), uniform([2, 3, 3, 13], seed: 5), uniform([2, 3, 3, 8], seed: 6)]
+        let joined = try Tensor.concatenate(parts, axis: -1)
+        let stats = BatchNormStatistics(
+            movingMean: uniform([24], seed: 7), movingVariance: uniform([24], 0.5, 2, seed: 8))
+        let (gamma, beta) = (uniform([24], 0.5, 1.5, seed: 9), uniform([24], seed: 10))
+        for activation in [OutputEpilogue.Activation.linear, .relu, .relu6] {
+            let whole = try batchNorm(
+                joined, gamma: gamma, beta: beta, statistics: stats, training: false, epsilon: 1e-3, activation: activation)
+            let fromParts = try withoutGrad {
+                try batchNorm(joining: parts, gamma: gamma, beta: beta, statistics: stats, epsilon: 1e-3, activation: activation)
+            }
+            XCTAssertEqual(fromParts.shape, [2, 3, 3, 24])
+            XCTAssertEqual(fromParts.scalars, whole.scalars, "\(activation)")
+        }
+        let unscaled = try batchNorm(joined, gamma: nil, beta: nil, statistics: stats, training: false)
+        XCTAssertEqual(try batchNorm(joining: parts, gamma: nil, beta: nil, statistics: stats).scalars, unscaled.scalars)
+
+        XCTAssertThrowsError(try batchNorm(joining: [parts[0], uniform([2, 3, 4, 5])], gamma: nil, beta: nil, statistics: stats)) {
+            XCTAssertTrue("\($0)".contains("[2, 3, 3, 3], [2, 3, 4, 5]"), "\($0)")
+        }
+        XCTAssertThrowsError(try batchNorm(joining: Array(parts.prefix(2)), gamma: nil, beta: nil, statistics: stats)) {
+            XCTAssertTrue("\($0)".contains("per channel of the join"), "\($0)")
+        }
+        let recorded = uniform([2, 3, 3, 3], seed: 4)
+        recorded.requiresGrad = true
+        XCTAssertThrowsError(try batchNorm(joining: [recorded, parts[1], parts[2]], gamma: nil, beta: nil, statistics: stats)) {
+            XCTAssertTrue("\($0)".contains("for inference"), "\($0)")
+        }
+    }
+
     func testBatchNormGradients() throws {
         for training in [true, false] {
             try assertGradientsMatch([uniform([3, 2, 2, 4]), uniform([4], 0.5, 1.5, seed: 2), uniform([4], seed: 3)], step: 5e-3) {

@@ -93,6 +93,10 @@ public final class Concatenate: Layer {
     }
 }
 
+extension Concatenate: ChannelJoining {
+    public func joinsLastAxis(rank: Int) -> Bool { rank >= 2 && (axis == -1 || axis == rank - 1) }
+}
+
 /// Keras `Average`: the element-wise mean of its inputs (U-Net++'s "accurate mode").
 public final class Average: Layer {
     public init(name: String? = nil) {

@@ -99,25 +99,7 @@ public func batchNorm(
         shift.pointer[k] = (beta?.data[k] ?? 0) - mean.pointer[k] * scale.pointer[k]
     }
     let y = Tensor.uninitialized(x.shape)
-    let (source, target) = (x.readData, y.data)
-    withExtendedLifetime((scale, shift)) {
-        let (factors, offsets) = (UnsafePointer(scale.pointer), UnsafePointer(shift.pointer))
-        Parallel.ranges(rows, grain: Swift.max(1, elementGrain / c)) { range in
-            for row in range {
-                let (input, output) = (source + row * c, target + row * c)
-                var k = 0
-                while k + 8 <= c {
-                    store8(load8(input + k) * load8(factors + k) + load8(offsets + k), output + k)
-                    k += 8
-                }
-                while k < c {
-                    output[k] = input[k] * factors[k] + offsets[k]
-                    k += 1
-                }
-            }
-            activation.apply(target + range.lowerBound * c, count: range.count * c)
-        }
-    }
+    normalizeRows(of: [x], into: y, rows: rows, scale: scale, shift: shift, activation: activation)
     var inputs = [x]
     if let gamma { inputs.append(gamma) }
     if let beta { inputs.append(beta) }
@@ -180,6 +162,82 @@ public func batchNorm(
         if gamma != nil { grads.append(try Tensor(shape: [c], scalars: Array(local[c...]))) }
         if beta != nil { grads.append(try Tensor(shape: [c], scalars: Array(local[..<c]))) }
         return grads
+    }
+}
+
+/// Inference normalization of the channel-wise join of `parts`, without making the join: equal,
+/// bit for bit, to `batchNorm` (moving statistics) of `Tensor.concatenate(parts, axis: -1)`,
+/// with `activation` in the same pass. The graph's deferred concatenation calls it where a
+/// concatenation's output is read only by normalizations and further concatenations (a dense
+/// block's): the parts are read where they lie, and the copy into the joined tensor, which the
+/// normalization would read once more, is never made. Nothing is recorded for gradients.
+public func batchNorm(
+    joining parts: [Tensor], gamma: Tensor?, beta: Tensor?, statistics: BatchNormStatistics, epsilon: Float = 1e-3,
+    activation: OutputEpilogue.Activation = .linear
+) throws -> Tensor {
+    let op = "batchNorm"
+    guard let first = parts.first, first.rank >= 2 else {
+        throw TensorError(op, "expects parts of shape (..., channels), got \(parts.map(\.shape))")
+    }
+    let leading = first.shape.dropLast()
+    guard parts.allSatisfy({ $0.rank == first.rank && $0.shape.dropLast() == leading }) else {
+        throw TensorError(op, "the parts of a channel join must agree on every axis but the last, got \(parts.map(\.shape))")
+    }
+    if GradMode.isEnabled, ([gamma, beta] + parts).contains(where: { $0?.requiresGrad == true }) {
+        throw TensorError(op, "normalizing the parts of a join is for inference (moving statistics, no gradient recorded)")
+    }
+    let c = parts.reduce(0) { $0 + $1.shape[first.rank - 1] }
+    for (name, tensor) in [("gamma", gamma), ("beta", beta), ("moving mean", statistics.movingMean),
+                           ("moving variance", statistics.movingVariance)] {
+        if let tensor, tensor.shape != [c] {
+            throw TensorError.shapes(op, "\(name) must have one value per channel of the join; join and \(name)", Array(leading) + [c], tensor.shape)
+        }
+    }
+    // The same per-channel factors as `batchNorm` without training, in the same operations.
+    let scale = Storage(count: c)
+    let shift = Storage(count: c)
+    for k in 0..<c {
+        let inverseStd = 1 / (statistics.movingVariance.data[k] + epsilon).squareRoot()
+        let g = gamma?.data[k] ?? 1
+        scale.pointer[k] = g * inverseStd
+        shift.pointer[k] = (beta?.data[k] ?? 0) - statistics.movingMean.data[k] * scale.pointer[k]
+    }
+    let y = Tensor.uninitialized(Array(leading) + [c])
+    normalizeRows(of: parts, into: y, rows: leading.reduce(1, *), scale: scale, shift: shift, activation: activation)
+    return y
+}
+
+/// The output pass of a normalization: `y = x * scale + shift` per channel, then `activation`,
+/// where `x` is the channel-wise join of `parts` (one part: the tensor itself) and `y` holds
+/// `rows` rows of all their channels.
+private func normalizeRows(
+    of parts: [Tensor], into y: Tensor, rows: Int, scale: Storage, shift: Storage, activation: OutputEpilogue.Activation
+) {
+    let c = y.shape.last!
+    let target = y.data
+    let sources = parts.map { (data: $0.readData, channels: $0.shape.last!) }
+    withExtendedLifetime((scale, shift, parts)) {
+        Parallel.ranges(rows, grain: Swift.max(1, elementGrain / c)) { range in
+            for row in range {
+                var first = 0
+                for source in sources {
+                    let width = source.channels
+                    let (input, output) = (source.data + row * width, target + row * c + first)
+                    let (factors, offsets) = (UnsafePointer(scale.pointer + first), UnsafePointer(shift.pointer + first))
+                    var k = 0
+                    while k + 8 <= width {
+                        store8(load8(input + k) * load8(factors + k) + load8(offsets + k), output + k)
+                        k += 8
+                    }
+                    while k < width {
+                        output[k] = input[k] * factors[k] + offsets[k]
+                        k += 1
+                    }
+                    first += width
+                }
+            }
+            activation.apply(target + range.lowerBound * c, count: range.count * c)
+        }
     }
 }
 
