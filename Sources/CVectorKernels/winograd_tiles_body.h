@@ -15,16 +15,24 @@ typedef int MASK __attribute__((vector_size(ZOO_WIDTH * sizeof(float))));
 // Vectors go by pointer, never by value: a by-value vector wider than the baseline's registers
 // would take a different calling convention in the baseline variant.
 
+// A whole vector moves by `__builtin_memcpy_inline`, which is always one unaligned vector move.
+// A plain memcpy of `sizeof *v` beside the partial one of `lanes * sizeof(float)` bytes was
+// merged with it into one call of libc's memcpy with a variable length (the two agree when
+// `lanes` is the width): every load and store of the transforms was a call.
+
 /// `*v` = the first `lanes` floats at `p`, the rest zero.
 ZOO_TARGET static inline void ZOO_NAME(load)(VEC *v, const float *p, int lanes) {
-    const VEC zero = {0};
-    *v = zero;
-    if (lanes == ZOO_WIDTH) memcpy(v, p, sizeof *v);
-    else memcpy(v, p, (size_t)lanes * sizeof(float));
+    if (lanes == ZOO_WIDTH) {
+        __builtin_memcpy_inline(v, p, sizeof *v);
+    } else {
+        const VEC zero = {0};
+        *v = zero;
+        memcpy(v, p, (size_t)lanes * sizeof(float));
+    }
 }
 
 ZOO_TARGET static inline void ZOO_NAME(store)(const VEC *v, float *p, int lanes) {
-    if (lanes == ZOO_WIDTH) memcpy(p, v, sizeof *v);
+    if (lanes == ZOO_WIDTH) __builtin_memcpy_inline(p, v, sizeof *v);
     else memcpy(p, v, (size_t)lanes * sizeof(float));
 }
 
