@@ -7,13 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-// oneDNN is opened at run time, as ZooTensor opens OpenBLAS: Debian builds it on OpenMP, and
-// libgomp reads its spin policy from the environment once, when it loads. Its default lets idle
-// OpenMP threads spin for a while after each convolution, on the cores Zoo's own pool then
-// needs for the batch norm, activation and optimizer loops between convolutions (measured:
-// 18% of a ResNet50 training step in libgomp's spin loop, docs/PERFORMANCE.md). So, unless the
-// environment already sets OMP_WAIT_POLICY or GOMP_SPINCOUNT, a short spin count is set before
-// the library (and with it libgomp) loads. Without the library, Zoo runs its own kernels.
+// oneDNN is opened at run time, as ZooTensor opens OpenBLAS: without the library, Zoo runs its
+// own kernels. Its OpenMP runtime (libgomp) keeps its default spin: Zoo's own parallel loops run
+// on the same threads, so a thread still spinning after a convolution is the one the next loop
+// wants. (A spin of 2,000 iterations was set here while Zoo's loops ran on a pool of their own,
+// whose threads the spinning ones held the cores from; with one pool it cost DenseNet121 and
+// MobileNetV2 inference 10-20% on an Intel Xeon, docs/PERFORMANCE.md.)
 // Every oneDNN function used here is called through a pointer bound from the opened library.
 #define ONEDNN_FUNCTIONS(X) \
     X(dnnl_dilated_convolution_backward_data_desc_init) \
@@ -52,9 +51,6 @@ ONEDNN_FUNCTIONS(DECLARE_POINTER)
 #define BIND_POINTER(name) \
     if (!(p_##name = (__typeof__(&name))dlsym(library, #name))) return 0;
 
-/// Spin iterations of an idle OpenMP thread before it sleeps (libgomp's default is 300000).
-#define ZOO_GOMP_SPINCOUNT "2000"
-
 static const char *library_names[] = {"libdnnl.so.2", "libdnnl.so", "libdnnl.so.3"};
 
 struct zoo_dnnl_convolution {
@@ -91,7 +87,6 @@ static int bind(void *library) {
 }
 
 static void create_engine(void) {
-    if (!getenv("OMP_WAIT_POLICY") && !getenv("GOMP_SPINCOUNT")) setenv("GOMP_SPINCOUNT", ZOO_GOMP_SPINCOUNT, 0);
     void *library = NULL;
     for (size_t i = 0; i < sizeof library_names / sizeof *library_names && !library; i++) {
         library = dlopen(library_names[i], RTLD_NOW | RTLD_LOCAL);
