@@ -10,9 +10,11 @@
 // oneDNN is opened at run time, as ZooTensor opens OpenBLAS: without the library, Zoo runs its
 // own kernels. Its OpenMP runtime (libgomp) keeps its default spin: Zoo's own parallel loops run
 // on the same threads, so a thread still spinning after a convolution is the one the next loop
-// wants. (A spin of 2,000 iterations was set here while Zoo's loops ran on a pool of their own,
-// whose threads the spinning ones held the cores from; with one pool it cost DenseNet121 and
-// MobileNetV2 inference 10-20% on an Intel Xeon, docs/PERFORMANCE.md.)
+// wants. Only where Zoo's loops run on a pool of their own (`ZOO_POOL=dispatch`), whose threads
+// the spinning ones would hold the cores from, is the spin cut to 2,000 iterations, as it was
+// for every run before the pools were one (with one pool the short spin cost DenseNet121 and
+// MobileNetV2 inference 10-20% on an Intel Xeon, docs/PERFORMANCE.md). The environment's own
+// OMP_WAIT_POLICY or GOMP_SPINCOUNT always wins.
 // Every oneDNN function used here is called through a pointer bound from the opened library.
 #define ONEDNN_FUNCTIONS(X) \
     X(dnnl_dilated_convolution_backward_data_desc_init) \
@@ -86,7 +88,13 @@ static int bind(void *library) {
     return 1;
 }
 
+static int spin_set_by_zoo;
+
 static void create_engine(void) {
+    const char *pool = getenv("ZOO_POOL");
+    if (pool && strcmp(pool, "dispatch") == 0 && !getenv("OMP_WAIT_POLICY") && !getenv("GOMP_SPINCOUNT")) {
+        spin_set_by_zoo = setenv("GOMP_SPINCOUNT", "2000", 0) == 0;
+    }
     void *library = NULL;
     for (size_t i = 0; i < sizeof library_names / sizeof *library_names && !library; i++) {
         library = dlopen(library_names[i], RTLD_NOW | RTLD_LOCAL);
@@ -103,6 +111,11 @@ int zoo_dnnl_available(void) {
 }
 
 void *zoo_dnnl_symbol(const char *name) { return zoo_dnnl_available() ? dlsym(loaded, name) : NULL; }
+
+int zoo_openmp_spin_set_by_zoo(void) {
+    pthread_once(&engine_once, create_engine);
+    return spin_set_by_zoo;
+}
 
 void zoo_dnnl_version(int *major, int *minor, int *patch) {
     *major = *minor = *patch = 0;

@@ -10,7 +10,8 @@ public enum ZooVersion {
 
     /// `zoo 0.0.1` and a line each for BLAS (kernel, selection), the convolution algorithm, the
     /// plan file with the machine key its choices are kept under, the CPU and threads (whose
-    /// threads: libgomp's or libdispatch's), and the instruction set of Zoo's C kernels.
+    /// threads: libgomp's or libdispatch's), how long idle OpenMP threads spin, and the
+    /// instruction set of Zoo's C kernels.
     public static var description: String {
         [
             "zoo \(number)",
@@ -19,6 +20,7 @@ public enum ZooVersion {
                 + (ConvolutionAlgorithm.onednnAvailable ? " (\(ConvolutionAlgorithm.onednnISA))" : " (not loaded: Zoo's kernels only)"),
             "Convolution plans: \(ConvolutionPlanFile.summary)",
             "CPU: \(CPUInfo.summary), \(Parallel.threadCount) threads (\(Parallel.poolSummary))",
+            "Idle OpenMP threads spin: \(Parallel.spinSummary)",
             "Zoo's vector kernels: \(VectorKernels.summary)",
         ].joined(separator: "\n")
     }

@@ -63,6 +63,21 @@ public enum Parallel {
         }
     }
 
+    /// How long libgomp's idle threads spin before they sleep, as `zoo --version` names it: the
+    /// environment's `OMP_WAIT_POLICY` or `GOMP_SPINCOUNT`, Zoo's 2,000 iterations for
+    /// `ZOO_POOL=dispatch` (whose threads a spinning one would hold a core from), or libgomp's
+    /// default (300,000: the spinning thread is the one Zoo's next loop wants).
+    public static var spinSummary: String {
+        guard zoo_parallel_available() != 0 else { return "no OpenMP runtime (oneDNN not loaded)" }
+        let setByZoo = zoo_openmp_spin_set_by_zoo() != 0
+        for name in ["OMP_WAIT_POLICY", "GOMP_SPINCOUNT"] {
+            if let value = getenv(name) {
+                return "\(name)=\(String(cString: value)) (\(setByZoo ? "set by Zoo for ZOO_POOL=dispatch" : "from the environment"))"
+            }
+        }
+        return "libgomp's default"
+    }
+
     /// Runs every chunk on libgomp's threads; false, running nothing, without oneDNN's runtime.
     private static func openMPForEach(_ chunks: Int, _ body: (Int) -> Void) -> Bool {
         withoutActuallyEscaping(body) { body in

@@ -24,6 +24,27 @@ final class VersionTests: XCTestCase {
         XCTAssertTrue(text.contains("threads (libdispatch's, ZOO_POOL=dispatch)"), text)
     }
 
+    /// Idle OpenMP threads keep libgomp's own spin, since Zoo's loops run on them: a short spin
+    /// cost DenseNet121 and MobileNetV2 inference 10-20% (docs/PERFORMANCE.md). Only beside
+    /// libdispatch's pool is it cut, and the environment's own setting always wins.
+    func testOpenMPThreadsKeepTheirSpinUnlessAnotherPoolNeedsTheCores() throws {
+        func spinLine(_ environment: [String: String]) throws -> String {
+            // Whatever this process's own environment says of the spin and the pool is left out.
+            var settings: [String: String?] = ["OMP_WAIT_POLICY": nil, "GOMP_SPINCOUNT": nil, "ZOO_POOL": nil]
+            for (name, value) in environment { settings[name] = value }
+            let (status, text, errors) = try runZoo(["--version"], environment: settings, beside: Self.self)
+            XCTAssertEqual(status, 0, errors)
+            return try XCTUnwrap(text.split(separator: "\n").first { $0.hasPrefix("Idle OpenMP threads spin: ") }.map(String.init), text)
+        }
+        XCTAssertEqual(try spinLine([:]), "Idle OpenMP threads spin: libgomp's default")
+        XCTAssertEqual(
+            try spinLine(["ZOO_POOL": "dispatch"]), "Idle OpenMP threads spin: GOMP_SPINCOUNT=2000 (set by Zoo for ZOO_POOL=dispatch)")
+        XCTAssertEqual(
+            try spinLine(["ZOO_POOL": "dispatch", "GOMP_SPINCOUNT": "77"]),
+            "Idle OpenMP threads spin: GOMP_SPINCOUNT=77 (from the environment)")
+        XCTAssertEqual(try spinLine(["OMP_WAIT_POLICY": "active"]), "Idle OpenMP threads spin: OMP_WAIT_POLICY=active (from the environment)")
+    }
+
     /// The plan file keeps each shape's choice per machine key. A process whose kernels are
     /// capped by the environment (as when the AVX2 path is measured on an AVX-512 machine) made
     /// its choices for other kernels: before the key named the kernels, an uncapped process

@@ -47,6 +47,10 @@ int zoo_dnnl_available(void);
 /// or NULL when oneDNN is not there.
 void *zoo_dnnl_symbol(const char *name);
 
+/// Whether Zoo set libgomp's spin (GOMP_SPINCOUNT) before oneDNN loaded (0 or 1): only for
+/// ZOO_POOL=dispatch, and only where the environment set neither it nor OMP_WAIT_POLICY.
+int zoo_openmp_spin_set_by_zoo(void);
+
 /// Whether libgomp's threads can run Zoo's loops (oneDNN, and with it libgomp, is loaded).
 int zoo_parallel_available(void);
 
