@@ -121,6 +121,25 @@ public protocol JoinReading: OutputFusing {
     func fusedForward(joining parts: [Tensor], followers: [Layer]) throws -> Tensor?
 }
 
+/// A layer that only pads its input's spatial axes with zeros (Keras's `ZeroPadding2D/3D`).
+public protocol SpatialZeroPadding: Layer {
+    /// One (before, after) pair per spatial axis.
+    var padding: [(before: Int, after: Int)] { get }
+}
+
+/// A fusing layer that can take the zero padding before it into its own windowing (a
+/// convolution whose own padding is `valid` or explicit): in inference the graph skips a padding
+/// layer that only this layer reads, and no padded copy of the input is made.
+public protocol PaddingTaking: OutputFusing {
+    /// Whether `padding` (one (before, after) pair per spatial axis) can join this layer's own.
+    func canTake(padding: [(before: Int, after: Int)]) -> Bool
+    /// `fusedForward` on `input` padded by `padding`, without the padded copy; nil where the
+    /// followers' present state does not allow it, and the graph pads and runs the layers as usual.
+    func fusedForward(
+        _ input: Tensor, taking padding: [(before: Int, after: Int)], followers: [Layer], residual: Tensor?, residualIsFree: Bool
+    ) throws -> Tensor?
+}
+
 /// The part of a graph between a model's inputs and outputs: its nodes in an order that runs
 /// each after its inputs, its layers in Keras's order, and when each intermediate may go.
 public final class FunctionalGraph {
@@ -154,6 +173,9 @@ public final class FunctionalGraph {
     /// `JoinReading` fusion heads and by other joins, which therefore need not be made.
     private let channelJoins: Set<Int>
     private let deferredJoins: Set<Int>
+    /// Inference rewrites: at a `PaddingTaking` fusion head's position, the position of the zero
+    /// padding before it that it takes (read by nothing else).
+    private let takenPaddings: [Int: Int]
     /// Whether inference runs fuse layers into convolutions' output passes: on, unless the
     /// environment sets `ZOO_INFERENCE_REWRITES=0` (to measure them, or to rule them out).
     public static let inferenceRewrites: Bool = {
@@ -165,6 +187,8 @@ public final class FunctionalGraph {
     public private(set) var fusedChainsInLastRun = 0
     /// How many channel joins the last run left unmade (their readers took the parts).
     public private(set) var deferredJoinsInLastRun = 0
+    /// How many zero paddings the last run left to the convolutions after them.
+    public private(set) var paddingsTakenInLastRun = 0
 
     /// Takes the graph from `inputs` to `outputs`. Every input must be an input layer's output
     /// (`Input(shape:)`), and every input layer the outputs depend on must be among them.
@@ -275,6 +299,30 @@ public final class FunctionalGraph {
         deferredJoins = FunctionalGraph.deferredJoins(
             postOrder, channelJoins: channelJoins, inputSlots: inputSlots, outputSlots: outputSlots,
             resultSlots: resultSlots, fusions: fusions)
+        takenPaddings = FunctionalGraph.takenPaddings(
+            postOrder, inputSlots: inputSlots, outputSlots: outputSlots, resultSlots: resultSlots, fusions: fusions)
+    }
+
+    /// The zero paddings a fusion head takes: the padding's output read by that head alone, and
+    /// the head able to add the padding to its own.
+    private static func takenPaddings(
+        _ nodes: [GraphNode], inputSlots: [[Int]], outputSlots: [[Int]], resultSlots: [Int], fusions: [Int: Fusion]
+    ) -> [Int: Int] {
+        var readers = [Int: Int]()
+        for slots in inputSlots {
+            for slot in slots { readers[slot, default: 0] += 1 }
+        }
+        let producer = Dictionary(uniqueKeysWithValues: outputSlots.enumerated().flatMap { position, slots in slots.map { ($0, position) } })
+        var taken = [Int: Int]()
+        for position in fusions.keys {
+            guard let head = nodes[position].operation as? PaddingTaking, inputSlots[position].count == 1 else { continue }
+            let slot = inputSlots[position][0]
+            guard let padding = producer[slot], !nodes[padding].isInput, let pad = nodes[padding].operation as? SpatialZeroPadding,
+                inputSlots[padding].count == 1, readers[slot] == 1, !resultSlots.contains(slot), head.canTake(padding: pad.padding)
+            else { continue }
+            taken[position] = padding
+        }
+        return taken
     }
 
     /// The channel joins whose every reader takes parts: a `JoinReading` fusion head that reads
@@ -354,6 +402,8 @@ public final class FunctionalGraph {
         var skipped = Set<Int>()
         fusedChainsInLastRun = 0
         deferredJoinsInLastRun = 0
+        paddingsTakenInLastRun = 0
+        let paddingsTaken = fusing ? Set(takenPaddings.values) : []
         // The parts of each deferred join, by its slot; the join is made only for a reader that
         // cannot take parts after all (a normalization in training state).
         var joinParts = [Int: [Tensor]]()
@@ -364,6 +414,27 @@ public final class FunctionalGraph {
             joinParts[slot] = nil
             return made
         }
+        /// Runs the chain at `position` through `call` (its followers, the residual, whether the
+        /// residual is free); false when the head declines, the residual back in its slot.
+        func runChain(
+            _ position: Int, _ fusion: Fusion, _ call: ([Layer], Tensor?, Bool) throws -> Tensor?
+        ) throws -> Bool {
+            // A residual read by nothing after the chain leaves its slot for the call, and is
+            // free when nothing else holds it (the caller's inputs, a layer's argument list).
+            var residual = fusion.residualSlot.flatMap { slots[$0] }
+            if let slot = fusion.residualSlot, fusion.residualDiesInChain { slots[slot] = nil }
+            let residualIsFree = fusion.residualDiesInChain && isKnownUniquelyReferenced(&residual)
+                && residual?.ownsMemoryAlone == true
+            guard let output = try call(fusion.followers.compactMap { nodes[$0].operation as? Layer }, residual, residualIsFree) else {
+                // Not fused after all: the layers run one by one, the sum reads its input again.
+                if let slot = fusion.residualSlot { slots[slot] = residual }
+                return false
+            }
+            slots[outputSlots[fusion.followers.last ?? position][0]] = output
+            skipped.formUnion(fusion.followers)
+            fusedChainsInLastRun += 1
+            return true
+        }
         for (position, node) in nodes.enumerated() {
             defer {
                 for slot in releasedAfter[position] {
@@ -372,6 +443,11 @@ public final class FunctionalGraph {
                 }
             }
             if skipped.contains(position) { continue }
+            if fusing, paddingsTaken.contains(position) {
+                // The head after it pads as it convolves: its input slot holds the unpadded tensor.
+                slots[outputSlots[position][0]] = try value(inputSlots[position][0])
+                continue
+            }
             if fusing, channelJoins.contains(position) {
                 // A join of joins joins their parts: at most one copy of each.
                 let parts = inputSlots[position].flatMap { joinParts[$0] ?? [slots[$0]!] }
@@ -389,39 +465,36 @@ public final class FunctionalGraph {
             }
             if fusing, let fusion = fusions[position], let head = node.operation as? JoinReading,
                 let parts = joinParts[inputSlots[position][0]],
-                let output = try head.fusedForward(
-                    joining: parts, followers: fusion.followers.compactMap { nodes[$0].operation as? Layer })
+                try runChain(position, fusion, { followers, _, _ in try head.fusedForward(joining: parts, followers: followers) })
             {
-                slots[outputSlots[fusion.followers.last ?? position][0]] = output
-                skipped.formUnion(fusion.followers)
-                fusedChainsInLastRun += 1
                 continue
             }
-            let arguments: [Tensor]
+            var arguments: [Tensor]
             if let feed = feedIndex[position] {
                 arguments = [values[feed]]
             } else {
                 arguments = try inputSlots[position].map(value)
             }
-            if fusing, let fusion = fusions[position], let head = node.operation as? OutputFusing {
-                // A residual read by nothing after the chain leaves its slot for the call, and is
-                // free when nothing else holds it (the caller's inputs, a layer's argument list).
-                var residual = fusion.residualSlot.flatMap { slots[$0] }
-                if let slot = fusion.residualSlot, fusion.residualDiesInChain { slots[slot] = nil }
-                let residualIsFree = fusion.residualDiesInChain && isKnownUniquelyReferenced(&residual)
-                    && residual?.ownsMemoryAlone == true
-                if let output = try head.fusedForward(
-                    arguments[0], followers: fusion.followers.compactMap { nodes[$0].operation as? Layer },
-                    residual: residual, residualIsFree: residualIsFree)
+            if fusing, let padding = takenPaddings[position] {
+                let pad = nodes[padding].operation as! SpatialZeroPadding
+                if let fusion = fusions[position], let head = node.operation as? PaddingTaking,
+                    try runChain(position, fusion, { followers, residual, residualIsFree in
+                        try head.fusedForward(
+                            arguments[0], taking: pad.padding, followers: followers, residual: residual, residualIsFree: residualIsFree)
+                    })
                 {
-                    let last = fusion.followers.last ?? position
-                    slots[outputSlots[last][0]] = output
-                    skipped.formUnion(fusion.followers)
-                    fusedChainsInLastRun += 1
+                    paddingsTakenInLastRun += 1
                     continue
                 }
-                // Not fused after all: the layers run one by one, the sum reads its input again.
-                if let slot = fusion.residualSlot { slots[slot] = residual }
+                // Not taken after all: the padding is made, and the layers run as usual.
+                arguments = try FunctionalGraph.call(pad, arguments)
+            }
+            if fusing, let fusion = fusions[position], let head = node.operation as? OutputFusing,
+                try runChain(position, fusion, { followers, residual, residualIsFree in
+                    try head.fusedForward(arguments[0], followers: followers, residual: residual, residualIsFree: residualIsFree)
+                })
+            {
+                continue
             }
             let results = try FunctionalGraph.call(node.operation, arguments)
             guard results.count == outputSlots[position].count else {

@@ -41,6 +41,7 @@ final class InferenceFusionTests: XCTestCase {
             let fused = try withoutGrad { try model(x) }
             let fusedChains = try XCTUnwrap(model.graph).fusedChainsInLastRun
             let deferredJoins = try XCTUnwrap(model.graph).deferredJoinsInLastRun
+            let paddingsTaken = try XCTUnwrap(model.graph).paddingsTakenInLastRun
             // A hook sees every layer, so the graph runs them one by one.
             let plain = try withoutGrad { try LayerHooks.with({ _, _, output in output }) { try model(x) } }
             XCTAssertEqual(try XCTUnwrap(model.graph).fusedChainsInLastRun, 0, variant.name)
@@ -57,6 +58,12 @@ final class InferenceFusionTests: XCTestCase {
             let joins = model.layers.filter { $0 is Concatenate }.count
             let expected = variant.family == "DenseNet" ? joins : variant.name == "inceptionv3" ? 4 : 0
             XCTAssertEqual(deferredJoins, expected, variant.name)
+            // Every zero padding a convolution reads is taken into the convolution's padding:
+            // MobileNetV2's four before its strided depthwise convolutions, the stem's in ResNet,
+            // DenseNet and DeepLabv3. The one before the stem's max pooling stays: zeros padded
+            // into a max pool's windows are values, not a pooling's padding.
+            let paddings = model.layers.filter { $0 is ZeroPadding }.count
+            XCTAssertEqual(paddingsTaken, variant.name == "mobilenetv2" ? 4 : paddings == 2 ? 1 : 0, variant.name)
         }
     }
 

@@ -221,6 +221,56 @@ final class FunctionalGraphTests: XCTestCase {
         XCTAssertNotEqual(made[0].scalars, deferred[0].scalars)
     }
 
+    /// A zero padding read only by a convolution with `valid` or explicit padding is that
+    /// convolution's padding in inference: no padded copy, the same values. A padding read by
+    /// two layers, by a `same` convolution or by a pooling is made.
+    func testAConvolutionTakesTheZeroPaddingBeforeIt() throws {
+        let x = try Input(shape: [7, 6, 4])
+        let norm = BatchNormalization(channels: 5, name: "norm")
+        let strided = try ReLU(maxValue: 6)(norm(Conv2D(filters: 5, kernelSize: [3], inputChannels: 4, strides: [2], name: "strided")(
+            ZeroPadding([(0, 1), (1, 2)], name: "strided_pad")(x))))
+        let explicit = try Conv2D(
+            filters: 3, kernelSize: [2], inputChannels: 4, padding: .explicit(before: [1, 0], after: [0, 1]), name: "explicit")(
+                ZeroPadding(symmetric: 1, name: "explicit_pad")(x))
+        let depthwise = try DepthwiseConv2D(kernelSize: [3], inputChannels: 4, strides: [2], name: "depthwise")(
+            ZeroPadding([(1, 1), (0, 1)], name: "depthwise_pad")(x))
+        let shared = try ZeroPadding(symmetric: 1, name: "shared_pad")(x)
+        let sharedA = try Conv2D(filters: 2, kernelSize: [3], inputChannels: 4, name: "shared_a")(shared)
+        let sharedB = try Conv2D(filters: 2, kernelSize: [1], inputChannels: 4, name: "shared_b")(shared)
+        let same = try Conv2D(filters: 2, kernelSize: [3], inputChannels: 4, padding: .same, name: "same")(
+            ZeroPadding(symmetric: 1, name: "same_pad")(x))
+        let pooled = try MaxPooling2D(poolSize: [3], strides: [2], name: "pool")(ZeroPadding(symmetric: 1, name: "pool_pad")(x))
+        let outputs = [strided, explicit, depthwise, sharedA, sharedB, same, pooled]
+        let model = try Model(inputs: [x], outputs: outputs, name: "paddings")
+        for (index, parameter) in norm.parameters.enumerated() {
+            parameter.value.withUnsafeMutableBufferPointer { values in
+                for k in values.indices { values[k] = index == 3 ? 0.5 + Float(k) / 8 : Float(k) / 4 - 0.5 }
+            }
+        }
+        // Negative inputs, so that a padding of anything but zeros would show in the pooling.
+        let input = uniform([2, 7, 6, 4], -4, 1, seed: 8)
+        model.setTraining(false)
+        for algorithm in ConvolutionAlgorithm.allCases {
+            try ConvolutionAlgorithm.using(algorithm) {
+                let taken = try withoutGrad { try model([input]) }
+                let graph = try XCTUnwrap(model.graph)
+                XCTAssertEqual(graph.paddingsTakenInLastRun, 3, "\(algorithm)")
+                let plain = try withoutGrad { try LayerHooks.with({ _, _, output in output }) { try model([input]) } }
+                XCTAssertEqual(graph.paddingsTakenInLastRun, 0)
+                XCTAssertEqual(taken.map(\.shape), plain.map(\.shape), "\(algorithm)")
+                for (index, (a, b)) in zip(taken, plain).enumerated() {
+                    assertClose(a.scalars, b.scalars, tolerance: 1e-5, "\(algorithm), output \(index)")
+                }
+            }
+        }
+        // In training state the normalization cannot be folded: the padding is made for it.
+        model.setTraining(true)
+        let made = try withoutGrad { try model([input]) }
+        XCTAssertEqual(try XCTUnwrap(model.graph).paddingsTakenInLastRun, 2)
+        let asWritten = try withoutGrad { try LayerHooks.with({ _, _, output in output }) { try model([input]) } }
+        XCTAssertEqual(made[0].scalars, asWritten[0].scalars)
+    }
+
     func testIntermediatesAreReleasedAfterTheirLastConsumer() throws {
         let x = try Input(shape: [4])
         let first = Activation(.relu, name: "first")

@@ -87,6 +87,43 @@ extension Convolution: OutputFusing {
     }
 }
 
+/// A convolution takes the zero padding before it (ResNet's `conv1_pad`, DenseNet's stem,
+/// MobileNetV2's `block_N_pad` before each strided depthwise convolution) into its own padding:
+/// the windows see the same zeros, and no padded copy of the input is made.
+extension Convolution: PaddingTaking {
+    public func canTake(padding: [(before: Int, after: Int)]) -> Bool {
+        padding.count == spatialDims && self.padding.adding(padding) != nil
+    }
+
+    public func fusedForward(
+        _ input: Tensor, taking padding: [(before: Int, after: Int)], followers: [Layer], residual: Tensor?, residualIsFree: Bool
+    ) throws -> Tensor? {
+        guard let padded = self.padding.adding(padding),
+            let epilogue = try Convolution.epilogue(
+                followers, bias: bias, channels: filters, activation: Convolution.outputActivation(activation))
+        else { return nil }
+        return try fusedConvolution(
+            input, kernel: kernel.value, strides: strides, padding: padded, dilations: dilations, scale: epilogue.scale,
+            shift: epilogue.shift, residual: residual, activation: epilogue.activation, overwritingResidual: residualIsFree)
+    }
+}
+
+extension Padding {
+    /// This padding with `extra` zeros before and after each spatial axis; nil for `same`, whose
+    /// amounts depend on the input's extent.
+    func adding(_ extra: [(before: Int, after: Int)]) -> Padding? {
+        guard extra.allSatisfy({ $0.before >= 0 && $0.after >= 0 }) else { return nil }
+        switch self {
+        case .same: return nil
+        case .valid: return .explicit(before: extra.map(\.before), after: extra.map(\.after))
+        case .explicit(let before, let after):
+            guard before.count == extra.count, after.count == extra.count else { return nil }
+            return .explicit(
+                before: zip(before, extra).map { $0 + $1.before }, after: zip(after, extra).map { $0 + $1.after })
+        }
+    }
+}
+
 /// The same rewrite for a depthwise convolution (MobileNetV2's, DeepLab's): the batch
 /// normalization and the ReLU or ReLU6 after it in its output pass (`fusedDepthwiseConvolution`).
 /// No sum: in the families no depthwise output is a residual's other input.
@@ -104,6 +141,23 @@ extension DepthwiseConv2D: OutputFusing {
         else { return nil }
         return try fusedDepthwiseConvolution(
             input, kernel: kernel.value, strides: strides, padding: padding, dilations: dilations, scale: epilogue.scale,
+            shift: epilogue.shift, activation: epilogue.activation)
+    }
+}
+
+extension DepthwiseConv2D: PaddingTaking {
+    public func canTake(padding: [(before: Int, after: Int)]) -> Bool {
+        padding.count == 2 && self.padding.adding(padding) != nil
+    }
+
+    public func fusedForward(
+        _ input: Tensor, taking padding: [(before: Int, after: Int)], followers: [Layer], residual: Tensor?, residualIsFree: Bool
+    ) throws -> Tensor? {
+        guard residual == nil, let padded = self.padding.adding(padding),
+            let epilogue = try Convolution.epilogue(followers, bias: bias, channels: inputChannels * depthMultiplier, activation: .linear)
+        else { return nil }
+        return try fusedDepthwiseConvolution(
+            input, kernel: kernel.value, strides: strides, padding: padded, dilations: dilations, scale: epilogue.scale,
             shift: epilogue.shift, activation: epilogue.activation)
     }
 }

@@ -34,7 +34,7 @@ public func Input(shape: [Int?], name: String? = nil) throws -> SymbolicTensor {
 }
 
 /// Keras `ZeroPadding2D/3D`: zeros before and after each spatial axis.
-public final class ZeroPadding: Layer {
+public final class ZeroPadding: Layer, SpatialZeroPadding {
     public let padding: [(before: Int, after: Int)]
 
     /// `padding` holds one (before, after) pair per spatial axis.
