@@ -196,11 +196,12 @@ public func batchNorm(
     // The same per-channel factors as `batchNorm` without training, in the same operations.
     let scale = Storage(count: c)
     let shift = Storage(count: c)
+    let (means, variances) = (statistics.movingMean.readData, statistics.movingVariance.readData)
     for k in 0..<c {
-        let inverseStd = 1 / (statistics.movingVariance.data[k] + epsilon).squareRoot()
-        let g = gamma?.data[k] ?? 1
+        let inverseStd = 1 / (variances[k] + epsilon).squareRoot()
+        let g = gamma?.readData[k] ?? 1
         scale.pointer[k] = g * inverseStd
-        shift.pointer[k] = (beta?.data[k] ?? 0) - statistics.movingMean.data[k] * scale.pointer[k]
+        shift.pointer[k] = (beta?.readData[k] ?? 0) - means[k] * scale.pointer[k]
     }
     let y = Tensor.uninitialized(Array(leading) + [c])
     normalizeRows(of: parts, into: y, rows: leading.reduce(1, *), scale: scale, shift: shift, activation: activation)
