@@ -316,21 +316,6 @@ public final class FunctionalGraph {
                 slots[outputSlots[position][0]] = try value(inputSlots[position][0])
                 continue
             }
-            if fusing, channelJoins.contains(position) {
-                // A join of joins joins their parts: at most one copy of each.
-                let parts = inputSlots[position].flatMap { joinParts[$0] ?? [slots[$0]!] }
-                let leading = parts[0].shape.dropLast()
-                // Parts that do not fit run the layer, which says why.
-                if parts.allSatisfy({ $0.rank >= 2 && $0.shape.dropLast() == leading }) {
-                    if deferredJoins.contains(position) {
-                        joinParts[outputSlots[position][0]] = parts
-                        deferredJoinsInLastRun += 1
-                    } else {
-                        slots[outputSlots[position][0]] = try Tensor.concatenate(parts, axis: -1)
-                    }
-                    continue
-                }
-            }
             if fusing, let fusion = fusions[position], let head = node.operation as? JoinReading,
                 let parts = joinParts[inputSlots[position][0]],
                 try runChain(position, fusion, { followers, _, _ in try head.fusedForward(joining: parts, followers: followers) })
@@ -340,6 +325,16 @@ public final class FunctionalGraph {
             var arguments: [Tensor]
             if let feed = feedIndex[position] {
                 arguments = [values[feed]]
+            } else if fusing, channelJoins.contains(position) {
+                // A join of joins takes their parts: each part is copied once, if at all.
+                arguments = inputSlots[position].flatMap { joinParts[$0] ?? [slots[$0]!] }
+                let leading = arguments[0].shape.dropLast()
+                // Parts that do not fit go to the layer, which says why.
+                if deferredJoins.contains(position), arguments.allSatisfy({ $0.rank >= 2 && $0.shape.dropLast() == leading }) {
+                    joinParts[outputSlots[position][0]] = arguments
+                    deferredJoinsInLastRun += 1
+                    continue
+                }
             } else {
                 arguments = try inputSlots[position].map(value)
             }

@@ -32,8 +32,7 @@ final class VersionTests: XCTestCase {
             // Whatever this process's own environment says of the spin and the pool is left out.
             var settings: [String: String?] = ["OMP_WAIT_POLICY": nil, "GOMP_SPINCOUNT": nil, "ZOO_POOL": nil]
             for (name, value) in environment { settings[name] = value }
-            let (status, text, errors) = try runZoo(["--version"], environment: settings, beside: Self.self)
-            XCTAssertEqual(status, 0, errors)
+            let text = try versionText(settings)
             return try XCTUnwrap(text.split(separator: "\n").first { $0.hasPrefix("Idle OpenMP threads spin: ") }.map(String.init), text)
         }
         XCTAssertEqual(try spinLine([:]), "Idle OpenMP threads spin: libgomp's default")
@@ -84,8 +83,9 @@ final class VersionTests: XCTestCase {
         XCTAssertTrue(errors.contains("ZOO_VECTOR_ISA=avx1024 is not one of baseline, avx2, avx512"), errors)
     }
 
-    /// What `zoo --version` prints in this environment with `environment` added.
-    func versionText(_ environment: [String: String]) throws -> String {
+    /// What `zoo --version` prints in this environment with `environment` laid over it (a nil
+    /// value removes a variable).
+    func versionText(_ environment: [String: String?]) throws -> String {
         let (status, output, errors) = try runZoo(["--version"], environment: environment, beside: Self.self)
         XCTAssertEqual(status, 0, errors)
         return output

@@ -18,6 +18,12 @@ extension Convolution: OutputFusing {
 
     public func fusedForward(_ input: Tensor, followers: [Layer], residual: Tensor?, residualIsFree: Bool) throws -> Tensor? {
         guard !followers.isEmpty || activation == .relu || activation == .relu6 else { return nil }
+        return try outputPass(input, padding: padding, followers: followers, residual: residual, residualIsFree: residualIsFree)
+    }
+
+    /// The convolution with `padding` and `followers` in its output pass; nil when a follower
+    /// (or this layer's own activation) cannot be taken as it now is.
+    func outputPass(_ input: Tensor, padding: Padding, followers: [Layer], residual: Tensor?, residualIsFree: Bool) throws -> Tensor? {
         guard let epilogue = try Convolution.epilogue(
             followers, bias: bias, channels: filters, activation: Convolution.outputActivation(activation))
         else { return nil }
@@ -98,13 +104,8 @@ extension Convolution: PaddingTaking {
     public func fusedForward(
         _ input: Tensor, taking padding: [(before: Int, after: Int)], followers: [Layer], residual: Tensor?, residualIsFree: Bool
     ) throws -> Tensor? {
-        guard let padded = self.padding.adding(padding),
-            let epilogue = try Convolution.epilogue(
-                followers, bias: bias, channels: filters, activation: Convolution.outputActivation(activation))
-        else { return nil }
-        return try fusedConvolution(
-            input, kernel: kernel.value, strides: strides, padding: padded, dilations: dilations, scale: epilogue.scale,
-            shift: epilogue.shift, residual: residual, activation: epilogue.activation, overwritingResidual: residualIsFree)
+        guard let padded = self.padding.adding(padding) else { return nil }
+        return try outputPass(input, padding: padded, followers: followers, residual: residual, residualIsFree: residualIsFree)
     }
 }
 
@@ -136,8 +137,14 @@ extension DepthwiseConv2D: OutputFusing {
     }
 
     public func fusedForward(_ input: Tensor, followers: [Layer], residual: Tensor?, residualIsFree: Bool) throws -> Tensor? {
-        guard !followers.isEmpty, residual == nil,
-            let epilogue = try Convolution.epilogue(followers, bias: bias, channels: inputChannels * depthMultiplier, activation: .linear)
+        guard !followers.isEmpty, residual == nil else { return nil }
+        return try outputPass(input, padding: padding, followers: followers)
+    }
+
+    /// The depthwise convolution with `padding` and `followers` in its output pass; nil when a
+    /// follower cannot be taken as it now is.
+    func outputPass(_ input: Tensor, padding: Padding, followers: [Layer]) throws -> Tensor? {
+        guard let epilogue = try Convolution.epilogue(followers, bias: bias, channels: inputChannels * depthMultiplier, activation: .linear)
         else { return nil }
         return try fusedDepthwiseConvolution(
             input, kernel: kernel.value, strides: strides, padding: padding, dilations: dilations, scale: epilogue.scale,
@@ -153,11 +160,7 @@ extension DepthwiseConv2D: PaddingTaking {
     public func fusedForward(
         _ input: Tensor, taking padding: [(before: Int, after: Int)], followers: [Layer], residual: Tensor?, residualIsFree: Bool
     ) throws -> Tensor? {
-        guard residual == nil, let padded = self.padding.adding(padding),
-            let epilogue = try Convolution.epilogue(followers, bias: bias, channels: inputChannels * depthMultiplier, activation: .linear)
-        else { return nil }
-        return try fusedDepthwiseConvolution(
-            input, kernel: kernel.value, strides: strides, padding: padded, dilations: dilations, scale: epilogue.scale,
-            shift: epilogue.shift, activation: epilogue.activation)
+        guard residual == nil, let padded = self.padding.adding(padding) else { return nil }
+        return try outputPass(input, padding: padded, followers: followers)
     }
 }

@@ -90,14 +90,7 @@ public func batchNorm(
             inverseStd.pointer[k] = 1 / (statistics.movingVariance.data[k] + epsilon).squareRoot()
         }
     }
-    // y = x * scale + shift per channel.
-    let scale = Storage(count: c)
-    let shift = Storage(count: c)
-    for k in 0..<c {
-        let g = gamma?.data[k] ?? 1
-        scale.pointer[k] = g * inverseStd.pointer[k]
-        shift.pointer[k] = (beta?.data[k] ?? 0) - mean.pointer[k] * scale.pointer[k]
-    }
+    let (scale, shift) = outputFactors(mean: mean.pointer, inverseStd: inverseStd.pointer, gamma: gamma, beta: beta, channels: c)
     let y = Tensor.uninitialized(x.shape)
     normalizeRows(of: [x], into: y, rows: rows, scale: scale, shift: shift, activation: activation)
     var inputs = [x]
@@ -193,19 +186,30 @@ public func batchNorm(
             throw TensorError.shapes(op, "\(name) must have one value per channel of the join; join and \(name)", Array(leading) + [c], tensor.shape)
         }
     }
-    // The same per-channel factors as `batchNorm` without training, in the same operations.
-    let scale = Storage(count: c)
-    let shift = Storage(count: c)
-    let (means, variances) = (statistics.movingMean.readData, statistics.movingVariance.readData)
-    for k in 0..<c {
-        let inverseStd = 1 / (variances[k] + epsilon).squareRoot()
-        let g = gamma?.readData[k] ?? 1
-        scale.pointer[k] = g * inverseStd
-        shift.pointer[k] = (beta?.readData[k] ?? 0) - means[k] * scale.pointer[k]
-    }
+    // The moving statistics' inverse deviations as `batchNorm` without training computes them.
+    let inverseStd = Storage(count: c)
+    let variances = statistics.movingVariance.readData
+    for k in 0..<c { inverseStd.pointer[k] = 1 / (variances[k] + epsilon).squareRoot() }
+    let (scale, shift) = outputFactors(
+        mean: statistics.movingMean.readData, inverseStd: inverseStd.pointer, gamma: gamma, beta: beta, channels: c)
     let y = Tensor.uninitialized(Array(leading) + [c])
     normalizeRows(of: parts, into: y, rows: leading.reduce(1, *), scale: scale, shift: shift, activation: activation)
     return y
+}
+
+/// The per-channel `scale` and `shift` of a normalization's output pass, `y = x * scale + shift`:
+/// gamma times the inverse deviation, and beta less the mean times that scale.
+private func outputFactors(
+    mean: UnsafePointer<Float>, inverseStd: UnsafePointer<Float>, gamma: Tensor?, beta: Tensor?, channels c: Int
+) -> (scale: Storage, shift: Storage) {
+    let scale = Storage(count: c)
+    let shift = Storage(count: c)
+    for k in 0..<c {
+        let g = gamma?.readData[k] ?? 1
+        scale.pointer[k] = g * inverseStd[k]
+        shift.pointer[k] = (beta?.readData[k] ?? 0) - mean[k] * scale.pointer[k]
+    }
+    return (scale, shift)
 }
 
 /// The output pass of a normalization: `y = x * scale + shift` per channel, then `activation`,
